@@ -1,0 +1,138 @@
+"""The OpenAPI 3.1 document of /api/v1, built from the same pydantic models the routes parse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel
+
+from backend.api import schemas
+from backend.api.views import api
+from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
+
+REF = "#/components/schemas/{model}"
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _schema_components() -> dict[str, Any]:
+    components: dict[str, Any] = {}
+    for model in (schemas.CaseCreate, schemas.ActionBody, schemas.ProductCreate,
+                  schemas.TechnicianCreate, schemas.ContractCreate):
+        schema = model.model_json_schema(ref_template=REF)
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
+    components["Error"] = {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "field": {"type": "string"},
+            "allowed_actions": {"type": "array", "items": {"type": "string"}}}}},
+    }
+    components["Case"] = {"type": "object", "required": [
+        "number", "kind", "status", "channel", "service_category", "customer", "product",
+        "description", "reported_at", "sla_due_at", "assigned_technician", "department",
+        "priority", "escalated_to", "survey", "charges", "events"],
+        "additionalProperties": True}
+    components["Page"] = {"type": "object", "required": ["items", "page", "pages", "total"],
+                          "properties": {"items": {"type": "array",
+                                                   "items": {"$ref": REF.format(model="Case")}},
+                                         "page": {"type": "integer"},
+                                         "pages": {"type": "integer"},
+                                         "total": {"type": "integer"}}}
+    return components
+
+
+def _body(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {
+        "schema": {"$ref": REF.format(model=model.__name__)}}}}
+
+
+def _answers(ok: int, schema: dict[str, Any] | None = None, *errors: int) -> dict[str, Any]:
+    answers: dict[str, Any] = {str(ok): {"description": "success", "content": {
+        "application/json": {"schema": schema or {"type": "object"}}}}}
+    for status in (400, 401, 403, 413, 422, *errors):
+        answers[str(status)] = {"description": "error",
+                                "content": {"application/json": {"schema": ERROR}}}
+    return answers
+
+
+def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+def build_document() -> dict[str, Any]:
+    case_ref = {"$ref": REF.format(model="Case")}
+    number = _path_param("number", {"type": "string", "pattern": r"^AS-\d{4}-\d{6}$"})
+    technician_id = _path_param("technician_id", {"type": "integer", "minimum": 1})
+    security = [{"bearer": []}]
+    paths: dict[str, Any] = {
+        "/cases": {
+            "post": {"summary": "Register a contact as a case", "operationId": "createCase",
+                     "requestBody": _body(schemas.CaseCreate), "responses": _answers(201, case_ref)},
+            "get": {"summary": "A page of cases, newest first", "operationId": "listCases",
+                    "parameters": [
+                        _query("status", {"type": "string", "enum": sorted(ALL_STATUSES)}),
+                        _query("kind", {"type": "string",
+                                        "enum": ["repair", "complaint", "return", "inquiry"]}),
+                        _query("channel", {"type": "string", "enum": [
+                            "phone", "telegram", "email", "letter", "visit", "web"]}),
+                        _query("technician_id", {"type": "integer", "minimum": 1}),
+                        _query("page", {"type": "integer", "minimum": 1})],
+                    "responses": _answers(200, {"$ref": REF.format(model="Page")})},
+        },
+        "/cases/{number}": {"get": {"summary": "One case with its history",
+                                    "operationId": "getCase", "parameters": [number],
+                                    "responses": _answers(200, case_ref, 404)}},
+        "/cases/{number}/actions/{action}": {"post": {
+            "summary": "One step of the case's life", "operationId": "caseAction",
+            "parameters": [number, _path_param("action", {"type": "string", "enum": ALL_ACTIONS})],
+            "requestBody": _body(schemas.ActionBody, required=False),
+            "responses": _answers(200, case_ref, 404, 409)}},
+        "/products": {
+            "post": {"summary": "Add a product with its parts", "operationId": "createProduct",
+                     "requestBody": _body(schemas.ProductCreate), "responses": _answers(201, None, 409)},
+            "get": {"summary": "The catalogue", "operationId": "listProducts",
+                    "responses": _answers(200)}},
+        "/technicians": {
+            "post": {"summary": "Add a technician", "operationId": "createTechnician",
+                     "requestBody": _body(schemas.TechnicianCreate),
+                     "responses": _answers(201, None, 409)},
+            "get": {"summary": "All technicians", "operationId": "listTechnicians",
+                    "responses": _answers(200)}},
+        "/technicians/{technician_id}": {"get": {
+            "summary": "One technician", "operationId": "getTechnician",
+            "parameters": [technician_id], "responses": _answers(200, None, 404)}},
+        "/technicians/{technician_id}/performance": {"get": {
+            "summary": "A technician's month", "operationId": "technicianPerformance",
+            "parameters": [technician_id,
+                           _query("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"})],
+            "responses": _answers(200, None, 404)}},
+        "/contracts": {
+            "post": {"summary": "Add a maintenance contract", "operationId": "createContract",
+                     "requestBody": _body(schemas.ContractCreate),
+                     "responses": _answers(201, None, 409)},
+            "get": {"summary": "All contracts", "operationId": "listContracts",
+                    "responses": _answers(200)}},
+    }
+    for operations in paths.values():
+        for operation in operations.values():
+            operation["security"] = security
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "After-sales service desk API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "paths": paths,
+        "components": {"schemas": _schema_components(),
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }
+
+
+@api.get("/openapi.json")
+def openapi_document() -> ResponseReturnValue:
+    return jsonify(build_document())

@@ -1,0 +1,118 @@
+"""Request bodies of the REST API; the OpenAPI document is generated from these same models."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Zone = Literal["city", "suburb"]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CustomerIn(Body):
+    name: Text
+    phone: Annotated[str, Field(min_length=1, max_length=40,
+                                description="any common format; national numbers read as KR")]
+    address: Annotated[str, Field(max_length=500)] | None = None
+    zone: Zone | None = None
+
+
+class ProductRef(Body):
+    model: Annotated[str, Field(min_length=1, max_length=64)]
+    serial_number: Annotated[str, Field(max_length=64)] | None = None
+    purchased_on: date | None = None
+
+
+class Location(Body):
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+class CaseCreate(Body):
+    kind: Literal["repair", "complaint", "return", "inquiry"]
+    channel: Literal["phone", "telegram", "email", "letter", "visit", "web"]
+    customer: CustomerIn
+    product: ProductRef | None = None
+    description: Annotated[str, Field(max_length=5000)] = ""
+    reported_at: AwareDatetime | None = None
+    topic: Literal["product_quality", "packaging", "staff_attitude", "dealer", "other"] | None = None
+    severity: Literal["normal", "serious", "major"] | None = None
+    about_after_sales: StrictBool = False
+    location: Location | None = None
+
+
+class PartUse(Body):
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+    quantity: Annotated[StrictInt, Field(ge=1, le=99)] = 1
+
+
+class ActionBody(Body):
+    """Every field an action may take; each action reads the ones it needs."""
+
+    technician_id: StrictInt | None = None
+    parts: Annotated[list[PartUse], Field(max_length=50)] | None = None
+    hours: Annotated[float, Field(ge=0, le=100)] | None = None
+    fee: Annotated[StrictInt, Field(ge=0)] | None = None
+    signed_by: Annotated[str, Field(max_length=200)] | None = None
+    note: Annotated[str, Field(max_length=2000)] | None = None
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+    to: Literal["service_director", "vice_president"] | None = None
+    department: Literal["rnd_production", "warehouse_transport", "marketing", "dealer_relations",
+                        "complaint_hotline", "service"] | None = None
+    answer: Annotated[str, Field(max_length=3000)] | None = None
+    cause_department: Literal["rnd_production", "warehouse_transport", "marketing",
+                              "dealer_relations", "complaint_hotline", "service"] | None = None
+
+
+class PartIn(Body):
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Text
+    warranty_months: Annotated[StrictInt, Field(ge=0, le=600)]
+    price: Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
+
+
+class ProductCreate(Body):
+    model: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Text
+    product_line: Annotated[str, Field(min_length=1, max_length=64)]
+    warranty_months: Annotated[StrictInt, Field(ge=0, le=600)]
+    parts: Annotated[list[PartIn], Field(max_length=500)] = []
+
+
+class CertificationIn(Body):
+    product_line: Annotated[str, Field(min_length=1, max_length=64)]
+    valid_until: date
+
+
+class TechnicianCreate(Body):
+    name: Text
+    phone: Annotated[str, Field(min_length=1, max_length=40)]
+    zone: Zone
+    certifications: Annotated[list[CertificationIn], Field(max_length=20)] = []
+    telegram_chat_id: StrictInt | None = None
+    home: Location | None = None
+    working_days: Annotated[list[Annotated[StrictInt, Field(ge=1, le=7)]],
+                            Field(max_length=7)] | None = None
+
+
+class ContractCustomer(Body):
+    name: Text
+    phone: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class ContractProduct(Body):
+    model: Annotated[str, Field(min_length=1, max_length=64)]
+    serial_number: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ContractCreate(Body):
+    customer: ContractCustomer
+    product: ContractProduct
+    starts_on: date
+    ends_on: date

@@ -1,0 +1,220 @@
+"""/api/v1: thin routes that parse input, call a flow, and answer JSON."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel
+
+from backend.api import schemas
+from backend.api.auth import MANAGERS, current_actor, current_user, require_roles
+from backend.api.serializers import case_json, contract_json, product_json, technician_json
+from backend.calendar import calendar_for
+from backend.cases.actions import perform_action
+from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput, intake_case
+from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
+from backend.cases.service import CaseFilter, get_case, list_cases
+from backend.catalog import service as catalog
+from backend.errors import Forbidden, NotFound, ValidationError
+from backend.people import service as people
+from backend.people.models import Role
+from backend.surveys.performance import parse_month, technician_performance
+from backend.web import db_session, now, settings
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+M = TypeVar("M", bound=BaseModel)
+
+INTAKE_ROLES = (Role.RECEPTIONIST, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR,
+                Role.VICE_PRESIDENT, Role.HOTLINE_OFFICER, Role.ADMIN)
+CATALOGUE_ROLES = (Role.ADMIN, Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER)
+
+
+def parse_body(model: type[M], *, optional: bool = False) -> M:
+    """The JSON body as `model`, or a 4xx naming what is wrong."""
+    raw = request.get_data(cache=True)
+    if not raw.strip() and optional:
+        return model()
+    if request.mimetype != "application/json":
+        raise ValidationError("send JSON with Content-Type: application/json", field="body")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationError("the body is not valid JSON", field="body")
+    if not isinstance(data, dict):
+        raise ValidationError("the body must be a JSON object", field="body")
+    return model.model_validate(data)
+
+
+def query_int(name: str, *, minimum: int = 1) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or int(raw) < minimum or len(raw) > 9:
+        raise ValidationError(f"{name} must be a whole number ≥ {minimum}", field=name)
+    return int(raw)
+
+
+def query_choice(name: str, choices: set[str]) -> str | None:
+    raw = request.args.get(name) or None
+    if raw is not None and raw not in choices:
+        raise ValidationError(f"{name} must be one of {', '.join(sorted(choices))}", field=name)
+    return raw
+
+
+def _case_response(case: Any, status: int = 200) -> ResponseReturnValue:
+    return jsonify(case_json(db_session(), case, settings().tz)), status
+
+
+def _visible(case: Any) -> Any:
+    """Technicians see only their own jobs (R6.5)."""
+    actor = current_actor()
+    if actor.role == Role.TECHNICIAN and case.assigned_technician_id != actor.technician_id:
+        raise NotFound(f"no case {case.number}", field="number")
+    return case
+
+
+@api.post("/cases")
+@require_roles(*INTAKE_ROLES)
+def create_case() -> ResponseReturnValue:
+    body = parse_body(schemas.CaseCreate)
+    session = db_session()
+    intake = IntakeRequest(
+        kind=body.kind, channel=body.channel, description=body.description,
+        customer=CustomerInput(name=body.customer.name, phone=body.customer.phone,
+                               address=body.customer.address, zone=body.customer.zone),
+        product=None if body.product is None else ProductInput(
+            model=body.product.model, serial_number=body.product.serial_number,
+            purchased_on=body.product.purchased_on),
+        reported_at=body.reported_at, topic=body.topic, severity=body.severity,
+        about_after_sales=body.about_after_sales,
+        lat=body.location.lat if body.location else None,
+        lon=body.location.lon if body.location else None,
+    )
+    case = intake_case(session, intake, settings=settings(), now=now(), actor=current_actor())
+    session.commit()
+    return _case_response(case, 201)
+
+
+@api.get("/cases/<number>")
+@require_roles()
+def show_case(number: str) -> ResponseReturnValue:
+    return _case_response(_visible(get_case(db_session(), number)))
+
+
+@api.get("/cases")
+@require_roles()
+def index_cases() -> ResponseReturnValue:
+    case_filter = CaseFilter(
+        status=query_choice("status", ALL_STATUSES),
+        kind=query_choice("kind", {"repair", "complaint", "return", "inquiry"}),
+        channel=query_choice("channel", {"phone", "telegram", "email", "letter", "visit", "web"}),
+        technician_id=query_int("technician_id"),
+    )
+    actor = current_actor()
+    if actor.role == Role.TECHNICIAN:
+        case_filter = CaseFilter(**{**case_filter.__dict__,
+                                    "technician_id": actor.technician_id or -1})
+    page = query_int("page") or 1
+    result = list_cases(db_session(), case_filter, page=page)
+    tz = settings().tz
+    return jsonify({"items": [case_json(db_session(), c, tz) for c in result.items],
+                    "page": result.page, "pages": result.pages, "total": result.total})
+
+
+@api.post("/cases/<number>/actions/<action>")
+@require_roles()
+def case_action(number: str, action: str) -> ResponseReturnValue:
+    if action not in ALL_ACTIONS:
+        raise NotFound(f"unknown action {action!r}; actions: {', '.join(ALL_ACTIONS)}",
+                       field="action")
+    session = db_session()
+    case = _visible(get_case(session, number))
+    body = parse_body(schemas.ActionBody, optional=True)
+    perform_action(session, case, action, actor=current_actor(),
+                   body=body.model_dump(exclude_none=True, mode="json"),
+                   settings=settings(), now=now())
+    session.commit()
+    return _case_response(case)
+
+
+@api.post("/products")
+@require_roles(*CATALOGUE_ROLES)
+def create_product() -> ResponseReturnValue:
+    body = parse_body(schemas.ProductCreate)
+    session = db_session()
+    product = catalog.create_product(
+        session, model=body.model, name=body.name, product_line=body.product_line,
+        warranty_months=body.warranty_months,
+        parts=[catalog.PartInput(p.code, p.name, p.warranty_months, p.price) for p in body.parts])
+    session.commit()
+    return jsonify(product_json(product)), 201
+
+
+@api.get("/products")
+@require_roles()
+def index_products() -> ResponseReturnValue:
+    return jsonify({"items": [product_json(p) for p in catalog.list_products(db_session())]})
+
+
+@api.post("/technicians")
+@require_roles(Role.ADMIN, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR)
+def create_technician() -> ResponseReturnValue:
+    body = parse_body(schemas.TechnicianCreate)
+    session = db_session()
+    technician = people.create_technician(
+        session, name=body.name, phone=body.phone, zone=body.zone, region=settings().region,
+        certifications=[people.CertificationInput(c.product_line, c.valid_until)
+                        for c in body.certifications],
+        telegram_chat_id=body.telegram_chat_id,
+        home=(body.home.lat, body.home.lon) if body.home else None,
+        working_days=[d - 1 for d in body.working_days] if body.working_days else None)
+    session.commit()
+    return jsonify(technician_json(technician)), 201
+
+
+@api.get("/technicians")
+@require_roles()
+def index_technicians() -> ResponseReturnValue:
+    return jsonify({"items": [technician_json(t) for t in people.list_technicians(db_session())]})
+
+
+@api.get("/technicians/<int:technician_id>")
+@require_roles()
+def show_technician(technician_id: int) -> ResponseReturnValue:
+    return jsonify(technician_json(people.get_technician(db_session(), technician_id)))
+
+
+@api.get("/technicians/<int:technician_id>/performance")
+@require_roles()
+def technician_month(technician_id: int) -> ResponseReturnValue:
+    actor = current_actor()
+    if current_user().role not in MANAGERS and actor.technician_id != technician_id:
+        raise Forbidden("only managers and the technician see this evaluation")
+    session = db_session()
+    people.get_technician(session, technician_id)
+    today = calendar_for(settings()).local_date(now())
+    year, month = parse_month(request.args.get("month"), today)
+    return jsonify(technician_performance(session, technician_id, settings=settings(),
+                                          year=year, month=month))
+
+
+@api.post("/contracts")
+@require_roles(Role.ADMIN, Role.RECEPTIONIST, Role.SERVICE_DIRECTOR, Role.REPAIR_MANAGER)
+def create_contract() -> ResponseReturnValue:
+    body = parse_body(schemas.ContractCreate)
+    session = db_session()
+    customer = people.upsert_customer(session, name=body.customer.name, phone=body.customer.phone,
+                                      region=settings().region)
+    product = catalog.get_product_by_model(session, body.product.model)
+    contract = catalog.create_contract(session, customer=customer, product=product,
+                                       serial_number=body.product.serial_number,
+                                       starts_on=body.starts_on, ends_on=body.ends_on)
+    session.commit()
+    return jsonify(contract_json(contract)), 201
+
+
+@api.get("/contracts")
+@require_roles(*MANAGERS, Role.RECEPTIONIST)
+def index_contracts() -> ResponseReturnValue:
+    return jsonify({"items": [contract_json(c) for c in catalog.list_contracts(db_session())]})

@@ -1,0 +1,184 @@
+"""Registering a contact as a case (R2.3, R4.5, R7.3): the one intake every channel calls."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from backend.actors import Actor
+from backend.calendar import calendar_for
+from backend.cases import assignment
+from backend.cases.machine import INITIAL_STATUS
+from backend.cases.models import Case, CaseKind, Channel
+from backend.cases.notices import intake_confirmation
+from backend.cases.service import next_case_number, record_event
+from backend.catalog.models import Product, Unit
+from backend.catalog.service import get_product_by_model, register_unit
+from backend.catalog.warranty import FeeSchedule, category_at_intake
+from backend.complaints.routing import Severity, Topic, route_complaint
+from backend.errors import ValidationError
+from backend.outbox.service import message_customer
+from backend.people.models import Customer, Role, Zone
+from backend.people.service import upsert_customer
+from backend.settings import Settings
+from backend.tasks.service import alert
+
+logger = logging.getLogger(__name__)
+
+MAX_DESCRIPTION = 5000
+
+
+@dataclass(frozen=True)
+class CustomerInput:
+    name: str
+    phone: str
+    address: str | None = None
+    zone: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class ProductInput:
+    model: str
+    serial_number: str | None = None
+    purchased_on: date | None = None
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    kind: str
+    channel: str
+    customer: CustomerInput
+    description: str
+    product: ProductInput | None = None
+    reported_at: datetime | None = None
+    topic: str | None = None
+    severity: str | None = None
+    about_after_sales: bool = False
+    lat: float | None = None
+    lon: float | None = None
+    media: list[dict[str, Any]] = field(default_factory=list)
+    telegram_chat_id: int | None = None
+
+
+def fee_schedule(settings: Settings) -> FeeSchedule:
+    return FeeSchedule(settings.labour_rate_per_hour, settings.call_out_fee)
+
+
+def sla_hours(settings: Settings, zone: str) -> int:
+    """R7.14: 6 working hours in the city, 7 in the suburbs."""
+    return settings.sla_hours_suburb if zone == Zone.SUBURB else settings.sla_hours_city
+
+
+def _check(request: IntakeRequest, now: datetime) -> None:
+    if request.kind not in set(CaseKind):
+        raise ValidationError(f"kind must be one of {', '.join(CaseKind)}", field="kind")
+    if request.channel not in set(Channel):
+        raise ValidationError(f"channel must be one of {', '.join(Channel)}", field="channel")
+    if not request.customer.name.strip():
+        raise ValidationError("the customer's name is required", field="customer.name")
+    if request.customer.zone is not None and request.customer.zone not in set(Zone):
+        raise ValidationError("zone must be city or suburb", field="customer.zone")
+    if len(request.description) > MAX_DESCRIPTION:
+        raise ValidationError(f"at most {MAX_DESCRIPTION} characters", field="description")
+    if request.kind in (CaseKind.REPAIR, CaseKind.RETURN) and request.product is None:
+        raise ValidationError("a repair or return names the product", field="product")
+    if request.kind == CaseKind.COMPLAINT:
+        if request.topic not in set(Topic):
+            raise ValidationError(f"topic must be one of {', '.join(Topic)}", field="topic")
+        if (request.severity or "normal") not in set(Severity):
+            raise ValidationError(f"severity must be one of {', '.join(Severity)}",
+                                  field="severity")
+    if request.reported_at is not None:
+        if request.reported_at.tzinfo is None:
+            raise ValidationError("reported_at needs a UTC offset", field="reported_at")
+        if request.reported_at > now + timedelta(minutes=5):
+            raise ValidationError("reported_at is in the future", field="reported_at")
+    if request.product and request.product.purchased_on and request.product.purchased_on > (
+            (request.reported_at or now).date()):
+        raise ValidationError("purchased_on is after the report", field="product.purchased_on")
+
+
+def intake_case(
+    session: Session, request: IntakeRequest, *, settings: Settings, now: datetime, actor: Actor,
+) -> Case:
+    """Validate, register and route a new case; queue the customer's confirmation."""
+    _check(request, now)
+    calendar = calendar_for(settings)
+    customer = upsert_customer(
+        session, name=request.customer.name.strip(), phone=request.customer.phone,
+        region=settings.region, address=request.customer.address, zone=request.customer.zone,
+        language=request.customer.language)
+    if request.telegram_chat_id is not None and customer.telegram_chat_id is None:
+        customer.telegram_chat_id = request.telegram_chat_id
+    product: Product | None = None
+    unit: Unit | None = None
+    if request.product is not None:
+        product = get_product_by_model(session, request.product.model)
+        unit = register_unit(session, product=product,
+                             serial_number=(request.product.serial_number or "").strip() or None,
+                             purchased_on=request.product.purchased_on, customer=customer)
+    reported_at = request.reported_at or now
+    case = Case(
+        number=next_case_number(session, calendar.local(reported_at).year),
+        kind=request.kind, status=INITIAL_STATUS[CaseKind(request.kind)],
+        channel=request.channel, customer=customer, product=product, unit=unit,
+        description=request.description.strip(), zone=request.customer.zone or customer.zone,
+        address=request.customer.address or customer.address,
+        lat=request.lat if request.lat is not None else customer.lat,
+        lon=request.lon if request.lon is not None else customer.lon,
+        reported_at=reported_at, media=list(request.media),
+    )
+    session.add(case)
+    session.flush()
+    record_event(session, case, actor=actor.label, action="intake", at=now,
+                 channel=request.channel, to_status=case.status)
+    if case.kind == CaseKind.REPAIR:
+        _register_repair(session, case, customer, settings, now, actor)
+    elif case.kind == CaseKind.COMPLAINT:
+        _route_complaint(session, case, request, now)
+    due = calendar.local(case.sla_due_at) if case.sla_due_at else None
+    message_customer(session, customer, intake_confirmation(case, due, fee_schedule(settings)),
+                     case=case, purpose="intake_confirmation",
+                     dedupe_key=f"intake:{case.number}")
+    logger.info("case %s registered (%s via %s)", case.number, case.kind, case.channel)
+    return case
+
+
+def _register_repair(session: Session, case: Case, customer: Customer, settings: Settings,
+                     now: datetime, actor: Actor) -> None:
+    calendar = calendar_for(settings)
+    reported_day = calendar.local_date(case.reported_at)
+    case.service_category = category_at_intake(case.unit, case.product, reported_day)
+    hours = sla_hours(settings, case.zone)
+    case.sla_due_at = calendar.add_working_hours(case.reported_at, hours)  # R7.14
+    case.sla_warn_at = calendar.add_working_hours(case.reported_at, hours * 0.8)
+    assignment.auto_assign(session, case, settings=settings, now=now, actor=actor)
+
+
+def _route_complaint(session: Session, case: Case, request: IntakeRequest, now: datetime) -> None:
+    routing = route_complaint(Topic(request.topic), Severity(request.severity or "normal"),
+                              about_after_sales=request.about_after_sales)
+    case.topic, case.severity = request.topic, request.severity or "normal"
+    case.department = routing.department
+    case.priority = routing.priority
+    case.escalated_to = routing.escalated_to
+    case.accountable_role = routing.accountable_role
+    case.status = "routed"
+    record_event(session, case, actor="system", action="route", at=now, from_status="received",
+                 to_status="routed", note=f"routed to {routing.department}",
+                 data={"department": routing.department, "priority": routing.priority})
+    title = f"Complaint {case.number} ({case.topic}, {case.severity}) → {case.department}"
+    # R8.7: the service director personally handles every complaint.
+    alert(session, kind="complaint", role=Role.SERVICE_DIRECTOR, title=title, case=case,
+          detail=case.description[:300], dedupe_key=f"complaint:{case.number}:director")
+    if routing.escalated_to:
+        record_event(session, case, actor="system", action="escalate", at=now,
+                     note=f"escalated to {routing.escalated_to} at once (R8.5)",
+                     data={"to": routing.escalated_to})
+        alert(session, kind="escalation", role=routing.escalated_to, title=title, case=case,
+              detail=case.description[:300], dedupe_key=f"complaint:{case.number}:vp")

@@ -1,0 +1,129 @@
+"""The case (a repair, complaint, return or inquiry), its number sequence and its history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.catalog.models import Product, Unit
+from backend.db import Base, utcnow
+from backend.people.models import Customer, Technician
+
+
+class CaseKind(enum.StrEnum):
+    REPAIR = "repair"
+    COMPLAINT = "complaint"
+    RETURN = "return"
+    INQUIRY = "inquiry"
+
+
+class Channel(enum.StrEnum):
+    PHONE = "phone"
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+    LETTER = "letter"
+    VISIT = "visit"
+    WEB = "web"
+
+
+class ServiceCategory(enum.StrEnum):
+    """R7.2: every piece of work is one of four categories."""
+
+    PAID = "A"
+    CONTRACT = "B"
+    FREE = "C"
+    INTERNAL = "D"
+
+
+class Priority(enum.StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class CaseSequence(Base):
+    """The last case number issued per year; incremented atomically at intake."""
+
+    __tablename__ = "case_sequences"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_status_kind", "status", "kind"),
+        Index("ix_cases_technician_status", "assigned_technician_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    zone: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(500))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    reported_at: Mapped[datetime]
+    sla_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    sla_warn_at: Mapped[datetime | None]
+    service_category: Mapped[str | None] = mapped_column(String(1))
+    priority: Mapped[str] = mapped_column(String(8), default=Priority.NORMAL)
+    escalated_to: Mapped[str | None] = mapped_column(String(32))
+    # Complaints: topic, severity, the department it is routed to, the accountable owner (R8.7).
+    topic: Mapped[str | None] = mapped_column(String(32))
+    severity: Mapped[str | None] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(32))
+    accountable_role: Mapped[str | None] = mapped_column(String(32))
+    assigned_technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"))
+    assigned_at: Mapped[datetime | None]
+    planned_arrival_at: Mapped[datetime | None]
+    arrived_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    charges: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    work_hours: Mapped[float | None]
+    # R7.13: unfinished at the end of a day → flagged, first in line tomorrow.
+    carried_over: Mapped[bool] = mapped_column(default=False)
+    rolled_over_on: Mapped[date | None]
+    sla_warned_at: Mapped[datetime | None]
+    sla_breached_at: Mapped[datetime | None]
+    media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    product: Mapped[Product | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    assigned_technician: Mapped[Technician | None] = relationship()
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
+
+
+class CaseEvent(Base):
+    """Append-only history: who did what, when, from which channel (R2.3)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))  # "user:3", "technician:5", "customer", "system"
+    channel: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    case: Mapped[Case] = relationship(back_populates="events")

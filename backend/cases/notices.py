@@ -1,0 +1,85 @@
+"""What customers and technicians are told about a case, in their language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from backend.cases.models import Case, ServiceCategory
+from backend.catalog.warranty import FeeSchedule
+from backend.i18n import translate
+
+
+def format_moment(moment: datetime | None, language: str) -> str:
+    if moment is None:
+        return "-"
+    weekday_ko = "월화수목금토일"[moment.weekday()]
+    if language == "ko":
+        return f"{moment:%m}월 {moment:%d}일({weekday_ko}) {moment:%H:%M}"
+    return moment.strftime("%a %d %b %H:%M")
+
+
+def category_words(case: Case, language: str, schedule: FeeSchedule) -> str:
+    """The service category in plain words; a paid job shows its fee schedule first (R4.11)."""
+    if case.service_category == ServiceCategory.FREE:
+        return translate(language, "Free of charge (under warranty).")
+    if case.service_category == ServiceCategory.CONTRACT:
+        return translate(language, "Covered by your maintenance contract.")
+    return translate(language,
+                     "Paid service: call-out {call_out} KRW, labour {rate} KRW per hour, "
+                     "parts at list price. You will see the cost before any work starts.",
+                     call_out=f"{schedule.call_out_fee:,}", rate=f"{schedule.labour_rate_per_hour:,}")
+
+
+def intake_confirmation(case: Case, local_due: datetime | None, schedule: FeeSchedule) -> str:
+    language = case.customer.language
+    if case.kind == "repair":
+        return "\n".join([
+            translate(language, "Your repair request {number} is registered.", number=case.number),
+            category_words(case, language, schedule),
+            translate(language, "A technician will arrive by {due}.",
+                      due=format_moment(local_due, language)),
+        ])
+    if case.kind == "complaint":
+        return translate(language, "Your complaint {number} is registered. The service director "
+                                   "is responsible for it and we will answer you.",
+                         number=case.number)
+    return translate(language, "Your request {number} is registered.", number=case.number)
+
+
+def job_push(case: Case, local_due: datetime | None, language: str) -> str:
+    """The technician's job card: number, product, fault, address, deadline, map link."""
+    product = case.product.name if case.product else "-"
+    lines = [
+        translate(language, "New job {number}", number=case.number),
+        translate(language, "Product: {product}", product=product),
+        translate(language, "Fault: {fault}", fault=case.description[:500]),
+        translate(language, "Address: {address}", address=case.address or "-"),
+        translate(language, "Arrive by: {due}", due=format_moment(local_due, language)),
+    ]
+    if case.carried_over:
+        lines.insert(1, translate(language, "Carried over from yesterday: first in line."))
+    if case.lat is not None and case.lon is not None:
+        lines.append(f"https://maps.google.com/?q={case.lat:.6f},{case.lon:.6f}")
+    return "\n".join(lines)
+
+
+def job_buttons(case: Case, language: str) -> dict[str, object]:
+    """Inline buttons of a new job; callback data is `job:<action>:<case number>`."""
+    return {"inline_keyboard": [[
+        {"text": translate(language, "Accept"), "callback_data": f"job:accept:{case.number}"},
+        {"text": translate(language, "Decline"), "callback_data": f"job:decline:{case.number}"},
+    ]]}
+
+
+def service_certificate(case: Case, language: str) -> str:
+    """The certificate the customer signs (R7.4): work done, parts, fee."""
+    lines = [translate(language, "Service certificate {number}", number=case.number)]
+    charges = case.charges or {}
+    for part in charges.get("parts", []):
+        cost = translate(language, "free") if part["free"] else f"{part['amount']:,} KRW"
+        lines.append(f"• {part['name']} × {part['quantity']}: {cost}")
+    if case.work_hours is not None:
+        lines.append(translate(language, "Hours: {hours}", hours=f"{case.work_hours:g}"))
+    lines.append(translate(language, "Total: {total} KRW", total=f"{charges.get('total', 0):,}"))
+    lines.append(translate(language, "Please confirm the work with the button below."))
+    return "\n".join(lines)

@@ -1,0 +1,100 @@
+"""Queries and small writes on cases: numbers, lookups, listings, the history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from backend.cases.models import Case, CaseEvent, CaseSequence
+from backend.errors import NotFound
+
+CASE_PREFIX = "AS"
+PAGE_SIZE = 20
+
+
+def next_case_number(session: Session, year: int) -> str:
+    """`AS-2026-000042`: the year's sequence, incremented atomically (unique under concurrency)."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        session.execute(module.insert(CaseSequence).values(year=year, last=0)
+                        .on_conflict_do_nothing(index_elements=["year"]))
+    elif session.get(CaseSequence, year) is None:  # pragma: no cover - other databases
+        session.execute(insert(CaseSequence).values(year=year, last=0))
+    # One UPDATE … RETURNING: the row lock serialises concurrent intakes on PostgreSQL, and
+    # SQLite runs one writer at a time, so no two cases can read the same value.
+    last = session.execute(update(CaseSequence).where(CaseSequence.year == year)
+                           .values(last=CaseSequence.last + 1)
+                           .returning(CaseSequence.last)).scalar_one()
+    return f"{CASE_PREFIX}-{year}-{last:06d}"
+
+
+def get_case(session: Session, number: str) -> Case:
+    case = session.scalar(select(Case).where(Case.number == number)
+                          .options(selectinload(Case.events)))
+    if case is None:
+        raise NotFound(f"no case {number}", field="number")
+    return case
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str | None = None
+    kind: str | None = None
+    channel: str | None = None
+    technician_id: int | None = None
+    customer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Case]
+    page: int
+    pages: int
+    total: int
+
+
+def list_cases(session: Session, case_filter: CaseFilter, *, page: int = 1,
+               per_page: int = PAGE_SIZE) -> Page:
+    """A page of cases matching `case_filter`, newest first."""
+    conditions = []
+    if case_filter.status:
+        conditions.append(Case.status == case_filter.status)
+    if case_filter.kind:
+        conditions.append(Case.kind == case_filter.kind)
+    if case_filter.channel:
+        conditions.append(Case.channel == case_filter.channel)
+    if case_filter.technician_id is not None:
+        conditions.append(Case.assigned_technician_id == case_filter.technician_id)
+    if case_filter.customer_id is not None:
+        conditions.append(Case.customer_id == case_filter.customer_id)
+    total = session.scalar(select(func.count(Case.id)).where(*conditions)) or 0
+    pages = max(1, -(-total // per_page))
+    items = session.scalars(
+        select(Case).where(*conditions).order_by(Case.reported_at.desc(), Case.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+        .options(selectinload(Case.events))).all()
+    return Page(list(items), page, pages, total)
+
+
+def record_event(
+    session: Session, case: Case, *, actor: str, action: str, at: datetime,
+    channel: str | None = None, from_status: str | None = None, to_status: str | None = None,
+    note: str | None = None, data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Append one entry to the case history (R2.3); entries are never changed afterwards."""
+    event = CaseEvent(case=case, actor=actor, action=action, at=at, channel=channel,
+                      from_status=from_status, to_status=to_status, note=note, data=data)
+    session.add(event)
+    return event
+
+
+def open_cases_of_customer(session: Session, customer_id: int) -> list[Case]:
+    return list(session.scalars(select(Case).where(
+        Case.customer_id == customer_id, Case.status.not_in(("closed", "cancelled")))
+        .order_by(Case.reported_at.desc())))

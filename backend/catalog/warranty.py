@@ -1,0 +1,84 @@
+"""Service category at intake and charges at resolution (R4.1, R4.3, R7.2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from backend.cases.models import ServiceCategory
+from backend.catalog.models import Part, Product, Unit
+from backend.errors import ValidationError
+
+
+def category_at_intake(unit: Unit | None, product: Product | None, on: date) -> ServiceCategory:
+    """C free within the product's warranty, B under an active contract, A paid otherwise."""
+    if unit is not None and product is not None and unit.in_warranty(product.warranty_months, on):
+        return ServiceCategory.FREE
+    if unit is not None and unit.active_contract(on) is not None:
+        return ServiceCategory.CONTRACT
+    return ServiceCategory.PAID
+
+
+@dataclass(frozen=True)
+class FeeSchedule:
+    """What a paid job costs; shown to the customer before work starts (R4.11)."""
+
+    labour_rate_per_hour: int
+    call_out_fee: int
+
+
+@dataclass(frozen=True)
+class PartUsed:
+    part: Part
+    quantity: int
+
+
+def resolve_parts(product: Product | None, requested: list[dict[str, Any]]) -> list[PartUsed]:
+    """Match `[{"code", "quantity"}]` to the product's part list, naming the bad entry."""
+    by_code = {part.code: part for part in (product.parts if product else [])}
+    used: list[PartUsed] = []
+    for index, item in enumerate(requested):
+        code = item.get("code")
+        if code not in by_code:
+            raise ValidationError(f"unknown part code {code!r} for this product",
+                                  field=f"parts[{index}].code")
+        quantity = item.get("quantity", 1)
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= 99:
+            raise ValidationError("quantity must be a whole number 1–99",
+                                  field=f"parts[{index}].quantity")
+        used.append(PartUsed(by_code[code], quantity))
+    return used
+
+
+def charges_at_resolution(
+    *,
+    unit: Unit | None,
+    category: str | None,
+    parts: list[PartUsed],
+    hours: float,
+    fee: int | None,
+    on: date,
+    schedule: FeeSchedule,
+) -> dict[str, Any]:
+    """Each part checked against its own warranty (R4.1) or a contract; labour per category."""
+    contract = unit.active_contract(on) if unit is not None else None
+    lines = []
+    for used in parts:
+        free = contract is not None or (
+            unit is not None and unit.in_warranty(used.part.warranty_months, on))
+        lines.append({
+            "code": used.part.code,
+            "name": used.part.name,
+            "quantity": used.quantity,
+            "free": free,
+            "amount": 0 if free else used.part.price * used.quantity,
+        })
+    paid_service = category == ServiceCategory.PAID
+    if paid_service:
+        labour = fee if fee is not None else round(hours * schedule.labour_rate_per_hour)
+        call_out = schedule.call_out_fee
+    else:
+        labour, call_out = 0, 0
+    total = sum(line["amount"] for line in lines) + labour + call_out
+    return {"parts": lines, "labour": labour, "call_out": call_out, "total": total}

@@ -1,0 +1,188 @@
+"""The `aftersales` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from datetime import datetime
+
+import click
+
+from backend.db import Database, utcnow
+from backend.errors import DomainError
+from backend.settings import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(f"configuration: {error}") from error
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@click.group()
+def main() -> None:
+    """After-sales service desk."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Do not run the scheduler and outbox worker here.")
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, no_worker: bool, threads: int) -> None:
+    """Run the web app (API, dashboard, webhooks) and, unless --no-worker, the worker."""
+    _configure_logging()
+    from waitress import serve as waitress_serve
+
+    from backend.app import create_app
+    from backend.scheduler import Worker
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    app = create_app({"settings": settings, "database": database})
+    worker = None if no_worker else Worker(database, settings)
+    if worker is not None:
+        worker.start()
+    click.echo(f"After-sales service desk on http://{host}:{port}/ "
+               f"({'with' if worker else 'without'} worker)")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="aftersales")
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+@main.command()
+def worker() -> None:
+    """Run the scheduler and the outbound-message worker alone (any number may run)."""
+    _configure_logging()
+    from backend.scheduler import Worker
+
+    settings = _settings()
+    running = Worker(Database(settings.database_url), settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    running.start()
+    click.echo("worker running; Ctrl-C stops it")
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+
+
+@main.command()
+@click.option("--polling", is_flag=True, required=True, help="Long-poll getUpdates.")
+def bot(polling: bool) -> None:
+    """Telegram long polling, for a bot without a public URL."""
+    _configure_logging()
+    settings = _settings()
+    if not settings.telegram_enabled:
+        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set")
+    try:
+        from bot.polling import run_polling
+    except ModuleNotFoundError as error:
+        raise click.ClickException("the Telegram channel is not installed") from error
+    run_polling(settings)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply migrations (Alembic) to DATABASE_URL."""
+    from backend.migrate import upgrade as run_upgrade
+
+    settings = _settings()
+    run_upgrade(settings.database_url)
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.option("--demo", is_flag=True, required=True, help="Load the demo catalogue and people.")
+def seed(demo: bool) -> None:
+    """Idempotent demo data: products, technicians, contracts, users."""
+    from backend.seed import seed_demo
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    with database.session() as session:
+        summary = seed_demo(session, settings=settings, now=utcnow())
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True)
+@click.option("--password", default=None, help="Omit for an API-only account.")
+@click.option("--name", default="")
+def user_create(email: str, role: str, password: str | None, name: str) -> None:
+    """Create a staff account."""
+    from backend.people.service import create_user
+
+    settings = _settings()
+    try:
+        with Database(settings.database_url).session() as session:
+            account = create_user(session, email=email, role=role, password=password, name=name)
+            click.echo(f"user {account.id} {account.email} ({account.role})")
+    except DomainError as error:
+        raise click.ClickException(f"{error.field or 'input'}: {error.message}") from error
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--email", required=True)
+def token_create(email: str) -> None:
+    """Print a new API bearer token for that account."""
+    from backend.people.service import create_token, get_user_by_email
+
+    settings = _settings()
+    try:
+        with Database(settings.database_url).session() as session:
+            click.echo(create_token(session, get_user_by_email(session, email)))
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
+@main.command()
+@click.option("--at", "at", default=None, help="ISO-8601 moment with offset (default: now).")
+def tick(at: str | None) -> None:
+    """Run every time-driven duty once, as of --at."""
+    from backend.duties import tick as run_tick
+
+    settings = _settings()
+    moment = utcnow()
+    if at:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError as error:
+            raise click.BadParameter("use ISO-8601, e.g. 2026-11-27T18:05:00+09:00") from error
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=settings.tz)
+    results = run_tick(Database(settings.database_url), settings, moment)
+    click.echo(json.dumps(results))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,156 @@
+"""Every time-driven duty as a function of (database state, now); `tick` runs them all once.
+
+Each duty marks what it has done (a timestamp on the row, a dedupe key on the message), so
+running `tick` twice for the same moment does nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.calendar import calendar_for
+from backend.cases.models import Case, Priority
+from backend.cases.notices import format_moment
+from backend.cases.service import record_event
+from backend.catalog.models import Contract
+from backend.db import Database
+from backend.i18n import translate
+from backend.outbox.service import message_customer, message_technician
+from backend.people.models import Role
+from backend.settings import Settings
+from backend.tasks.service import alert, open_task
+
+logger = logging.getLogger(__name__)
+
+NOT_ARRIVED = ("new", "assigned", "accepted", "en_route")
+UNFINISHED_FIELD_JOB = (*NOT_ARRIVED, "on_site")
+EXPIRY_NOTICE_DAYS = 30
+
+Duty = Callable[[Session, Settings, datetime], int]
+
+
+def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
+    """At 80 % of the arrival window, warn the technician and the repair manager (R7.9, R7.14)."""
+    cases = session.scalars(select(Case).where(
+        Case.kind == "repair", Case.status.in_(NOT_ARRIVED), Case.sla_warned_at.is_(None),
+        Case.sla_warn_at <= now, Case.sla_due_at > now)).all()
+    tz = settings.tz
+    for case in cases:
+        case.sla_warned_at = now
+        due = format_moment(case.sla_due_at.astimezone(tz), "ko") if case.sla_due_at else "-"
+        record_event(session, case, actor="system", action="sla_warning", at=now,
+                     note=f"80% of the arrival window used; due {due}")
+        alert(session, kind="sla_warning", role=Role.REPAIR_MANAGER, case=case,
+              title=f"{case.number}: arrival due {due}", dedupe_key=f"sla-warn:{case.number}")
+        if case.assigned_technician is not None:
+            message_technician(session, case.assigned_technician,
+                               translate("ko", "Reminder: {number} must be reached by {due}.",
+                                         number=case.number, due=due),
+                               case=case, purpose="sla_warning",
+                               dedupe_key=f"sla-warn:{case.number}:tech")
+    return len(cases)
+
+
+def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
+    """Past the deadline without arrival: escalate to the service director at once (R7.9)."""
+    cases = session.scalars(select(Case).where(
+        Case.kind == "repair", Case.status.in_(NOT_ARRIVED), Case.sla_breached_at.is_(None),
+        Case.sla_due_at <= now)).all()
+    for case in cases:
+        case.sla_breached_at = now
+        case.escalated_to = Role.SERVICE_DIRECTOR
+        case.priority = Priority.URGENT
+        record_event(session, case, actor="system", action="sla_breach", at=now,
+                     note="arrival deadline passed; escalated to the service director (R7.9)")
+        alert(session, kind="sla_breach", role=Role.SERVICE_DIRECTOR, case=case,
+              title=f"{case.number}: arrival deadline passed ({case.status})",
+              dedupe_key=f"sla-breach:{case.number}")
+    return len(cases)
+
+
+def roll_over_unfinished(session: Session, settings: Settings, now: datetime) -> int:
+    """After the day closes, unfinished field jobs get priority tomorrow (R7.13)."""
+    calendar = calendar_for(settings)
+    today = calendar.local_date(now)
+    day = today if calendar.is_business_day(today) and now >= calendar.end_of_day(today) else None
+    if day is None:
+        return 0
+    closing = calendar.end_of_day(day)
+    cases = session.scalars(select(Case).where(
+        Case.kind == "repair", Case.status.in_(UNFINISHED_FIELD_JOB),
+        Case.reported_at < closing,
+        (Case.rolled_over_on.is_(None)) | (Case.rolled_over_on < day))).all()
+    tomorrow = calendar.next_business_day(day)
+    for case in cases:
+        case.carried_over = True
+        case.rolled_over_on = day
+        if case.priority == Priority.NORMAL:
+            case.priority = Priority.HIGH
+        record_event(session, case, actor="system", action="roll_over", at=now,
+                     note=f"not finished on {day.isoformat()}; first in line on "
+                          f"{tomorrow.isoformat()} (R7.13)")
+    return len(cases)
+
+
+def contract_expiry_notices(session: Session, settings: Settings, now: datetime) -> int:
+    """One month before a contract ends: tell the customer, send someone to renew (R7.15)."""
+    today = calendar_for(settings).local_date(now)
+    horizon = today + timedelta(days=EXPIRY_NOTICE_DAYS)
+    contracts = session.scalars(select(Contract).where(
+        Contract.expiry_notice_sent_at.is_(None), Contract.ends_on <= horizon,
+        Contract.ends_on >= today)).all()
+    for contract in contracts:
+        contract.expiry_notice_sent_at = now
+        customer = contract.customer
+        text = translate(customer.language,
+                         "Your maintenance contract for {model} ends on {ends}. "
+                         "We will contact you to renew it.",
+                         model=contract.unit.product.name, ends=contract.ends_on.isoformat())
+        message_customer(session, customer, text, purpose="contract_expiry",
+                         dedupe_key=f"contract-expiry:{contract.id}")
+        open_task(session, kind="renewal", role=Role.RECEPTIONIST, customer_id=customer.id,
+                  title=f"Renew contract #{contract.id} (ends {contract.ends_on.isoformat()})",
+                  data={"contract_id": contract.id}, dedupe_key=f"renewal:{contract.id}")
+    return len(contracts)
+
+
+DUTIES: list[tuple[str, Duty]] = [
+    ("sla_warnings", sla_warnings),
+    ("sla_breaches", sla_breaches),
+    ("roll_over", roll_over_unfinished),
+    ("contract_expiry", contract_expiry_notices),
+]
+
+
+def register_duty(name: str, duty: Duty) -> None:
+    """Other domains (surveys, dispatch) add their duties here at import time."""
+    if all(existing != name for existing, _ in DUTIES):
+        DUTIES.append((name, duty))
+
+
+def tick(database: Database, settings: Settings, now: datetime) -> dict[str, int]:
+    """Run every duty once as of `now`, each in its own transaction."""
+    _load_plugin_duties()
+    results: dict[str, int] = {}
+    for name, duty in DUTIES:
+        try:
+            with database.session() as session:
+                results[name] = duty(session, settings, now)
+        except Exception:
+            logger.exception("duty %s failed; the others still run", name)
+            results[name] = -1
+    return results
+
+
+def _load_plugin_duties() -> None:
+    for module in ("backend.surveys.duties", "backend.dispatch.duties"):
+        try:
+            __import__(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise

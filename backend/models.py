@@ -1,0 +1,19 @@
+"""Every table, imported once so that metadata (and Alembic) sees them all."""
+
+from __future__ import annotations
+
+from backend.cases.models import Case, CaseEvent, CaseSequence
+from backend.catalog.models import Contract, Part, Product, Unit
+from backend.db import Base
+from backend.outbox.models import OutboundMessage
+from backend.people.models import (
+    ApiToken, Certification, Customer, Department, Leave, StaffUser, Technician,
+)
+from backend.surveys.models import Survey
+from backend.tasks.models import Task
+
+__all__ = [
+    "ApiToken", "Base", "Case", "CaseEvent", "CaseSequence", "Certification", "Contract",
+    "Customer", "Department", "Leave", "OutboundMessage", "Part", "Product", "StaffUser",
+    "Survey", "Task", "Technician", "Unit",
+]

@@ -1,0 +1,150 @@
+"""Customers, technicians, staff users and API tokens: lookups and creation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from backend.db import utcnow
+from backend.errors import Conflict, NotFound, ValidationError
+from backend.people.models import (
+    ApiToken, Certification, Customer, Role, StaffUser, Technician, Zone,
+)
+from backend.phones import normalize_phone
+
+TOKEN_PREFIX = "as_"
+
+
+def get_customer_by_phone(session: Session, phone_e164: str) -> Customer | None:
+    return session.scalar(select(Customer).where(Customer.phone == phone_e164))
+
+
+def upsert_customer(
+    session: Session, *, name: str, phone: str, region: str, address: str | None = None,
+    zone: str | None = None, language: str | None = None,
+) -> Customer:
+    """The customer with this phone number, created or brought up to date."""
+    e164 = normalize_phone(phone, region=region, field="customer.phone")
+    customer = get_customer_by_phone(session, e164)
+    if customer is None:
+        customer = Customer(name=name, phone=e164, address=address, zone=zone or Zone.CITY,
+                            language=language or "ko")
+        session.add(customer)
+        session.flush()
+        return customer
+    customer.name = name or customer.name
+    if address:
+        customer.address = address
+    if zone:
+        customer.zone = zone
+    return customer
+
+
+@dataclass(frozen=True)
+class CertificationInput:
+    product_line: str
+    valid_until: date
+
+
+def create_technician(
+    session: Session, *, name: str, phone: str, zone: str, region: str,
+    certifications: list[CertificationInput], telegram_chat_id: int | None = None,
+    home: tuple[float, float] | None = None, working_days: list[int] | None = None,
+) -> Technician:
+    e164 = normalize_phone(phone, region=region, field="phone")
+    if session.scalar(select(Technician.id).where(Technician.phone == e164)):
+        raise Conflict("a technician with this phone number exists", field="phone")
+    if telegram_chat_id is not None and session.scalar(
+            select(Technician.id).where(Technician.telegram_chat_id == telegram_chat_id)):
+        raise Conflict("this Telegram chat is linked to another technician",
+                       field="telegram_chat_id")
+    lines = [c.product_line for c in certifications]
+    if len(set(lines)) != len(lines):
+        raise ValidationError("one certification per product line", field="certifications")
+    technician = Technician(
+        name=name, phone=e164, zone=zone, telegram_chat_id=telegram_chat_id,
+        home_lat=home[0] if home else None, home_lon=home[1] if home else None,
+        working_days=working_days if working_days is not None else [0, 1, 2, 3, 4],
+        certifications=[Certification(product_line=c.product_line, valid_until=c.valid_until)
+                        for c in certifications],
+    )
+    session.add(technician)
+    session.flush()
+    return technician
+
+
+def get_technician(session: Session, technician_id: int) -> Technician:
+    technician = session.get(Technician, technician_id,
+                             options=[selectinload(Technician.certifications)])
+    if technician is None:
+        raise NotFound(f"no technician {technician_id}", field="technician_id")
+    return technician
+
+
+def list_technicians(session: Session) -> list[Technician]:
+    return list(session.scalars(select(Technician).options(
+        selectinload(Technician.certifications)).order_by(Technician.id)))
+
+
+def create_user(
+    session: Session, *, email: str, role: str, password: str | None = None, name: str = "",
+) -> StaffUser:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise ValidationError("not an e-mail address", field="email")
+    if role not in set(Role):
+        raise ValidationError(f"unknown role; one of: {', '.join(Role)}", field="role")
+    if session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == email)):
+        raise Conflict("a user with this e-mail exists", field="email")
+    user = StaffUser(email=email, role=role, name=name or email.split("@")[0],
+                     password_hash=generate_password_hash(password) if password else None)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user_by_email(session: Session, email: str) -> StaffUser:
+    user = session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email.lower()))
+    if user is None:
+        raise NotFound(f"no user {email}", field="email")
+    return user
+
+
+def check_password(user: StaffUser, password: str) -> bool:
+    return bool(user.password_hash) and check_password_hash(user.password_hash or "", password)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: StaffUser) -> str:
+    """A new bearer token for `user`; only its hash is stored, so this is the one chance to see it."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:10]))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> StaffUser | None:
+    """The active user owning `token`, or None."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    digest = _hash_token(token)
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest,
+                                                ApiToken.revoked_at.is_(None)))
+    if row is None or not hmac.compare_digest(row.token_hash, digest) or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    return row.user
+
+
+def technician_for_user(session: Session, user: StaffUser) -> Technician | None:
+    return session.scalar(select(Technician).where(Technician.user_id == user.id))

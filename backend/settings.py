@@ -1,0 +1,194 @@
+"""Environment → typed settings. A bad value fails loudly at start-up, never later."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+
+class SettingsError(ValueError):
+    """A configuration value that cannot be used."""
+
+
+def _parse_time(name: str, value: str) -> time:
+    try:
+        hours, minutes = value.strip().split(":")
+        return time(int(hours), int(minutes))
+    except ValueError as exc:
+        raise SettingsError(f"{name} must look like HH:MM, got {value!r}") from exc
+
+
+def _parse_hours(name: str, value: str) -> tuple[time, time]:
+    try:
+        start, end = value.split("-")
+    except ValueError as exc:
+        raise SettingsError(f"{name} must look like 09:00-18:00, got {value!r}") from exc
+    opening, closing = _parse_time(name, start), _parse_time(name, end)
+    if opening >= closing:
+        raise SettingsError(f"{name}: the start must be before the end, got {value!r}")
+    return opening, closing
+
+
+def _parse_weekdays(name: str, value: str) -> frozenset[int]:
+    """'1-5' or '1,2,3,4,5' (ISO weekdays, Monday = 1) → {0..4} (Python weekdays)."""
+    days: set[int] = set()
+    try:
+        for chunk in value.split(","):
+            if "-" in chunk:
+                first, last = (int(x) for x in chunk.split("-"))
+                days.update(range(first, last + 1))
+            elif chunk.strip():
+                days.add(int(chunk))
+    except ValueError as exc:
+        raise SettingsError(f"{name} must list ISO weekdays like 1-5, got {value!r}") from exc
+    if not days or not days <= set(range(1, 8)):
+        raise SettingsError(f"{name} must list ISO weekdays 1..7, got {value!r}")
+    return frozenset(day - 1 for day in days)
+
+
+def _parse_int(name: str, value: str, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {value!r}") from exc
+    if number < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {number}")
+    return number
+
+
+def _secret_key(var_dir: Path) -> str:
+    """A key generated once per install and kept under var/ (contract: 'generated per install')."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/aftersales.db"
+    timezone: str = "Asia/Seoul"
+    secret_key: str = ""
+    public_base_url: str = "http://127.0.0.1:5000"
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_phone_number: str | None = None
+    twilio_api_base_url: str = "https://api.twilio.com"
+    hotline_phone_number: str | None = None
+    complaint_hotline_number: str | None = None
+    region: str = "KR"
+    holiday_country: str = "KR"
+    work_days: frozenset[int] = field(default_factory=lambda: frozenset(range(5)))
+    work_hours: tuple[time, time] = (time(9), time(18))
+    calling_hours: tuple[time, time] = (time(10), time(19))
+    sla_hours_city: int = 6
+    sla_hours_suburb: int = 7
+    labour_rate_per_hour: int = 30_000
+    call_out_fee: int = 20_000
+    max_body_bytes: int = 1_000_000
+    outbox_max_attempts: int = 8
+    var_dir: Path = Path("var")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
+
+    @property
+    def voice_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return replace(self, **overrides)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> Settings:
+    """Read settings from the environment (and a `.env` file), validating every value."""
+    env: dict[str, str] = {}
+    if read_dotenv and Path(".env").exists():
+        env.update({k: v for k, v in dotenv_values(".env").items() if v is not None})
+    env.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value if value not in (None, "") else None
+
+    var_dir = Path(get("AFTERSALES_VAR_DIR") or "var")
+    values: dict[str, Any] = {"var_dir": var_dir}
+    simple = {
+        "DATABASE_URL": "database_url",
+        "AFTERSALES_TZ": "timezone",
+        "PUBLIC_BASE_URL": "public_base_url",
+        "TELEGRAM_BOT_TOKEN": "telegram_bot_token",
+        "TELEGRAM_WEBHOOK_SECRET": "telegram_webhook_secret",
+        "TELEGRAM_API_BASE_URL": "telegram_api_base_url",
+        "TWILIO_ACCOUNT_SID": "twilio_account_sid",
+        "TWILIO_AUTH_TOKEN": "twilio_auth_token",
+        "TWILIO_PHONE_NUMBER": "twilio_phone_number",
+        "TWILIO_API_BASE_URL": "twilio_api_base_url",
+        "AFTERSALES_HOTLINE_NUMBER": "hotline_phone_number",
+        "AFTERSALES_COMPLAINT_HOTLINE_NUMBER": "complaint_hotline_number",
+        "AFTERSALES_REGION": "region",
+        "AFTERSALES_HOLIDAY_COUNTRY": "holiday_country",
+    }
+    for var, attr in simple.items():
+        if (value := get(var)) is not None:
+            values[attr] = value
+    for var, attr in {"AFTERSALES_WORK_HOURS": "work_hours",
+                      "AFTERSALES_CALLING_HOURS": "calling_hours"}.items():
+        if (value := get(var)) is not None:
+            values[attr] = _parse_hours(var, value)
+    if (value := get("AFTERSALES_WORK_DAYS")) is not None:
+        values["work_days"] = _parse_weekdays("AFTERSALES_WORK_DAYS", value)
+    for var, attr, minimum in [
+        ("AFTERSALES_SLA_HOURS_CITY", "sla_hours_city", 1),
+        ("AFTERSALES_SLA_HOURS_SUBURB", "sla_hours_suburb", 1),
+        ("AFTERSALES_LABOUR_RATE", "labour_rate_per_hour", 0),
+        ("AFTERSALES_CALL_OUT_FEE", "call_out_fee", 0),
+        ("AFTERSALES_MAX_BODY_BYTES", "max_body_bytes", 1024),
+    ]:
+        if (value := get(var)) is not None:
+            values[attr] = _parse_int(var, value, minimum)
+
+    settings = Settings(**values)
+    _validate(settings)
+    if not (secret := get("AFTERSALES_SECRET_KEY")):
+        secret = _secret_key(var_dir)
+    return replace(settings, secret_key=secret)
+
+
+def _validate(settings: Settings) -> None:
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"AFTERSALES_TZ is not a known time zone: {settings.timezone!r}") from exc
+    for name in ("public_base_url", "telegram_api_base_url", "twilio_api_base_url"):
+        if not getattr(settings, name).startswith(("http://", "https://")):
+            raise SettingsError(f"{name.upper()} must start with http:// or https://")
+    if bool(settings.twilio_account_sid) != bool(settings.twilio_auth_token):
+        raise SettingsError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set together or not at all")
+    import holidays
+
+    if settings.holiday_country not in holidays.list_supported_countries():
+        raise SettingsError(f"AFTERSALES_HOLIDAY_COUNTRY unknown: {settings.holiday_country!r}")
+
+
+__all__ = ["Settings", "SettingsError", "load_settings"]

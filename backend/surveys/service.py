@@ -1,0 +1,46 @@
+"""The rating survey's lifecycle: scheduled when a job is done, answered question by question."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.calendar import calendar_for
+from backend.cases.models import Case
+from backend.errors import ValidationError
+from backend.settings import Settings
+from backend.surveys.models import QUESTIONS, Survey, SurveyStatus
+
+
+def survey_due_at(settings: Settings, done_at: datetime) -> datetime:
+    """R8.3 and the contract: the first business day after the job, when calling hours open."""
+    calendar = calendar_for(settings)
+    day = calendar.next_business_day(calendar.local_date(done_at))
+    opening, _closing = settings.calling_hours
+    return calendar.at(day, opening)
+
+
+def schedule_survey(session: Session, case: Case, *, settings: Settings, done_at: datetime) -> Survey:
+    """The survey of `case` (one per job, R8.3: every job, no sampling)."""
+    survey = session.scalar(select(Survey).where(Survey.case_id == case.id))
+    if survey is None:
+        survey = Survey(case_id=case.id, technician_id=case.assigned_technician_id,
+                        due_at=survey_due_at(settings, done_at))
+        session.add(survey)
+    return survey
+
+
+def record_answer(survey: Survey, question: str, grade: int, *, now: datetime) -> Survey:
+    """Store one grade 1–4 as soon as it is given (R8.4)."""
+    if question not in QUESTIONS:
+        raise ValidationError(f"question must be one of {', '.join(QUESTIONS)}", field="question")
+    if not isinstance(grade, int) or isinstance(grade, bool) or not 1 <= grade <= 4:
+        raise ValidationError("a grade is 1, 2, 3 or 4", field="grade")
+    setattr(survey, question, grade)
+    complete = all(getattr(survey, q) is not None for q in QUESTIONS)
+    survey.status = SurveyStatus.ANSWERED if complete else SurveyStatus.PARTIAL
+    if complete and survey.answered_at is None:
+        survey.answered_at = now
+    return survey

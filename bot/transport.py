@@ -1,0 +1,81 @@
+"""TelegramTransport: outbox rows → Bot API calls through python-telegram-bot's Bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from backend.outbox.models import OutboundMessage
+from backend.outbox.transport import TransportError
+from backend.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def make_bot(settings: Settings) -> Bot:
+    """A Bot talking to `TELEGRAM_API_BASE_URL` (Telegram's, a self-hosted server or a test fake)."""
+    base = settings.telegram_api_base_url.rstrip("/")
+    return Bot(token=settings.telegram_bot_token or "", base_url=f"{base}/bot",
+               base_file_url=f"{base}/file/bot",
+               request=HTTPXRequest(connection_pool_size=4, read_timeout=15, connect_timeout=10))
+
+
+def reply_markup_from(data: dict[str, Any] | None) -> Any:
+    if not data:
+        return None
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, None)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, None)
+    return None
+
+
+class TelegramTransport:
+    channel = "telegram"
+
+    def __init__(self, settings: Settings) -> None:
+        self._bot = make_bot(settings)
+        self._loop = asyncio.new_event_loop()
+
+    def notify(self, message: OutboundMessage) -> str | None:
+        """sendMessage, or editMessageText when the payload names a message to edit."""
+        try:
+            sent = self._loop.run_until_complete(self._send(message))
+        except RetryAfter as error:
+            # Telegram's flood control: it says how long to wait; retrying sooner extends the ban.
+            delay = error.retry_after
+            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+            raise TransportError("rate limited", retry_after=seconds) from error
+        except Forbidden as error:
+            # "bot was blocked by the user" / "user is deactivated": no retry can succeed.
+            raise TransportError(str(error), permanent=True) from error
+        except (BadRequest, InvalidToken) as error:
+            raise TransportError(str(error), permanent=True) from error
+        except TelegramError as error:
+            raise TransportError(str(error)) from error
+        return str(sent) if sent is not None else None
+
+    async def _send(self, message: OutboundMessage) -> int | None:
+        payload = message.payload
+        markup = reply_markup_from(payload.get("reply_markup"))
+        chat_id = int(message.recipient)
+        if payload.get("edit_message_id"):
+            result = await self._bot.edit_message_text(
+                chat_id=chat_id, message_id=int(payload["edit_message_id"]), text=payload["text"],
+                reply_markup=markup)
+            return getattr(result, "message_id", None)
+        if payload.get("photo"):
+            sent = await self._bot.send_photo(chat_id=chat_id, photo=payload["photo"],
+                                              caption=payload.get("text"), reply_markup=markup)
+        else:
+            sent = await self._bot.send_message(chat_id=chat_id, text=payload["text"],
+                                                reply_markup=markup)
+        return sent.message_id
+
+    def close(self) -> None:
+        self._loop.close()

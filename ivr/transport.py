@@ -1,0 +1,74 @@
+"""Twilio transports: outbound calls (Calls resource) and SMS (Messages resource)."""
+
+from __future__ import annotations
+
+import logging
+
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+
+from backend.outbox.models import OutboundMessage
+from backend.outbox.transport import TransportError
+from backend.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def make_client(settings: Settings) -> Client:
+    """A twilio Client whose REST calls go to TWILIO_API_BASE_URL (a fake in tests)."""
+    client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+    client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+    return client
+
+
+def absolute_url(settings: Settings, path: str) -> str:
+    return settings.public_base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _translate(error: TwilioException) -> TransportError:
+    if isinstance(error, TwilioRestException):
+        status = error.status or 0
+        permanent = 400 <= status < 500 and status != 429
+        return TransportError(f"twilio {status} {error.code}: {error.msg}", permanent=permanent)
+    return TransportError(f"twilio: {error}")
+
+
+class TwilioCallTransport:
+    """Places a call whose TwiML is a route of this app; the outcome comes to /ivr/status."""
+
+    channel = "voice"
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client = make_client(settings)
+
+    def notify(self, message: OutboundMessage) -> str | None:
+        payload = message.payload
+        try:
+            call = self._client.calls.create(
+                to=message.recipient, from_=self._settings.twilio_phone_number,
+                url=absolute_url(self._settings, payload["path"]),
+                status_callback=absolute_url(self._settings, "/ivr/status"),
+                status_callback_event=["initiated", "ringing", "answered", "completed"],
+                machine_detection=payload.get("machine_detection", "Enable"),
+                timeout=payload.get("timeout", 30))
+        except TwilioException as error:
+            raise _translate(error) from error
+        return call.sid
+
+
+class TwilioSmsTransport:
+    channel = "sms"
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client = make_client(settings)
+
+    def notify(self, message: OutboundMessage) -> str | None:
+        try:
+            sms = self._client.messages.create(to=message.recipient,
+                                               from_=self._settings.twilio_phone_number,
+                                               body=message.payload["body"][:1600])
+        except TwilioException as error:
+            raise _translate(error) from error
+        return sms.sid
