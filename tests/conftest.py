@@ -1,0 +1,103 @@
+"""Fixtures: a migrated database (SQLite file, or PostgreSQL with TEST_DATABASE_URL), the app,
+a settable clock, and named personas."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from backend.app import create_app
+from backend.db import Base, Database
+from backend.migrate import upgrade
+from backend.settings import Settings, load_settings
+from tests.factories import Personas
+
+
+class Clock:
+    """Time set by the test, never waited for."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def advance(self, **delta: float) -> datetime:
+        self.moment += timedelta(**delta)
+        return self.moment
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url: str) -> Iterator[Database]:
+    """The schema is built by the migrations, as in production."""
+    upgrade(database_url)
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def database(migrated_database: Database) -> Iterator[Database]:
+    yield migrated_database
+    with migrated_database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    environ = {"DATABASE_URL": database_url, "AFTERSALES_SECRET_KEY": "test-secret",
+               "AFTERSALES_VAR_DIR": str(tmp_path / "var")}
+    return load_settings(environ, read_dotenv=False)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    # Wednesday 25 November 2026, 10:00 in Seoul: an ordinary business morning.
+    return Clock(datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def app(database: Database, settings: Settings, clock: Clock) -> Flask:
+    app = create_app({"settings": settings, "database": database, "clock": clock})
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    with database.session() as session:
+        yield session
+
+
+@pytest.fixture
+def people(database: Database, settings: Settings) -> Personas:
+    return Personas(database, settings)

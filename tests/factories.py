@@ -1,0 +1,82 @@
+"""Named personas and catalogue entries, built through the same services the product uses."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from backend.catalog.service import PartInput, create_product
+from backend.db import Database
+from backend.people.models import Technician
+from backend.people.service import CertificationInput, create_technician, create_token, create_user
+from backend.seed import ensure_departments
+from backend.settings import Settings
+
+FAR_FUTURE = date(2030, 12, 31)
+
+
+class Personas:
+    """`people.token("receptionist")`, `people.technician(...)`, `people.aircon()` …"""
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database = database
+        self.settings = settings
+        self._tokens: dict[str, str] = {}
+        with database.session() as session:
+            ensure_departments(session)
+
+    def token(self, role: str) -> str:
+        """A bearer token of a staff user holding `role` (one user per role)."""
+        if role not in self._tokens:
+            with self.database.session() as session:
+                user = create_user(session, email=f"{role}@test.local", role=role, password="pw")
+                self._tokens[role] = create_token(session, user)
+        return self._tokens[role]
+
+    def headers(self, role: str = "receptionist") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role)}"}
+
+    def product(self, model: str = "AC-1", line: str = "air_conditioner", warranty_months: int = 24,
+                parts: list[tuple[str, int, int]] | None = None) -> int:
+        """A product; parts as (code, warranty months, price)."""
+        parts = parts if parts is not None else [("COMP", 120, 300_000), ("FAN", 12, 80_000)]
+        with self.database.session() as session:
+            product = create_product(
+                session, model=model, name=f"{model} unit", product_line=line,
+                warranty_months=warranty_months,
+                parts=[PartInput(code, code.title(), months, price)
+                       for code, months, price in parts])
+            return product.id
+
+    def technician(self, name: str = "김민수", *, phone: str = "010-2000-0001", zone: str = "city",
+                   lines: dict[str, date] | None = None, **extra: Any) -> int:
+        lines = lines if lines is not None else {"air_conditioner": FAR_FUTURE}
+        with self.database.session() as session:
+            technician: Technician = create_technician(
+                session, name=name, phone=phone, zone=zone, region="KR",
+                certifications=[CertificationInput(line, until) for line, until in lines.items()],
+                **extra)
+            return technician.id
+
+
+def repair_body(*, model: str = "AC-1", serial: str | None = "SN-1",
+                purchased_on: date | None = None, zone: str = "city",
+                reported_at: str | None = None, phone: str = "010-3000-0001",
+                **extra: Any) -> dict[str, Any]:
+    """A repair intake as a receptionist would send it."""
+    body: dict[str, Any] = {
+        "kind": "repair", "channel": "phone",
+        "customer": {"name": "홍길동", "phone": phone, "address": "서울 중구 세종대로 110",
+                     "zone": zone},
+        "product": {"model": model, "serial_number": serial,
+                    "purchased_on": (purchased_on or date(2026, 1, 10)).isoformat()},
+        "description": "찬바람이 안 나와요",
+    }
+    if reported_at:
+        body["reported_at"] = reported_at
+    body.update(extra)
+    return body
+
+
+def days_ago(today: date, days: int) -> date:
+    return today - timedelta(days=days)
