@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.cases.models import Case, CaseEvent, CaseSequence
 from backend.catalog.models import Contract, Part, Product, Unit
 from backend.db import Base
+from backend.dialogues.models import Conversation
 from backend.outbox.models import OutboundMessage
 from backend.people.models import (
     ApiToken, Certification, Customer, Department, Leave, StaffUser, Technician,
@@ -13,7 +14,7 @@ from backend.surveys.models import Survey
 from backend.tasks.models import Task
 
 __all__ = [
-    "ApiToken", "Base", "Case", "CaseEvent", "CaseSequence", "Certification", "Contract",
+    "ApiToken", "Base", "Case", "CaseEvent", "CaseSequence", "Certification", "Contract", "Conversation",
     "Customer", "Department", "Leave", "OutboundMessage", "Part", "Product", "StaffUser",
     "Survey", "Task", "Technician", "Unit",
 ]

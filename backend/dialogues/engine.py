@@ -1,0 +1,160 @@
+"""Channel-neutral dialogues: the questions, the validation, and what happens at the end.
+
+A dialogue is a set of steps. Each step turns into a `Prompt` (what to ask, which answers are
+possible); a channel renders the prompt (buttons in Telegram, `<Gather>` on the phone), parses what
+the person did into an `Answer`, and calls `advance`. The dialogue validates the answer, stores it
+in the conversation, and returns the next prompt, or the same prompt with an error to re-ask.
+
+Channels never decide anything: which step follows, what is valid and what the answer causes
+(creating a case, saving a grade) all live in the dialogue classes in `backend/dialogues/`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.dialogues.models import Conversation
+from backend.errors import ValidationError
+from backend.settings import Settings
+
+InputKind = Literal["choice", "text", "phone", "date", "location", "photo", "recording",
+                    "confirm", "grade", "end"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str  # message id, translated by the channel with backend.i18n.translate
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One question (or, with kind "end", the closing message) in channel-neutral form."""
+
+    step: str
+    text: str  # message id (English); channels translate it and fill in `values`
+    kind: InputKind
+    values: dict[str, Any] = field(default_factory=dict)
+    choices: tuple[Choice, ...] = ()
+    optional: bool = False  # the person may skip ("don't know")
+    error: str | None = None  # message id: why the last answer was not accepted
+    result: dict[str, Any] | None = None  # on "end": what was created (case number, …)
+
+    @property
+    def finished(self) -> bool:
+        return self.kind == "end"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the person did, as the channel understood it. Exactly one field is usually set."""
+
+    text: str | None = None  # typed text, or a speech transcription
+    choice: str | None = None  # a button's or a digit's value (a Choice.value)
+    phone: str | None = None  # a shared contact
+    location: tuple[float, float] | None = None
+    media: dict[str, Any] | None = None  # {"kind": "photo", "file_id": …} / recording url
+    skip: bool = False
+
+
+@dataclass
+class Context:
+    """Everything a dialogue step may use besides the conversation's own data."""
+
+    session: Session
+    settings: Settings
+    now: datetime
+    channel: str  # the case channel: "telegram" or "phone"
+    conversation: Conversation
+
+
+class Dialogue:
+    """Base class: subclasses define `name`, `first_step`, `prompt()` and `accept()`."""
+
+    name: ClassVar[str]
+    first_step: ClassVar[str]
+
+    def prompt(self, ctx: Context, step: str) -> Prompt:
+        """The question asked at `step`, given the answers so far (ctx.conversation.data)."""
+        raise NotImplementedError
+
+    def accept(self, ctx: Context, step: str, answer: Answer) -> str:
+        """Validate and store `answer`; return the next step. Raise ValidationError to re-ask."""
+        raise NotImplementedError
+
+    def on_start(self, ctx: Context, **options: Any) -> None:
+        """Called once when the dialogue starts (options come from the channel)."""
+
+
+REGISTRY: dict[str, Dialogue] = {}
+
+
+def register(dialogue: Dialogue) -> Dialogue:
+    REGISTRY[dialogue.name] = dialogue
+    return dialogue
+
+
+def get_conversation(session: Session, channel: str, address: str,
+                     *, language: str | None = None) -> Conversation:
+    """The conversation of this chat or call, created idle on first contact."""
+    conversation = session.scalar(select(Conversation).where(
+        Conversation.channel == channel, Conversation.address == str(address)))
+    if conversation is None:
+        conversation = Conversation(channel=channel, address=str(address), data={},
+                                    language=language or "ko")
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def start(ctx: Context, name: str, **options: Any) -> Prompt:
+    """Begin dialogue `name` in this conversation (abandoning any other) and ask its first step."""
+    dialogue = REGISTRY[name]
+    conversation = ctx.conversation
+    conversation.dialogue, conversation.step = name, dialogue.first_step
+    conversation.data, conversation.retries = {}, 0
+    dialogue.on_start(ctx, **options)
+    return current_prompt(ctx)
+
+
+def current_prompt(ctx: Context, error: str | None = None) -> Prompt:
+    conversation = ctx.conversation
+    if conversation.dialogue is None or conversation.step is None:
+        raise ValueError("no dialogue is running in this conversation")
+    prompt = REGISTRY[conversation.dialogue].prompt(ctx, conversation.step)
+    if error is not None:
+        prompt = Prompt(**{**prompt.__dict__, "error": error})
+    return prompt
+
+
+def advance(ctx: Context, answer: Answer) -> Prompt:
+    """Feed one answer to the running dialogue; the next prompt, or the same one with an error."""
+    conversation = ctx.conversation
+    if conversation.dialogue is None or conversation.step is None:
+        raise ValueError("no dialogue is running in this conversation")
+    dialogue = REGISTRY[conversation.dialogue]
+    try:
+        next_step = dialogue.accept(ctx, conversation.step, answer)
+    except ValidationError as error:
+        conversation.retries += 1
+        return current_prompt(ctx, error=error.message)
+    conversation.retries = 0
+    conversation.step = next_step
+    # JSON columns see in-place changes only on reassignment.
+    conversation.data = dict(conversation.data)
+    prompt = current_prompt(ctx)
+    if prompt.finished:
+        conversation.dialogue, conversation.step = None, None
+    return prompt
+
+
+def cancel(ctx: Context) -> None:
+    """Leave any running dialogue (Telegram /cancel, a caller pressing *)."""
+    ctx.conversation.dialogue = ctx.conversation.step = None
+    ctx.conversation.data, ctx.conversation.retries = {}, 0
