@@ -44,3 +44,47 @@ def record_answer(survey: Survey, question: str, grade: int, *, now: datetime) -
     if complete and survey.answered_at is None:
         survey.answered_at = now
     return survey
+
+
+def survey_for_case(session: Session, case_number: str) -> Survey | None:
+    """The survey of the case numbered `case_number`, if the job has one."""
+    return session.scalar(select(Survey).join(Case, Survey.case_id == Case.id)
+                          .where(Case.number == case_number))
+
+
+def begin_answering(survey: Survey, *, channel: str, now: datetime) -> None:
+    """The customer is on the line (or opened the survey in a chat): answers may now come."""
+    survey.channel = channel
+    if survey.status in (SurveyStatus.PENDING, SurveyStatus.UNREACHABLE):
+        survey.status = SurveyStatus.IN_PROGRESS
+    survey.next_attempt_at = None
+
+
+def first_unanswered(survey: Survey) -> str | None:
+    return next((q for q in QUESTIONS if getattr(survey, q) is None), None)
+
+
+def record_comment(survey: Survey, *, text: str | None = None,
+                   recording_url: str | None = None) -> Survey:
+    """The customer's own words after the grades (a typed text, or a recording with transcript)."""
+    if text:
+        survey.comment = text.strip()[:5000]
+    if recording_url:
+        survey.comment_recording_url = recording_url[:500]
+    return survey
+
+
+FOLLOW_UP_REASONS = {"low_grade": "a grade of 1 (very dissatisfied)",
+                     "comment": "the customer left a comment"}
+
+
+def open_follow_up(session: Session, survey: Survey, *, reason: str,
+                   detail: str | None = None) -> None:
+    """R8.5: a very dissatisfied grade or a comment goes to the service department to act on."""
+    from backend.people.models import Role
+    from backend.tasks.service import alert
+
+    case = survey.case
+    alert(session, kind="follow_up", role=Role.SERVICE_DIRECTOR, case=case,
+          title=f"Survey {case.number}: {FOLLOW_UP_REASONS.get(reason, reason)}", detail=detail,
+          dedupe_key=f"survey-follow-up:{case.number}:{reason}")
