@@ -62,6 +62,10 @@ class BusinessCalendar:
             return None
         return self.at(day, self.opening), self.at(day, self.closing)
 
+    def _utc_window(self, day: date) -> tuple[datetime, datetime] | None:
+        window = self.working_window(day)
+        return None if window is None else (window[0].astimezone(UTC), window[1].astimezone(UTC))
+
     def business_days_from(self, day: date) -> Iterator[date]:
         """Business days from `day` (inclusive) onwards."""
         for offset in range(3660):
@@ -83,9 +87,11 @@ class BusinessCalendar:
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
         remaining = duration
-        cursor = self.local(start)
-        for day in self.business_days_from(cursor.date()):
-            opening, closing = self.working_window(day) or (cursor, cursor)
+        # Arithmetic in UTC: Python subtracts two datetimes of one tzinfo by wall clock, which
+        # would count a window spanning a DST change as 9 hours when it lasted 8 or 10.
+        cursor = start.astimezone(UTC)
+        for day in self.business_days_from(self.local_date(start)):
+            opening, closing = self._utc_window(day) or (cursor, cursor)
             begin = max(cursor, opening)
             if begin >= closing:
                 continue
@@ -101,12 +107,13 @@ class BusinessCalendar:
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time elapsed from `start` to `end` (zero when `end` is earlier)."""
         total = timedelta()
+        start, end = start.astimezone(UTC), end.astimezone(UTC)  # real elapsed time (see above)
         if end <= start:
             return total
         day = self.local_date(start)
         last = self.local_date(end)
         while day <= last:
-            window = self.working_window(day)
+            window = self._utc_window(day)
             if window:
                 begin, finish = max(window[0], start), min(window[1], end)
                 if finish > begin:
@@ -119,8 +126,8 @@ class BusinessCalendar:
         local = self.local(moment)
         for day in self.business_days_from(local.date()):
             begin, end = self.at(day, opening), self.at(day, closing)
-            if local < end:
-                return max(local, begin)
+            if moment.astimezone(UTC) < end.astimezone(UTC):
+                return max(local, begin, key=lambda m: m.astimezone(UTC))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def end_of_day(self, day: date) -> datetime:
