@@ -80,3 +80,33 @@ def repair_body(*, model: str = "AC-1", serial: str | None = "SN-1",
 
 def days_ago(today: date, days: int) -> date:
     return today - timedelta(days=days)
+
+
+def create_case(client: Any, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """POST /api/v1/cases, asserting 201; the case JSON."""
+    response = client.post("/api/v1/cases", headers=headers, json=body)
+    assert response.status_code == 201, response.get_json()
+    case: dict[str, Any] = response.get_json()
+    return case
+
+
+def act(client: Any, headers: dict[str, str], number: str, action: str,
+        body: dict[str, Any] | None = None, *, status: int = 200) -> dict[str, Any]:
+    """POST one case action, asserting the status code; the answer's JSON."""
+    response = client.post(f"/api/v1/cases/{number}/actions/{action}", headers=headers,
+                           json=body if body is not None else {})
+    assert response.status_code == status, (action, response.get_json())
+    answer: dict[str, Any] = response.get_json()
+    return answer
+
+
+def complaint_body(topic: str = "product_quality", severity: str = "normal",
+                   phone: str = "010-3000-0009", **extra: Any) -> dict[str, Any]:
+    """A complaint as the hotline would enter it."""
+    body: dict[str, Any] = {
+        "kind": "complaint", "channel": "phone", "topic": topic, "severity": severity,
+        "customer": {"name": "김영희", "phone": phone},
+        "description": "불만 내용",
+    }
+    body.update(extra)
+    return body
