@@ -71,7 +71,7 @@ class Unit(Base):
     contracts: Mapped[list[Contract]] = relationship(back_populates="unit", order_by="Contract.ends_on")
 
     def warranty_ends_on(self, months: int) -> date | None:
-        """Last covered day for a warranty of `months` (the product's or one part's)."""
+        """The first day no longer covered by a warranty of `months` (the product's or a part's)."""
         if self.purchased_on is None:
             return None
         return add_months(self.purchased_on, months + self.warranty_extension_months)
