@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from backend.cases.models import Case, CaseEvent, CaseSequence
 from backend.errors import NotFound
+from backend.people.models import Customer
 
 CASE_PREFIX = "AS"
 PAGE_SIZE = 20
@@ -49,6 +50,7 @@ class CaseFilter:
     channel: str | None = None
     technician_id: int | None = None
     customer_id: int | None = None
+    search: str | None = None  # part of the case number or of the customer's name
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ def list_cases(session: Session, case_filter: CaseFilter, *, page: int = 1,
         conditions.append(Case.assigned_technician_id == case_filter.technician_id)
     if case_filter.customer_id is not None:
         conditions.append(Case.customer_id == case_filter.customer_id)
+    if case_filter.search:
+        conditions.append(_matches_search(case_filter.search))
     total = session.scalar(select(func.count(Case.id)).where(*conditions)) or 0
     pages = max(1, -(-total // per_page))
     items = session.scalars(
@@ -80,6 +84,14 @@ def list_cases(session: Session, case_filter: CaseFilter, *, page: int = 1,
         .offset((page - 1) * per_page).limit(per_page)
         .options(selectinload(Case.events))).all()
     return Page(list(items), page, pages, total)
+
+
+def _matches_search(text: str) -> Any:
+    """Case number or customer name containing `text` (LIKE wildcards in it are taken literally)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    names = select(Customer.id).where(Customer.name.ilike(pattern, escape="\\"))
+    return or_(Case.number.ilike(pattern, escape="\\"), Case.customer_id.in_(names))
 
 
 def record_event(
