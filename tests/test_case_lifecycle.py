@@ -12,7 +12,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from backend.cases.machine import (
-    ALL_ACTIONS, INITIAL_STATUS, SAME, TRANSITIONS, allowed_actions, next_status,
+    ALL_ACTIONS,
+    INITIAL_STATUS,
+    SAME,
+    TRANSITIONS,
+    allowed_actions,
+    next_status,
 )
 from backend.cases.models import CaseKind
 from backend.db import Database
