@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from backend.dialogues.models import Conversation
 from backend.errors import ValidationError
@@ -120,6 +121,7 @@ def start(ctx: Context, name: str, **options: Any) -> Prompt:
     conversation.dialogue, conversation.step = name, dialogue.first_step
     conversation.data, conversation.retries = {}, 0
     dialogue.on_start(ctx, **options)
+    flag_modified(conversation, "data")  # on_start fills it in place (see `advance`)
     return current_prompt(ctx)
 
 
@@ -146,8 +148,9 @@ def advance(ctx: Context, answer: Answer) -> Prompt:
         return current_prompt(ctx, error=error.message)
     conversation.retries = 0
     conversation.step = next_step
-    # JSON columns see in-place changes only on reassignment.
-    conversation.data = dict(conversation.data)
+    # Steps change the JSON in place; after any autoflush SQLAlchemy cannot see that (the
+    # mutated dict compares equal to itself and would not be saved): mark it changed.
+    flag_modified(conversation, "data")
     prompt = current_prompt(ctx)
     if prompt.finished:
         conversation.dialogue, conversation.step = None, None

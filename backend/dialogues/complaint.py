@@ -1,0 +1,117 @@
+"""Making a complaint (R2.1–R2.9, R8.5, R8.7), asked the same way in a chat and on the phone.
+
+Steps: phone → name → topic → severity (in plain words) → description → the case. The closing
+prompt names the case number and who handles it (R2.3): the department it was routed to, the
+service director who answers for every complaint (R8.7), and the vice-president for a serious one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from backend.actors import Actor
+from backend.cases.intake import CustomerInput, IntakeRequest, intake_case
+from backend.cases.models import Case
+from backend.complaints.routing import DEPARTMENT_NAMES, Severity, Topic
+from backend.dialogues.common import (
+    CallerSteps, StepDialogue, chosen, confirm_in_conversation, free_text, language,
+    recording_of, words,
+)
+from backend.dialogues.engine import Answer, Choice, Context, Prompt, register
+from backend.errors import ValidationError
+
+TOPIC_CHOICES = (
+    Choice(Topic.PRODUCT_QUALITY, "The product's quality or function"),
+    Choice(Topic.PACKAGING, "Damaged or spoiled packaging"),
+    Choice(Topic.STAFF_ATTITUDE, "The attitude of our staff"),
+    Choice(Topic.DEALER, "A dealer or shop"),
+    Choice(Topic.OTHER, "Something else"),
+)
+SEVERITY_CHOICES = (
+    Choice(Severity.NORMAL, "Please look into it"),
+    Choice(Severity.SERIOUS, "It is serious: I want senior management to handle it"),
+    Choice(Severity.MAJOR, "It is major: danger, damage, a lawsuit or the press"),
+)
+
+
+class Complaint(CallerSteps, StepDialogue):
+    """The complaint intake; on_start(phone=None): the caller ID, when the channel has one."""
+
+    name = "complaint"
+    first_step = "phone"
+    after_caller_step = "topic"
+
+    def on_start(self, ctx: Context, **options: Any) -> None:
+        self.start_with_caller(ctx, phone=options.get("phone"))
+
+    def ask_topic(self, ctx: Context) -> Prompt:
+        return Prompt(step="topic", kind="choice", choices=TOPIC_CHOICES,
+                      text="What is your complaint about?")
+
+    def take_topic(self, ctx: Context, answer: Answer) -> str:
+        value = chosen(answer, TOPIC_CHOICES)
+        if value is None:
+            raise ValidationError("Please choose one of the options.", field="topic")
+        ctx.conversation.data["topic"] = value
+        return "severity"
+
+    def ask_severity(self, ctx: Context) -> Prompt:
+        return Prompt(step="severity", kind="choice", choices=SEVERITY_CHOICES,
+                      text="How serious is it?")
+
+    def take_severity(self, ctx: Context, answer: Answer) -> str:
+        value = chosen(answer, SEVERITY_CHOICES)
+        if value is None:
+            raise ValidationError("Please choose one of the options.", field="severity")
+        ctx.conversation.data["severity"] = value
+        return "description"
+
+    def ask_description(self, ctx: Context) -> Prompt:
+        return Prompt(step="description", kind="text",
+                      text="Please tell us what happened, in your own words.")
+
+    def take_description(self, ctx: Context, answer: Answer) -> str:
+        data = ctx.conversation.data
+        data["description"] = free_text(answer, field="description")
+        media = recording_of(answer)
+        case = intake_case(ctx.session, IntakeRequest(
+            kind="complaint", channel=ctx.channel, description=data["description"],
+            customer=CustomerInput(name=data["name"], phone=data["phone"],
+                                   language=language(ctx)),
+            topic=data["topic"], severity=data["severity"], media=[media] if media else [],
+            telegram_chat_id=self.chat_to_link(ctx)),
+            settings=ctx.settings, now=ctx.now,
+            actor=Actor("customer", id=data.get("customer_id"), channel=ctx.channel))
+        data["case_number"] = case.number
+        if data.get("verified") or self.linked_chat(ctx, case):
+            ctx.conversation.customer_id = case.customer_id
+        confirm_in_conversation(ctx, case.number)
+        return "done"
+
+    def handlers(self, ctx: Context, case: Case) -> str:
+        """Who handles it, in words (R2.3, R8.5, R8.7)."""
+        english, korean = DEPARTMENT_NAMES.get(case.department or "", ("-", "-"))
+        department = korean if language(ctx) == "ko" else english
+        lines = [words(ctx, "{department} handles it; the service director is responsible for "
+                            "the answer.", department=department)]
+        if case.escalated_to == "vice_president":
+            lines.append(words(ctx, "Because it is serious, the vice-president has been told "
+                                    "at once."))
+        if case.priority == "urgent":
+            lines.append(words(ctx, "It is handled as a priority."))
+        return "\n".join(lines)
+
+    def ask_done(self, ctx: Context) -> Prompt:
+        case = ctx.session.scalar(select(Case).where(
+            Case.number == ctx.conversation.data["case_number"]))
+        assert case is not None
+        return Prompt(step="done", kind="end",
+                      text="Your complaint {number} is registered.\n{handlers}",
+                      values={"number": case.number, "handlers": self.handlers(ctx, case)},
+                      result={"case_number": case.number, "department": case.department,
+                              "escalated_to": case.escalated_to, "priority": case.priority})
+
+
+COMPLAINT = register(Complaint())
