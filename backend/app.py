@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
 
     from backend.api import openapi  # noqa: F401  (adds /openapi.json to the blueprint)
+    from backend.surveys import views as _surveys  # noqa: F401  (adds /reports/surveys)
     from backend.api.views import api
 
     app.register_blueprint(api)

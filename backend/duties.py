@@ -113,10 +113,25 @@ def contract_expiry_notices(session: Session, settings: Settings, now: datetime)
                          model=contract.unit.product.name, ends=contract.ends_on.isoformat())
         message_customer(session, customer, text, purpose="contract_expiry",
                          dedupe_key=f"contract-expiry:{contract.id}")
+        _contract_expiry_call(session, settings, contract, now)
         open_task(session, kind="renewal", role=Role.RECEPTIONIST, customer_id=customer.id,
                   title=f"Renew contract #{contract.id} (ends {contract.ends_on.isoformat()})",
                   data={"contract_id": contract.id}, dedupe_key=f"renewal:{contract.id}")
     return len(contracts)
+
+
+def _contract_expiry_call(session: Session, settings: Settings, contract: Contract,
+                          now: datetime) -> None:
+    """R7.15 by phone too, through the same call path as the rating survey (calling hours)."""
+    from backend.calls.models import CallPurpose
+    from backend.calls.notices import notice_call
+
+    notice_call(session, settings, customer=contract.customer,
+                purpose=CallPurpose.CONTRACT_EXPIRY,
+                text="Your maintenance contract for {model} ends on {ends}. "
+                     "We will contact you to renew it.",
+                values={"model": contract.unit.product.name, "ends": contract.ends_on.isoformat()},
+                now=now, dedupe_key=f"contract-expiry-call:{contract.id}")
 
 
 DUTIES: list[tuple[str, Duty]] = [

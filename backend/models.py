@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from backend.calls.models import PhoneCall
 from backend.cases.models import Case, CaseEvent, CaseSequence
 from backend.catalog.models import Contract, Part, Product, Unit
 from backend.db import Base
 from backend.dialogues.models import Conversation
+from backend.fieldwork.models import LinkCode, WorkReport, WorkReportEntry
+from backend.inbox.models import InboundUpdate, TelegramChat
 from backend.outbox.models import OutboundMessage
 from backend.people.models import (
     ApiToken, Certification, Customer, Department, Leave, StaffUser, Technician,
@@ -15,6 +18,7 @@ from backend.tasks.models import Task
 
 __all__ = [
     "ApiToken", "Base", "Case", "CaseEvent", "CaseSequence", "Certification", "Contract", "Conversation",
-    "Customer", "Department", "Leave", "OutboundMessage", "Part", "Product", "StaffUser",
+    "Customer", "Department", "Leave", "OutboundMessage", "Part", "PhoneCall", "Product", "StaffUser",
     "Survey", "Task", "Technician", "Unit",
+    "InboundUpdate", "LinkCode", "TelegramChat", "WorkReport", "WorkReportEntry",
 ]

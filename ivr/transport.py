@@ -33,6 +33,12 @@ def _translate(error: TwilioException) -> TransportError:
     return TransportError(f"twilio: {error}")
 
 
+def _status_path(payload: dict[str, object]) -> str:
+    """/ivr/status, naming our call row so an outcome is matched even before the CallSid is."""
+    call_id = payload.get("call_id")
+    return f"/ivr/status?call_id={call_id}" if call_id is not None else "/ivr/status"
+
+
 class TwilioCallTransport:
     """Places a call whose TwiML is a route of this app; the outcome comes to /ivr/status."""
 
@@ -48,7 +54,7 @@ class TwilioCallTransport:
             call = self._client.calls.create(
                 to=message.recipient, from_=self._settings.twilio_phone_number,
                 url=absolute_url(self._settings, payload["path"]),
-                status_callback=absolute_url(self._settings, "/ivr/status"),
+                status_callback=absolute_url(self._settings, _status_path(payload)),
                 status_callback_event=["initiated", "ringing", "answered", "completed"],
                 machine_detection=payload.get("machine_detection", "Enable"),
                 timeout=payload.get("timeout", 30))

@@ -113,6 +113,19 @@ def build_document() -> dict[str, Any]:
             "parameters": [technician_id,
                            _query("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"})],
             "responses": _answers(200, None, 404)}},
+        "/reports/surveys": {"get": {
+            "summary": "Survey coverage of a month: jobs surveyed / jobs closed (R8.3)",
+            "operationId": "surveyCoverage",
+            "parameters": [_query("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"})],
+            "responses": _answers(200, {"type": "object", "required": [
+                "month", "jobs_closed", "jobs_surveyed", "coverage"], "properties": {
+                "month": {"type": "string"}, "jobs_closed": {"type": "integer"},
+                "jobs_surveyed": {"type": "integer"},
+                "coverage": {"type": ["number", "null"]},
+                "fully_answered": {"type": "integer"}, "partially_answered": {"type": "integer"},
+                "unreachable": {"type": "integer"}, "not_yet_surveyed": {"type": "integer"},
+                "without_survey": {"type": "integer"}, "call_attempts": {"type": "integer"},
+                "answered_by_channel": {"type": "object"}}})}},
         "/contracts": {
             "post": {"summary": "Add a maintenance contract", "operationId": "createContract",
                      "requestBody": _body(schemas.ContractCreate),

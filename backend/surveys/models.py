@@ -16,6 +16,7 @@ QUESTIONS = ("attitude", "skill", "arrival_time", "promise")  # R8.4, always thi
 
 class SurveyStatus(enum.StrEnum):
     PENDING = "pending"
+    CALLING = "calling"  # a survey call is placed and its outcome not known yet
     IN_PROGRESS = "in_progress"
     ANSWERED = "answered"
     PARTIAL = "partial"

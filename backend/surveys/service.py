@@ -55,7 +55,7 @@ def survey_for_case(session: Session, case_number: str) -> Survey | None:
 def begin_answering(survey: Survey, *, channel: str, now: datetime) -> None:
     """The customer is on the line (or opened the survey in a chat): answers may now come."""
     survey.channel = channel
-    if survey.status in (SurveyStatus.PENDING, SurveyStatus.UNREACHABLE):
+    if survey.status in (SurveyStatus.PENDING, SurveyStatus.CALLING, SurveyStatus.UNREACHABLE):
         survey.status = SurveyStatus.IN_PROGRESS
     survey.next_attempt_at = None
 
@@ -88,3 +88,12 @@ def open_follow_up(session: Session, survey: Survey, *, reason: str,
     alert(session, kind="follow_up", role=Role.SERVICE_DIRECTOR, case=case,
           title=f"Survey {case.number}: {FOLLOW_UP_REASONS.get(reason, reason)}", detail=detail,
           dedupe_key=f"survey-follow-up:{case.number}:{reason}")
+
+
+def open_survey_of_customer(session: Session, customer_id: int) -> Survey | None:
+    """The latest survey this customer has not answered yet (they may answer it by calling in)."""
+    return session.scalar(select(Survey).join(Case, Survey.case_id == Case.id).where(
+        Case.customer_id == customer_id,
+        Survey.status.in_((SurveyStatus.PENDING, SurveyStatus.UNREACHABLE, SurveyStatus.CALLING,
+                           SurveyStatus.IN_PROGRESS)))
+        .order_by(Survey.due_at.desc()).limit(1))

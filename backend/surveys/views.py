@@ -1,0 +1,21 @@
+"""GET /api/v1/reports/surveys?month=YYYY-MM: survey coverage for managers (R8.1, R8.3)."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+
+from backend.api.auth import MANAGERS, require_roles
+from backend.api.views import api
+from backend.calendar import calendar_for
+from backend.surveys.performance import parse_month
+from backend.surveys.reports import survey_coverage
+from backend.web import db_session, now, settings
+
+
+@api.get("/reports/surveys")
+@require_roles(*MANAGERS)
+def survey_report() -> ResponseReturnValue:
+    today = calendar_for(settings()).local_date(now())
+    year, month = parse_month(request.args.get("month"), today)
+    return jsonify(survey_coverage(db_session(), settings=settings(), year=year, month=month))

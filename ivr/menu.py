@@ -1,0 +1,119 @@
+"""The spoken pieces of an inbound call that are not a dialogue: greeting, menu, status, a person."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from backend.calendar import calendar_for
+from backend.calls.flows import Caller
+from backend.cases.models import Case
+from backend.cases.notices import format_moment
+from backend.settings import Settings
+from ivr.parse import normalise_speech, spoken_number
+from ivr.render import Speaker, absolute
+
+MENU_ACTION = "/ivr/menu"
+# What callers say instead of pressing a key at the main menu.
+MENU_WORDS = {
+    "1": ("고장", "수리", "접수", "report", "fault", "repair", "broken"),
+    "2": ("불만", "항의", "민원", "complaint", "complain"),
+    "3": ("상태", "진행", "조회", "status", "my case", "where"),
+    "4": ("평가", "설문", "rate", "rating", "survey"),
+    "0": ("상담원", "직원", "사람", "상담", "person", "agent", "operator", "human"),
+    "9": ("영어", "english"),
+}
+STATUS_WORDS = {
+    "new": "registered and waiting for a technician",
+    "assigned": "assigned to a technician",
+    "accepted": "accepted by a technician",
+    "en_route": "on its way: the technician is travelling to you",
+    "on_site": "being repaired at your place",
+    "in_workshop": "being repaired in our workshop",
+    "repaired": "repaired and waiting for inspection",
+    "inspected": "inspected and ready to be returned",
+    "resolved": "repaired and waiting for your confirmation",
+    "received": "received",
+    "routed": "with the department responsible for it",
+    "answered": "answered",
+}
+NOT_ARRIVED = ("new", "assigned", "accepted", "en_route")
+
+
+def menu_choice(form: Mapping[str, str], *, allowed: str) -> str | None:
+    """The menu key pressed or named; None for silence or anything else."""
+    digits = (form.get("Digits") or "").strip().rstrip("#")
+    if digits:
+        return digits if len(digits) == 1 and digits in allowed else None
+    speech = normalise_speech(form.get("SpeechResult") or "")
+    if not speech:
+        return None
+    number = spoken_number(speech)
+    if number is not None:
+        return str(number) if str(number) in allowed else None
+    for key, words in MENU_WORDS.items():
+        if key in allowed and any(re.search(re.escape(word), speech) for word in words):
+            return key
+    return None
+
+
+def greet(speaker: Speaker, response: VoiceResponse, caller: Caller) -> None:
+    """By name when the caller ID is known; an open case is mentioned before the menu."""
+    if caller.customer is not None:
+        speaker.say(response, "Hello {name}, thank you for calling our after-sales service.",
+                    name=caller.customer.name)
+    else:
+        speaker.say(response, "Hello, thank you for calling our after-sales service.")
+    if caller.open_case is not None:
+        say_case(speaker, response, caller.open_case)
+
+
+def say_case(speaker: Speaker, response: VoiceResponse, case: Case) -> None:
+    """The case number digit by digit, where it stands, and the promised arrival (R7.14)."""
+    speaker.say(response, "Your case {number} is {status}.", number=case.number,
+                status=speaker.text(STATUS_WORDS.get(case.status, case.status)))
+    if case.kind == "repair" and case.status in NOT_ARRIVED and case.sla_due_at is not None:
+        due = calendar_for(speaker.settings).local(case.sla_due_at)
+        speaker.say(response, "A technician will arrive by {due}.",
+                    due=format_moment(due, speaker.language))
+
+
+def menu(speaker: Speaker, response: VoiceResponse, *, offer_survey: bool = False) -> None:
+    keys = "12340" if offer_survey else "1230"
+    gather = speaker.gather(response, MENU_ACTION,
+                            hints=[*keys, *(w for k in keys for w in MENU_WORDS[k])])
+    speaker.say(gather, "To report a fault, press 1. To make a complaint, press 2. "
+                        "To hear the status of your case, press 3.")
+    if offer_survey:
+        speaker.say(gather, "To rate your last repair, press 4.")
+    speaker.say(gather, "To speak to a person, press 0.")
+    if speaker.language == "ko":
+        speaker.say_in(gather, "en", "For English, press 9.")
+    response.redirect(absolute(speaker.settings, MENU_ACTION), method="POST")
+
+
+def complaint_question(speaker: Speaker, response: VoiceResponse) -> None:
+    """R9.4: a complaint about after-sales staff goes to the independent complaint hotline."""
+    gather = speaker.gather(response, "/ivr/complaint", hints=["1", "2", "직원", "staff"])
+    speaker.say(gather, "If your complaint is about our after-sales staff, press 1 to reach our "
+                        "independent complaint hotline. For any other complaint, press 2.")
+    response.redirect(absolute(speaker.settings, "/ivr/complaint"), method="POST")
+
+
+def connect(speaker: Speaker, response: VoiceResponse, number: str | None) -> bool:
+    """<Dial> a person; False when no number is configured (the caller gets a callback)."""
+    if not number:
+        speaker.say(response, "No one can take your call right now. We will call you back as "
+                              "soon as possible. Goodbye.")
+        response.hangup()
+        return False
+    speaker.say(response, "Please hold, we are connecting you to a person.")
+    response.dial(number, action=absolute(speaker.settings, "/ivr/person/done"), method="POST",
+                  timeout=30)
+    return True
+
+
+def hotline(settings: Settings, *, complaint: bool) -> str | None:
+    return settings.complaint_hotline_number if complaint else settings.hotline_phone_number
