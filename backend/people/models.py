@@ -5,10 +5,14 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, utcnow
+
+# Telegram chat ids exceed 32 bits (user ids up to 52 bits, groups about -10^12): BIGINT on
+# PostgreSQL; SQLite's INTEGER is 64-bit already.
+CHAT_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Zone(enum.StrEnum):
@@ -37,7 +41,7 @@ class Customer(Base):
     zone: Mapped[str] = mapped_column(String(16), default=Zone.CITY)
     lat: Mapped[float | None]
     lon: Mapped[float | None]
-    telegram_chat_id: Mapped[int | None] = mapped_column(unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(CHAT_ID, unique=True)
     language: Mapped[str] = mapped_column(String(8), default="ko")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -51,7 +55,7 @@ class Technician(Base):
     zone: Mapped[str] = mapped_column(String(16))
     home_lat: Mapped[float | None]
     home_lon: Mapped[float | None]
-    telegram_chat_id: Mapped[int | None] = mapped_column(unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(CHAT_ID, unique=True)
     # ISO weekdays minus one (Monday = 0), the days this technician works.
     working_days: Mapped[list[int]] = mapped_column(JSON, default=lambda: [0, 1, 2, 3, 4])
     daily_capacity_minutes: Mapped[int] = mapped_column(default=480)
@@ -123,7 +127,7 @@ class StaffUser(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    telegram_chat_id: Mapped[int | None] = mapped_column(unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(CHAT_ID, unique=True)
     department: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(8), default="ko")
     active: Mapped[bool] = mapped_column(default=True)
