@@ -163,7 +163,8 @@ def tick(database: Database, settings: Settings, now: datetime) -> dict[str, int
 
 
 def _load_plugin_duties() -> None:
-    for module in ("backend.surveys.duties", "backend.dispatch.duties"):
+    for module in ("backend.surveys.duties", "backend.dispatch.duties", "backend.inbox.duties",
+                   "backend.fieldwork.duties"):
         try:
             __import__(module)
         except ModuleNotFoundError as exc:

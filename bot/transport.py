@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
@@ -32,6 +32,8 @@ def reply_markup_from(data: dict[str, Any] | None) -> Any:
         return InlineKeyboardMarkup.de_json(data, None)
     if "keyboard" in data:
         return ReplyKeyboardMarkup.de_json(data, None)
+    if data.get("remove_keyboard"):
+        return ReplyKeyboardRemove()
     return None
 
 
@@ -43,7 +45,8 @@ class TelegramTransport:
         self._loop = asyncio.new_event_loop()
 
     def notify(self, message: OutboundMessage) -> str | None:
-        """sendMessage, or editMessageText when the payload names a message to edit."""
+        """sendMessage / sendPhoto; editMessageText or editMessageReplyMarkup when the payload names
+        a message to edit; answerCallbackQuery when it names a callback query."""
         try:
             sent = self._loop.run_until_complete(self._send(message))
         except RetryAfter as error:
@@ -54,7 +57,11 @@ class TelegramTransport:
         except Forbidden as error:
             # "bot was blocked by the user" / "user is deactivated": no retry can succeed.
             raise TransportError(str(error), permanent=True) from error
-        except (BadRequest, InvalidToken) as error:
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return None  # editing a message to what it already shows: nothing left to do
+            raise TransportError(str(error), permanent=True) from error
+        except InvalidToken as error:
             raise TransportError(str(error), permanent=True) from error
         except TelegramError as error:
             raise TransportError(str(error)) from error
@@ -64,6 +71,15 @@ class TelegramTransport:
         payload = message.payload
         markup = reply_markup_from(payload.get("reply_markup"))
         chat_id = int(message.recipient)
+        if payload.get("callback_query_id"):
+            # Stops the button's spinner; the text, if any, shows as a short notice.
+            await self._bot.answer_callback_query(str(payload["callback_query_id"]),
+                                                  text=payload.get("text"))
+            return None
+        if payload.get("edit_message_id") and "text" not in payload:
+            result = await self._bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=int(payload["edit_message_id"]), reply_markup=markup)
+            return getattr(result, "message_id", None)
         if payload.get("edit_message_id"):
             result = await self._bot.edit_message_text(
                 chat_id=chat_id, message_id=int(payload["edit_message_id"]), text=payload["text"],

@@ -63,12 +63,26 @@ def job_push(case: Case, local_due: datetime | None, language: str) -> str:
     return "\n".join(lines)
 
 
+# The steps a technician can take from each status, as buttons (callback `job:<action>:<number>`);
+# "need help" is `escalate`: to the service director at once (R7.9).
+JOB_BUTTONS: dict[str, tuple[str, ...]] = {
+    "assigned": ("accept", "decline", "escalate"),
+    "accepted": ("depart", "arrive", "decline", "escalate"),
+    "en_route": ("arrive", "escalate"),
+    "on_site": ("resolve", "take_to_workshop", "escalate"),
+}
+JOB_BUTTON_LABELS = {
+    "accept": "Accept", "decline": "Decline", "depart": "On my way", "arrive": "Arrived",
+    "resolve": "Resolved", "take_to_workshop": "Take to workshop", "escalate": "Need help",
+}
+
+
 def job_buttons(case: Case, language: str) -> dict[str, object]:
-    """Inline buttons of a new job; callback data is `job:<action>:<case number>`."""
-    return {"inline_keyboard": [[
-        {"text": translate(language, "Accept"), "callback_data": f"job:accept:{case.number}"},
-        {"text": translate(language, "Decline"), "callback_data": f"job:decline:{case.number}"},
-    ]]}
+    """Inline buttons for the job's next steps; callback data is `job:<action>:<case number>`."""
+    actions = JOB_BUTTONS.get(case.status, ())
+    buttons = [{"text": translate(language, JOB_BUTTON_LABELS[action]),
+                "callback_data": f"job:{action}:{case.number}"} for action in actions]
+    return {"inline_keyboard": [buttons[i:i + 2] for i in range(0, len(buttons), 2)]}
 
 
 def service_certificate(case: Case, language: str) -> str:

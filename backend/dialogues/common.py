@@ -44,14 +44,17 @@ def words(ctx: Context, message: str, **values: Any) -> str:
     return translate(language(ctx), message, **values)
 
 
-def page_of(ctx: Context, step: str, choices: Sequence[Choice]) -> tuple[Choice, ...]:
-    """At most nine choices; the ninth is "more" when the list goes on (it wraps to the start)."""
-    if len(choices) <= MENU_SIZE:
-        return tuple(choices)
-    size = MENU_SIZE - 1
+def page_of(ctx: Context, step: str, choices: Sequence[Choice],
+            fixed: Sequence[Choice] = ()) -> tuple[Choice, ...]:
+    """At most nine choices: a page of `choices`, then `fixed` ones, then "more" when the list
+    goes on (it wraps round to the start)."""
+    room = MENU_SIZE - len(fixed)
+    if len(choices) <= room:
+        return (*choices, *fixed)
+    size = room - 1
     pages = -(-len(choices) // size)
     page = int(ctx.conversation.data.get(f"{step}_page", 0)) % pages
-    return (*choices[page * size:(page + 1) * size], Choice(MORE, "More…"))
+    return (*choices[page * size:(page + 1) * size], *fixed, Choice(MORE, "More…"))
 
 
 def turn_page(ctx: Context, step: str) -> str:

@@ -1,0 +1,61 @@
+"""One-time codes that link a Telegram account to a technician record (R6.5: only linked
+accounts see jobs, and only their own)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.errors import ValidationError
+from backend.fieldwork.models import LinkCode
+from backend.people.models import Technician
+
+logger = logging.getLogger(__name__)
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
+CODE_LENGTH = 8
+CODE_LIFETIME = timedelta(hours=24)
+
+
+def normalize_code(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(normalize_code(code).encode()).hexdigest()
+
+
+def create_link_code(session: Session, technician: Technician, *, now: datetime,
+                     created_by: str) -> tuple[str, datetime]:
+    """A new code like `K7QM-3XPA` and its expiry; only the hash is stored."""
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    code = f"{raw[:4]}-{raw[4:]}"
+    expires_at = now + CODE_LIFETIME
+    session.add(LinkCode(technician_id=technician.id, code_hash=_hash(code),
+                         expires_at=expires_at, created_by=created_by[:120]))
+    session.flush()
+    logger.info("link code created for technician %s by %s", technician.id, created_by)
+    return code, expires_at
+
+
+def redeem_link_code(session: Session, code: str, *, chat_id: int, now: datetime) -> Technician:
+    """Link `chat_id` to the code's technician; the code cannot be used again."""
+    row = session.scalar(select(LinkCode).where(LinkCode.code_hash == _hash(code)))
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise ValidationError("This code is not valid or has expired.", field="code")
+    technician = session.get(Technician, row.technician_id)
+    if technician is None or not technician.active:
+        raise ValidationError("This code is not valid or has expired.", field="code")
+    for other in session.scalars(select(Technician).where(
+            Technician.telegram_chat_id == chat_id, Technician.id != technician.id)):
+        other.telegram_chat_id = None  # one chat, one technician
+    session.flush()
+    technician.telegram_chat_id = chat_id
+    row.used_at, row.used_by_chat = now, chat_id
+    logger.info("technician %s linked a Telegram chat", technician.id)
+    return technician

@@ -1,0 +1,478 @@
+"""Telegram updates → dialogue steps and job actions; replies → outbox rows.
+
+Nothing here decides anything: questions and validation come from `backend.dialogues`, case
+changes from `backend.cases` and `backend.fieldwork`. Each handler turns one kind of update into
+one backend call and queues what the person should see (every message goes through the outbox).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from telegram import CallbackQuery, Message, Update
+
+from backend.actors import Actor
+from backend.cases.actions import perform_action
+from backend.cases.models import Case
+from backend.cases.notices import job_buttons
+from backend.cases.service import get_case, open_cases_of_customer
+from backend.dialogues import engine
+from backend.dialogues.common import load_dialogues
+from backend.dialogues.engine import Answer, Context, Prompt
+from backend.dialogues.models import Conversation
+from backend.dialogues.status import cases_text
+from backend.errors import DomainError, TransitionNotAllowed
+from backend.fieldwork.jobs import action_done_text, technician_for_chat, today_text, work_job
+from backend.fieldwork.links import redeem_link_code
+from backend.i18n import normalize_language, translate
+from backend.inbox.models import InboundUpdate, TelegramChat
+from backend.inbox.service import register_processor
+from backend.outbox.service import enqueue
+from backend.people.models import Customer, Technician
+from backend.settings import Settings
+from bot.render import (
+    SKIP, language_keyboard, main_menu, render_prompt, skip_label, text_payload,
+)
+
+logger = logging.getLogger(__name__)
+
+load_dialogues()
+
+SIMPLE_JOB_ACTIONS = frozenset({"accept", "depart", "arrive", "take_to_workshop", "escalate"})
+JOB_DIALOGUES = {"decline": "job_decline", "resolve": "job_resolve"}
+LINK_ATTEMPTS = 5
+HELP = ("I did not understand that. Choose from the menu below, or use /report, /complaint, "
+        "/status, /cancel or /language.")
+TECHNICIAN_HELP = ("Your jobs come here with buttons. /today lists today's jobs; /cancel stops "
+                   "a step.")
+
+
+@dataclass
+class Chat:
+    """One update's private chat: who writes, in which language, and the conversation."""
+
+    session: Session
+    settings: Settings
+    now: datetime
+    chat_id: int
+    language: str
+    conversation: Conversation
+    customer: Customer | None
+    technician: Technician | None
+
+    def send(self, payload: dict[str, Any], purpose: str = "bot_reply") -> None:
+        enqueue(self.session, channel="telegram", recipient=self.chat_id, payload=payload,
+                purpose=purpose)
+
+    def say(self, message: str, *, markup: dict[str, Any] | None = None, **values: Any) -> None:
+        self.send(text_payload(self.language, message, markup=markup, **values))
+
+    def context(self) -> Context:
+        return Context(self.session, self.settings, self.now, "telegram", self.conversation)
+
+
+# entry point ---------------------------------------------------------------------------------
+def process_update(session: Session, settings: Settings, now: datetime,
+                   row: InboundUpdate) -> None:
+    """The processor of stored Telegram updates (see backend.inbox.service)."""
+    update = parse_update(row.payload)
+    if update is None:
+        return
+    if update.callback_query is not None:
+        handle_callback(session, settings, now, update.callback_query)
+    elif update.message is not None:
+        handle_message(session, settings, now, update.message)
+    # Edited messages, channel posts, inline queries …: nothing to answer; stored and ignored.
+
+
+def parse_update(payload: dict[str, Any]) -> Update | None:
+    """python-telegram-bot's Update, or None for a payload it cannot read."""
+    try:
+        return Update.de_json(payload, None)
+    except Exception:  # noqa: BLE001 - a malformed update is logged and ignored, not retried
+        logger.warning("unreadable Telegram update %s", payload.get("update_id"))
+        return None
+
+
+def open_chat(session: Session, settings: Settings, now: datetime, message: Message,
+              user_language: str | None) -> Chat | None:
+    """The Chat of a private conversation; groups and channels are not served."""
+    if message.chat.type != "private":
+        return None
+    chat_id = message.chat.id
+    preference = session.get(TelegramChat, chat_id)
+    if preference is None:
+        preference = TelegramChat(chat_id=chat_id)
+        session.add(preference)
+    language = preference.language or normalize_language(user_language)
+    conversation = engine.get_conversation(session, "telegram", str(chat_id), language=language)
+    conversation.language = language
+    customer = session.scalar(select(Customer).where(Customer.telegram_chat_id == chat_id))
+    if customer is not None and conversation.customer_id is None:
+        conversation.customer_id = customer.id
+    return Chat(session, settings, now, chat_id, language, conversation, customer,
+                technician_for_chat(session, chat_id))
+
+
+# messages -----------------------------------------------------------------------------------
+def handle_message(session: Session, settings: Settings, now: datetime, message: Message) -> None:
+    """A message in a private chat: a command, a dialogue answer, or free text."""
+    user = message.from_user
+    chat = open_chat(session, settings, now, message, user.language_code if user else None)
+    if chat is None:
+        return
+    text = (message.text or "").strip()
+    if text.startswith("/"):
+        command, _, argument = text[1:].partition(" ")
+        handler = COMMANDS.get(command.split("@")[0].lower(), cmd_unknown)
+        handler(chat, argument.strip())
+    elif chat.conversation.dialogue is not None:
+        answer_dialogue(chat, answer_from(message, chat))
+    elif chat.technician is not None:
+        chat.say(TECHNICIAN_HELP)
+    else:
+        free_message(chat, message)
+
+
+def answer_from(message: Message, chat: Chat) -> Answer:
+    """What the person did, as a dialogue Answer."""
+    if message.contact is not None:
+        own = message.from_user is not None and message.contact.user_id == message.from_user.id
+        number = message.contact.phone_number
+        # Only a contact the person shared from their own account vouches for the number.
+        return Answer(phone=number) if own else Answer(text=number)
+    if message.location is not None:
+        return Answer(location=(message.location.latitude, message.location.longitude))
+    if message.photo:
+        largest = message.photo[-1]
+        return Answer(text=message.caption, media={"kind": "photo", "file_id": largest.file_id})
+    if message.voice is not None:
+        return Answer(media={"kind": "voice", "file_id": message.voice.file_id})
+    text = message.text or ""
+    prompt = engine.current_prompt(chat.context())
+    if text.strip() == translate(chat.language, skip_label(prompt)) and (
+            prompt.optional or prompt.kind == "location"):
+        return Answer(skip=True)
+    return Answer(text=text)
+
+
+def free_message(chat: Chat, message: Message) -> None:
+    """A customer writing outside a dialogue: to the case it is about (asked if several)."""
+    text = (message.text or message.caption or "").strip()
+    cases = open_cases_of_customer(chat.session, chat.customer.id) if chat.customer else []
+    if not text or not cases:
+        chat.say(HELP, markup=main_menu(chat.language))
+        return
+    media = [{"kind": "photo", "file_id": message.photo[-1].file_id}] if message.photo else []
+    show(chat, engine.start(chat.context(), "case_note", text=text, media=media))
+
+
+# dialogues ----------------------------------------------------------------------------------
+def show(chat: Chat, prompt: Prompt) -> None:
+    """Queue the prompt; a customer's finished dialogue ends with the main menu."""
+    payload = render_prompt(prompt, chat.language)
+    if prompt.finished and chat.technician is None:
+        payload["reply_markup"] = main_menu(chat.language)
+    chat.send(payload)
+
+
+def start_dialogue(chat: Chat, name: str, **options: Any) -> None:
+    """Begin a dialogue; a refusal (no such case, not yours) is said, not raised."""
+    if name not in engine.REGISTRY:
+        chat.say("This is not available yet.")
+        return
+    try:
+        with chat.session.begin_nested():
+            prompt = engine.start(chat.context(), name, **options)
+    except DomainError as error:
+        engine.cancel(chat.context())
+        chat.say(error.message)
+        return
+    show(chat, prompt)
+
+
+def answer_dialogue(chat: Chat, answer: Answer) -> None:
+    """One answer to the running dialogue; a domain refusal ends the dialogue with its reason."""
+    try:
+        with chat.session.begin_nested():
+            prompt = engine.advance(chat.context(), answer)
+    except DomainError as error:
+        engine.cancel(chat.context())
+        chat.say(refusal(error))
+        return
+    show(chat, prompt)
+
+
+def refusal(error: DomainError) -> str:
+    if isinstance(error, TransitionNotAllowed):
+        return "That step is not possible in the job's current state."
+    return error.message
+
+
+# commands -----------------------------------------------------------------------------------
+def cmd_start(chat: Chat, argument: str) -> None:
+    """/start: a link code from a deep link, else the language choice or the main menu."""
+    if argument:
+        cmd_link(chat, argument)
+        return
+    engine.cancel(chat.context())
+    preference = chat.session.get(TelegramChat, chat.chat_id)
+    if preference is None or preference.language is None:
+        chat.send({"text": "언어를 선택해 주세요. / Please choose your language.",
+                   "reply_markup": language_keyboard()})
+    elif chat.technician is not None:
+        chat.say(TECHNICIAN_HELP)
+    else:
+        chat.say("How can we help you?", markup=main_menu(chat.language))
+
+
+def cmd_language(chat: Chat, _argument: str) -> None:
+    """/language: choose Korean or English again."""
+    chat.send({"text": "언어를 선택해 주세요. / Please choose your language.",
+               "reply_markup": language_keyboard()})
+
+
+def cmd_report(chat: Chat, _argument: str) -> None:
+    """/report: the fault report dialogue."""
+    start_dialogue(chat, "intake")
+
+
+def cmd_complaint(chat: Chat, _argument: str) -> None:
+    """/complaint: the complaint dialogue."""
+    start_dialogue(chat, "complaint")
+
+
+def cmd_status(chat: Chat, _argument: str) -> None:
+    """/status: my cases (a linked chat), else the phone number is asked first."""
+    if chat.customer is not None:
+        engine.cancel(chat.context())
+        chat.say("{cases}", markup=main_menu(chat.language), cases=cases_text(
+            chat.session, chat.customer.id, settings=chat.settings, now=chat.now,
+            lang=chat.language))
+        return
+    start_dialogue(chat, "status")
+
+
+def cmd_cancel(chat: Chat, _argument: str) -> None:
+    """/cancel: leave any dialogue."""
+    running = chat.conversation.dialogue is not None
+    engine.cancel(chat.context())
+    chat.say("Stopped. Nothing more will be asked." if running else "Nothing to stop.",
+             markup=None if chat.technician else main_menu(chat.language))
+
+
+def cmd_today(chat: Chat, _argument: str) -> None:
+    """/today: a linked technician's jobs in order with deadlines."""
+    if chat.technician is None:
+        chat.say("Only linked technician accounts see jobs.")
+        return
+    chat.send({"text": today_text(chat.session, chat.technician, settings=chat.settings,
+                                  language=chat.language)})
+
+
+def cmd_link(chat: Chat, argument: str) -> None:
+    """/link CODE: tie this chat to a technician record with a one-time code."""
+    preference = chat.session.get(TelegramChat, chat.chat_id)
+    assert preference is not None
+    if preference.link_blocked_until and preference.link_blocked_until > chat.now:
+        chat.say("Too many wrong codes. Please try again later.")
+        return
+    try:
+        with chat.session.begin_nested():
+            technician = redeem_link_code(chat.session, argument, chat_id=chat.chat_id,
+                                          now=chat.now)
+    except DomainError:
+        preference.link_failures += 1
+        if preference.link_failures >= LINK_ATTEMPTS:
+            from datetime import timedelta
+
+            preference.link_blocked_until = chat.now + timedelta(hours=1)
+            preference.link_failures = 0
+        chat.say("This code is not valid or has expired.")
+        return
+    preference.link_failures = 0
+    chat.say("Linked: you are {name}. Your jobs will come here; /today lists them.",
+             name=technician.name)
+
+
+def cmd_unknown(chat: Chat, _argument: str) -> None:
+    """Any other command: help, not silence."""
+    chat.say(TECHNICIAN_HELP if chat.technician else HELP,
+             markup=None if chat.technician else main_menu(chat.language))
+
+
+COMMANDS: dict[str, Callable[[Chat, str], None]] = {
+    "start": cmd_start, "language": cmd_language, "report": cmd_report,
+    "complaint": cmd_complaint, "status": cmd_status, "cancel": cmd_cancel, "today": cmd_today,
+    "link": cmd_link, "help": cmd_unknown,
+}
+
+
+# buttons ------------------------------------------------------------------------------------
+def handle_callback(session: Session, settings: Settings, now: datetime,
+                    query: CallbackQuery) -> None:
+    """A button press: always answered (the spinner stops), then routed by its data's prefix."""
+    message = query.message
+    if not isinstance(message, Message):
+        return  # a button on a message too old for Telegram to include: nothing to work on
+    chat = open_chat(session, settings, now, message, query.from_user.language_code)
+    if chat is None:
+        return
+    chat.send({"callback_query_id": query.id}, purpose="callback_answer")
+    kind, _, rest = (query.data or "").partition(":")
+    handler = CALLBACKS.get(kind)
+    if handler is None:
+        chat.say(HELP, markup=main_menu(chat.language))
+        return
+    handler(chat, rest, message.message_id)
+
+
+def clear_buttons(chat: Chat, message_id: int) -> None:
+    """Remove the buttons of a message once pressed, so it cannot be pressed twice."""
+    chat.send({"edit_message_id": message_id, "reply_markup": {"inline_keyboard": []}},
+              purpose="bot_edit")
+
+
+def on_language(chat: Chat, code: str, message_id: int) -> None:
+    """lang:<ko|en>: remember the language, then the main menu."""
+    language = normalize_language(code)
+    preference = chat.session.get(TelegramChat, chat.chat_id)
+    assert preference is not None
+    preference.language = chat.language = chat.conversation.language = language
+    if chat.customer is not None:
+        chat.customer.language = language
+    clear_buttons(chat, message_id)
+    if chat.technician is not None:
+        chat.say(TECHNICIAN_HELP)
+    else:
+        chat.say("How can we help you?", markup=main_menu(language))
+
+
+def on_menu(chat: Chat, item: str, message_id: int) -> None:
+    """menu:<report|complaint|status|rate>: the main menu's buttons."""
+    clear_buttons(chat, message_id)
+    actions: dict[str, Callable[[Chat, str], None]] = {
+        "report": cmd_report, "complaint": cmd_complaint, "status": cmd_status,
+        "rate": offer_surveys}
+    actions.get(item, cmd_unknown)(chat, "")
+
+
+def on_dialogue(chat: Chat, rest: str, message_id: int) -> None:
+    """dlg:<step>:<value>: a choice in the running dialogue (stale buttons are refused)."""
+    step, _, value = rest.partition(":")
+    if chat.conversation.dialogue is None or chat.conversation.step != step:
+        chat.say("That question is closed. Please answer the latest one.")
+        return
+    clear_buttons(chat, message_id)
+    if value == SKIP:
+        answer_dialogue(chat, Answer(skip=True))
+        return
+    if value.startswith("#") and value[1:].isdigit():
+        choices = engine.current_prompt(chat.context()).choices
+        index = int(value[1:])
+        value = choices[index].value if index < len(choices) else ""
+    answer_dialogue(chat, Answer(choice=value))
+
+
+def on_job(chat: Chat, rest: str, message_id: int) -> None:
+    """job:<action>:<number>: a technician's job button (only their own jobs, R6.5)."""
+    action, _, number = rest.partition(":")
+    if chat.technician is None:
+        chat.say("Only linked technician accounts see jobs.")
+        return
+    if action in JOB_DIALOGUES:
+        start_dialogue(chat, JOB_DIALOGUES[action], case_number=number,
+                       technician_id=chat.technician.id)
+        return
+    if action not in SIMPLE_JOB_ACTIONS:
+        chat.say(TECHNICIAN_HELP)
+        return
+    try:
+        with chat.session.begin_nested():
+            case = work_job(chat.session, chat.technician, number, action,
+                            settings=chat.settings, now=chat.now, channel="telegram")
+    except DomainError as error:
+        chat.say(refusal(error))
+        return
+    chat.send({"edit_message_id": message_id, "reply_markup": job_buttons(case, chat.language)},
+              purpose="bot_edit")
+    chat.send({"text": action_done_text(case, action, settings=chat.settings, now=chat.now,
+                                        language=chat.language)})
+
+
+def on_case(chat: Chat, rest: str, message_id: int) -> None:
+    """case:sign_off:<number>: the customer confirms the service certificate (R7.4)."""
+    action, _, number = rest.partition(":")
+    if action != "sign_off" or chat.customer is None:
+        chat.say(HELP, markup=main_menu(chat.language))
+        return
+    try:
+        with chat.session.begin_nested():
+            case = get_case(chat.session, number)
+            perform_action(chat.session, case, "sign_off",
+                           actor=Actor("customer", id=chat.customer.id, channel="telegram"),
+                           body={"signed_by": chat.customer.name,
+                                 "note": "confirmed with the Telegram button"},
+                           settings=chat.settings, now=chat.now)
+    except TransitionNotAllowed:
+        chat.say("This certificate is already confirmed.")
+        return
+    except DomainError as error:
+        chat.say(error.message)
+        return
+    clear_buttons(chat, message_id)
+    rate = {"inline_keyboard": [[{"text": translate(chat.language, "⭐ Rate the service"),
+                                  "callback_data": f"survey:start:{case.number}"}]]}
+    chat.say("Thank you: you confirmed the work on {number}. Your signature is recorded.",
+             markup=rate, number=case.number)
+
+
+def on_survey(chat: Chat, rest: str, message_id: int) -> None:
+    """survey:start:<number>: the rating survey of that job (R8.4), the customer's own only."""
+    _action, _, number = rest.partition(":")
+    case = chat.session.scalar(select(Case).where(Case.number == number))
+    if case is None or chat.customer is None or case.customer_id != chat.customer.id:
+        chat.say("There is no survey for you on that case.")
+        return
+    clear_buttons(chat, message_id)
+    start_dialogue(chat, "survey", case_number=number)
+
+
+def offer_surveys(chat: Chat, _argument: str) -> None:
+    """"Rate a service": the customer's jobs whose survey is not answered yet."""
+    from backend.surveys.models import Survey, SurveyStatus
+
+    surveys = [] if chat.customer is None else chat.session.scalars(
+        select(Survey).join(Case, Survey.case_id == Case.id).where(
+            Case.customer_id == chat.customer.id, Survey.status != SurveyStatus.ANSWERED)
+        .order_by(Case.resolved_at.desc()).limit(8)).all()
+    if not surveys:
+        chat.say("There is no service to rate right now.", markup=main_menu(chat.language))
+        return
+    buttons = [[{"text": s.case.number, "callback_data": f"survey:start:{s.case.number}"}]
+               for s in surveys]
+    chat.say("Which service would you like to rate?", markup={"inline_keyboard": buttons})
+
+
+def on_work_report(chat: Chat, rest: str, message_id: int) -> None:
+    """report:start:<day>: the daily work report (R7.10)."""
+    _action, _, day = rest.partition(":")
+    if chat.technician is None:
+        chat.say("Only linked technician accounts see jobs.")
+        return
+    clear_buttons(chat, message_id)
+    start_dialogue(chat, "work_report", technician_id=chat.technician.id, day=day)
+
+
+CALLBACKS: dict[str, Callable[[Chat, str, int], None]] = {
+    "lang": on_language, "menu": on_menu, "dlg": on_dialogue, "job": on_job, "case": on_case,
+    "survey": on_survey, "report": on_work_report,
+}
+
+register_processor("telegram", process_update)

@@ -1,0 +1,71 @@
+"""POST /telegram/webhook: check the secret, store the update (deduplicated), answer 200.
+
+The update is stored and committed before it is processed: if processing fails it is marked
+failed and the `inbound_retry` duty runs it again, so nothing Telegram delivered is lost.
+Telegram retries a webhook that does not answer 200 again and again, so anything we cannot
+read is acknowledged too (and logged), never answered with an error.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from backend.inbox.models import InboundUpdate
+from backend.inbox.service import process, store_update
+from backend.web import database, now, settings
+from bot import handlers  # noqa: F401  (registers the Telegram processor)
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("telegram", __name__, url_prefix="/telegram")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def secret_ok() -> bool:
+    """Constant-time comparison with TELEGRAM_WEBHOOK_SECRET (any request passes when unset)."""
+    expected = settings().telegram_webhook_secret
+    if not expected:
+        return True
+    given = request.headers.get(SECRET_HEADER, "")
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def chat_id_of(update: dict[str, Any]) -> int | None:
+    """The chat an update comes from, for looking rows up; None when it has none."""
+    for key in ("message", "edited_message", "callback_query"):
+        part = update.get(key)
+        if isinstance(part, dict):
+            message = part.get("message", part) if key == "callback_query" else part
+            chat = message.get("chat") if isinstance(message, dict) else None
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return int(chat["id"])
+    return None
+
+
+@blueprint.post("/webhook")
+def webhook() -> ResponseReturnValue:
+    if not secret_ok():
+        return jsonify({"error": {"code": "forbidden",
+                                  "message": f"wrong or missing {SECRET_HEADER}"}}), 403
+    update = request.get_json(silent=True)
+    update_id = update.get("update_id") if isinstance(update, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        logger.warning("Telegram webhook: a body without an update_id was ignored")
+        return jsonify({"ok": True, "ignored": True})
+    assert isinstance(update, dict)
+    moment = now()
+    with database().session() as session:
+        row_id = store_update(session, channel="telegram", update_id=update_id, payload=update,
+                              chat_id=chat_id_of(update), now=moment)
+    if row_id is None:
+        return jsonify({"ok": True, "duplicate": True})
+    with database().session() as session:
+        row = session.get(InboundUpdate, row_id)
+        assert row is not None
+        process(session, settings(), moment, row)
+    return jsonify({"ok": True})
