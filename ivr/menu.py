@@ -1,4 +1,4 @@
-"""The spoken pieces of an inbound call that are not a dialogue: greeting, menu, status, a person."""
+"""The spoken parts of an inbound call that are not a dialogue: greeting, menu, a person."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from collections.abc import Mapping
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from backend.calendar import calendar_for
 from backend.calls.flows import Caller
 from backend.cases.models import Case
-from backend.cases.notices import format_moment
+from backend.dialogues.status import describe, summarize
 from backend.settings import Settings
 from ivr.parse import normalise_speech, spoken_number
 from ivr.render import Speaker, absolute
@@ -25,21 +24,6 @@ MENU_WORDS = {
     "0": ("상담원", "직원", "사람", "상담", "person", "agent", "operator", "human"),
     "9": ("영어", "english"),
 }
-STATUS_WORDS = {
-    "new": "registered and waiting for a technician",
-    "assigned": "assigned to a technician",
-    "accepted": "accepted by a technician",
-    "en_route": "on its way: the technician is travelling to you",
-    "on_site": "being repaired at your place",
-    "in_workshop": "being repaired in our workshop",
-    "repaired": "repaired and waiting for inspection",
-    "inspected": "inspected and ready to be returned",
-    "resolved": "repaired and waiting for your confirmation",
-    "received": "received",
-    "routed": "with the department responsible for it",
-    "answered": "answered",
-}
-NOT_ARRIVED = ("new", "assigned", "accepted", "en_route")
 
 
 def menu_choice(form: Mapping[str, str], *, allowed: str) -> str | None:
@@ -72,12 +56,8 @@ def greet(speaker: Speaker, response: VoiceResponse, caller: Caller) -> None:
 
 def say_case(speaker: Speaker, response: VoiceResponse, case: Case) -> None:
     """The case number digit by digit, where it stands, and the promised arrival (R7.14)."""
-    speaker.say(response, "Your case {number} is {status}.", number=case.number,
-                status=speaker.text(STATUS_WORDS.get(case.status, case.status)))
-    if case.kind == "repair" and case.status in NOT_ARRIVED and case.sla_due_at is not None:
-        due = calendar_for(speaker.settings).local(case.sla_due_at)
-        speaker.say(response, "A technician will arrive by {due}.",
-                    due=format_moment(due, speaker.language))
+    line = describe(summarize(case, speaker.settings), speaker.language)
+    speaker.say(response, "About your case: {line}.", line=line)
 
 
 def menu(speaker: Speaker, response: VoiceResponse, *, offer_survey: bool = False) -> None:

@@ -67,8 +67,10 @@ def answer_from_form(prompt: Prompt, form: Mapping[str, str], language: str) -> 
 def _keyed(prompt: Prompt, digits: str) -> Answer:
     if prompt.choices and digits.isdigit() and 1 <= int(digits) <= len(prompt.choices):
         return Answer(choice=prompt.choices[int(digits) - 1].value)
-    if prompt.kind in ("phone", "date", "text"):
+    if prompt.kind in ("phone", "date") or (prompt.kind == "text" and len(digits) >= 4):
         return Answer(text=digits)  # a typed number is text, never a verified contact (R6.5)
+    if prompt.kind == "text":
+        return Answer()  # a stray key where words are wanted: the dialogue asks again
     return Answer(choice=digits)  # not one of the choices: the dialogue says so
 
 

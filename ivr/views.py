@@ -12,10 +12,14 @@ from twilio.twiml.voice_response import VoiceResponse
 
 import backend.dialogues.complaint  # noqa: F401  (registers the dialogues this menu speaks)
 import backend.dialogues.intake  # noqa: F401
+import backend.dialogues.status  # noqa: F401
 import backend.dialogues.survey  # noqa: F401
 from backend.api.errors import error_response
 from backend.calls.flows import (
-    attach_transcription, inbound_call, latest_open_case, link_case, status_callback,
+    attach_transcription,
+    inbound_call,
+    link_case,
+    status_callback,
 )
 from backend.calls.models import PhoneCall
 from backend.calls.service import MACHINE_ANSWERS, find_call
@@ -147,13 +151,14 @@ def _start(ctx: Context, response: VoiceResponse, dialogue: str, **options: Any)
 
 
 def _status(ctx: Context, speaker: Speaker, response: VoiceResponse, offer_survey: bool) -> None:
-    """Menu 3: the caller's open case, read back (only for the number it belongs to, R6.5)."""
-    case = latest_open_case(ctx.session, ctx.conversation.customer_id) \
-        if ctx.conversation.customer_id else None
-    if case is None:
-        speaker.say(response, "We found no open case for the number you are calling from.")
-    else:
-        spoken.say_case(speaker, response, case)
+    """Menu 3: the "my cases" dialogue, said, then the menu again (only for the caller's own
+    number do we say more than the case numbers, R6.5)."""
+    prompt = engine.start(ctx, "status", phone=request.form.get("From"))
+    if not prompt.finished:  # no caller ID: the number is asked first
+        render_prompt(speaker, prompt, action=DIALOGUE_ACTION, response=response)
+        return
+    engine.cancel(ctx)
+    speaker.say(response, prompt.text, **prompt.values)
     spoken.menu(speaker, response, offer_survey=offer_survey)
 
 
@@ -359,7 +364,7 @@ def notice_reply() -> ResponseReturnValue:
 @blueprint.post("/status")
 @twilio_only
 def call_status() -> ResponseReturnValue:
-    """Twilio's call-status callback: applied once; a replay or an unknown CallSid changes nothing."""
+    """Twilio's call-status callback: applied once; a replay or unknown CallSid changes nothing."""
     session = db_session()
     try:
         outcome = status_callback(session, settings(), form(),

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session
 
 from backend.calls.models import PhoneCall
 from backend.calls.service import (
-    MIN_GAP_PER_CUSTOMER, last_outbound_at, next_calling_moment, place_call,
+    MIN_GAP_PER_CUSTOMER,
+    last_outbound_at,
+    next_calling_moment,
+    place_call,
 )
 from backend.cases.models import Case
 from backend.people.models import Customer
@@ -20,7 +23,7 @@ from backend.settings import Settings
 def notice_call(session: Session, settings: Settings, *, customer: Customer, purpose: str,
                 text: str, values: dict[str, Any], now: datetime, case: Case | None = None,
                 dedupe_key: str | None = None) -> PhoneCall | None:
-    """Call `customer` to say `text` (a message id, spoken in their language); None without voice."""
+    """Call `customer` to say `text` (a message id, in their language); None without voice."""
     if not settings.voice_enabled:
         return None
     when = next_calling_moment(settings, now)

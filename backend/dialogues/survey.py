@@ -15,7 +15,11 @@ from backend.dialogues.engine import Answer, Choice, Context, Dialogue, Prompt, 
 from backend.errors import NotFound, ValidationError
 from backend.surveys.models import QUESTIONS, Survey, SurveyStatus
 from backend.surveys.service import (
-    begin_answering, first_unanswered, open_follow_up, record_answer, record_comment,
+    begin_answering,
+    first_unanswered,
+    open_follow_up,
+    record_answer,
+    record_comment,
     survey_for_case,
 )
 

@@ -17,7 +17,11 @@ from sqlalchemy.orm import Session
 from backend.calendar import calendar_for
 from backend.calls.models import CallPurpose, PhoneCall
 from backend.calls.service import (
-    MIN_GAP_PER_CUSTOMER, last_outbound_at, next_calling_moment, outcome_of, place_call,
+    MIN_GAP_PER_CUSTOMER,
+    last_outbound_at,
+    next_calling_moment,
+    outcome_of,
+    place_call,
 )
 from backend.i18n import translate
 from backend.outbox.models import OutboxChannel
@@ -46,7 +50,7 @@ def retry_at(settings: Settings, survey: Survey, now: datetime) -> datetime:
     if calendar.local_date(soon) > first_day:
         return soon
     opening, closing = settings.calling_hours
-    afternoon = min(time(opening.hour + 4, opening.minute), closing) if opening.hour < 20 else opening
+    afternoon = min(time(min(opening.hour + 4, 23), opening.minute), closing)
     return next_calling_moment(settings, calendar.at(calendar.next_business_day(first_day),
                                                      afternoon))
 
@@ -70,7 +74,8 @@ def call_survey(session: Session, settings: Settings, survey: Survey, now: datet
     attempt = survey.attempts + 1
     call = place_call(session, purpose=CallPurpose.SURVEY, phone=phone,
                       path=f"/ivr/survey/{case.number}", now=now, customer_id=case.customer_id,
-                      case=case, survey_id=survey.id, dedupe_key=f"survey-call:{survey.id}:{attempt}")
+                      case=case, survey_id=survey.id,
+                      dedupe_key=f"survey-call:{survey.id}:{attempt}")
     if call is None:
         return None
     survey.attempts, survey.status, survey.channel = attempt, SurveyStatus.CALLING, "phone"
@@ -97,13 +102,14 @@ def survey_call_ended(session: Session, settings: Settings, call: PhoneCall, now
     if survey.status not in (SurveyStatus.CALLING, SurveyStatus.IN_PROGRESS):
         return outcome  # answered another way meanwhile
     if survey.attempts < MAX_ATTEMPTS:
-        survey.status, survey.next_attempt_at = SurveyStatus.PENDING, retry_at(settings, survey, now)
+        survey.status = SurveyStatus.PENDING
+        survey.next_attempt_at = retry_at(settings, survey, now)
     else:
         fall_back(session, survey, now)
     return outcome
 
 
-def _log_outcome(survey: Survey, call_id: int, outcome: str) -> None:
+def _log_outcome(survey: Survey, call_id: int | None, outcome: str) -> None:
     survey.attempt_log = [{**entry, "outcome": outcome} if entry.get("call_id") == call_id
                           else entry for entry in (survey.attempt_log or [])]
 

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from backend.calls.service import within_calling_hours
 from backend.duties import register_duty
 from backend.settings import Settings
-from backend.calls.service import within_calling_hours
 from backend.surveys.calling import call_survey, due_surveys, fall_back, give_up_on_lost_calls
 
 logger = logging.getLogger(__name__)

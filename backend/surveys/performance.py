@@ -23,6 +23,9 @@ def parse_month(text: str | None, today: date) -> tuple[int, int]:
         date(year, month, 1)
     except ValueError as exc:
         raise ValidationError("month must look like 2026-11", field="month") from exc
+    # Month bounds are computed in the business zone; years 1 and 9999 would overflow there.
+    if not 1900 <= year <= 9000:
+        raise ValidationError("month must be a year between 1900 and 9000", field="month")
     return year, month
 
 

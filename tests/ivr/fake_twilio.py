@@ -99,7 +99,7 @@ def spoken(root: ET.Element) -> str:
 
 
 class Call:
-    """One phone call as Twilio makes it: every request signed, the caller's moves as form fields."""
+    """One phone call as Twilio makes it: every request signed, the caller's moves as fields."""
 
     def __init__(self, client: FlaskClient, sid: str, caller: str, *,
                  direction: str = "inbound") -> None:
