@@ -1,15 +1,132 @@
-"""The staff dashboard (placeholder page until the dashboard issue lands)."""
+"""The staff dashboard: sign-in, language, and the pages of cases, tasks, technicians, reports.
+
+Views stay thin: parse the form, call the same service or flow the API calls, redirect with a
+flash message; a bad value shows the form again with the error beside the field.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
-from flask.typing import ResponseReturnValue
+import logging
 
-dashboard = Blueprint("dashboard", __name__)
+from flask import (
+    Blueprint,
+    abort,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from backend.dashboard import auth, i18n
+from backend.errors import DomainError
+from backend.i18n import LANGUAGES
+from backend.web import db_session, now
+
+logger = logging.getLogger(__name__)
+
+dashboard = Blueprint("dashboard", __name__, template_folder="templates",
+                      static_folder="static", static_url_path="/dashboard-static")
+
+
+@dashboard.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    i18n.init_app(state.app)  # type: ignore[arg-type]  # always a Flask app here
+    state.app.jinja_env.globals["csrf_token"] = auth.csrf_token
+    state.app.extensions["dashboard_login_throttle"] = auth.LoginThrottle()
+
+
+@dashboard.before_request
+def _before() -> None:
+    auth.current_user()  # before any translation: the locale is the user's language
+    if request.method == "POST":
+        auth.check_csrf()
+
+
+@dashboard.context_processor
+def _page_context() -> dict[str, object]:
+    user = auth.current_user()
+    return {"user": user, "is_manager": user is not None and user.role in auth.MANAGERS,
+            "language": i18n.current_language()}
+
+
+def render_error(status: int, message: str) -> ResponseReturnValue:
+    return render_template("dashboard/error.html", status=status, message=message), status
+
+
+@dashboard.errorhandler(DomainError)
+def _domain_error(error: DomainError) -> ResponseReturnValue:
+    return render_error(error.status, error.message)
+
+
+@dashboard.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> ResponseReturnValue:
+    if error.code == 400 and error.description == "csrf":
+        return render_error(400, "The form has expired. Go back, reload the page and try again.")
+    return render_error(error.code or 400, error.name or "Error")
 
 
 @dashboard.get("/")
 def home() -> ResponseReturnValue:
-    return ("<!doctype html><meta charset=utf-8><title>After-sales service desk</title>"
-            "<h1>After-sales service desk · 애프터서비스 데스크</h1>"
-            "<p>API: <a href='/api/v1/openapi.json'>/api/v1/openapi.json</a></p>")
+    if auth.current_user() is None:
+        return redirect(url_for("dashboard.login"))
+    return redirect(url_for("dashboard.cases"))
+
+
+def _throttle() -> auth.LoginThrottle:
+    from flask import current_app
+
+    throttle: auth.LoginThrottle = current_app.extensions["dashboard_login_throttle"]
+    return throttle
+
+
+@dashboard.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    target = auth.safe_next(request.values.get("next")) or url_for("dashboard.cases")
+    if request.method == "GET":
+        if auth.current_user() is not None:
+            return redirect(target)
+        return render_template("dashboard/login.html", next=target, email="", error=None)
+    email = request.form.get("email", "").replace("\x00", "").strip().lower()[:254]
+    password = request.form.get("password", "")[:1000]
+    address = request.remote_addr or "-"
+    if _throttle().blocked(email, address, now()):
+        logger.warning("dashboard sign-in throttled")
+        return render_template("dashboard/login.html", next=target, email=email,
+                               error="Too many failed attempts. Wait 15 minutes."), 429
+    user = auth.authenticate(email, password)
+    if user is None:
+        _throttle().failed(email, address, now())
+        return render_template("dashboard/login.html", next=target, email=email,
+                               error="Wrong e-mail or password."), 401
+    _throttle().succeeded(email)
+    auth.sign_in(user)
+    logger.info("staff user %s signed in to the dashboard", user.id)
+    return redirect(target)
+
+
+@dashboard.post("/logout")
+def logout() -> ResponseReturnValue:
+    auth.sign_out()
+    return redirect(url_for("dashboard.login"))
+
+
+@dashboard.post("/language")
+def change_language() -> ResponseReturnValue:
+    """Korean or English; remembered on the user (StaffUser.language), else in the session."""
+    language = request.form.get("language", "")
+    if language not in LANGUAGES:
+        abort(400)
+    user = auth.current_user()
+    if user is not None:
+        user.language = language
+        db_session().commit()
+    session["language"] = language
+    return redirect(auth.safe_next(request.form.get("next")) or url_for("dashboard.home"))
+
+
+# The pages register their routes on `dashboard` when imported.
+from backend.dashboard import case_views, staff_views  # noqa: E402,F401

@@ -1,0 +1,184 @@
+"""Case pages: the list with filters, one case with its history and action forms, staff intake."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from backend.actors import Actor
+from backend.api.serializers import case_json
+from backend.calendar import calendar_for
+from backend.cases.actions import authorize, perform_action
+from backend.cases.intake import intake_case
+from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES, allowed_actions
+from backend.cases.models import Case, CaseKind, Channel
+from backend.cases.service import CaseFilter, get_case, list_cases
+from backend.catalog.service import list_products
+from backend.complaints.routing import DepartmentCode, Severity, Topic
+from backend.dashboard import auth, forms
+from backend.dashboard.i18n import gettext, label
+from backend.dashboard.present import event_views, sla_view
+from backend.dashboard.views import dashboard
+from backend.errors import DomainError
+from backend.people.models import Role, Technician
+from backend.web import db_session, now, settings
+
+
+def _technician_scope() -> int | None:
+    """R6.5: a technician's login sees only their own jobs (-1: linked to no one, sees none)."""
+    user = auth.signed_in_user()
+    if user.role != Role.TECHNICIAN:
+        return None
+    technician = auth.own_technician()
+    return technician.id if technician else -1
+
+
+def _case_filter() -> CaseFilter:
+    """The list's filters from the query string; a value that means nothing is ignored."""
+    args = request.args
+    status = args.get("status") if args.get("status") in ALL_STATUSES else None
+    kind = args.get("kind") if args.get("kind") in set(CaseKind) else None
+    channel = args.get("channel") if args.get("channel") in set(Channel) else None
+    technician_id = forms.query_number(args.get("technician_id"))
+    scope = _technician_scope()
+    return CaseFilter(status=status, kind=kind, channel=channel,
+                      technician_id=scope if scope is not None else technician_id,
+                      search=forms.query_text(args.get("q")) or None)
+
+
+@dashboard.get("/cases")
+@auth.login_required()
+def cases() -> ResponseReturnValue:
+    case_filter = _case_filter()
+    session = db_session()
+    page_number = forms.query_number(request.args.get("page"), maximum=100_000) or 1
+    page = list_cases(session, case_filter, page=page_number)
+    if page.page > page.pages:
+        page = list_cases(session, case_filter, page=page.pages)
+    calendar, moment = calendar_for(settings()), now()
+    rows = [(case, sla_view(case, moment, calendar)) for case in page.items]
+    technicians = session.scalars(select(Technician).order_by(Technician.name)).all()
+    query = {k: v for k, v in {"status": case_filter.status, "kind": case_filter.kind,
+                               "channel": case_filter.channel, "q": case_filter.search,
+                               "technician_id": request.args.get("technician_id")
+                               if case_filter.technician_id and _technician_scope() is None
+                               else None}.items() if v}
+    return render_template(
+        "dashboard/cases.html", rows=rows, page=page, case_filter=case_filter, query=query,
+        statuses=sorted(ALL_STATUSES), kinds=list(CaseKind), channels=list(Channel),
+        technicians=technicians, technician_scope=_technician_scope())
+
+
+def _visible_case(number: str) -> Case:
+    case = get_case(db_session(), number[:40])
+    scope = _technician_scope()
+    if scope is not None and case.assigned_technician_id != scope:
+        abort(404)  # R6.5: someone else's job does not exist for this technician
+    return case
+
+
+def _permitted_actions(case: Case, actor: Actor) -> list[str]:
+    """The actions the status allows now (machine.py) that this user may take (actions.py)."""
+    permitted = []
+    for action in allowed_actions(case.kind, case.status):
+        try:
+            authorize(actor, case, action)
+        except DomainError:
+            continue
+        permitted.append(action)
+    return permitted
+
+
+def _technician_choices(case: Case) -> list[tuple[Technician, bool]]:
+    """Every active technician for the picker, marked eligible today (R4.4 certified, working)."""
+    day = calendar_for(settings()).local_date(now())
+    line = case.product.product_line if case.product else None
+    technicians = db_session().scalars(
+        select(Technician).where(Technician.active.is_(True))
+        .options(selectinload(Technician.certifications), selectinload(Technician.leaves))
+        .order_by(Technician.name)).all()
+    choices = [(t, (line is None or t.certified_for(line, day)) and t.works_on(day))
+               for t in technicians]
+    return sorted(choices, key=lambda choice: not choice[1])
+
+
+def _case_page(case: Case, *, failed_action: str | None = None,
+               form: forms.Form | None = None, status: int = 200) -> ResponseReturnValue:
+    session = db_session()
+    calendar, moment = calendar_for(settings()), now()
+    return render_template(
+        "dashboard/case.html", case=case, data=case_json(session, case, settings().tz),
+        events=event_views(session, case), sla=sla_view(case, moment, calendar),
+        actions=_permitted_actions(case, auth.current_actor()),
+        technician_choices=_technician_choices(case) if case.kind == CaseKind.REPAIR else [],
+        departments=list(DepartmentCode), failed_action=failed_action,
+        form=form or forms.Form()), status
+
+
+@dashboard.get("/cases/<number>")
+@auth.login_required()
+def case_page(number: str) -> ResponseReturnValue:
+    return _case_page(_visible_case(number))
+
+
+@dashboard.post("/cases/<number>/actions/<action>")
+@auth.login_required()
+def case_action(number: str, action: str) -> ResponseReturnValue:
+    """One step of the case's life through perform_action, exactly as the API takes it."""
+    if action not in ALL_ACTIONS:
+        abort(404)
+    session = db_session()
+    case = _visible_case(number)
+    form, body = forms.parse_action(action, request.form, case.product)
+    if body is None:
+        return _case_page(case, failed_action=action, form=form, status=422)
+    try:
+        perform_action(session, case, action, actor=auth.current_actor(), body=body,
+                       settings=settings(), now=now())
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        form.fail(error.field if error.field not in (None, "action", "number") else "form",
+                  error.message)
+        return _case_page(_visible_case(number), failed_action=action, form=form,
+                          status=error.status)
+    flash(gettext("Done: {action}.", action=label(action)), "success")
+    return redirect(url_for("dashboard.case_page", number=case.number))
+
+
+def _intake_page(form: forms.Form, status: int = 200) -> ResponseReturnValue:
+    return render_template(
+        "dashboard/intake.html", form=form, products=list_products(db_session()),
+        kinds=list(CaseKind), channels=[c for c in Channel if c != Channel.TELEGRAM],
+        topics=list(Topic), severities=list(Severity)), status
+
+
+@dashboard.get("/cases/new")
+@auth.login_required(*auth.INTAKE_ROLES)
+def new_case() -> ResponseReturnValue:
+    kind = request.args.get("kind")
+    form = forms.Form(values={"kind": kind if kind in set(CaseKind) else "repair",
+                              "channel": "phone"})
+    return _intake_page(form)
+
+
+@dashboard.post("/cases/new")
+@auth.login_required(*auth.INTAKE_ROLES)
+def create_case() -> ResponseReturnValue:
+    """Staff entry of a contact (R2.3, R4.5): the intake every channel uses."""
+    form, intake = forms.parse_intake(request.form, settings().tz)
+    if intake is None:
+        return _intake_page(form, 422)
+    session = db_session()
+    try:
+        case = intake_case(session, intake, settings=settings(), now=now(),
+                           actor=auth.current_actor())
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        form.fail(forms.intake_field(error.field), error.message)
+        return _intake_page(form, error.status)
+    flash(gettext("Case {number} registered.", number=case.number), "success")
+    return redirect(url_for("dashboard.case_page", number=case.number))

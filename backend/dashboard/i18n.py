@@ -1,0 +1,123 @@
+"""Korean by default, English on request: Flask-Babel picks the locale, the .po files speak.
+
+Flask-Babel chooses the locale (the signed-in user's `language`, else the visitor's choice kept in
+the session, else Korean) and formats money. The words come from `backend.i18n.translate`, which
+reads the `.po` files directly: nothing to compile, nothing written at start-up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, g, has_request_context, session
+from flask_babel import Babel, format_decimal
+from flask_babel import get_locale as babel_locale
+
+from backend.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalize_language, translate
+from backend.web import settings
+
+# Codes stored in the database → English labels (the message ids of dashboard.po).
+LABELS: dict[str, str] = {
+    # statuses
+    "new": "New", "assigned": "Assigned", "accepted": "Accepted", "en_route": "En route",
+    "on_site": "On site", "in_workshop": "In workshop", "repaired": "Repaired",
+    "inspected": "Inspected", "resolved": "Resolved", "closed": "Closed",
+    "cancelled": "Cancelled", "received": "Received", "routed": "Routed", "answered": "Answered",
+    # kinds
+    "repair": "Repair", "complaint": "Complaint", "return": "Return", "inquiry": "Inquiry",
+    # channels
+    "phone": "Phone", "telegram": "Telegram", "email": "E-mail", "letter": "Letter",
+    "visit": "Visit", "web": "Web",
+    # actions
+    "intake": "Intake", "assign": "Assign", "accept": "Accept", "decline": "Decline",
+    "depart": "Depart", "arrive": "Arrive", "resolve": "Resolve",
+    "take_to_workshop": "Take to workshop", "finish_repair": "Finish repair",
+    "inspect": "Inspect", "return_item": "Return item", "sign_off": "Sign off",
+    "escalate": "Escalate", "cancel": "Cancel", "route": "Route", "answer": "Answer",
+    "close": "Close", "unassignable": "No technician available", "message": "Message",
+    "customer_message": "Customer message",
+    "sla_warning": "SLA warning", "sla_breach": "SLA breach", "roll_over": "Carried over",
+    # roles
+    "receptionist": "Receptionist", "repair_manager": "Repair manager",
+    "service_director": "Service director", "vice_president": "Vice-president",
+    "hotline_officer": "Complaint hotline officer", "warehouse_clerk": "Warehouse clerk",
+    "technician": "Technician", "admin": "Administrator",
+    # zones, priorities, severities
+    "city": "City", "suburb": "Suburb", "normal": "Normal", "high": "High", "urgent": "Urgent",
+    "serious": "Serious", "major": "Major",
+    # complaint topics and departments
+    "product_quality": "Product quality", "packaging": "Packaging",
+    "staff_attitude": "Staff attitude", "dealer": "Dealer", "other": "Other",
+    "rnd_production": "R&D, design and production",
+    "warehouse_transport": "Warehouse and transport",
+    "marketing": "Marketing", "dealer_relations": "Dealer relations",
+    "complaint_hotline": "Independent complaint hotline", "service": "After-sales service",
+    # service categories (R7.2)
+    "A": "A paid", "B": "B contract", "C": "C free", "D": "D internal",
+    # task kinds and survey states
+    "callback": "Callback", "follow_up": "Follow-up", "renewal": "Contract renewal",
+    "unassigned": "Unassigned job", "escalation": "Escalation", "pending": "Pending",
+    "in_progress": "In progress", "partial": "Partly answered", "unreachable": "Unreachable",
+    "open": "Open", "done": "Done",
+    # the four ratings (R8.4)
+    "attitude": "Attitude", "skill": "Skill", "arrival_time": "Arrival time",
+    "promise": "Keeping promises",
+}
+
+
+def current_language() -> str:
+    """The language of this request: the user's, else the session's choice, else Korean."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    user = g.get("staff_user")
+    if user is not None:
+        return normalize_language(user.language)
+    return normalize_language(session.get("language"))
+
+
+def gettext(message: str, **values: Any) -> str:
+    """`_()` in templates and views: the message in the request's language."""
+    return translate(str(babel_locale() or current_language()), message, **values)
+
+
+def label(code: Any) -> str:
+    """A stored code (status, role, department …) in words."""
+    if code is None or code == "":
+        return "–"
+    text = str(code)
+    return gettext(LABELS[text]) if text in LABELS else text
+
+
+def money(amount: Any) -> str:
+    if amount is None:
+        return "–"
+    return f"{format_decimal(amount, format='#,##0')} " + gettext("KRW")
+
+
+def moment(value: datetime | None) -> str:
+    """A moment in the business time zone, minutes precision."""
+    if value is None:
+        return "–"
+    return value.astimezone(settings().tz).strftime("%Y-%m-%d %H:%M")
+
+
+def duration(value: timedelta | None) -> str:
+    """Working time left, as hours and minutes."""
+    if value is None:
+        return "–"
+    minutes = int(value.total_seconds() // 60)
+    return gettext("{hours}h {minutes}m", hours=minutes // 60, minutes=minutes % 60)
+
+
+def percent(ratio: float | None) -> str:
+    return "–" if ratio is None else f"{ratio * 100:.1f}%"
+
+
+def init_app(app: Flask) -> None:
+    """Flask-Babel with our locale selector; `_`, `label`, `money` … in every dashboard template."""
+    if "babel" not in app.extensions:
+        Babel(app, locale_selector=current_language, default_locale=DEFAULT_LANGUAGE,
+              configure_jinja=False)
+    app.jinja_env.globals.update(_=gettext, label=label, money=money, moment=moment,
+                                 duration=duration, percent=percent, LANGUAGES=LANGUAGES)

@@ -1,0 +1,120 @@
+"""What a page shows about a case: the SLA clock in working time, who did what, the explanations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.calendar import BusinessCalendar
+from backend.cases.machine import is_open
+from backend.cases.models import Case, CaseEvent
+from backend.people.models import Customer, StaffUser, Technician
+
+
+@dataclass(frozen=True)
+class SlaView:
+    """R7.14 as seen now: the deadline, working time left, and whether to mark it red."""
+
+    due_at: datetime | None
+    remaining: timedelta | None
+    state: str  # "none" | "ok" | "warned" | "late" | "met" | "missed"
+
+    @property
+    def alarm(self) -> bool:
+        return self.state in ("warned", "late", "missed")
+
+
+def sla_view(case: Case, now: datetime, calendar: BusinessCalendar) -> SlaView:
+    due = case.sla_due_at
+    if due is None:
+        return SlaView(None, None, "none")
+    if case.arrived_at is not None:
+        return SlaView(due, None, "met" if case.arrived_at <= due else "missed")
+    if not is_open(case.status) or case.status in ("resolved",):
+        return SlaView(due, None, "none")
+    if now > due:
+        return SlaView(due, None, "late")
+    remaining = calendar.working_time_between(now, due)
+    warned = case.sla_warned_at is not None or (case.sla_warn_at is not None
+                                                 and now >= case.sla_warn_at)
+    return SlaView(due, remaining, "warned" if warned else "ok")
+
+
+TECHNICIAN_KEYS = ("technician_id", "runner_up_id")
+
+
+class ActorNames:
+    """Turns history labels ("user:3", "technician:5", "customer:9", "system") into names."""
+
+    def __init__(self, session: Session, events: list[CaseEvent]) -> None:
+        ids: dict[str, set[int]] = {"user": set(), "technician": set(), "customer": set()}
+        for event in events:
+            kind, _, number = event.actor.partition(":")
+            if kind in ids and number.isdigit():
+                ids[kind].add(int(number))
+            for key in TECHNICIAN_KEYS:  # explanations name technicians by id
+                value = (event.data or {}).get(key)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    ids["technician"].add(value)
+        self.names: dict[str, str] = {}
+        models: dict[str, Any] = {"user": StaffUser, "technician": Technician,
+                                  "customer": Customer}
+        for kind, model in models.items():
+            if ids[kind]:
+                for row in session.scalars(select(model).where(model.id.in_(ids[kind]))):
+                    self.names[f"{kind}:{row.id}"] = self._name(row)
+
+    @staticmethod
+    def _name(row: Any) -> str:
+        if isinstance(row, StaffUser):
+            return row.name or row.email
+        return str(row.name)
+
+    def __call__(self, actor: str) -> str:
+        return self.names.get(actor, actor)
+
+
+EXPLAINED_ACTIONS = frozenset({"assign", "unassignable", "decline", "replan", "override"})
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    who: str
+    actor: str
+    action: str
+    channel: str | None
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    details: list[tuple[str, str]]
+    explanation: bool
+
+
+def _details(data: dict[str, Any] | None, names: ActorNames) -> list[tuple[str, str]]:
+    """The event's recorded data as readable pairs (the dispatch planner may add its own keys)."""
+    if not data:
+        return []
+    pairs = []
+    for key, value in data.items():
+        if isinstance(value, dict | list):
+            continue  # charges and the like are shown in their own section
+        if key in TECHNICIAN_KEYS and value is not None:
+            value = names(f"technician:{value}")
+        pairs.append((str(key), "–" if value is None else str(value)))
+    return pairs[:12]
+
+
+def event_views(session: Session, case: Case) -> list[EventView]:
+    """The full history, oldest first, with names instead of ids."""
+    names = ActorNames(session, case.events)
+    return [EventView(at=event.at, who=names(event.actor), actor=event.actor,
+                      action=event.action, channel=event.channel,
+                      from_status=event.from_status, to_status=event.to_status,
+                      note=event.note, details=_details(event.data, names),
+                      explanation=event.action in EXPLAINED_ACTIONS)
+            for event in case.events]

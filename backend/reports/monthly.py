@@ -1,0 +1,197 @@
+"""The monthly management report: volumes, SLA, complaints, hours by category, surveys.
+
+Every function takes a session and a half-open period [start, end); none writes anything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.cases.models import Case, CaseKind
+from backend.people.models import Technician
+from backend.settings import Settings
+from backend.surveys.models import QUESTIONS, Survey
+from backend.surveys.performance import month_bounds
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+
+
+def cases_by(session: Session, period: Period, column: str) -> dict[str, int]:
+    """Cases reported in the period, counted by `kind`, `channel` or `status`."""
+    attribute = {"kind": Case.kind, "channel": Case.channel, "status": Case.status}[column]
+    rows = session.execute(
+        select(attribute, func.count(Case.id))
+        .where(Case.reported_at >= period.start, Case.reported_at < period.end)
+        .group_by(attribute).order_by(attribute)).all()
+    return {str(key): int(count) for key, count in rows}
+
+
+@dataclass
+class SlaFigures:
+    met: int = 0
+    missed: int = 0
+    pending: int = 0
+
+    @property
+    def ratio(self) -> float | None:
+        decided = self.met + self.missed
+        return round(self.met / decided, 4) if decided else None
+
+
+def sla_by_zone(session: Session, period: Period, now: datetime) -> dict[str, SlaFigures]:
+    """R7.14 per zone, for repair cases reported in the period.
+
+    Met: arrived by the deadline. Missed: arrived late, or not arrived although the deadline has
+    passed. Pending: still inside the window. Cancelled jobs count in none of them.
+    """
+    rows = session.execute(
+        select(Case.zone, Case.arrived_at, Case.sla_due_at)
+        .where(Case.kind == CaseKind.REPAIR, Case.status != "cancelled",
+               Case.sla_due_at.is_not(None),
+               Case.reported_at >= period.start, Case.reported_at < period.end)).all()
+    figures: dict[str, SlaFigures] = defaultdict(SlaFigures)
+    for zone, arrived_at, due in rows:
+        zone_figures = figures[zone]
+        assert due is not None  # selected with sla_due_at IS NOT NULL
+        if arrived_at is not None:
+            if arrived_at <= due:
+                zone_figures.met += 1
+            else:
+                zone_figures.missed += 1
+        elif due < now:
+            zone_figures.missed += 1
+        else:
+            zone_figures.pending += 1
+    return dict(sorted(figures.items()))
+
+
+def complaints_by_department_and_severity(session: Session, period: Period
+                                          ) -> dict[str, dict[str, int]]:
+    """R2.11: complaints of the period per department, split by severity."""
+    rows = session.execute(
+        select(Case.department, Case.severity, func.count(Case.id))
+        .where(Case.kind == CaseKind.COMPLAINT,
+               Case.reported_at >= period.start, Case.reported_at < period.end)
+        .group_by(Case.department, Case.severity)).all()
+    table: dict[str, dict[str, int]] = defaultdict(dict)
+    for department, severity, count in rows:
+        table[department or "-"][severity or "normal"] = int(count)
+    return dict(sorted(table.items()))
+
+
+def hours_by_category(session: Session, period: Period) -> dict[str, float]:
+    """R7.11: work hours per service category (A/B/C/D) of jobs resolved in the period."""
+    rows = session.execute(
+        select(Case.service_category, func.coalesce(func.sum(Case.work_hours), 0.0))
+        .where(Case.resolved_at >= period.start, Case.resolved_at < period.end,
+               Case.work_hours.is_not(None))
+        .group_by(Case.service_category)).all()
+    return {str(category or "-"): round(float(hours or 0), 2) for category, hours in sorted(
+        rows, key=lambda row: str(row[0] or "-"))}
+
+
+@dataclass(frozen=True)
+class SurveyCoverage:
+    jobs: int
+    scheduled: int
+    answered: int
+
+    @property
+    def ratio(self) -> float | None:
+        """R8.3 asks for every job: answered surveys over jobs done."""
+        return round(self.answered / self.jobs, 4) if self.jobs else None
+
+
+def _answered_condition() -> Any:
+    return func.coalesce(Survey.attitude, Survey.skill, Survey.arrival_time,
+                         Survey.promise).is_not(None)
+
+
+def survey_coverage(session: Session, period: Period) -> SurveyCoverage:
+    """Repair jobs resolved in the period, how many got a survey, how many answered it."""
+    in_period = (Case.kind == CaseKind.REPAIR, Case.resolved_at >= period.start,
+                 Case.resolved_at < period.end)
+    jobs = session.scalar(select(func.count(Case.id)).where(*in_period)) or 0
+    surveys = select(func.count(Survey.id)).join(Case, Survey.case_id == Case.id).where(*in_period)
+    scheduled = session.scalar(surveys) or 0
+    answered = session.scalar(surveys.where(_answered_condition())) or 0
+    return SurveyCoverage(int(jobs), int(scheduled), int(answered))
+
+
+@dataclass
+class TechnicianRatings:
+    technician_id: int
+    name: str
+    jobs: int = 0
+    answered: int = 0
+    ratings: dict[str, float | None] = field(default_factory=dict)
+
+
+def ratings_by_technician(session: Session, period: Period) -> list[TechnicianRatings]:
+    """R8.2: per technician, jobs resolved in the period and the mean of each rating."""
+    in_period = (Case.kind == CaseKind.REPAIR, Case.resolved_at >= period.start,
+                 Case.resolved_at < period.end)
+    rows: dict[int, TechnicianRatings] = {}
+    for technician_id, name, jobs in session.execute(
+            select(Technician.id, Technician.name, func.count(Case.id))
+            .join(Case, Case.assigned_technician_id == Technician.id).where(*in_period)
+            .group_by(Technician.id, Technician.name)).all():
+        rows[technician_id] = TechnicianRatings(technician_id, name, jobs=int(jobs),
+                                                ratings=dict.fromkeys(QUESTIONS))
+    means = [func.avg(getattr(Survey, question)) for question in QUESTIONS]
+    for technician_id, answered, *averages in session.execute(
+            select(Survey.technician_id, func.count(Survey.id), *means)
+            .join(Case, Survey.case_id == Case.id)
+            .where(*in_period, Survey.technician_id.is_not(None), _answered_condition())
+            .group_by(Survey.technician_id)).all():
+        row = rows.get(technician_id)
+        if row is None:
+            continue  # a survey whose job was resolved by someone else since: not this month's
+        row.answered = int(answered)
+        row.ratings = {question: None if value is None else round(float(value), 2)
+                       for question, value in zip(QUESTIONS, averages, strict=True)}
+    return sorted(rows.values(), key=lambda row: row.name)
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    month: str
+    by_kind: dict[str, int]
+    by_channel: dict[str, int]
+    by_status: dict[str, int]
+    sla: dict[str, SlaFigures]
+    complaints: dict[str, dict[str, int]]
+    hours: dict[str, float]
+    coverage: SurveyCoverage
+    technicians: list[TechnicianRatings]
+
+    @property
+    def total_cases(self) -> int:
+        return sum(self.by_kind.values())
+
+
+def monthly_report(session: Session, *, settings: Settings, year: int, month: int,
+                   now: datetime) -> MonthlyReport:
+    """Every figure of one calendar month in the business time zone."""
+    period = Period(*month_bounds(settings, year, month))
+    return MonthlyReport(
+        month=f"{year:04d}-{month:02d}",
+        by_kind=cases_by(session, period, "kind"),
+        by_channel=cases_by(session, period, "channel"),
+        by_status=cases_by(session, period, "status"),
+        sla=sla_by_zone(session, period, now),
+        complaints=complaints_by_department_and_severity(session, period),
+        hours=hours_by_category(session, period),
+        coverage=survey_coverage(session, period),
+        technicians=ratings_by_technician(session, period),
+    )
