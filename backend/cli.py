@@ -165,6 +165,30 @@ def token_create(email: str) -> None:
         raise click.ClickException(error.message) from error
 
 
+@main.group()
+def technician() -> None:
+    """Technicians."""
+
+
+@technician.command("link-code")
+@click.option("--technician-id", "technician_id", required=True, type=int)
+def technician_link_code(technician_id: int) -> None:
+    """Print a one-time code that links the technician's Telegram account (send /link CODE)."""
+    from backend.fieldwork.links import create_link_code
+    from backend.people.service import get_technician
+
+    settings = _settings()
+    try:
+        with Database(settings.database_url).session() as session:
+            code, expires_at = create_link_code(session, get_technician(session, technician_id),
+                                                now=utcnow(), created_by="cli")
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(code)
+    click.echo(f"valid until {expires_at.astimezone(settings.tz).isoformat()}; "
+               f"the technician sends /link {code} to the bot", err=True)
+
+
 @main.command()
 @click.option("--at", "at", default=None, help="ISO-8601 moment with offset (default: now).")
 def tick(at: str | None) -> None:

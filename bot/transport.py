@@ -29,6 +29,8 @@ def reply_markup_from(data: dict[str, Any] | None) -> Any:
     if not data:
         return None
     if "inline_keyboard" in data:
+        if not any(data["inline_keyboard"]):
+            return None  # no buttons: an edit without a markup is how Telegram removes them
         return InlineKeyboardMarkup.de_json(data, None)
     if "keyboard" in data:
         return ReplyKeyboardMarkup.de_json(data, None)

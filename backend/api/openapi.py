@@ -113,6 +113,13 @@ def build_document() -> dict[str, Any]:
             "parameters": [technician_id,
                            _query("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"})],
             "responses": _answers(200, None, 404)}},
+        "/technicians/{technician_id}/link-code": {"post": {
+            "summary": "A one-time code linking the technician's Telegram account (R6.5)",
+            "operationId": "createTechnicianLinkCode", "parameters": [technician_id],
+            "responses": _answers(201, {"type": "object", "required": [
+                "technician_id", "code", "expires_at"], "properties": {
+                "technician_id": {"type": "integer"}, "code": {"type": "string"},
+                "expires_at": {"type": "string"}, "instructions": {"type": "string"}}}, 404)}},
         "/reports/surveys": {"get": {
             "summary": "Survey coverage of a month: jobs surveyed / jobs closed (R8.3)",
             "operationId": "surveyCoverage",

@@ -218,3 +218,19 @@ def create_contract() -> ResponseReturnValue:
 @require_roles(*MANAGERS, Role.RECEPTIONIST)
 def index_contracts() -> ResponseReturnValue:
     return jsonify({"items": [contract_json(c) for c in catalog.list_contracts(db_session())]})
+
+
+@api.post("/technicians/<int:technician_id>/link-code")
+@require_roles(Role.REPAIR_MANAGER, Role.ADMIN)
+def create_technician_link_code(technician_id: int) -> ResponseReturnValue:
+    """A one-time code the technician sends to the bot (/link CODE) to see their jobs (R6.5)."""
+    from backend.fieldwork.links import create_link_code
+
+    session = db_session()
+    technician = people.get_technician(session, technician_id)
+    code, expires_at = create_link_code(session, technician, now=now(),
+                                        created_by=f"user:{current_user().id}")
+    session.commit()
+    return jsonify({"technician_id": technician.id, "code": code,
+                    "expires_at": expires_at.astimezone(settings().tz).isoformat(),
+                    "instructions": f"Send /link {code} to the bot in Telegram."}), 201

@@ -13,8 +13,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        """Tests read the recorded calls; an access log per call is noise."""
+
 
 BOT_USER = {"id": 123, "is_bot": True, "first_name": "AfterSales", "username": "aftersales_bot"}
 
@@ -32,11 +37,13 @@ class FakeBotApi:
     calls: list[Call] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    markups: dict[int, dict[str, Any]] = field(default_factory=dict)  # message id → buttons now
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
+                                   request_handler=QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -66,9 +73,9 @@ class FakeBotApi:
                 and str(c.params.get("chat_id")) == str(chat_id)][-1]
 
     def message_with_button(self, chat_id: int, callback_data: str) -> Call:
-        """The latest message to `chat_id` carrying a button with that callback data."""
+        """The latest message to `chat_id` that now shows a button with that callback data."""
         for call in reversed(self.of("sendMessage", chat_id)):
-            markup = call.params.get("reply_markup") or {}
+            markup = self.markups.get(call.result["message_id"]) or {}
             for row in markup.get("inline_keyboard", []):
                 if any(b.get("callback_data") == callback_data for b in row):
                     return call
@@ -116,6 +123,10 @@ class FakeBotApi:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found: method"}
         result = handler(params)
         self.calls.append(Call(method, params, result))
+        if isinstance(result, dict) and "message_id" in result and (
+                "reply_markup" in params or method == "editMessageReplyMarkup"):
+            markup = params.get("reply_markup")
+            self.markups[result["message_id"]] = markup if isinstance(markup, dict) else {}
         return 200, {"ok": True, "result": result}
 
     def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:

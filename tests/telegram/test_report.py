@@ -28,7 +28,9 @@ def report_until_confirm(user: Any, *, description: str = "찬바람이 안 나�
     user.shares_contact("+82 10-3000-0001")
     user.says("Hong Gildong")
     user.presses("dlg:product:line:air_conditioner")
-    user.presses(next(b for b in user.buttons() if b.startswith("dlg:model:product:")))
+    models = [b for b in user.buttons() if b.startswith("dlg:model:product:")]
+    if models:  # several models in the line: the first
+        user.presses(models[0])
     user.says("sn-001")
     user.says("2026-01-10")
     user.says(description)
