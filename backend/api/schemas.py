@@ -8,6 +8,9 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
+# Row ids are 32-bit on PostgreSQL; Telegram chat ids need 64 bits (BIGINT columns).
+RowId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
+ChatId = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
 Zone = Literal["city", "suburb"]
 
 
@@ -55,7 +58,7 @@ class PartUse(Body):
 class ActionBody(Body):
     """Every field an action may take; each action reads the ones it needs."""
 
-    technician_id: StrictInt | None = None
+    technician_id: RowId | None = None
     parts: Annotated[list[PartUse], Field(max_length=50)] | None = None
     hours: Annotated[float, Field(ge=0, le=100)] | None = None
     fee: Annotated[StrictInt, Field(ge=0)] | None = None
@@ -95,7 +98,7 @@ class TechnicianCreate(Body):
     phone: Annotated[str, Field(min_length=1, max_length=40)]
     zone: Zone
     certifications: Annotated[list[CertificationIn], Field(max_length=20)] = []
-    telegram_chat_id: StrictInt | None = None
+    telegram_chat_id: ChatId | None = None
     home: Location | None = None
     working_days: Annotated[list[Annotated[StrictInt, Field(ge=1, le=7)]],
                             Field(max_length=7)] | None = None

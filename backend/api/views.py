@@ -43,7 +43,20 @@ def parse_body(model: type[M], *, optional: bool = False) -> M:
         raise ValidationError("the body is not valid JSON", field="body")
     if not isinstance(data, dict):
         raise ValidationError("the body must be a JSON object", field="body")
+    _reject_nul(data, "")
     return model.model_validate(data)
+
+
+def _reject_nul(value: Any, path: str) -> None:
+    """NUL characters cannot be stored in PostgreSQL text; name the field that holds one."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError("text may not contain NUL characters", field=path or "body")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _reject_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _reject_nul(item, f"{path}[{index}]")
 
 
 def query_int(name: str, *, minimum: int = 1) -> int | None:

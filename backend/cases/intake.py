@@ -30,6 +30,7 @@ from backend.tasks.service import alert
 logger = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 5000
+EARLIEST_REPORT_YEAR = 2000  # also keeps the calendar away from year 1 (no UTC offset fits)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ def _check(request: IntakeRequest, now: datetime) -> None:
             raise ValidationError("reported_at needs a UTC offset", field="reported_at")
         if request.reported_at > now + timedelta(minutes=5):
             raise ValidationError("reported_at is in the future", field="reported_at")
+        if request.reported_at.year < EARLIEST_REPORT_YEAR:
+            raise ValidationError(f"reported_at before {EARLIEST_REPORT_YEAR} is not a contact "
+                                  "this desk can register", field="reported_at")
     if request.product and request.product.purchased_on and request.product.purchased_on > (
             (request.reported_at or now).date()):
         raise ValidationError("purchased_on is after the report", field="product.purchased_on")

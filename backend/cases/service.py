@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,7 +36,12 @@ def next_case_number(session: Session, year: int) -> str:
     return f"{CASE_PREFIX}-{year}-{last:06d}"
 
 
+CASE_NUMBER = re.compile(r"AS-[0-9]{4}-[0-9]{6,}")
+
+
 def get_case(session: Session, number: str) -> Case:
+    if not CASE_NUMBER.fullmatch(number):  # also keeps NUL characters away from PostgreSQL
+        raise NotFound(f"no case {number!r}", field="number")
     case = session.scalar(select(Case).where(Case.number == number)
                           .options(selectinload(Case.events)))
     if case is None:

@@ -80,7 +80,12 @@ def create_technician(
     return technician
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one names no row
+
+
 def get_technician(session: Session, technician_id: int) -> Technician:
+    if not 1 <= technician_id <= MAX_ID:
+        raise NotFound(f"no technician {technician_id}", field="technician_id")
     technician = session.get(Technician, technician_id,
                              options=[selectinload(Technician.certifications)])
     if technician is None:
