@@ -1,0 +1,287 @@
+"""The day planner: OR-Tools routing over every technician's day at once.
+
+Objectives in order (R7.14, R7.13): fewest late arrivals, then least total lateness, then
+yesterday's and urgent jobs early, then travel, then balance. The order is kept by the size of
+the weights. A job may be visited as one of two nodes: its "on time" node, whose time window
+closes at the deadline, or its "late" node, which costs a fixed LATE_ARRIVAL plus a soft upper
+bound per minute past the deadline. The solver therefore counts late arrivals instead of only
+adding up minutes. A job left out costs more than any late arrival, so nothing is dropped that
+could still be served today.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from backend.dispatch.model import Crew, DayInstance, DayPlan, Job, Route, build_route
+from backend.dispatch.online import greedy_plan
+from backend.dispatch.travel import Place, travel_matrix
+
+logger = logging.getLogger(__name__)
+
+TRAVEL_PER_MINUTE = 10
+BALANCE_PER_MINUTE = 2  # on the busiest technician's on-site minutes
+PRIORITY_PER_MINUTE = 25  # a carried-over or urgent job waiting costs more than a detour
+LATENESS_PER_MINUTE = 2_000
+LATE_ARRIVAL = 4_000_000  # more than any job's lateness (≤ 1,440 min × 2,000)
+DROP_DUE_TODAY = 100_000_000
+DROP_DUE_LATER = 2_000_000  # leaving a job due tomorrow for tomorrow beats a late arrival today
+
+
+@dataclass(frozen=True)
+class PlannerOptions:
+    time_limit_s: float | None = None  # None: the default budget for the instance's size
+    solution_limit: int | None = None  # a work limit makes a run reproducible
+
+    def budget(self, jobs: int) -> float:
+        """Default: a second per 50 jobs, between 1 and 20 seconds."""
+        if self.time_limit_s is not None:
+            return self.time_limit_s
+        return min(20.0, max(1.0, jobs / 50))
+
+
+@dataclass(frozen=True)
+class _Node:
+    job: Job | None  # None for a start or an end node
+    late: bool = False
+
+
+def unreachable_reason(job: Job, crews: tuple[Crew, ...]) -> str | None:
+    """Why no one can take `job` today, before any routing (the manager is told this)."""
+    line = job.product_line or "this product"
+    certified = [crew for crew in crews if crew.can_take(job)]
+    if job.pinned_to is not None and not certified:
+        return "the technician it is fixed to is not available or not certified that day"
+    if not certified:
+        return f"no technician working that day is certified for {line}"
+    if all(job.ready + job.service_minutes > crew.end for crew in certified):
+        return "too late in the day to finish it before closing"
+    return None
+
+
+def plan_day(instance: DayInstance, options: PlannerOptions | None = None,
+             initial: DayPlan | None = None) -> DayPlan:
+    """The best day plan found within the time budget."""
+    options = options or PlannerOptions()
+    crews = instance.crews
+    unassigned: dict[int, str] = {}
+    routable: list[Job] = []
+    for job in instance.jobs:
+        reason = unreachable_reason(job, crews)
+        if reason:
+            unassigned[job.id] = reason
+        else:
+            routable.append(job)
+    if not routable or not crews:
+        return DayPlan({crew.id: Route(crew.id, ()) for crew in crews}, unassigned)
+    budget = options.budget(len(routable))
+    model = _RoutingModel(crews, routable, late_variants=True)
+    # From the previous plan when re-planning (few jobs move), else OR-Tools' parallel
+    # cheapest insertion; the greedy day only if that finds nothing within the budget.
+    solution = model.solve(budget, options.solution_limit, initial)
+    if solution is None or not model.sequences(solution) or not any(model.sequences(solution).values()):
+        model = _RoutingModel(crews, routable, late_variants=True)
+        solution = model.solve(max(1.0, budget / 4), options.solution_limit,
+                               greedy_plan(DayInstance(tuple(routable), crews)))
+    if solution is None:
+        logger.warning("the solver found no plan for %d jobs", len(routable))
+        return DayPlan({crew.id: Route(crew.id, ()) for crew in crews},
+                       {**unassigned, **{job.id: "no plan found" for job in routable}})
+    sequences = model.sequences(solution)
+    served = {job.id for sequence in sequences.values() for job in sequence}
+    for job in routable:
+        if job.id not in served:
+            unassigned[job.id] = "no capacity left that day"
+    routes = {crew.id: build_route(crew, sequences.get(crew.id, [])) for crew in crews}
+    return DayPlan(routes, unassigned)
+
+
+class _RoutingModel:
+    """One OR-Tools routing model for a day: built, solved, read back."""
+
+    def __init__(self, crews: tuple[Crew, ...], jobs: list[Job], *, late_variants: bool) -> None:
+        self.crews = crews
+        self.jobs = jobs
+        self.nodes: list[_Node] = [_Node(None)] * (2 * len(crews))
+        places: list[Place] = [c.start_place for c in crews] + [c.home for c in crews]
+        for job in jobs:
+            on_time = _on_time_window(job, crews) is not None
+            # A job due after the last possible start is never late: it needs no late node.
+            can_be_late = job.due < _window(job, crews)[1]
+            variants = ([False, True] if late_variants and on_time and can_be_late
+                        else [not on_time])
+            for late in variants:
+                self.nodes.append(_Node(job, late=late))
+                places.append(job.place)
+        vehicles = len(crews)
+        self.manager = pywrapcp.RoutingIndexManager(
+            len(self.nodes), vehicles, list(range(vehicles)), list(range(vehicles, 2 * vehicles)))
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        self._build(places)
+
+    def _build(self, places: list[Place]) -> None:
+        _, minutes = travel_matrix(places, places)
+        drive = np.ceil(minutes).astype(np.int64)  # rounded up: a plan on time here is on time
+        self.drive = drive
+        service = np.array([n.job.service_minutes if n.job else 0 for n in self.nodes],
+                           dtype=np.int64)
+        late_cost = np.array([_late_cost(n) for n in self.nodes], dtype=np.int64)
+        cost = drive * TRAVEL_PER_MINUTE + late_cost[None, :]
+        transit = drive + service[:, None]
+        routing = self.routing
+        cost_index = routing.RegisterTransitMatrix(cost.tolist())
+        routing.SetArcCostEvaluatorOfAllVehicles(cost_index)
+        time_index = routing.RegisterTransitMatrix(transit.tolist())
+        horizon = int(max(c.end for c in self.crews)) + 24 * 60
+        routing.AddDimension(time_index, horizon, horizon, False, "time")
+        self.time = routing.GetDimensionOrDie("time")
+        work_index = routing.RegisterUnaryTransitVector(service.tolist())
+        routing.AddDimensionWithVehicleCapacity(
+            work_index, 0, [int(c.capacity) for c in self.crews], True, "work")
+        routing.GetDimensionOrDie("work").SetGlobalSpanCostCoefficient(BALANCE_PER_MINUTE)
+        self._certifications()
+        self._vehicle_windows()
+        self._job_nodes()
+
+    def _certifications(self) -> None:
+        """R4.4 as one capacity per product line: zero for a technician not certified on it.
+
+        Capacities are checked by the fast local-search filters, so moves that would hand a job
+        to an uncertified technician are rejected before any propagation.
+        """
+        lines = sorted({job.product_line for job in self.jobs if job.product_line})
+        for line in lines:
+            demand = [1 if n.job is not None and n.job.product_line == line else 0
+                      for n in self.nodes]
+            capacities = [len(self.nodes) if line in crew.lines else 0 for crew in self.crews]
+            index = self.routing.RegisterUnaryTransitVector(demand)
+            self.routing.AddDimensionWithVehicleCapacity(index, 0, capacities, True,
+                                                         f"certified:{line}")
+
+    def _vehicle_windows(self) -> None:
+        for vehicle, crew in enumerate(self.crews):
+            start = self.routing.Start(vehicle)
+            self.time.CumulVar(start).SetRange(int(math.ceil(crew.start)), int(crew.end))
+            self.routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(start))
+            self.routing.AddVariableMinimizedByFinalizer(
+                self.time.CumulVar(self.routing.End(vehicle)))
+
+    def _job_nodes(self) -> None:
+        by_job: dict[int, list[int]] = {}
+        for node, entry in enumerate(self.nodes):
+            if entry.job is None:
+                continue
+            job = entry.job
+            index = self.manager.NodeToIndex(node)
+            by_job.setdefault(job.id, []).append(index)
+            if job.pinned_to is not None:
+                # SetAllowedVehiclesForIndex takes no Python list in OR-Tools 9.15 (absl::Span);
+                # the vehicle variable says the same, -1 meaning "left out". Pins are few.
+                allowed = [v for v, crew in enumerate(self.crews) if crew.can_take(job)]
+                self.routing.VehicleVar(index).SetValues([-1, *allowed])
+            earliest, latest = _window(job, self.crews)
+            cumul = self.time.CumulVar(index)
+            if entry.late:
+                cumul.SetRange(earliest, latest)
+                self.time.SetCumulVarSoftUpperBound(index, max(0, int(job.due)),
+                                                    LATENESS_PER_MINUTE)
+            else:
+                cumul.SetRange(*(_on_time_window(job, self.crews) or (earliest, latest)))
+                if job.priority:
+                    self.time.SetCumulVarSoftUpperBound(index, earliest, PRIORITY_PER_MINUTE)
+        for job in self.jobs:
+            penalty = DROP_DUE_TODAY if job.due < max(c.end for c in self.crews) else DROP_DUE_LATER
+            if job.priority:
+                penalty *= 2
+            self.routing.AddDisjunction(by_job[job.id], penalty, 1)
+
+    def solve(self, seconds: float, solution_limit: int | None,
+              start: DayPlan | None) -> pywrapcp.Assignment | None:
+        """Improve `start` (or OR-Tools' parallel cheapest insertion) for `seconds`."""
+        parameters = pywrapcp.DefaultRoutingSearchParameters()
+        parameters.first_solution_strategy = (
+            routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION)
+        insertion = parameters.global_cheapest_insertion_first_solution_parameters
+        # Insert among near neighbours only: a large day stays fast.
+        insertion.neighbors_ratio = min(1.0, 20 / len(self.nodes))
+        insertion.min_neighbors = 20
+        parameters.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
+        parameters.time_limit.FromMilliseconds(max(100, int(seconds * 1000)))
+        if solution_limit is not None:
+            parameters.solution_limit = solution_limit
+        parameters.log_search = bool(os.environ.get("DISPATCH_SOLVER_LOG"))
+        if start is None:
+            return self.routing.SolveWithParameters(parameters)
+        self.routing.CloseModelWithParameters(parameters)
+        assignment = self.routing.ReadAssignmentFromRoutes(self._start_routes(start), True)
+        if assignment is None:
+            logger.info("the starting plan does not fit the model; inserting from scratch")
+            return self.routing.SolveWithParameters(parameters)
+        return self.routing.SolveFromAssignmentWithParameters(assignment, parameters)
+
+    def _start_routes(self, initial: DayPlan) -> list[list[int]]:
+        """`initial`'s routes as routing indices, keeping only what fits the model's whole minutes."""
+        nodes: dict[tuple[int, bool], int] = {
+            (n.job.id, n.late): i for i, n in enumerate(self.nodes) if n.job is not None}
+        jobs = {job.id: job for job in self.jobs}
+        routes = []
+        for vehicle, crew in enumerate(self.crews):
+            route = initial.routes.get(crew.id)
+            clock, here, worked = int(math.ceil(crew.start)), vehicle, 0
+            kept: list[int] = []
+            for stop in route.stops if route else ():
+                job = jobs.get(stop.job_id)
+                if job is None or (job.id, True) not in nodes or not crew.can_take(job):
+                    continue
+                arrival = max(clock + int(self.drive[here, nodes[(job.id, True)]]),
+                              int(math.ceil(job.ready)))
+                if (arrival + job.service_minutes > crew.end
+                        or worked + job.service_minutes > crew.capacity):
+                    continue
+                on_time = arrival <= job.due and (job.id, False) in nodes
+                node = nodes[(job.id, not on_time)]
+                kept.append(self.manager.NodeToIndex(node))
+                clock, here = arrival + job.service_minutes, node
+                worked += job.service_minutes
+            routes.append(kept)
+        return routes
+
+    def sequences(self, solution: pywrapcp.Assignment) -> dict[int, list[Job]]:
+        """The jobs of each technician in visiting order."""
+        result: dict[int, list[Job]] = {}
+        for vehicle, crew in enumerate(self.crews):
+            index = self.routing.Start(vehicle)
+            sequence: list[Job] = []
+            while not self.routing.IsEnd(index):
+                job = self.nodes[self.manager.IndexToNode(index)].job
+                if job is not None:
+                    sequence.append(job)
+                index = solution.Value(self.routing.NextVar(index))
+            result[crew.id] = sequence
+        return result
+
+
+def _window(job: Job, crews: tuple[Crew, ...]) -> tuple[int, int]:
+    """Arrival between when the job is known and the last start that still ends by closing."""
+    ends = [crew.end for crew in crews if crew.can_take(job)]
+    return int(math.ceil(job.ready)), int(max(ends)) - job.service_minutes
+
+
+def _on_time_window(job: Job, crews: tuple[Crew, ...]) -> tuple[int, int] | None:
+    """The arrival window that meets the deadline, or None when no arrival can."""
+    earliest, latest = _window(job, crews)
+    upper = min(latest, int(math.floor(job.due)))
+    return (earliest, upper) if upper >= earliest else None
+
+
+def _late_cost(node: _Node) -> int:
+    if node.job is None or not node.late:
+        return 0
+    return LATE_ARRIVAL * (2 if node.job.priority else 1)
