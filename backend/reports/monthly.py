@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case, CaseKind
+from backend.fieldwork.models import WorkReport, WorkReportEntry
 from backend.people.models import Technician
 from backend.settings import Settings
 from backend.surveys.models import QUESTIONS, Survey
@@ -24,6 +25,8 @@ from backend.surveys.performance import month_bounds
 class Period:
     start: datetime
     end: datetime
+    first_day: date | None = None  # the same period in local calendar days, [first, following)
+    following_day: date | None = None
 
 
 def cases_by(session: Session, period: Period, column: str) -> dict[str, int]:
@@ -100,6 +103,19 @@ def hours_by_category(session: Session, period: Period) -> dict[str, float]:
         rows, key=lambda row: str(row[0] or "-"))}
 
 
+def reported_hours_by_category(session: Session, period: Period) -> dict[str, float]:
+    """R7.10/R7.11: hours per category from the technicians' daily work reports (D included)."""
+    if period.first_day is None or period.following_day is None:
+        return {}
+    rows = session.execute(
+        select(WorkReportEntry.category, func.coalesce(func.sum(WorkReportEntry.hours), 0.0))
+        .join(WorkReport, WorkReportEntry.report_id == WorkReport.id)
+        .where(WorkReport.day >= period.first_day, WorkReport.day < period.following_day)
+        .group_by(WorkReportEntry.category)).all()
+    return {str(category): round(float(hours or 0), 2)
+            for category, hours in sorted(rows, key=lambda row: str(row[0]))}
+
+
 @dataclass(frozen=True)
 class SurveyCoverage:
     jobs: int
@@ -172,6 +188,7 @@ class MonthlyReport:
     sla: dict[str, SlaFigures]
     complaints: dict[str, dict[str, int]]
     hours: dict[str, float]
+    reported_hours: dict[str, float]
     coverage: SurveyCoverage
     technicians: list[TechnicianRatings]
 
@@ -179,11 +196,17 @@ class MonthlyReport:
     def total_cases(self) -> int:
         return sum(self.by_kind.values())
 
+    @property
+    def categories(self) -> list[str]:
+        return sorted(set(self.hours) | set(self.reported_hours))
+
 
 def monthly_report(session: Session, *, settings: Settings, year: int, month: int,
                    now: datetime) -> MonthlyReport:
     """Every figure of one calendar month in the business time zone."""
-    period = Period(*month_bounds(settings, year, month))
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    period = Period(*month_bounds(settings, year, month), first_day=first, following_day=following)
     return MonthlyReport(
         month=f"{year:04d}-{month:02d}",
         by_kind=cases_by(session, period, "kind"),
@@ -192,6 +215,7 @@ def monthly_report(session: Session, *, settings: Settings, year: int, month: in
         sla=sla_by_zone(session, period, now),
         complaints=complaints_by_department_and_severity(session, period),
         hours=hours_by_category(session, period),
+        reported_hours=reported_hours_by_category(session, period),
         coverage=survey_coverage(session, period),
         technicians=ratings_by_technician(session, period),
     )

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime
 
 from backend.db import Database
+from backend.fieldwork.reports import submit_work_report
 from backend.surveys.models import QUESTIONS
 from backend.surveys.service import record_answer, survey_for_case
 from tests.conftest import Clock
@@ -73,6 +74,10 @@ def _a_month_of_work(browser: Browser, clock: Clock, database: Database) -> dict
         assert survey is not None
         for question, grade in zip(QUESTIONS, (4, 3, 2, 1), strict=True):
             record_answer(survey, question, grade, now=kst(17, 35))
+    with database.session() as session:  # R7.10: 김민수's day, with an hour of training (D)
+        submit_work_report(session, technician_id=kim, day=date(2026, 11, 25), job_hours={},
+                           admin_hours=1.0, admin_note="교육", channel="telegram",
+                           now=kst(17, 38))
     clock.set(kst(17, 40))
     return {"kim": kim, "park": park}
 
@@ -100,8 +105,9 @@ def test_monthly_report_counts_match_the_cases(browser: Browser, clock: Clock,
     assert cells(page, "complaints", "rnd_production")[1:] == ["1", "0", "1"]
     assert cells(page, "complaints", "warehouse_transport")[1:] == ["0", "1", "0"]
 
-    assert cells(page, "hours", "C")[1] == "2.0"  # R7.11: free (warranty) work
-    assert cells(page, "hours", "A")[1] == "1.5"  # paid work
+    assert cells(page, "hours", "C")[1:] == ["2.0", "–"]  # R7.11: free (warranty) work
+    assert cells(page, "hours", "A")[1:] == ["1.5", "–"]  # paid work
+    assert cells(page, "hours", "D")[1:] == ["–", "1.0"]  # internal, from the daily report
 
     assert (figure(page, "jobs"), figure(page, "scheduled"), figure(page, "answered"),
             figure(page, "coverage")) == ("2", "2", "1", "50.0%")
