@@ -94,10 +94,21 @@ def process_update(session: Session, settings: Settings, now: datetime,
 def parse_update(payload: dict[str, Any]) -> Update | None:
     """python-telegram-bot's Update, or None for a payload it cannot read."""
     try:
-        return Update.de_json(payload, None)
+        return Update.de_json(without_nul(payload), None)
     except Exception:  # noqa: BLE001 - a malformed update is logged and ignored, not retried
         logger.warning("unreadable Telegram update %s", payload.get("update_id"))
         return None
+
+
+def without_nul(value: Any) -> Any:
+    """NUL characters cannot be stored in PostgreSQL text, and nobody means to send them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
 
 
 def open_chat(session: Session, settings: Settings, now: datetime, message: Message,

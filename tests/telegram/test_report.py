@@ -23,10 +23,13 @@ def catalogue(people: Personas) -> None:
 
 def report_until_confirm(user: Any, *, description: str = "찬바람이 안 나와요 🥵") -> None:
     user.says("/start")
-    user.presses("lang:en")
+    if "lang:en" in user.buttons():  # the first /start asks the language
+        user.presses("lang:en")
     user.presses("menu:report")
-    user.shares_contact("+82 10-3000-0001")
-    user.says("Hong Gildong")
+    if "phone number" in user.last_text():  # a chat not linked to a customer yet
+        user.shares_contact("+82 10-3000-0001")
+    if user.last_text() == "What is your name?":
+        user.says("Hong Gildong")
     user.presses("dlg:product:line:air_conditioner")
     models = [b for b in user.buttons() if b.startswith("dlg:model:product:")]
     if models:  # several models in the line: the first
