@@ -81,3 +81,42 @@ def test_a_failed_intake_does_not_use_up_a_number(client: FlaskClient, people: P
                       json=repair_body(model="NO-SUCH-MODEL"))
     assert bad.status_code == 422
     assert create_case(client, people.headers(), repair_body())["number"] == "AS-2026-000001"
+
+
+def test_concurrent_intakes_for_one_new_caller_all_succeed(
+        database_url: str, database: Database, settings: Settings, clock: Clock,
+        people: Personas) -> None:
+    """Phone and Telegram, or two receptionists, registering the same new customer and unit at
+    once: one customer, one unit, every case registered."""
+    people.product()
+    roles = ["receptionist", "admin", "repair_manager", "service_director", "hotline_officer"]
+    tokens = [people.token(role) for role in roles]  # distinct users: no shared token row
+    statuses: list[int] = []
+    start = threading.Barrier(len(roles))
+
+    def intake(token: str) -> None:
+        own_database = Database(database_url)
+        client = create_app({"settings": settings, "database": own_database,
+                             "clock": clock}).test_client()
+        start.wait()
+        try:
+            response = client.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"},
+                                   json=repair_body(phone="010-7777-0001", serial="SAME-1"))
+            statuses.append(response.status_code)
+        finally:
+            own_database.dispose()
+
+    threads = [threading.Thread(target=intake, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [201] * len(roles)
+    from sqlalchemy import func, select
+
+    from backend.catalog.models import Unit
+    from backend.people.models import Customer
+
+    with database.session() as session:
+        assert session.scalar(select(func.count(Customer.id))) == 1
+        assert session.scalar(select(func.count(Unit.id))) == 1

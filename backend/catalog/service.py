@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from backend.catalog.models import Contract, Part, Product, Unit
@@ -65,11 +66,16 @@ def register_unit(
         return None
     unit = find_unit(session, product, serial_number)
     if unit is None:
-        unit = Unit(product_id=product.id, serial_number=serial_number,
-                    purchased_on=purchased_on, customer_id=customer.id)
-        session.add(unit)
-        session.flush()
-        return unit
+        try:
+            with session.begin_nested():  # concurrent intakes of one new unit: see upsert_customer
+                unit = Unit(product_id=product.id, serial_number=serial_number,
+                            purchased_on=purchased_on, customer_id=customer.id)
+                session.add(unit)
+            return unit
+        except IntegrityError:
+            unit = find_unit(session, product, serial_number)
+            if unit is None:
+                raise
     if unit.purchased_on is None and purchased_on is not None:
         unit.purchased_on = purchased_on
     if unit.customer_id is None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -34,11 +35,18 @@ def upsert_customer(
     e164 = normalize_phone(phone, region=region, field="customer.phone")
     customer = get_customer_by_phone(session, e164)
     if customer is None:
-        customer = Customer(name=name, phone=e164, address=address, zone=zone or Zone.CITY,
-                            language=language or "ko")
-        session.add(customer)
-        session.flush()
-        return customer
+        try:
+            # A savepoint: two intakes for one new caller at once (phone and Telegram, two
+            # receptionists) must both succeed; the loser reads the winner's row.
+            with session.begin_nested():
+                customer = Customer(name=name, phone=e164, address=address,
+                                    zone=zone or Zone.CITY, language=language or "ko")
+                session.add(customer)
+            return customer
+        except IntegrityError:
+            customer = get_customer_by_phone(session, e164)
+            if customer is None:
+                raise
     customer.name = name or customer.name
     if address:
         customer.address = address
