@@ -208,5 +208,33 @@ def tick(at: str | None) -> None:
     click.echo(json.dumps(results))
 
 
+@main.command()
+@click.option("--date", "day", default=None, help="YYYY-MM-DD (default: the next day served).")
+def plan(day: str | None) -> None:
+    """Re-plan a day for every technician now, and push each their day."""
+    from datetime import date as date_type
+
+    from backend.calendar import calendar_for
+    from backend.dispatch.duties import push_day
+    from backend.dispatch.flows import replan_day, service_day
+
+    settings = _settings()
+    calendar = calendar_for(settings)
+    now = utcnow()
+    try:
+        target = date_type.fromisoformat(day) if day else service_day(calendar, now)
+    except ValueError as error:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from error
+    with Database(settings.database_url).session() as session:
+        run = replan_day(session, calendar=calendar, settings=settings, day=target, now=now,
+                         kind="manual")
+        if run is None:
+            raise click.ClickException(f"{target.isoformat()} is not a working day: no plan")
+        pushed = push_day(session, settings, target)
+        click.echo(json.dumps({"day": target.isoformat(), "jobs": run.jobs,
+                               "assigned": run.assigned, "unassigned": run.unassigned,
+                               "seconds": run.seconds, "technicians_told": pushed}))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

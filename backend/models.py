@@ -7,6 +7,7 @@ from backend.cases.models import Case, CaseEvent, CaseSequence
 from backend.catalog.models import Contract, Part, Product, Unit
 from backend.db import Base
 from backend.dialogues.models import Conversation
+from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.fieldwork.models import LinkCode, WorkReport, WorkReportEntry
 from backend.inbox.models import InboundUpdate, TelegramChat
 from backend.outbox.models import OutboundMessage
@@ -21,4 +22,5 @@ __all__ = [
     "Customer", "Department", "Leave", "OutboundMessage", "Part", "PhoneCall", "Product", "StaffUser",
     "Survey", "Task", "Technician", "Unit",
     "InboundUpdate", "LinkCode", "TelegramChat", "WorkReport", "WorkReportEntry",
+    "DispatchPin", "PlanRun", "PlanStop",
 ]

@@ -96,8 +96,9 @@ def _assign(session: Session, case: Case, *, actor: Actor, body: dict[str, Any],
     if technician_id is not None and (not isinstance(technician_id, int)
                                       or isinstance(technician_id, bool)):
         raise ValidationError("technician_id must be a whole number", field="technician_id")
+    reason = str(body.get("reason") or body.get("note") or "")[:500] or None  # R4.6 override
     decision = assignment.auto_assign(session, case, settings=settings, now=now, actor=actor,
-                                      technician_id=technician_id)
+                                      technician_id=technician_id, reason=reason)
     if decision.technician is None:
         raise ValidationError(decision.explanation, field="technician_id")
     return None
@@ -176,7 +177,7 @@ def _sign_off(session: Session, case: Case, *, now: datetime, body: dict[str, An
 
 
 def _escalate(session: Session, case: Case, *, actor: Actor, body: dict[str, Any],
-              now: datetime, **_: Any) -> dict[str, Any]:
+              settings: Settings, now: datetime, **_: Any) -> dict[str, Any]:
     """R7.9: a job that cannot go as scheduled goes to the service director at once."""
     target = body.get("to") or Role.SERVICE_DIRECTOR
     if target not in (Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT):
@@ -188,6 +189,10 @@ def _escalate(session: Session, case: Case, *, actor: Actor, body: dict[str, Any
     alert(session, kind="escalation", role=target, case=case,
           title=f"Escalated: {case.number} ({case.status}) by {actor.label}", detail=reason,
           dedupe_key=f"escalate:{case.number}:{len(case.events)}")
+    if case.kind == CaseKind.REPAIR and case.assigned_technician_id is not None:
+        from backend.dispatch.flows import replan_after_help  # "need help": re-plan the day
+
+        replan_after_help(session, case, settings=settings, now=now)
     return {"to": target}
 
 

@@ -21,11 +21,12 @@ from backend.tasks.service import alert
 
 def auto_assign(
     session: Session, case: Case, *, settings: Settings, now: datetime, actor: Actor,
-    technician_id: int | None = None, exclude: Collection[int] = (),
+    technician_id: int | None = None, exclude: Collection[int] = (), reason: str | None = None,
 ) -> Assignment:
     """Dispatch `case` (to `technician_id` when named) and record it; flag it when no one can."""
     decision = choose_technician(session, case, calendar=calendar_for(settings), now=now,
-                                 technician_id=technician_id, exclude=exclude)
+                                 technician_id=technician_id, exclude=exclude, reason=reason,
+                                 actor_label=actor.label)
     if decision.technician is None:
         record_event(session, case, actor="system", action="unassignable", at=now,
                      note=decision.explanation)

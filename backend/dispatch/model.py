@@ -23,6 +23,7 @@ class Job:
     carried_over: bool = False  # R7.13
     urgent: bool = False
     pinned_to: int | None = None  # a technician fixed by hand (R4.6) or already under way
+    barred: frozenset[int] = frozenset()  # technicians who declined it or let it time out
 
     @property
     def priority(self) -> bool:
@@ -45,7 +46,7 @@ class Crew:
 
     def can_take(self, job: Job) -> bool:
         """The hard rules that do not depend on the route: the pin and the certification."""
-        if job.pinned_to is not None and job.pinned_to != self.id:
+        if (job.pinned_to is not None and job.pinned_to != self.id) or self.id in job.barred:
             return False
         return job.product_line is None or job.product_line in self.lines
 

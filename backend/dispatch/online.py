@@ -8,7 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from backend.dispatch.model import (
-    Crew, DayInstance, DayPlan, Job, Route, Stop, build_route, route_violations,
+    Crew,
+    DayInstance,
+    DayPlan,
+    Job,
+    Route,
+    Stop,
+    build_route,
+    route_violations,
 )
 from backend.dispatch.travel import travel_matrix
 

@@ -1,45 +1,25 @@
-"""Choosing the technician for a repair job (R4.4, R4.6).
+"""Choosing the technician for a repair job (R4.4, R4.6, R7.13, R7.14).
 
-Everything else calls `choose_technician`; the routing planner replaces its insides, not its
-signature.
+Everything else calls `choose_technician`; behind it the case is inserted into the current day
+plans at once (the cheapest place that keeps the most jobs on time), and the day planner
+re-optimises every plan each morning and on demand.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from backend.calendar import BusinessCalendar
 from backend.cases.models import Case
+from backend.dispatch.decision import Assignment
+from backend.dispatch.flows import place_case, service_day
 from backend.errors import ValidationError
 from backend.people.models import Technician
 
-ACTIVE_JOB_STATUSES = ("assigned", "accepted", "en_route", "on_site")
-
-
-@dataclass(frozen=True)
-class Assignment:
-    technician: Technician | None
-    explanation: str
-    manual: bool = False
-    runner_up: Technician | None = None
-
-
-def service_day(calendar: BusinessCalendar, now: datetime) -> date:
-    """The day a job reported `now` will be served: today in hours, else the next business day."""
-    return calendar.local_date(calendar.add_working_hours(now, 0))
-
-
-def open_job_counts(session: Session) -> dict[int, int]:
-    rows = session.execute(
-        select(Case.assigned_technician_id, func.count(Case.id))
-        .where(Case.status.in_(ACTIVE_JOB_STATUSES), Case.assigned_technician_id.is_not(None))
-        .group_by(Case.assigned_technician_id)).all()
-    return {technician_id: count for technician_id, count in rows}
+__all__ = ["Assignment", "choose_technician", "ineligibility", "service_day"]
 
 
 def ineligibility(technician: Technician, product_line: str | None, day: date) -> str | None:
@@ -56,41 +36,23 @@ def ineligibility(technician: Technician, product_line: str | None, day: date) -
 def choose_technician(
     session: Session, case: Case, *, calendar: BusinessCalendar, now: datetime,
     technician_id: int | None = None, exclude: Collection[int] = (),
+    reason: str | None = None, actor_label: str = "system",
 ) -> Assignment:
-    """Who takes `case`: the named technician if allowed, else the eligible one with least work."""
-    day = service_day(calendar, now)
-    product_line = case.product.product_line if case.product else None
+    """Who takes `case`, placed in their day: the named technician if allowed (R4.6), else the
+    one whose plan takes it with the fewest late arrivals, least lateness and least driving."""
     if technician_id is not None:
         technician = session.get(Technician, technician_id)
         if technician is None:
             raise ValidationError(f"no technician {technician_id}", field="technician_id")
-        reason = ineligibility(technician, product_line, day)
-        if reason:
-            raise ValidationError(f"{technician.name} cannot take this job: {reason}",
+        day = service_day(calendar, now)
+        line = case.product.product_line if case.product else None
+        why = ineligibility(technician, line, day)
+        if why:
+            raise ValidationError(f"{technician.name} cannot take this job: {why}",
                                   field="technician_id")
-        return Assignment(technician, f"assigned by hand to {technician.name}", manual=True)
-
-    technicians = session.scalars(select(Technician).where(Technician.active.is_(True))
-                                  .options(selectinload(Technician.certifications),
-                                           selectinload(Technician.leaves))
-                                  .order_by(Technician.id)).all()
-    eligible = [t for t in technicians
-                if t.id not in exclude and ineligibility(t, product_line, day) is None]
-    if not eligible:
-        certified = [t for t in technicians
-                     if not product_line or t.certified_for(product_line, day)]
-        why = (f"no technician certified for {product_line} on {day.isoformat()}"
-               if not certified else f"no certified technician works on {day.isoformat()}")
-        return Assignment(None, why)
-    load = open_job_counts(session)
-    # Same zone first, then the least open work, then the lowest id for a stable choice.
-    ranked = sorted(eligible, key=lambda t: (t.zone != case.zone, load.get(t.id, 0), t.id))
-    chosen = ranked[0]
-    runner_up = ranked[1] if len(ranked) > 1 else None
-    explanation = (f"{chosen.name}: certified for {product_line or 'this product'}, "
-                   f"{'same' if chosen.zone == case.zone else 'other'} zone, "
-                   f"{load.get(chosen.id, 0)} open job(s)")
-    if runner_up is not None:
-        explanation += (f"; runner-up {runner_up.name} with {load.get(runner_up.id, 0)} "
-                        f"open job(s)")
-    return Assignment(chosen, explanation, runner_up=runner_up)
+    decision = place_case(session, case, calendar=calendar, now=now, technician_id=technician_id,
+                          exclude=exclude, reason=reason, pinned_by=actor_label)
+    if technician_id is not None and decision.technician is None:
+        raise ValidationError(f"no room in that technician's day: {decision.explanation}",
+                              field="technician_id")
+    return decision

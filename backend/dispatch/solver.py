@@ -12,8 +12,8 @@ could still be served today.
 from __future__ import annotations
 
 import logging
-import os
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +58,8 @@ def unreachable_reason(job: Job, crews: tuple[Crew, ...]) -> str | None:
     certified = [crew for crew in crews if crew.can_take(job)]
     if job.pinned_to is not None and not certified:
         return "the technician it is fixed to is not available or not certified that day"
+    if job.barred and not certified:
+        return "every certified technician working that day has declined it"
     if not certified:
         return f"no technician working that day is certified for {line}"
     if all(job.ready + job.service_minutes > crew.end for crew in certified):
@@ -85,7 +87,7 @@ def plan_day(instance: DayInstance, options: PlannerOptions | None = None,
     # From the previous plan when re-planning (few jobs move), else OR-Tools' parallel
     # cheapest insertion; the greedy day only if that finds nothing within the budget.
     solution = model.solve(budget, options.solution_limit, initial)
-    if solution is None or not model.sequences(solution) or not any(model.sequences(solution).values()):
+    if solution is None or not any(model.sequences(solution).values()):
         model = _RoutingModel(crews, routable, late_variants=True)
         solution = model.solve(max(1.0, budget / 4), options.solution_limit,
                                greedy_plan(DayInstance(tuple(routable), crews)))
@@ -180,7 +182,7 @@ class _RoutingModel:
             job = entry.job
             index = self.manager.NodeToIndex(node)
             by_job.setdefault(job.id, []).append(index)
-            if job.pinned_to is not None:
+            if job.pinned_to is not None or job.barred:
                 # SetAllowedVehiclesForIndex takes no Python list in OR-Tools 9.15 (absl::Span);
                 # the vehicle variable says the same, -1 meaning "left out". Pins are few.
                 allowed = [v for v, crew in enumerate(self.crews) if crew.can_take(job)]
@@ -227,7 +229,7 @@ class _RoutingModel:
         return self.routing.SolveFromAssignmentWithParameters(assignment, parameters)
 
     def _start_routes(self, initial: DayPlan) -> list[list[int]]:
-        """`initial`'s routes as routing indices, keeping only what fits the model's whole minutes."""
+        """`initial`'s routes as routing indices, keeping what fits the model's whole minutes."""
         nodes: dict[tuple[int, bool], int] = {
             (n.job.id, n.late): i for i, n in enumerate(self.nodes) if n.job is not None}
         jobs = {job.id: job for job in self.jobs}

@@ -22,7 +22,8 @@ SLA_MINUTES = {"city": 6 * 60, "suburb": 7 * 60}  # R7.14
 NIGHT = 24 * 60 - DAY_MINUTES  # from closing to the next opening
 
 
-def _around(rng: random.Random, centre: tuple[float, float], radius_km: float) -> tuple[float, float]:
+def _around(rng: random.Random, centre: tuple[float, float],
+            radius_km: float) -> tuple[float, float]:
     distance = radius_km * math.sqrt(rng.random())
     angle = rng.uniform(0, 2 * math.pi)
     lat = centre[0] + distance * math.cos(angle) / 111.0

@@ -1,0 +1,115 @@
+"""Dispatch's time-driven duties: acceptance time-outs, the morning plan, late-running days."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.actors import SYSTEM
+from backend.calendar import calendar_for
+from backend.cases.models import Case
+from backend.cases.service import record_event
+from backend.dispatch.flows import day_message, pinned_technician, replan_day
+from backend.dispatch.models import PlanRun, PlanStop
+from backend.dispatch.solver import PlannerOptions
+from backend.duties import register_duty
+from backend.outbox.service import message_technician
+from backend.people.models import Role, Technician
+from backend.settings import Settings
+from backend.tasks.service import alert
+
+logger = logging.getLogger(__name__)
+
+ACCEPTANCE_MINUTES = 15  # working minutes a technician has to accept a job
+MORNING_PLAN_FROM = time(7, 30)  # the day is planned and pushed before opening (09:00)
+LATE_RUNNING_MINUTES = 30  # a planned arrival missed by this much re-plans the day
+
+
+def acceptance_timeouts(session: Session, settings: Settings, now: datetime) -> int:
+    """No acceptance within 15 working minutes: the job goes to someone else."""
+    from backend.cases.assignment import auto_assign
+
+    calendar = calendar_for(settings)
+    waiting = session.scalars(select(Case).where(
+        Case.kind == "repair", Case.status == "assigned", Case.assigned_at.is_not(None),
+        Case.assigned_at <= now - timedelta(minutes=ACCEPTANCE_MINUTES))).all()
+    moved = 0
+    for case in waiting:
+        assert case.assigned_at is not None
+        if calendar.working_time_between(case.assigned_at, now) < timedelta(
+                minutes=ACCEPTANCE_MINUTES):
+            continue
+        technician_id = case.assigned_technician_id
+        if pinned_technician(session, case) == technician_id:
+            # A manual choice (R4.6) is the manager's to change: tell them instead.
+            alert(session, kind="not_accepted", role=Role.REPAIR_MANAGER, case=case,
+                  title=f"{case.number}: not accepted within {ACCEPTANCE_MINUTES} minutes",
+                  dedupe_key=f"not-accepted:{case.number}:{case.assigned_at.isoformat()}")
+            continue
+        case.status, case.assigned_technician_id, case.assigned_technician = "new", None, None
+        record_event(session, case, actor="system", action="acceptance_timeout", at=now,
+                     from_status="assigned", to_status="new",
+                     note=f"not accepted within {ACCEPTANCE_MINUTES} working minutes",
+                     data={"technician_id": technician_id})
+        auto_assign(session, case, settings=settings, now=now, actor=SYSTEM)
+        moved += 1
+    return moved
+
+
+def morning_plan(session: Session, settings: Settings, now: datetime) -> int:
+    """Before opening: plan the day for everyone and push each technician their day."""
+    calendar = calendar_for(settings)
+    local = calendar.local(now)
+    day = local.date()
+    if not calendar.is_business_day(day) or local.time() < MORNING_PLAN_FROM:
+        return 0
+    if now >= calendar.end_of_day(day) or session.scalar(
+            select(PlanRun.id).where(PlanRun.day == day, PlanRun.kind == "morning")):
+        return 0
+    run = replan_day(session, calendar=calendar, settings=settings, day=day, now=now,
+                     kind="morning")
+    if run is None:
+        return 0
+    return push_day(session, settings, day)
+
+
+def push_day(session: Session, settings: Settings, day: object) -> int:
+    """Each technician with stops that day gets the whole day in one message."""
+    technician_ids = sorted(set(session.scalars(
+        select(PlanStop.technician_id).where(PlanStop.day == day)).all()))
+    sent = 0
+    for technician_id in technician_ids:
+        technician = session.get(Technician, technician_id)
+        text = day_message(session, day, technician_id, settings.tz)  # type: ignore[arg-type]
+        if technician is None or text is None:
+            continue
+        if message_technician(session, technician, text, purpose="day_plan",
+                              dedupe_key=f"day-plan:{day}:{technician_id}"):
+            sent += 1
+    return sent
+
+
+def late_running(session: Session, settings: Settings, now: datetime) -> int:
+    """A technician well behind their planned arrival: re-plan the rest of today."""
+    calendar = calendar_for(settings)
+    day = calendar.local_date(now)
+    window = calendar.working_window(day)
+    if window is None or not window[0] <= now < window[1]:
+        return 0
+    overdue = session.scalars(select(Case.id).where(
+        Case.kind == "repair", Case.status.in_(("assigned", "accepted", "en_route")),
+        Case.planned_arrival_at >= window[0],  # an arrival planned on an earlier day is stale
+        Case.planned_arrival_at < now - timedelta(minutes=LATE_RUNNING_MINUTES))).all()
+    if not overdue:
+        return 0
+    replan_day(session, calendar=calendar, settings=settings, day=day, now=now,
+               kind="late_running", options=PlannerOptions(time_limit_s=3.0))
+    return len(overdue)
+
+
+register_duty("dispatch_acceptance_timeouts", acceptance_timeouts)
+register_duty("dispatch_morning_plan", morning_plan)
+register_duty("dispatch_late_running", late_running)
