@@ -133,6 +133,12 @@ def build_document() -> dict[str, Any]:
                 "unreachable": {"type": "integer"}, "not_yet_surveyed": {"type": "integer"},
                 "without_survey": {"type": "integer"}, "call_attempts": {"type": "integer"},
                 "answered_by_channel": {"type": "object"}}})}},
+        "/plans/{day}": {"get": {
+            "summary": "The day's dispatch plan: each technician's stops and why (R4.6)",
+            "operationId": "dayPlan",
+            "parameters": [_path_param("day", {"type": "string", "format": "date"})],
+            "responses": _answers(200, {"type": "object", "required": [
+                "date", "planned_at", "technicians", "late_arrivals"]})}},
         "/contracts": {
             "post": {"summary": "Add a maintenance contract", "operationId": "createContract",
                      "requestBody": _body(schemas.ContractCreate),
