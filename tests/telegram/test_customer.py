@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import func, select
-from telegram import Chat, Message, Sticker, Update
+from telegram import Chat, Message, Sticker
 
 from backend.app import create_app
 from backend.cases.models import Case, CaseEvent
@@ -58,8 +59,12 @@ def test_my_cases_lists_status_technician_and_eta(
     user.says("/status")
     text = user.last_text()
     assert text.startswith("Your cases:")
+    with database.session() as session:
+        case = session.scalars(select(Case)).one()
+        eta = (case.planned_arrival_at or case.sla_due_at).astimezone(ZoneInfo("Asia/Seoul"))
+    # The planned arrival when dispatch planned one, else the SLA deadline (16:00, R7.14).
     assert f"{number} (Repair): a technician is assigned, technician 민수, arriving by " \
-           "Wed 25 Nov 16:00" in text
+           f"{eta:%a %d %b %H:%M}" in text
     stranger = telegram_user(1199, language_code="en")
     stranger.says("/status")
     assert stranger.last_text() == "What phone number can we reach you on?"
@@ -160,3 +165,23 @@ def test_a_restart_in_the_middle_of_a_report_continues_it(
         assert (conversation.dialogue, conversation.step) == ("intake", "serial")
         assert conversation.data["name"] == "Kim"
     restarted_db.dispose()
+
+
+def test_cancel_leaves_the_report_and_help_follows_a_message_out_of_context(
+        database: Database, telegram_user: Any, people: Personas) -> None:
+    catalogue(people)
+    user = telegram_user(1106, language_code="en")
+    user.says("/report")
+    user.says("010-3000-0008")
+    user.says("/cancel")
+    assert user.last_text() == "Stopped. Nothing more will be asked."
+    with database.session() as session:
+        conversation = session.scalars(select(Conversation)).one()
+        assert conversation.dialogue is None and conversation.data == {}
+    user.says("hello?")
+    assert "I did not understand that" in user.last_text()
+    assert "menu:report" in user.buttons()
+    user.says("/frobnicate")
+    assert "I did not understand that" in user.last_text()
+    with database.session() as session:
+        assert session.scalar(select(func.count(Case.id))) == 0
