@@ -32,6 +32,9 @@ LATENESS_PER_MINUTE = 2_000
 LATE_ARRIVAL = 4_000_000  # more than any job's lateness (≤ 1,440 min × 2,000)
 DROP_DUE_TODAY = 100_000_000
 DROP_DUE_LATER = 2_000_000  # leaving a job due tomorrow for tomorrow beats a late arrival today
+LOCAL_SEARCH_NEIGHBOURS = 60
+PARALLEL_INSERTION_MAX_JOBS = 400
+AREA_JOBS = 150  # jobs per area when a large day is split
 
 
 @dataclass(frozen=True)
@@ -83,25 +86,98 @@ def plan_day(instance: DayInstance, options: PlannerOptions | None = None,
     if not routable or not crews:
         return DayPlan({crew.id: Route(crew.id, ()) for crew in crews}, unassigned)
     budget = options.budget(len(routable))
-    model = _RoutingModel(crews, routable, late_variants=True)
-    # From the previous plan when re-planning (few jobs move), else OR-Tools' parallel
-    # cheapest insertion; the greedy day only if that finds nothing within the budget.
-    solution = model.solve(budget, options.solution_limit, initial)
-    if solution is None or not any(model.sequences(solution).values()):
+    day = DayInstance(tuple(routable), crews)
+    if initial is None and len(routable) > PARALLEL_INSERTION_MAX_JOBS:
+        # A large day: plan each area on its own first, then improve the whole day from there.
+        initial = _plan_by_area(day, budget * 0.5, options.solution_limit)
+        budget *= 0.5
+    # Two starts, the better plan wins: guided local search from the previous plan (when
+    # re-planning) or from the greedy day, which no result can then be worse than; and, on
+    # days small enough for it to be quick, OR-Tools' own parallel cheapest insertion.
+    starts: list[DayPlan | None] = [initial or greedy_plan(day)]
+    if initial is None and len(routable) <= PARALLEL_INSERTION_MAX_JOBS:
+        starts.append(None)
+    plans = []
+    for start in starts:
         model = _RoutingModel(crews, routable, late_variants=True)
-        solution = model.solve(max(1.0, budget / 4), options.solution_limit,
-                               greedy_plan(DayInstance(tuple(routable), crews)))
-    if solution is None:
+        solution = model.solve(budget / len(starts), options.solution_limit, start)
+        if solution is not None:
+            sequences = model.sequences(solution)
+            plans.append(DayPlan({crew.id: build_route(crew, sequences.get(crew.id, []))
+                                  for crew in crews}))
+    if not plans:
         logger.warning("the solver found no plan for %d jobs", len(routable))
         return DayPlan({crew.id: Route(crew.id, ()) for crew in crews},
                        {**unassigned, **{job.id: "no plan found" for job in routable}})
-    sequences = model.sequences(solution)
-    served = {job.id for sequence in sequences.values() for job in sequence}
+    best = _fill_leftovers(day, min(plans, key=lambda plan: _rank(day, plan)))
     for job in routable:
-        if job.id not in served:
+        if best.route_of(job.id) is None:
             unassigned[job.id] = "no capacity left that day"
-    routes = {crew.id: build_route(crew, sequences.get(crew.id, [])) for crew in crews}
-    return DayPlan(routes, unassigned)
+    return DayPlan(best.routes, unassigned)
+
+
+def _fill_leftovers(day: DayInstance, plan: DayPlan) -> DayPlan:
+    """Jobs due today that the search left out, each put where it delays no one else."""
+    from backend.dispatch.online import insertions
+
+    closing = max(crew.end for crew in day.crews)
+    left = sorted((job for job in day.jobs if job.due < closing and plan.route_of(job.id) is None),
+                  key=lambda job: (not job.priority, job.due))
+    for job in left:
+        found = [o for o in insertions(day, plan, job)
+                 if o.late_added <= (1 if o.stop.late_minutes > 0 else 0)]
+        if found:
+            plan = DayPlan({**plan.routes, found[0].crew.id: found[0].route})
+    return plan
+
+
+def _plan_by_area(day: DayInstance, budget: float, solution_limit: int | None) -> DayPlan:
+    """Split the day into areas of about AREA_JOBS jobs around groups of technicians' homes,
+    plan each area, and put the plans together (jobs left over go to the whole-day search)."""
+    areas = _areas(day, math.ceil(len(day.jobs) / AREA_JOBS))
+    routes: dict[int, Route] = {}
+    for crews, jobs in areas:
+        if not jobs:
+            continue
+        share = budget * len(jobs) / len(day.jobs)
+        plan = plan_day(DayInstance(tuple(jobs), tuple(crews)),
+                        PlannerOptions(time_limit_s=share, solution_limit=solution_limit))
+        routes.update({c: r for c, r in plan.routes.items() if r.stops})
+    return DayPlan(routes)
+
+
+def _areas(day: DayInstance, count: int) -> list[tuple[list[Crew], list[Job]]]:
+    """Technicians grouped by home (k-means, deterministic), each job with the group of the
+    nearest technician who can take it."""
+    homes = np.array([[c.start_place.lat, c.start_place.lon] for c in day.crews])
+    order = np.lexsort((homes[:, 1], homes[:, 0]))
+    centres = homes[order[np.linspace(0, len(homes) - 1, count).astype(int)]]
+    for _ in range(10):
+        group = np.argmin(((homes[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2), axis=1)
+        centres = np.array([homes[group == k].mean(axis=0) if (group == k).any() else centres[k]
+                            for k in range(count)])
+    _, minutes = travel_matrix([c.start_place for c in day.crews], [j.place for j in day.jobs])
+    areas: list[tuple[list[Crew], list[Job]]] = [
+        ([c for c, g in zip(day.crews, group, strict=True) if g == k], []) for k in range(count)]
+    for j, job in enumerate(day.jobs):
+        able = [v for v, crew in enumerate(day.crews) if crew.can_take(job)]
+        nearest = min(able, key=lambda v: minutes[v, j])
+        areas[int(group[nearest])][1].append(job)
+    return [(crews, jobs) for crews, jobs in areas if crews]
+
+
+def _rank(day: DayInstance, plan: DayPlan) -> tuple[float, ...]:
+    """The objectives in order: late arrivals (a job due today left out counts), lateness,
+    jobs left for tomorrow, travel."""
+    closing = max(crew.end for crew in day.crews)
+    served = {stop.job_id: stop for route in plan.routes.values() for stop in route.stops}
+    left = [job for job in day.jobs if job.id not in served]
+    late = sum(1 for stop in served.values() if stop.late_minutes > 0)
+    late += sum(1 for job in left if job.due < closing)
+    lateness = sum(stop.late_minutes for stop in served.values())
+    lateness += sum(closing - max(job.due, 0.0) for job in left if job.due < closing)
+    travel = sum(route.travel_km for route in plan.routes.values())
+    return (late, round(lateness), len(left), travel)
 
 
 class _RoutingModel:
@@ -215,6 +291,10 @@ class _RoutingModel:
         insertion.min_neighbors = 20
         parameters.local_search_metaheuristic = (
             routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
+        if len(self.nodes) > LOCAL_SEARCH_NEIGHBOURS * 10:
+            # On a large day, moves only between near neighbours: many more moves per second.
+            parameters.ls_operator_neighbors_ratio = LOCAL_SEARCH_NEIGHBOURS / len(self.nodes)
+            parameters.ls_operator_min_neighbors = LOCAL_SEARCH_NEIGHBOURS
         parameters.time_limit.FromMilliseconds(max(100, int(seconds * 1000)))
         if solution_limit is not None:
             parameters.solution_limit = solution_limit
@@ -240,15 +320,20 @@ class _RoutingModel:
             kept: list[int] = []
             for stop in route.stops if route else ():
                 job = jobs.get(stop.job_id)
-                if job is None or (job.id, True) not in nodes or not crew.can_take(job):
+                if job is None or not crew.can_take(job):
                     continue
-                arrival = max(clock + int(self.drive[here, nodes[(job.id, True)]]),
+                some_node = nodes.get((job.id, False), nodes.get((job.id, True)))
+                if some_node is None:
+                    continue
+                arrival = max(clock + int(self.drive[here, some_node]),
                               int(math.ceil(job.ready)))
                 if (arrival + job.service_minutes > crew.end
                         or worked + job.service_minutes > crew.capacity):
                     continue
                 on_time = arrival <= job.due and (job.id, False) in nodes
-                node = nodes[(job.id, not on_time)]
+                node = nodes.get((job.id, not on_time))
+                if node is None:
+                    continue
                 kept.append(self.manager.NodeToIndex(node))
                 clock, here = arrival + job.service_minutes, node
                 worked += job.service_minutes
