@@ -13,16 +13,16 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from backend.dispatch.model import DayInstance, DayPlan, Job, build_route, plan_figures  # noqa: E402
+from backend.dispatch.model import DayInstance, DayPlan, build_route, plan_figures  # noqa: E402
 from backend.dispatch.online import greedy_plan, insertions  # noqa: E402
 from backend.dispatch.solver import PlannerOptions, plan_day  # noqa: E402
 from backend.dispatch.synthetic import DAY_MINUTES, LINES, generate_day  # noqa: E402
@@ -118,7 +118,7 @@ def run(quick: bool) -> None:
         greedy, seconds = _timed(lambda i=instance: greedy_plan(i))
         print(_row("greedy", instance, greedy, seconds))
         default = PlannerOptions()
-        planned, seconds = _timed(lambda i=instance: plan_day(i, default))
+        planned, seconds = _timed(lambda i=instance, o=default: plan_day(i, o))
         print(_row(f"OR-Tools {default.budget(jobs):.0f} s budget", instance, planned, seconds))
         if not quick:
             long_run, seconds = _timed(lambda i=instance: plan_day(
@@ -126,7 +126,7 @@ def run(quick: bool) -> None:
             print(_row("OR-Tools 60 s", instance, long_run, seconds))
         try:
             half = default.budget(jobs) / 2
-            vroomed, seconds = _timed(lambda i=instance: vroom_plan(i, half))
+            vroomed, seconds = _timed(lambda i=instance, s=half: vroom_plan(i, s))
             print(_row(f"VROOM 2 × {half:.0f} s", instance, vroomed, seconds))
         except ImportError:
             print("  VROOM                  not installed (pip install pyvroom)")
