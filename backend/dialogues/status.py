@@ -55,7 +55,7 @@ class CaseSummary:
     status: str
     is_open: bool
     technician_first_name: str | None
-    eta: datetime | None  # local time; only while the technician has not arrived yet
+    eta: datetime | None  # the promised arrival, local; only until the technician arrives
 
 
 def customer_cases(session: Session, customer_id: int, *, settings: Settings,
@@ -71,7 +71,8 @@ def customer_cases(session: Session, customer_id: int, *, settings: Settings,
 
 def summarize(case: Case, settings: Settings) -> CaseSummary:
     technician = case.assigned_technician
-    due = case.planned_arrival_at or case.sla_due_at
+    # "Arriving by" is the promise made at intake (R7.14); a planner's estimate may move.
+    due = case.sla_due_at
     eta = (calendar_for(settings).local(due)
            if due is not None and case.status in NOT_ARRIVED and technician else None)
     return CaseSummary(number=case.number, kind=case.kind, status=case.status,
