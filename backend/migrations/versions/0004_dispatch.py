@@ -28,9 +28,9 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("arrival_at", backend.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("departure_at", backend.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("travel_minutes", sa.Float(), nullable=False),
-        sa.Column("travel_km", sa.Float(), nullable=False),
-        sa.Column("late_minutes", sa.Float(), nullable=False),
+        sa.Column("travel_minutes", sa.Double(), nullable=False),
+        sa.Column("travel_km", sa.Double(), nullable=False),
+        sa.Column("late_minutes", sa.Double(), nullable=False),
         sa.Column("planned_at", backend.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["technician_id"], ["technicians.id"], ondelete="CASCADE",
                                 name=op.f("fk_plan_stops_technician_id_technicians")),
@@ -63,7 +63,7 @@ def upgrade() -> None:
         sa.Column("jobs", sa.Integer(), nullable=False),
         sa.Column("assigned", sa.Integer(), nullable=False),
         sa.Column("unassigned", sa.Integer(), nullable=False),
-        sa.Column("seconds", sa.Float(), nullable=False),
+        sa.Column("seconds", sa.Double(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_runs")),
     )
     op.create_index(op.f("ix_plan_runs_day"), "plan_runs", ["day"])
