@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
@@ -16,6 +18,12 @@ from backend.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# python-telegram-bot 22.2+ turns time periods (RetryAfter.retry_after …) from int seconds into
+# timedelta; until a major release it warns whenever one is read as int, even inside its own
+# RetryAfter constructor. PTB_TIMEDELTA is the library's documented opt-in to the new type: with
+# it nothing warns, and `seconds_of` below reads either type (older versions still give ints).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 
 def make_bot(settings: Settings) -> Bot:
     """A Bot talking to `TELEGRAM_API_BASE_URL` (Telegram's, a self-hosted server or a test fake)."""
@@ -23,6 +31,11 @@ def make_bot(settings: Settings) -> Bot:
     return Bot(token=settings.telegram_bot_token or "", base_url=f"{base}/bot",
                base_file_url=f"{base}/file/bot",
                request=HTTPXRequest(connection_pool_size=4, read_timeout=15, connect_timeout=10))
+
+
+def seconds_of(period: int | float | timedelta) -> float:
+    """A Bot API time period in seconds, whichever type this PTB version uses."""
+    return period.total_seconds() if isinstance(period, timedelta) else float(period)
 
 
 def reply_markup_from(data: dict[str, Any] | None) -> Any:
@@ -53,9 +66,8 @@ class TelegramTransport:
             sent = self._loop.run_until_complete(self._send(message))
         except RetryAfter as error:
             # Telegram's flood control: it says how long to wait; retrying sooner extends the ban.
-            delay = error.retry_after
-            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-            raise TransportError("rate limited", retry_after=seconds) from error
+            raise TransportError("rate limited",
+                                 retry_after=seconds_of(error.retry_after)) from error
         except Forbidden as error:
             # "bot was blocked by the user" / "user is deactivated": no retry can succeed.
             raise TransportError(str(error), permanent=True) from error
