@@ -117,7 +117,8 @@ class SurveyDialogue(Dialogue):
             return Prompt(step=step, text="Would you like to leave a comment for us?",
                           kind="confirm", values=values, choices=YES_NO)
         if step == "comment":
-            return Prompt(step=step, text="Please tell us your comment after the tone.",
+            # Channel-neutral: the phone adds its own "speak after the tone" (ivr/render.py).
+            return Prompt(step=step, text="Please tell us your comment.",
                           kind="text", values=values, optional=True)
         if step == "already_answered":
             return Prompt(step=step, text="You have already answered this survey. Thank you!",

@@ -12,9 +12,15 @@ from sqlalchemy import select
 from backend.cases.models import Case
 from backend.cli import main as cli
 from backend.db import Database
+from backend.dialogues import engine
+from backend.dialogues.engine import Context
+from backend.dialogues.models import Conversation
 from backend.people.models import Role, StaffUser, Technician
+from backend.settings import Settings
 from backend.surveys.models import Survey
 from backend.tasks.models import Task
+from ivr.render import Speaker, render_prompt
+from tests.conftest import Clock
 from tests.factories import Personas
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.test_report import report_until_confirm
@@ -83,9 +89,8 @@ def test_technician_accepts_travels_arrives_and_resolves_with_parts_then_custome
     assert not bot_api.markups[certificate.result["message_id"]]  # pressed once: no buttons
 
 
-def test_customer_rates_the_service_with_buttons_and_a_comment(
-        database: Database, people: Personas, tg_app: Any, telegram_user: Any,
-        bot_api: FakeBotApi) -> None:
+def resolved_job(people: Personas, tg_app: Any, telegram_user: Any) -> tuple[Any, Any, str]:
+    """A linked technician, a customer, and the customer's job resolved by that technician."""
     tech = linked_technician(people, tg_app.test_client(), telegram_user)
     customer, number = reported_case(people, telegram_user)
     for action in ("accept", "arrive", "resolve"):
@@ -93,6 +98,13 @@ def test_customer_rates_the_service_with_buttons_and_a_comment(
     tech.presses("dlg:parts:done")
     tech.presses("dlg:hours:1")
     tech.presses("dlg:confirm:yes")
+    return tech, customer, number
+
+
+def test_customer_rates_the_service_with_buttons_and_a_comment(
+        database: Database, people: Personas, tg_app: Any, telegram_user: Any,
+        bot_api: FakeBotApi) -> None:
+    _tech, customer, number = resolved_job(people, tg_app, telegram_user)
     customer.presses(f"case:sign_off:{number}")
     customer.presses(f"survey:start:{number}")
     assert customer.buttons() == [f"dlg:attitude:{g}" for g in "1234"]
@@ -106,6 +118,46 @@ def test_customer_rates_the_service_with_buttons_and_a_comment(
         survey = session.scalars(select(Survey)).one()
         assert survey.status == "answered" and survey.comment == "친절했어요 👍 but a bit late"
         assert survey.channel == "telegram"
+
+
+def test_rate_a_service_from_the_main_menu_counts_in_the_technician_s_month(
+        database: Database, people: Personas, tg_app: Any, telegram_user: Any,
+        bot_api: FakeBotApi, tg_settings: Settings, clock: Clock) -> None:
+    _tech, customer, number = resolved_job(people, tg_app, telegram_user)
+    customer.says("/start")
+    customer.presses("menu:rate")  # R8.4 without waiting for the next-day survey (R8.3)
+    assert customer.last_text() == "Which service would you like to rate?"
+    assert customer.buttons() == [f"survey:start:{number}"]
+    customer.presses(f"survey:start:{number}")
+    assert f"short survey about your repair {number}" in customer.last_text()
+    for question, grade in (("attitude", 4), ("skill", 4), ("arrival_time", 3), ("promise", 2)):
+        assert customer.buttons() == [f"dlg:{question}:{g}" for g in "1234"]
+        customer.presses(f"dlg:{question}:{grade}")
+    customer.presses("dlg:comment_offer:1")
+    # The survey's wording is channel-neutral; only the phone speaks of a tone.
+    assert customer.last_text() == "Please tell us your comment."
+    with database.session() as session:
+        conversation = session.scalars(select(Conversation).where(
+            Conversation.address == str(CUSTOMER))).one()
+        prompt = engine.current_prompt(Context(session, tg_settings, clock(), "phone",
+                                               conversation))
+    spoken = str(render_prompt(Speaker(tg_settings, "ko"), prompt, action="/ivr/dialogue"))
+    assert "의견을 남겨 주세요." in spoken and "삐 소리가 나면" in spoken and "<Record" in spoken
+    customer.says("Quick and tidy work")
+    assert customer.last_text() == "Thank you for your answers. Goodbye."
+    assert "menu:rate" in customer.buttons()  # back at the main menu
+    with database.session() as session:
+        technician_id = session.scalars(select(Technician.id)).one()
+    month = tg_app.test_client().get(f"/api/v1/technicians/{technician_id}/performance"
+                                     "?month=2026-11", headers=people.headers("repair_manager"))
+    assert month.status_code == 200
+    figures = month.get_json()
+    assert figures["ratings"] == {"attitude": 4.0, "skill": 4.0, "arrival_time": 3.0,
+                                  "promise": 2.0}
+    assert figures["surveys_answered"] == 1 and figures["jobs"] == 1
+    customer.says("/start")
+    customer.presses("menu:rate")
+    assert customer.last_text() == "There is no service to rate right now."
 
 
 def test_need_help_escalates_to_the_service_director_at_once(
