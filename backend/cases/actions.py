@@ -70,8 +70,8 @@ def perform_action(
     settings: Settings, now: datetime,
 ) -> Case:
     """Take one step (contract: 409 naming the allowed actions when the status forbids it)."""
+    authorize(actor, case, action)  # first: someone not allowed learns nothing of the status
     target = next_status(case.kind, case.status, action)
-    authorize(actor, case, action)
     previous = case.status
     handler = HANDLERS.get(action)
     note = str(body.get("note") or body.get("reason") or "")[:2000] or None
