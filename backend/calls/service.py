@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backend.calendar import calendar_for
 from backend.calls.models import FINAL_STATUSES, CallPurpose, PhoneCall
 from backend.cases.models import Case
-from backend.outbox.models import OutboundMessage, OutboxChannel
+from backend.outbox.models import OutboundMessage, OutboxChannel, OutboxStatus
 from backend.outbox.service import enqueue
 from backend.phones import mask_phone
 from backend.settings import Settings
@@ -39,19 +39,23 @@ def record_inbound(session: Session, *, call_sid: str, phone: str, customer_id: 
     return call
 
 
-def place_call(session: Session, *, purpose: str, phone: str, path: str, now: datetime,
-               customer_id: int | None = None, case: Case | None = None,
+def place_call(session: Session, settings: Settings, *, purpose: str, phone: str, path: str,
+               now: datetime, customer_id: int | None = None, case: Case | None = None,
                survey_id: int | None = None, not_before: datetime | None = None,
                dedupe_key: str | None = None) -> PhoneCall | None:
-    """An outbound call: a PhoneCall row and, in the same transaction, the outbox row placing it."""
+    """An outbound call: a PhoneCall row and, in the same transaction, the outbox row placing it.
+
+    The row is due at the first calling moment from `not_before` (or now) and must be dialled
+    before that day's calling hours close: a late worker defers it instead (contract)."""
     if dedupe_key is not None and (
             any(isinstance(o, OutboundMessage) and o.dedupe_key == dedupe_key for o in session.new)
             or session.scalar(select(OutboundMessage.id)
                               .where(OutboundMessage.dedupe_key == dedupe_key))):
         return None
+    start, closing = calling_window(settings, not_before or now)
     call = PhoneCall(direction="outbound", purpose=purpose, phone=phone,
                      customer_id=customer_id, case_id=case.id if case else None,
-                     survey_id=survey_id, status="queued", placed_at=not_before or now,
+                     survey_id=survey_id, status="queued", placed_at=start,
                      callbacks=[], data={})
     session.add(call)
     session.flush()
@@ -59,7 +63,7 @@ def place_call(session: Session, *, purpose: str, phone: str, path: str, now: da
     enqueue(session, channel=OutboxChannel.VOICE, recipient=phone, case=case,
             payload={"path": f"{path}{separator}call_id={call.id}", "machine_detection": "Enable",
                      "timeout": 25, "call_id": call.id},
-            purpose=f"call:{purpose}", dedupe_key=dedupe_key, not_before=not_before or now)
+            purpose=f"call:{purpose}", dedupe_key=dedupe_key, not_before=start, not_after=closing)
     logger.info("%s call %s queued to %s", purpose, call.id, mask_phone(phone))
     return call
 
@@ -129,3 +133,33 @@ def next_calling_moment(settings: Settings, moment: datetime) -> datetime:
 
 def within_calling_hours(settings: Settings, now: datetime) -> bool:
     return next_calling_moment(settings, now) == now
+
+
+def calling_window(settings: Settings, moment: datetime) -> tuple[datetime, datetime]:
+    """The first calling moment from `moment`, and the close of that day's calling hours."""
+    start = next_calling_moment(settings, moment)
+    calendar = calendar_for(settings)
+    _opening, closing = settings.calling_hours
+    return start.astimezone(UTC), calendar.at(calendar.local_date(start), closing).astimezone(UTC)
+
+
+def rearm_deferred_calls(session: Session, settings: Settings, now: datetime) -> int:
+    """Calls the worker found too late are queued again for the next calling hours; the same
+    attempt, not a new one (a survey's attempts and its one-call-an-hour rule stay right)."""
+    rows = session.scalars(select(OutboundMessage).where(
+        OutboundMessage.channel == OutboxChannel.VOICE,
+        OutboundMessage.status == OutboxStatus.DEFERRED).order_by(OutboundMessage.id)).all()
+    for row in rows:
+        start, closing = calling_window(settings, now)
+        row.status, row.next_attempt_at, row.not_after = OutboxStatus.PENDING, start, closing
+        call = session.get(PhoneCall, row.payload.get("call_id") or 0)
+        if call is not None:
+            call.placed_at = start
+            data = call.data or {}
+            call.data = {**data, "deferrals": data.get("deferrals", 0) + 1}
+        if call is not None and call.survey_id is not None:
+            from backend.surveys.calling import survey_call_deferred
+
+            survey_call_deferred(session, call, start)
+        logger.info("call %s deferred to %s", row.payload.get("call_id"), start.isoformat())
+    return len(rows)

@@ -22,6 +22,7 @@ class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"  # permanently: the reason is in last_error
+    DEFERRED = "deferred"  # its window (not_after) closed before delivery; the backend re-arms it
 
 
 class OutboundMessage(Base):
@@ -35,6 +36,8 @@ class OutboundMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Deliver before this moment or not at all (customer calls only inside calling hours).
+    not_after: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)  # message id, CallSid

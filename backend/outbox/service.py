@@ -28,6 +28,7 @@ def enqueue(
     purpose: str = "message",
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
+    not_after: datetime | None = None,
 ) -> OutboundMessage | None:
     """Queue one outbound effect; None when `dedupe_key` was already queued (idempotent duties)."""
     if dedupe_key is not None:
@@ -40,7 +41,7 @@ def enqueue(
     message = OutboundMessage(
         channel=str(channel), recipient=str(recipient), payload=payload,
         case_id=case.id if case is not None else None, purpose=purpose,
-        dedupe_key=dedupe_key, next_attempt_at=not_before or utcnow(),
+        dedupe_key=dedupe_key, next_attempt_at=not_before or utcnow(), not_after=not_after,
     )
     session.add(message)
     return message

@@ -55,6 +55,8 @@ def deliver_one(database: Database, transport: Transport, message_id: int, *,
         message = session.get(OutboundMessage, message_id)
         if message is None or message.status != OutboxStatus.PENDING:
             return "skipped"
+        if message.not_after is not None and clock() >= message.not_after:
+            return _defer(message)
         session.expunge(message)
     try:
         provider_id = transport.notify(message)
@@ -71,6 +73,15 @@ def deliver_one(database: Database, transport: Transport, message_id: int, *,
         row.attempts += 1
         row.provider_id = provider_id
     return "sent"
+
+
+def _defer(message: OutboundMessage) -> str:
+    """Too late (a worker that was down): never deliver it now; not a failed attempt either.
+    The backend re-arms deferred rows for their next window (calls: calling hours, R8.3)."""
+    message.status, message.locked_until = OutboxStatus.DEFERRED, None
+    logger.info("outbox %s (%s) deferred: its window closed at %s", message.id, message.channel,
+                message.not_after)
+    return "deferred"
 
 
 def _record_failure(database: Database, message_id: int, error: TransportError,

@@ -24,7 +24,7 @@ from backend.calls.service import (
     place_call,
 )
 from backend.i18n import translate
-from backend.outbox.models import OutboxChannel
+from backend.outbox.models import OutboundMessage, OutboxChannel, OutboxStatus
 from backend.outbox.service import enqueue
 from backend.phones import can_receive_sms
 from backend.settings import Settings
@@ -72,7 +72,7 @@ def call_survey(session: Session, settings: Settings, survey: Survey, now: datet
         survey.next_attempt_at = last + MIN_GAP_PER_CUSTOMER
         return None
     attempt = survey.attempts + 1
-    call = place_call(session, purpose=CallPurpose.SURVEY, phone=phone,
+    call = place_call(session, settings, purpose=CallPurpose.SURVEY, phone=phone,
                       path=f"/ivr/survey/{case.number}", now=now, customer_id=case.customer_id,
                       case=case, survey_id=survey.id,
                       dedupe_key=f"survey-call:{survey.id}:{attempt}")
@@ -147,8 +147,33 @@ def fall_back(session: Session, survey: Survey, now: datetime) -> str | None:
 def lost_calls(session: Session, now: datetime) -> list[Survey]:
     """Surveys still waiting for a call outcome long after the call was placed."""
     calling = session.scalars(select(Survey).where(Survey.status == SurveyStatus.CALLING)).all()
-    return [s for s in calling if s.attempt_log and
-            datetime.fromisoformat(s.attempt_log[-1]["at"]) + LOST_CALL_AFTER <= now]
+    return [s for s in calling if s.attempt_log and _call_lost(session, s, now)]
+
+
+def _call_lost(session: Session, survey: Survey, now: datetime) -> bool:
+    """Dialled long ago without an outcome, or refused for good by the provider. A call still
+    waiting in the outbox (a worker that was down, a deferred call) is not lost: not dialled."""
+    entry = survey.attempt_log[-1]
+    row = session.scalar(select(OutboundMessage).where(
+        OutboundMessage.dedupe_key == f"survey-call:{survey.id}:{entry.get('attempt')}"))
+    if row is not None and row.status == OutboxStatus.FAILED:
+        return True
+    if row is not None and row.status != OutboxStatus.SENT:
+        return False
+    dialled = (row.sent_at if row is not None else None) or datetime.fromisoformat(entry["at"])
+    return dialled + LOST_CALL_AFTER <= now
+
+
+def survey_call_deferred(session: Session, call: PhoneCall, start: datetime) -> None:
+    """The worker found the call too late and it waits for the next calling hours: the same
+    attempt, moved (not a failed one, so the survey keeps its three real tries)."""
+    survey = session.get(Survey, call.survey_id)
+    if survey is None:
+        return
+    survey.attempt_log = [{**entry, "at": start.isoformat(),
+                           "deferred": entry.get("deferred", 0) + 1}
+                          if entry.get("call_id") == call.id else entry
+                          for entry in (survey.attempt_log or [])]
 
 
 def give_up_on_lost_calls(session: Session, settings: Settings, now: datetime) -> int:

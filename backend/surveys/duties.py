@@ -1,4 +1,5 @@
-"""The survey duty run by `tick`: place the due rating calls (R8.3), inside calling hours only."""
+"""The survey duties run by `tick`: place the due rating calls (R8.3), inside calling hours only,
+and re-arm calls that a late worker deferred."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from backend.calls.service import within_calling_hours
+from backend.calls.service import rearm_deferred_calls, within_calling_hours
 from backend.duties import register_duty
 from backend.settings import Settings
 from backend.surveys.calling import call_survey, due_surveys, fall_back, give_up_on_lost_calls
@@ -30,4 +31,10 @@ def survey_calls(session: Session, settings: Settings, now: datetime) -> int:
     return placed
 
 
+def deferred_calls(session: Session, settings: Settings, now: datetime) -> int:
+    """Calls a late worker did not place (window closed) wait for the next calling hours."""
+    return rearm_deferred_calls(session, settings, now)
+
+
+register_duty("deferred_calls", deferred_calls)
 register_duty("survey_calls", survey_calls)

@@ -44,7 +44,9 @@ def technician_performance(session: Session, technician_id: int, *, settings: Se
         Case.assigned_technician_id == technician_id, Case.kind == "repair",
         Case.resolved_at >= start, Case.resolved_at < end)).all()
     timed = [job for job in jobs if job.arrived_at is not None and job.sla_due_at is not None]
-    met = sum(1 for job in timed if job.arrived_at <= job.sla_due_at)  # type: ignore[operator]
+    met = sum(1 for job in timed
+              if job.arrived_at is not None and job.sla_due_at is not None
+              and job.arrived_at <= job.sla_due_at)
     surveys = session.scalars(select(Survey).join(Case, Survey.case_id == Case.id).where(
         Survey.technician_id == technician_id, Case.resolved_at >= start,
         Case.resolved_at < end)).all()

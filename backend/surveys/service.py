@@ -22,7 +22,8 @@ def survey_due_at(settings: Settings, done_at: datetime) -> datetime:
     return calendar.at(day, opening)
 
 
-def schedule_survey(session: Session, case: Case, *, settings: Settings, done_at: datetime) -> Survey:
+def schedule_survey(session: Session, case: Case, *, settings: Settings,
+                    done_at: datetime) -> Survey:
     """The survey of `case` (one per job, R8.3: every job, no sampling)."""
     survey = session.scalar(select(Survey).where(Survey.case_id == case.id))
     if survey is None:
