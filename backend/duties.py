@@ -47,10 +47,13 @@ def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
                      note=f"80% of the arrival window used; due {due}")
         alert(session, kind="sla_warning", role=Role.REPAIR_MANAGER, case=case,
               title=f"{case.number}: arrival due {due}", dedupe_key=f"sla-warn:{case.number}")
-        if case.assigned_technician is not None:
-            message_technician(session, case.assigned_technician,
-                               translate("ko", "Reminder: {number} must be reached by {due}.",
-                                         number=case.number, due=due),
+        if (technician := case.assigned_technician) is not None:
+            language = technician.language  # staff notes above stay Korean; this is theirs
+            local_due = format_moment(case.sla_due_at.astimezone(tz), language) \
+                if case.sla_due_at else "-"
+            message_technician(session, technician,
+                               translate(language, "Reminder: {number} must be reached by {due}.",
+                                         number=case.number, due=local_due),
                                case=case, purpose="sla_warning",
                                dedupe_key=f"sla-warn:{case.number}:tech")
     return len(cases)

@@ -9,7 +9,7 @@ from backend.db import Base
 from backend.dialogues.models import Conversation
 from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.fieldwork.models import LinkCode, WorkReport, WorkReportEntry
-from backend.inbox.models import InboundUpdate, TelegramChat
+from backend.inbox.models import InboundUpdate, MediaFile, TelegramChat
 from backend.outbox.models import OutboundMessage
 from backend.people.models import (
     ApiToken, Certification, Customer, Department, Leave, StaffUser, Technician,
@@ -21,6 +21,6 @@ __all__ = [
     "ApiToken", "Base", "Case", "CaseEvent", "CaseSequence", "Certification", "Contract", "Conversation",
     "Customer", "Department", "Leave", "OutboundMessage", "Part", "PhoneCall", "Product", "StaffUser",
     "Survey", "Task", "Technician", "Unit",
-    "InboundUpdate", "LinkCode", "TelegramChat", "WorkReport", "WorkReportEntry",
+    "InboundUpdate", "LinkCode", "MediaFile", "TelegramChat", "WorkReport", "WorkReportEntry",
     "DispatchPin", "PlanRun", "PlanStop",
 ]

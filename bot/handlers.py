@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -37,7 +37,12 @@ from backend.outbox.service import enqueue
 from backend.people.models import Customer, Technician
 from backend.settings import Settings
 from bot.render import (
-    SKIP, language_keyboard, main_menu, render_prompt, skip_label, text_payload,
+    SKIP,
+    language_keyboard,
+    main_menu,
+    render_prompt,
+    skip_label,
+    text_payload,
 )
 
 logger = logging.getLogger(__name__)
@@ -121,14 +126,16 @@ def open_chat(session: Session, settings: Settings, now: datetime, message: Mess
     if preference is None:
         preference = TelegramChat(chat_id=chat_id)
         session.add(preference)
-    language = preference.language or normalize_language(user_language)
+    technician = technician_for_chat(session, chat_id)
+    # A technician's chat speaks the technician's language, as their job cards and reminders do.
+    language = technician.language if technician is not None else (
+        preference.language or normalize_language(user_language))
     conversation = engine.get_conversation(session, "telegram", str(chat_id), language=language)
     conversation.language = language
     customer = session.scalar(select(Customer).where(Customer.telegram_chat_id == chat_id))
     if customer is not None and conversation.customer_id is None:
         conversation.customer_id = customer.id
-    return Chat(session, settings, now, chat_id, language, conversation, customer,
-                technician_for_chat(session, chat_id))
+    return Chat(session, settings, now, chat_id, language, conversation, customer, technician)
 
 
 # messages -----------------------------------------------------------------------------------
@@ -301,13 +308,14 @@ def cmd_link(chat: Chat, argument: str) -> None:
     except DomainError:
         preference.link_failures += 1
         if preference.link_failures >= LINK_ATTEMPTS:
-            from datetime import timedelta
-
             preference.link_blocked_until = chat.now + timedelta(hours=1)
             preference.link_failures = 0
         chat.say("This code is not valid or has expired.")
         return
     preference.link_failures = 0
+    if preference.language is not None:  # chosen in this chat before linking: keep it
+        technician.language = preference.language
+    chat.technician, chat.language = technician, technician.language
     chat.say("Linked: you are {name}. Your jobs will come here; /today lists them.",
              name=technician.name)
 
@@ -358,6 +366,8 @@ def on_language(chat: Chat, code: str, message_id: int) -> None:
     preference.language = chat.language = chat.conversation.language = language
     if chat.customer is not None:
         chat.customer.language = language
+    if chat.technician is not None:  # job cards, reminders, /today and prompts follow
+        chat.technician.language = language
     clear_buttons(chat, message_id)
     if chat.technician is not None:
         chat.say(TECHNICIAN_HELP)

@@ -26,7 +26,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 def make_bot(settings: Settings) -> Bot:
-    """A Bot talking to `TELEGRAM_API_BASE_URL` (Telegram's, a self-hosted server or a test fake)."""
+    """A Bot on `TELEGRAM_API_BASE_URL` (Telegram's, a self-hosted server or a test fake)."""
     base = settings.telegram_api_base_url.rstrip("/")
     return Bot(token=settings.telegram_bot_token or "", base_url=f"{base}/bot",
                base_file_url=f"{base}/file/bot",

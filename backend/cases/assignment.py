@@ -54,7 +54,7 @@ def apply_assignment(session: Session, case: Case, decision: Assignment, *, sett
                        "runner_up_id": decision.runner_up.id if decision.runner_up else None})
     calendar = calendar_for(settings)
     due = calendar.local(case.sla_due_at) if case.sla_due_at else None
-    language = "ko"
+    language = technician.language  # the technician's own, set with /language in Telegram
     message_technician(session, technician, job_push(case, due, language), case=case,
                        purpose="job_push", reply_markup=job_buttons(case, language),
                        dedupe_key=f"job:{case.number}:{technician.id}:{len(case.events)}")

@@ -10,7 +10,13 @@ from typing import Any
 
 from backend.cases.models import Case, ServiceCategory
 from backend.dialogues.common import (
-    MORE, StepDialogue, chosen, free_text, page_of, turn_page, words,
+    MORE,
+    StepDialogue,
+    chosen,
+    free_text,
+    page_of,
+    turn_page,
+    words,
 )
 from backend.dialogues.engine import Answer, Choice, Context, Prompt, register
 from backend.errors import ValidationError

@@ -83,8 +83,11 @@ def push_day(session: Session, settings: Settings, day: object) -> int:
     sent = 0
     for technician_id in technician_ids:
         technician = session.get(Technician, technician_id)
-        text = day_message(session, day, technician_id, settings.tz)  # type: ignore[arg-type]
-        if technician is None or text is None:
+        if technician is None:
+            continue
+        text = day_message(session, day, technician_id, settings.tz,  # type: ignore[arg-type]
+                           language=technician.language)
+        if text is None:
             continue
         if message_technician(session, technician, text, purpose="day_plan",
                               dedupe_key=f"day-plan:{day}:{technician_id}"):

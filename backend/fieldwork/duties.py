@@ -30,9 +30,10 @@ def work_report_prompts(session: Session, settings: Settings, now: datetime) -> 
         if not technician.works_on(day) or report_of(session, technician.id, day) is not None:
             continue
         jobs = len(jobs_of_day(session, technician.id, day, settings))
-        text = translate("ko", "Time for your daily work report for {day}: {jobs} job(s) to "
-                               "confirm, and any admin work.", day=day.isoformat(), jobs=jobs)
-        button = {"text": translate("ko", "Fill in the daily report"),
+        language = technician.language
+        text = translate(language, "Time for your daily work report for {day}: {jobs} job(s) to "
+                                   "confirm, and any admin work.", day=day.isoformat(), jobs=jobs)
+        button = {"text": translate(language, "Fill in the daily report"),
                   "callback_data": f"report:start:{day.isoformat()}"}
         if message_technician(session, technician, text, purpose="work_report_prompt",
                               reply_markup={"inline_keyboard": [[button]]},

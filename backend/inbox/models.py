@@ -1,4 +1,5 @@
-"""Inbound channel updates, stored before they are processed, and per-chat preferences."""
+"""Inbound channel updates, stored before they are processed, per-chat preferences, and the
+files (photos) people send, downloaded from the channel and kept for the staff."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, utcnow
@@ -50,3 +51,37 @@ class TelegramChat(Base):
     link_blocked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class MediaStatus(enum.StrEnum):
+    PENDING = "pending"  # to download (again, after `next_attempt_at`)
+    STORED = "stored"
+    FAILED = "failed"  # gave up; the channel's file id is still in the case's media
+
+
+class MediaFile(Base):
+    """One file of a case (`Case.media[position - 1]`), downloaded from its channel by a duty.
+
+    Telegram only hands out file ids; the bytes are fetched later, off the webhook's path, and
+    kept under `<var_dir>/media/<case number>/` where the staff API serves them.
+    """
+
+    __tablename__ = "media_files"
+    __table_args__ = (UniqueConstraint("case_id", "position"),
+                      Index("ix_media_files_due", "status", "next_attempt_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    position: Mapped[int]  # 1-based place in the case's media list: /cases/{number}/media/{n}
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # "photo", "voice"
+    file_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default=MediaStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    path: Mapped[str | None] = mapped_column(String(255))  # relative to <var_dir>/media
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stored_at: Mapped[datetime | None]

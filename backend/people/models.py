@@ -56,6 +56,8 @@ class Technician(Base):
     home_lat: Mapped[float | None]
     home_lon: Mapped[float | None]
     telegram_chat_id: Mapped[int | None] = mapped_column(CHAT_ID, unique=True)
+    # Job cards, reminders and prompts speak it; the technician sets it with /language.
+    language: Mapped[str] = mapped_column(String(8), default="ko")
     # ISO weekdays minus one (Monday = 0), the days this technician works.
     working_days: Mapped[list[int]] = mapped_column(JSON, default=lambda: [0, 1, 2, 3, 4])
     daily_capacity_minutes: Mapped[int] = mapped_column(default=480)

@@ -186,11 +186,11 @@ def test_decline_with_a_reason_and_only_own_jobs_are_shown(
     _customer, number = reported_case(people, telegram_user)
     stranger = telegram_user(OTHER_TECHNICIAN)
     stranger.says("/today")
-    assert "연결된 기사 계정만 작업을 볼 수 있습니다." == stranger.last_text()
+    assert stranger.last_text() == "연결된 기사 계정만 작업을 볼 수 있습니다."
     stranger.post(stranger.update(callback_query=__import__("telegram").CallbackQuery(
         id="cb-stranger", from_user=stranger.user, chat_instance="ci",
         data=f"job:accept:{number}", message=stranger.message(text="card"))))
-    assert "연결된 기사 계정만 작업을 볼 수 있습니다." == stranger.last_text()  # R6.5
+    assert stranger.last_text() == "연결된 기사 계정만 작업을 볼 수 있습니다."  # R6.5
     tech.says("/today")
     assert number in tech.last_text()
     tech.presses(f"job:decline:{number}")
