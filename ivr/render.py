@@ -14,9 +14,8 @@ from backend.settings import Settings
 
 VOICES = {"ko": ("Polly.Seoyeon", "ko-KR"), "en": ("Polly.Joanna", "en-US")}
 CASE_NUMBER = re.compile(r"\b[A-Z]{2}-\d{4}-\d{6}\b")
-# Steps whose answer is the caller's own words at length: a recording, not a speech guess.
-RECORDED_STEPS = ("description", "comment")
 MAX_RECORDING_SECONDS = 120
+SPOKEN_DESCRIPTION = 100  # read aloud, the start of a long description is enough to confirm it
 
 
 def spell_case_number(number: str) -> str:
@@ -81,7 +80,7 @@ def render_prompt(speaker: Speaker, prompt: Prompt, *, action: str,
         return _record(speaker, response, prompt, action)
     gather = speaker.gather(response, action, hints=_hints(speaker, prompt),
                             **_keypad(prompt))
-    speaker.say(gather, prompt.text, **prompt.values)
+    speaker.say(gather, prompt.text, **spoken_values(speaker, prompt.values))
     for digit, choice in enumerate(prompt.choices, start=1):
         gather.say(speaker.text("For {label}, press {digit}.", label=speaker.choice_label(choice),
                                 digit=digit), voice=speaker.voice, language=speaker.locale)
@@ -91,9 +90,32 @@ def render_prompt(speaker: Speaker, prompt: Prompt, *, action: str,
     return response
 
 
+def spoken_values(speaker: Speaker, values: dict[str, Any]) -> dict[str, Any]:
+    """A summary read aloud is short: a phone number by its last four digits (and not overheard
+    whole), a long description cut at a word near SPOKEN_DESCRIPTION characters."""
+    spoken = dict(values)
+    digits = re.sub(r"\D", "", str(values.get("phone") or ""))
+    if len(digits) > 4:
+        spoken["phone"] = speaker.text("the number ending in {digits}",
+                                       digits=" ".join(digits[-4:]))
+    description = str(values.get("description") or "")
+    if len(description) > SPOKEN_DESCRIPTION:
+        spoken["description"] = cut_at_word(description, SPOKEN_DESCRIPTION)
+    return spoken
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """The first `limit` characters, ending at a space when one is near, then "…"."""
+    head = text[:limit].rstrip(" …")
+    space = head.rfind(" ")
+    if space >= limit * 0.6:
+        head = head[:space]
+    return head.rstrip(" ,.;:") + "…"
+
+
 def recorded(prompt: Prompt) -> bool:
-    return prompt.kind == "recording" or (prompt.kind == "text" and not prompt.choices
-                                          and prompt.step in RECORDED_STEPS)
+    """The caller's own words at length (the dialogue says so): a <Record>, not a speech guess."""
+    return prompt.kind == "recording"
 
 
 def _record(speaker: Speaker, response: VoiceResponse, prompt: Prompt,

@@ -69,7 +69,7 @@ class Complaint(CallerSteps, StepDialogue):
         return "description"
 
     def ask_description(self, ctx: Context) -> Prompt:
-        return Prompt(step="description", kind="text",
+        return Prompt(step="description", kind="recording",
                       text="Please tell us what happened, in your own words.")
 
     def take_description(self, ctx: Context, answer: Answer) -> str:

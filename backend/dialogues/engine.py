@@ -23,6 +23,8 @@ from backend.dialogues.models import Conversation
 from backend.errors import ValidationError
 from backend.settings import Settings
 
+# "recording": the person's own words at length (a fault, a comment): typed in a chat, recorded
+# with <Record> on the phone. "text": a short answer (a name, an address), a speech guess there.
 InputKind = Literal["choice", "text", "phone", "date", "location", "photo", "recording",
                     "confirm", "grade", "end"]
 

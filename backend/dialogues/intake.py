@@ -209,7 +209,7 @@ class FaultReport(CallerSteps, StepDialogue):
 
     # the fault, a photo -------------------------------------------------------------------------
     def ask_description(self, ctx: Context) -> Prompt:
-        return Prompt(step="description", kind="text",
+        return Prompt(step="description", kind="recording",
                       text="Please describe the fault in your own words.")
 
     def take_description(self, ctx: Context, answer: Answer) -> str:

@@ -119,7 +119,7 @@ class SurveyDialogue(Dialogue):
         if step == "comment":
             # Channel-neutral: the phone adds its own "speak after the tone" (ivr/render.py).
             return Prompt(step=step, text="Please tell us your comment.",
-                          kind="text", values=values, optional=True)
+                          kind="recording", values=values, optional=True)
         if step == "already_answered":
             return Prompt(step=step, text="You have already answered this survey. Thank you!",
                           kind="end", values=values, result={"case_number": case.number})
