@@ -31,6 +31,7 @@ from backend.errors import DomainError, TransitionNotAllowed
 from backend.fieldwork.jobs import action_done_text, technician_for_chat, today_text, work_job
 from backend.fieldwork.links import redeem_link_code
 from backend.i18n import normalize_language, translate
+from backend.inbox.media import queue_case_media
 from backend.inbox.models import InboundUpdate, TelegramChat
 from backend.inbox.service import register_processor
 from backend.outbox.service import enqueue
@@ -197,7 +198,16 @@ def show(chat: Chat, prompt: Prompt) -> None:
     payload = render_prompt(prompt, chat.language)
     if prompt.finished and chat.technician is None:
         payload["reply_markup"] = main_menu(chat.language)
+    if prompt.finished:
+        fetch_files_later(chat, (prompt.result or {}).get("case_number"))
     chat.send(payload)
+
+
+def fetch_files_later(chat: Chat, number: str | None) -> None:
+    """Telegram gave only file ids for the photos: the worker fetches them, not this request."""
+    case = chat.session.scalar(select(Case).where(Case.number == number)) if number else None
+    if case is not None:
+        queue_case_media(chat.session, case, channel="telegram", now=chat.now)
 
 
 def start_dialogue(chat: Chat, name: str, **options: Any) -> None:

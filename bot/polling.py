@@ -1,9 +1,9 @@
 """`aftersales bot --polling`: getUpdates long polling for a bot without a public URL.
 
 Each update goes through the same path as a webhook delivery: stored (deduplicated by update_id),
-then processed; the replies it queues are delivered from the outbox, here too, so a single
-`aftersales bot --polling` is a working bot (a separate worker may deliver as well: rows are
-leased, never sent twice).
+then processed; the replies it queues are delivered from the outbox, and the photos people sent
+are fetched, here too, so a single `aftersales bot --polling` is a working bot (a separate worker
+may deliver as well: rows are leased, never sent twice).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from backend.db import Database, utcnow
+from backend.inbox.media import fetch_due
 from backend.inbox.models import InboundUpdate
 from backend.inbox.service import process, store_update
 from backend.outbox.worker import deliver_due
 from backend.settings import Settings
-from bot import handlers  # noqa: F401  (registers the Telegram processor)
+from bot import files, handlers  # noqa: F401  (register the Telegram fetcher and processor)
 from bot.transport import TelegramTransport, make_bot
 from bot.webhook import chat_id_of
 
@@ -48,6 +49,16 @@ def handle_batch(database: Database, settings: Settings, updates: list[dict[str,
             assert row is not None
             processed += process(session, settings, moment, row)
     return processed
+
+
+def fetch_files(database: Database, settings: Settings) -> int:
+    """The photos people sent, fetched as the worker's `media_downloads` duty does."""
+    try:
+        with database.session() as session:
+            return fetch_due(session, settings, utcnow())
+    except Exception:  # noqa: BLE001 - the worker's duty will try again; keep polling
+        logger.exception("fetching sent files failed")
+        return 0
 
 
 async def fetch(bot: Bot, offset: int | None, timeout: int) -> list[dict[str, Any]]:
@@ -79,6 +90,7 @@ def run_polling(settings: Settings, *, stop: threading.Event | None = None,
                 offset = max(u["update_id"] for u in updates) + 1
             deliver_due(database, {"telegram": transport},
                         max_attempts=settings.outbox_max_attempts)
+            fetch_files(database, settings)
     except KeyboardInterrupt:
         pass
     finally:

@@ -34,6 +34,16 @@ def _schema_components() -> dict[str, Any]:
         "number", "kind", "status", "channel", "service_category", "customer", "product",
         "description", "reported_at", "sla_due_at", "assigned_technician", "department",
         "priority", "escalated_to", "survey", "charges", "events"],
+        "properties": {"media": {"type": "array", "items": {
+            "type": "object", "required": ["n", "kind", "status", "url"], "properties": {
+                "n": {"type": "integer"}, "kind": {"type": ["string", "null"]},
+                "status": {"type": ["string", "null"],
+                           "enum": ["pending", "stored", "failed", None]},
+                "url": {"type": ["string", "null"],
+                        "description": "GET it (bearer token) once the file is stored"},
+                "content_type": {"type": ["string", "null"]},
+                "size": {"type": ["integer", "null"]},
+                "transcription": {"type": ["string", "null"]}}}}},
         "additionalProperties": True}
     components["Page"] = {"type": "object", "required": ["items", "page", "pages", "total"],
                           "properties": {"items": {"type": "array",
@@ -89,6 +99,15 @@ def build_document() -> dict[str, Any]:
         "/cases/{number}": {"get": {"summary": "One case with its history",
                                     "operationId": "getCase", "parameters": [number],
                                     "responses": _answers(200, case_ref, 404)}},
+        "/cases/{number}/media/{n}": {"get": {
+            "summary": "A photo or voice note the customer sent (the case's media entry n)",
+            "operationId": "getCaseMedia",
+            "parameters": [number, _path_param("n", {"type": "integer", "minimum": 1})],
+            "responses": {**_answers(200, None, 404), "200": {
+                "description": "the file", "content": {
+                    media_type: {"schema": {"type": "string", "format": "binary"}}
+                    for media_type in ("image/jpeg", "image/png", "image/webp", "audio/ogg",
+                                       "audio/mpeg", "audio/mp4", "application/octet-stream")}}}}},
         "/cases/{number}/actions/{action}": {"post": {
             "summary": "One step of the case's life", "operationId": "caseAction",
             "parameters": [number, _path_param("action", {"type": "string", "enum": ALL_ACTIONS})],

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backend.cases.machine import allowed_actions
 from backend.cases.models import Case
 from backend.catalog.models import Contract, Product
+from backend.inbox.media import media_json
 from backend.people.models import Technician
 from backend.surveys.models import Survey
 
@@ -57,6 +58,7 @@ def case_json(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
         "survey": None if survey is None else {
             "status": survey.status, "ratings": survey.ratings(), "comment": survey.comment},
         "charges": case.charges,
+        "media": media_json(session, case),  # photos sent by Telegram, served by /media/{n}
         "allowed_actions": allowed_actions(case.kind, case.status),
         "events": [{
             "at": iso(event.at, tz), "actor": event.actor, "channel": event.channel,

@@ -124,7 +124,10 @@ def start(ctx: Context, name: str, **options: Any) -> Prompt:
     conversation.data, conversation.retries = {}, 0
     dialogue.on_start(ctx, **options)
     flag_modified(conversation, "data")  # on_start fills it in place (see `advance`)
-    return current_prompt(ctx)
+    prompt = current_prompt(ctx)
+    if prompt.finished:  # done at once (a note with one open case, a survey already answered)
+        conversation.dialogue, conversation.step = None, None
+    return prompt
 
 
 def current_prompt(ctx: Context, error: str | None = None) -> Prompt:

@@ -16,6 +16,7 @@ from backend.cases.service import open_cases_of_customer, record_event
 from backend.dialogues.common import MORE, StepDialogue, chosen, page_of, turn_page
 from backend.dialogues.engine import Answer, Choice, Context, Prompt, register
 from backend.errors import ValidationError
+from backend.inbox.media import attach_media
 from backend.people.models import Customer
 
 NOTE_LIMIT = 5000
@@ -24,10 +25,12 @@ OTHER = "other"
 
 def add_customer_message(session: Session, case: Case, *, text: str, channel: str, now: datetime,
                          media: list[dict[str, Any]] | None = None) -> None:
-    """Record what the customer wrote; the history is what the staff read."""
+    """Record what the customer wrote; the history is what the staff read. Photos sent with it
+    join the case's media, fetched from the channel like those of the report itself."""
     record_event(session, case, actor=f"customer:{case.customer_id}", action="customer_message",
                  at=now, channel=channel, note=text[:NOTE_LIMIT],
                  data={"media": media} if media else None)
+    attach_media(session, case, media or [], channel=channel, now=now)
 
 
 def case_label(case: Case) -> Choice:

@@ -26,6 +26,14 @@ BOT_USER = {"id": 123, "is_bot": True, "first_name": "AfterSales", "username": "
 
 
 @dataclass
+class _Refusal:
+    """What a method answers instead of a result: Telegram's error for that request."""
+
+    status: int
+    description: str
+
+
+@dataclass
 class Call:
     method: str
     params: dict[str, Any]
@@ -39,6 +47,7 @@ class FakeBotApi:
     updates: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     markups: dict[int, dict[str, Any]] = field(default_factory=dict)  # message id → buttons now
+    files: dict[str, bytes] = field(default_factory=dict)  # file id → content, for getFile
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1000)
@@ -86,6 +95,9 @@ class FakeBotApi:
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         prefix = f"/bot{self.token}/"
+        if request.path.startswith(f"/file{prefix}"):
+            return self._file(request.path.removeprefix(f"/file{prefix}"))(environ,
+                                                                            start_response)
         if not request.path.startswith(prefix):
             return Response(json.dumps({"ok": False, "error_code": 404,
                                         "description": "Not Found"}), 404)(environ, start_response)
@@ -124,6 +136,9 @@ class FakeBotApi:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found: method"}
         result = handler(params)
         self.calls.append(Call(method, params, result))
+        if isinstance(result, _Refusal):
+            return result.status, {"ok": False, "error_code": result.status,
+                                   "description": result.description}
         if isinstance(result, dict) and "message_id" in result and (
                 "reply_markup" in params or method == "editMessageReplyMarkup"):
             markup = params.get("reply_markup")
@@ -158,9 +173,21 @@ class FakeBotApi:
     def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
         return True
 
-    def _m_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"file_id": params["file_id"], "file_unique_id": "u-" + str(params["file_id"]),
-                "file_size": 1234, "file_path": f"photos/{params['file_id']}.jpg"}
+    def _file(self, file_path: str) -> Response:
+        """GET {base}/file/bot<token>/<file_path>: the bytes getFile pointed to."""
+        file_id = file_path.removeprefix("photos/").removesuffix(".jpg")
+        with self._lock:
+            self.calls.append(Call("download", {"file_path": file_path}))
+        if file_path.startswith("photos/") and file_id in self.files:
+            return Response(self.files[file_id], 200, content_type="application/octet-stream")
+        return Response(b"Not Found", 404)
+
+    def _m_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            return _Refusal(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": "u-" + file_id,
+                "file_size": len(self.files[file_id]), "file_path": f"photos/{file_id}.jpg"}
 
     def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -169,7 +196,10 @@ class FakeBotApi:
             time.sleep(min(float(params.get("timeout") or 0), 0.2))
         return pending
 
-    def _m_setWebhook(self, params: dict[str, Any]) -> bool:
+    def _m_setWebhook(self, params: dict[str, Any]) -> Any:
+        if not str(params.get("url", "")).startswith("https://"):
+            return _Refusal(400, "Bad Request: bad webhook: An HTTPS URL must be provided "
+                                 "for webhook")
         return True
 
     def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:

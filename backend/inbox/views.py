@@ -1,0 +1,33 @@
+"""GET /api/v1/cases/{number}/media/{n}: a photo or voice note the customer sent, for the staff."""
+
+from __future__ import annotations
+
+from flask import send_file
+from flask.typing import ResponseReturnValue
+
+from backend.api.auth import require_roles
+from backend.api.views import _visible, api
+from backend.cases.service import get_case
+from backend.errors import NotFound
+from backend.inbox.media import stored_media
+from backend.people.models import Role
+from backend.web import db_session, settings
+
+# Whoever handles cases; the warehouse has no business with the customers' photos (R6.5).
+MEDIA_ROLES = tuple(role for role in Role if role != Role.WAREHOUSE_CLERK)
+MAX_POSITION = 10_000
+
+
+@api.get("/cases/<number>/media/<int:n>")
+@require_roles(*MEDIA_ROLES)
+def case_media(number: str, n: int) -> ResponseReturnValue:
+    """The n-th file of the case (1-based, as listed in the case's `media`)."""
+    if not 1 <= n <= MAX_POSITION:
+        raise NotFound(f"no media {n}", field="n")
+    case = _visible(get_case(db_session(), number))  # technicians: their own jobs only
+    path, content_type = stored_media(db_session(), settings(), case, n)
+    response = send_file(path, mimetype=content_type, max_age=0,
+                         download_name=f"{case.number}-{n}{path.suffix}")
+    response.headers["Cache-Control"] = "private, no-store"  # customers' photos: no shared caches
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
