@@ -81,18 +81,34 @@ def worker() -> None:
 
 
 @main.command()
-@click.option("--polling", is_flag=True, required=True, help="Long-poll getUpdates.")
-def bot(polling: bool) -> None:
-    """Telegram long polling, for a bot without a public URL."""
+@click.option("--polling", is_flag=True, help="Long-poll getUpdates (no public URL needed).")
+@click.option("--set-webhook", "set_hook", is_flag=True,
+              help="Register PUBLIC_BASE_URL/telegram/webhook with TELEGRAM_WEBHOOK_SECRET.")
+@click.option("--delete-webhook", "delete_hook", is_flag=True, help="Remove the webhook.")
+def bot(polling: bool, set_hook: bool, delete_hook: bool) -> None:
+    """Telegram: long polling, or register / remove the webhook that `serve` answers."""
+    if [polling, set_hook, delete_hook].count(True) != 1:
+        raise click.UsageError("choose one of --polling, --set-webhook, --delete-webhook")
     _configure_logging()
     settings = _settings()
     if not settings.telegram_enabled:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set")
     try:
         from bot.polling import run_polling
+        from bot.registration import WebhookSetupError, delete_webhook, set_webhook
     except ModuleNotFoundError as error:
         raise click.ClickException("the Telegram channel is not installed") from error
-    run_polling(settings)
+    if polling:
+        run_polling(settings)
+        return
+    try:
+        if set_hook:
+            click.echo(f"Telegram now delivers updates to {set_webhook(settings)}")
+        else:
+            delete_webhook(settings)
+            click.echo("webhook removed; use `aftersales bot --polling` or --set-webhook")
+    except WebhookSetupError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @main.group()

@@ -23,12 +23,11 @@ from backend.inbox.service import process, store_update
 from backend.outbox.worker import deliver_due
 from backend.settings import Settings
 from bot import files, handlers  # noqa: F401  (register the Telegram fetcher and processor)
+from bot.registration import ALLOWED_UPDATES
 from bot.transport import TelegramTransport, make_bot
 from bot.webhook import chat_id_of
 
 logger = logging.getLogger(__name__)
-
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 def handle_batch(database: Database, settings: Settings, updates: list[dict[str, Any]]) -> int:
