@@ -82,6 +82,7 @@ def technician_json(technician: Technician) -> dict[str, Any]:
         "id": technician.id, "name": technician.name, "phone": technician.phone,
         "zone": technician.zone, "active": technician.active,
         "telegram_linked": technician.telegram_chat_id is not None,
+        "language": technician.language,  # what the bot speaks to them (set with /language)
         "home": None if technician.home_lat is None else {
             "lat": technician.home_lat, "lon": technician.home_lon},
         "working_days": [day + 1 for day in technician.working_days],

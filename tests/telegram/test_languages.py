@@ -36,6 +36,8 @@ def test_a_technician_who_chooses_english_gets_every_job_message_in_english(
     tech.presses("lang:en")
     assert tech.last_text().startswith("Your jobs come here with buttons.")
     assert technician_language(database) == "en"
+    listed = tg_app.test_client().get("/api/v1/technicians", headers=people.headers())
+    assert [t["language"] for t in listed.get_json()["items"]] == ["en"]
     _customer, number = reported_case(people, telegram_user)
     card = bot_api.message_with_button(TECHNICIAN, f"job:accept:{number}")
     assert card.params["text"].startswith(f"New job {number}\nProduct: AC-1 unit")
