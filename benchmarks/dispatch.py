@@ -3,6 +3,9 @@
     python benchmarks/dispatch.py            # 50/8, 200/30, 1000/150; default budget and 60 s
     python benchmarks/dispatch.py --quick    # 50/8 and 200/30, default budget only
 
+The default budget is a count of solutions (reproducible); each default plan is made twice and
+the two compared. "due today" counts jobs left out whose deadline falls before today's close.
+
 Needs no database: the planner's pure functions on plain data. VROOM (`pip install pyvroom`)
 is measured too when it is installed; it is not a dependency of the product.
 """
@@ -86,9 +89,16 @@ def _vroom_solve(instance: DayInstance, latest: dict[int, float],
 
 def _row(name: str, instance: DayInstance, plan: DayPlan, seconds: float) -> str:
     f = plan_figures(instance, plan, DAY_MINUTES)
-    return (f"  {name:<22} on time {100 * f.on_time_ratio:5.1f}%  late {f.late:4d}  "
-            f"lateness {f.lateness_minutes:8.0f} min  travel {f.travel_km:8.0f} km  "
-            f"unassigned {f.unassigned:4d}  wall {seconds:6.2f} s")
+    jobs = instance.jobs_by_id
+    due_today = sum(1 for job_id in plan.unassigned if jobs[job_id].due < DAY_MINUTES)
+    return (f"  {name:<24} on time {100 * f.on_time_ratio:5.1f}%  late {f.late:4d}  "
+            f"lateness {f.lateness_minutes:7.0f} min  travel {f.travel_km:6.0f} km  "
+            f"unassigned {f.unassigned:4d} (due today {due_today:3d})  wall {seconds:6.2f} s")
+
+
+def _same(first: DayPlan, second: DayPlan) -> bool:
+    routes = [{c: r.job_ids for c, r in p.routes.items()} for p in (first, second)]
+    return routes[0] == routes[1] and first.unassigned == second.unassigned
 
 
 def _timed(make: Callable[[], DayPlan]) -> tuple[DayPlan, float]:
@@ -118,16 +128,20 @@ def run(quick: bool) -> None:
         greedy, seconds = _timed(lambda i=instance: greedy_plan(i))
         print(_row("greedy", instance, greedy, seconds))
         default = PlannerOptions()
+        cap, solutions = default.limits(jobs)
         planned, seconds = _timed(lambda i=instance, o=default: plan_day(i, o))
-        print(_row(f"OR-Tools {default.budget(jobs):.0f} s budget", instance, planned, seconds))
+        print(_row(f"OR-Tools {solutions} solutions", instance, planned, seconds))
+        again, seconds = _timed(lambda i=instance, o=default: plan_day(i, o))
+        print(f"  same plan on a second run: {'yes' if _same(planned, again) else 'NO'} "
+              f"({seconds:.2f} s; time cap {cap:.0f} s)")
         if not quick:
             long_run, seconds = _timed(lambda i=instance: plan_day(
                 i, PlannerOptions(time_limit_s=60)))
             print(_row("OR-Tools 60 s", instance, long_run, seconds))
         try:
-            half = default.budget(jobs) / 2
+            half = cap / 2
             vroomed, seconds = _timed(lambda i=instance, s=half: vroom_plan(i, s))
-            print(_row(f"VROOM 2 × {half:.0f} s", instance, vroomed, seconds))
+            print(_row(f"VROOM 2 × {half:.1f} s", instance, vroomed, seconds))
         except ImportError:
             print("  VROOM                  not installed (pip install pyvroom)")
         times = insertion_times(instance, planned)

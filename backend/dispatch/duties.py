@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.actors import SYSTEM
 from backend.calendar import calendar_for
-from backend.cases.models import Case
+from backend.cases.models import Case, CaseEvent
 from backend.cases.service import record_event
 from backend.dispatch.flows import day_message, pinned_technician, replan_day
+from backend.dispatch.loader import HELP_DELAY_MINUTES
 from backend.dispatch.models import PlanRun, PlanStop
-from backend.dispatch.solver import PlannerOptions
 from backend.duties import register_duty
 from backend.outbox.service import message_technician
 from backend.people.models import Role, Technician
@@ -109,10 +109,57 @@ def late_running(session: Session, settings: Settings, now: datetime) -> int:
     if not overdue:
         return 0
     replan_day(session, calendar=calendar, settings=settings, day=day, now=now,
-               kind="late_running", options=PlannerOptions(time_limit_s=3.0))
+               kind="late_running", delayed=_help_delays(_help_requests(session, window[0], now),
+                                                        now))
     return len(overdue)
+
+
+def help_replans(session: Session, settings: Settings, now: datetime) -> int:
+    """"Need help" (R7.9) asked since today's last help re-plan: re-plan the rest of today,
+    each technician who asked held where they are for HELP_DELAY_MINUTES from the request.
+
+    The request is the `escalate` entry in the case history (written with the escalation, which
+    answers at once); a help re-plan at or after it marks it done, so a tick run twice for one
+    moment re-plans once.
+    """
+    calendar = calendar_for(settings)
+    day = calendar.local_date(now)
+    window = calendar.working_window(day)
+    if window is None or not window[0] <= now < window[1]:
+        return 0
+    requests = _help_requests(session, window[0], now)
+    done = session.scalar(select(func.max(PlanRun.at)).where(PlanRun.day == day,
+                                                              PlanRun.kind == "help"))
+    pending = [at for at, _ in requests if done is None or at > done]
+    if not pending:
+        return 0
+    replan_day(session, calendar=calendar, settings=settings, day=day, now=now, kind="help",
+               delayed=_help_delays(requests, now))
+    return len(pending)
+
+
+def _help_requests(session: Session, since: datetime, now: datetime) -> list[tuple[datetime, int]]:
+    """(when, technician) of today's escalations of assigned repair jobs, up to `now`."""
+    rows = session.execute(
+        select(CaseEvent.at, Case.assigned_technician_id).join(Case, CaseEvent.case_id == Case.id)
+        .where(CaseEvent.action == "escalate", Case.kind == "repair",
+               Case.assigned_technician_id.is_not(None),
+               CaseEvent.at >= since, CaseEvent.at <= now)
+        .order_by(CaseEvent.id)).all()
+    return [(at, int(technician_id)) for at, technician_id in rows]
+
+
+def _help_delays(requests: list[tuple[datetime, int]], now: datetime) -> dict[int, float]:
+    """Minutes each technician who asked for help is still held up as of `now`."""
+    delayed: dict[int, float] = {}
+    for at, technician_id in requests:
+        left = (at - now).total_seconds() / 60.0 + HELP_DELAY_MINUTES
+        if left > 0:
+            delayed[technician_id] = max(delayed.get(technician_id, 0.0), left)
+    return delayed
 
 
 register_duty("dispatch_acceptance_timeouts", acceptance_timeouts)
 register_duty("dispatch_morning_plan", morning_plan)
+register_duty("dispatch_help_replans", help_replans)
 register_duty("dispatch_late_running", late_running)

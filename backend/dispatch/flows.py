@@ -243,15 +243,7 @@ def day_message(session: Session, context_day: date, technician_id: int, tz: Any
 
 
 def replan_after_help(session: Session, case: Case, *, settings: Any, now: datetime) -> None:
-    """"Need help" (R7.9): the technician is held up; re-plan the rest of today around them."""
-    from backend.calendar import calendar_for
-    from backend.dispatch.loader import HELP_DELAY_MINUTES
-
-    calendar = calendar_for(settings)
-    today = calendar.local_date(now)
-    window = calendar.working_window(today)
-    if window is None or not window[0] <= now < window[1] or case.assigned_technician_id is None:
-        return
-    replan_day(session, calendar=calendar, settings=settings, day=today, now=now, kind="help",
-               delayed={case.assigned_technician_id: HELP_DELAY_MINUTES},
-               options=PlannerOptions(time_limit_s=2.0))
+    """"Need help" (R7.9): the escalation itself is immediate (the caller alerts the director);
+    the re-plan of the rest of today is left to the next tick (`dispatch_help_replans`), which
+    finds the request in the case history, so the request answers at once."""
+    logger.info("need help on %s: the day is re-planned at the next tick", case.number)

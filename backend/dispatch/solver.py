@@ -14,11 +14,14 @@ from __future__ import annotations
 import logging
 import math
 import os
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from backend.dispatch.improve import fill_leftovers, relieve_late_jobs
 from backend.dispatch.model import Crew, DayInstance, DayPlan, Job, Route, build_route
 from backend.dispatch.online import greedy_plan
 from backend.dispatch.travel import Place, travel_matrix
@@ -31,22 +34,42 @@ PRIORITY_PER_MINUTE = 25  # a carried-over or urgent job waiting costs more than
 LATENESS_PER_MINUTE = 2_000
 LATE_ARRIVAL = 4_000_000  # more than any job's lateness (≤ 1,440 min × 2,000)
 DROP_DUE_TODAY = 100_000_000
-DROP_DUE_LATER = 2_000_000  # leaving a job due tomorrow for tomorrow beats a late arrival today
+DROP_DUE_LATER = 1_500  # below one minute of lateness, above 150 minutes of driving: a job due
+# after closing is served today when a technician has room, never at a customer's expense
 LOCAL_SEARCH_NEIGHBOURS = 60
-PARALLEL_INSERTION_MAX_JOBS = 400
-AREA_JOBS = 150  # jobs per area when a large day is split
+SPLIT_JOBS = 120  # a larger day is planned area by area
+AREA_JOBS = 75  # jobs per area when a large day is split (measured: 50–100 beat 150 and 200)
+# The default budget: a count of solutions, calibrated on the benchmark (2 cores) to stay well
+# inside the wall-time targets, with a wall-clock cap only as a safety net.
+SOLUTIONS_PER_JOB = 2.0
+MIN_SOLUTIONS = 50
+SECONDS_CAP_PER_JOB = 0.02
+MAX_SECONDS = 24.0
 
 
 @dataclass(frozen=True)
 class PlannerOptions:
-    time_limit_s: float | None = None  # None: the default budget for the instance's size
-    solution_limit: int | None = None  # a work limit makes a run reproducible
+    """How long the search goes on.
+
+    By default it is a count of solutions per search (SOLUTIONS_PER_JOB per job), so the same
+    day always gives the same plan; the time cap is only a safety net on an overloaded machine.
+    A time limit instead (`time_limit_s`) is a wall-clock budget: better use of a fast machine,
+    but not reproducible.
+    """
+
+    time_limit_s: float | None = None  # a wall-clock budget instead of the solution count
+    solution_limit: int | None = None  # solutions over the day's searches, instead of the default
+
+    def limits(self, jobs: int) -> tuple[float, int | None]:
+        """(seconds, solutions) for a day of `jobs` jobs, over all its searches."""
+        if self.time_limit_s is not None:
+            return self.time_limit_s, self.solution_limit
+        solutions = self.solution_limit or max(MIN_SOLUTIONS, int(SOLUTIONS_PER_JOB * jobs))
+        return min(MAX_SECONDS, max(1.0, jobs * SECONDS_CAP_PER_JOB)), solutions
 
     def budget(self, jobs: int) -> float:
-        """Default: a second per 50 jobs, between 1 and 20 seconds."""
-        if self.time_limit_s is not None:
-            return self.time_limit_s
-        return min(20.0, max(1.0, jobs / 50))
+        """The wall-clock cap for a day of `jobs` jobs."""
+        return self.limits(jobs)[0]
 
 
 @dataclass(frozen=True)
@@ -72,7 +95,7 @@ def unreachable_reason(job: Job, crews: tuple[Crew, ...]) -> str | None:
 
 def plan_day(instance: DayInstance, options: PlannerOptions | None = None,
              initial: DayPlan | None = None) -> DayPlan:
-    """The best day plan found within the time budget."""
+    """The best day plan found within the budget (the same plan for the same day by default)."""
     options = options or PlannerOptions()
     crews = instance.crews
     unassigned: dict[int, str] = {}
@@ -85,65 +108,99 @@ def plan_day(instance: DayInstance, options: PlannerOptions | None = None,
             routable.append(job)
     if not routable or not crews:
         return DayPlan({crew.id: Route(crew.id, ()) for crew in crews}, unassigned)
-    budget = options.budget(len(routable))
     day = DayInstance(tuple(routable), crews)
-    if initial is None and len(routable) > PARALLEL_INSERTION_MAX_JOBS:
-        # A large day: plan each area on its own first, then improve the whole day from there.
-        initial = _plan_by_area(day, budget * 0.5, options.solution_limit)
-        budget *= 0.5
-    # Two starts, the better plan wins: guided local search from the previous plan (when
-    # re-planning) or from the greedy day, which no result can then be worse than; and, on
-    # days small enough for it to be quick, OR-Tools' own parallel cheapest insertion.
-    starts: list[DayPlan | None] = [initial or greedy_plan(day)]
-    if initial is None and len(routable) <= PARALLEL_INSERTION_MAX_JOBS:
-        starts.append(None)
-    plans = []
-    for start in starts:
-        model = _RoutingModel(crews, routable, late_variants=True)
-        solution = model.solve(budget / len(starts), options.solution_limit, start)
-        if solution is not None:
-            sequences = model.sequences(solution)
-            plans.append(DayPlan({crew.id: build_route(crew, sequences.get(crew.id, []))
-                                  for crew in crews}))
-    if not plans:
-        logger.warning("the solver found no plan for %d jobs", len(routable))
-        return DayPlan({crew.id: Route(crew.id, ()) for crew in crews},
-                       {**unassigned, **{job.id: "no plan found" for job in routable}})
-    best = _fill_leftovers(day, min(plans, key=lambda plan: _rank(day, plan)))
+    seconds, solutions = options.limits(len(routable))
+    budget = _Budget(seconds, solutions, time.monotonic() + seconds)
+    if len(routable) > SPLIT_JOBS:
+        # A large day: areas of AREA_JOBS jobs, each searched with its share of the budget.
+        plan = _plan_by_area(day, budget, initial)
+    else:
+        plan = _search(day, budget, initial)
+    best = _finish(day, plan)
     for job in routable:
         if best.route_of(job.id) is None:
             unassigned[job.id] = "no capacity left that day"
     return DayPlan(best.routes, unassigned)
 
 
-def _fill_leftovers(day: DayInstance, plan: DayPlan) -> DayPlan:
-    """Jobs due today that the search left out, each put where it delays no one else."""
-    from backend.dispatch.online import insertions
-
+def _finish(day: DayInstance, plan: DayPlan) -> DayPlan:
+    """Late jobs moved where they are less late, left-over jobs given room; never worse than
+    the greedy baseline treated the same way."""
     closing = max(crew.end for crew in day.crews)
-    left = sorted((job for job in day.jobs if job.due < closing and plan.route_of(job.id) is None),
-                  key=lambda job: (not job.priority, job.due))
-    for job in left:
-        found = [o for o in insertions(day, plan, job)
-                 if o.late_added <= (1 if o.stop.late_minutes > 0 else 0)]
-        if found:
-            plan = DayPlan({**plan.routes, found[0].crew.id: found[0].route})
-    return plan
+    finished = fill_leftovers(day, relieve_late_jobs(day, plan), closing)
+    baseline = fill_leftovers(day, greedy_plan(day), closing)
+    return min((finished, baseline), key=lambda candidate: _rank(day, candidate))
 
 
-def _plan_by_area(day: DayInstance, budget: float, solution_limit: int | None) -> DayPlan:
+@dataclass(frozen=True)
+class _Budget:
+    """A search's budget: a share of the solutions, or of the seconds when none are counted."""
+
+    seconds: float
+    solutions: int | None
+    deadline: float  # time.monotonic() at which the whole day's planning must stop
+
+    def share(self, fraction: float) -> _Budget:
+        solutions = None if self.solutions is None else max(1, round(self.solutions * fraction))
+        return _Budget(self.seconds * fraction, solutions, self.deadline)
+
+    def search_seconds(self) -> float:
+        """Counted solutions stop the search; the day's deadline is only a safety net then."""
+        if self.solutions is None:
+            return self.seconds
+        return max(0.1, self.deadline - time.monotonic())
+
+
+def _search(day: DayInstance, budget: _Budget, initial: DayPlan | None) -> DayPlan:
+    """OR-Tools from two starts, the better plan wins: guided local search from the previous
+    plan (when re-planning) or from the greedy day; and OR-Tools' parallel cheapest insertion."""
+    reachable = tuple(job for job in day.jobs if unreachable_reason(job, day.crews) is None)
+    crews = day.crews
+    empty = DayPlan({crew.id: Route(crew.id, ()) for crew in crews})
+    if not reachable:
+        return empty
+    day = DayInstance(reachable, crews)
+    starts: list[DayPlan | None] = [initial or greedy_plan(day)]
+    if initial is None:
+        starts.append(None)
+    plans = []
+    for start in starts:
+        model = _RoutingModel(crews, list(reachable), late_variants=True)
+        share = budget.share(1 / len(starts))
+        solution = model.solve(share.search_seconds(), share.solutions, start)
+        if solution is not None:
+            sequences = model.sequences(solution)
+            plans.append(DayPlan({crew.id: build_route(crew, sequences.get(crew.id, []))
+                                  for crew in crews}))
+    if not plans:
+        logger.warning("the solver found no plan for %d jobs", len(reachable))
+        return empty
+    return min(plans, key=lambda plan: _rank(day, plan))
+
+
+def _plan_by_area(day: DayInstance, budget: _Budget, initial: DayPlan | None) -> DayPlan:
     """Split the day into areas of about AREA_JOBS jobs around groups of technicians' homes,
-    plan each area, and put the plans together (jobs left over go to the whole-day search)."""
+    search each with its share of the budget, and put the plans together."""
     areas = _areas(day, math.ceil(len(day.jobs) / AREA_JOBS))
     routes: dict[int, Route] = {}
     for crews, jobs in areas:
         if not jobs:
             continue
-        share = budget * len(jobs) / len(day.jobs)
-        plan = plan_day(DayInstance(tuple(jobs), tuple(crews)),
-                        PlannerOptions(time_limit_s=share, solution_limit=solution_limit))
+        area = DayInstance(tuple(jobs), tuple(crews))
+        plan = _search(area, budget.share(len(jobs) / len(day.jobs)), _restricted(initial, area))
         routes.update({c: r for c, r in plan.routes.items() if r.stops})
     return DayPlan(routes)
+
+
+def _restricted(plan: DayPlan | None, area: DayInstance) -> DayPlan | None:
+    """The previous plan's routes of an area's technicians, with the area's jobs only."""
+    if plan is None:
+        return None
+    jobs = area.jobs_by_id
+    routes = {crew.id: build_route(crew, [jobs[i] for i in plan.routes[crew.id].job_ids
+                                          if i in jobs])
+              for crew in area.crews if crew.id in plan.routes}
+    return DayPlan(routes) if any(route.stops for route in routes.values()) else None
 
 
 def _areas(day: DayInstance, count: int) -> list[tuple[list[Crew], list[Job]]]:
@@ -299,6 +356,15 @@ class _RoutingModel:
         if solution_limit is not None:
             parameters.solution_limit = solution_limit
         parameters.log_search = bool(os.environ.get("DISPATCH_SOLVER_LOG"))
+        started = time.monotonic()
+        solution = self._run(parameters, start)
+        if solution_limit is not None and time.monotonic() - started >= seconds - 0.05:
+            logger.warning("the planner's time cap (%.1f s) stopped a search before its %d "
+                           "solutions: this plan may differ from run to run", seconds,
+                           solution_limit)
+        return solution
+
+    def _run(self, parameters: Any, start: DayPlan | None) -> pywrapcp.Assignment | None:
         if start is None:
             return self.routing.SolveWithParameters(parameters)
         self.routing.CloseModelWithParameters(parameters)

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from backend.calendar import calendar_for
 from backend.cases.models import Case
 from backend.db import Database
-from backend.dispatch.duties import acceptance_timeouts, morning_plan
+from backend.dispatch.duties import acceptance_timeouts, help_replans, morning_plan
 from backend.dispatch.flows import replan_day
-from backend.dispatch.models import DispatchPin, PlanStop
+from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.outbox.models import OutboundMessage
 from backend.settings import Settings
+from backend.tasks.models import Task
 from tests.conftest import Clock
 from tests.factories import Personas, act, create_case, repair_body
 
@@ -147,19 +148,34 @@ def test_the_morning_plan_runs_once_and_pushes_each_technician_their_day(
         assert len(pushes) == 1 and "AS-2026-" in pushes[0].payload["text"]
 
 
-def test_need_help_replans_the_rest_of_the_day(
-        client: FlaskClient, people: Personas, database: Database) -> None:
+def test_need_help_escalates_at_once_and_the_next_tick_replans_the_day(
+        client: FlaskClient, people: Personas, database: Database, settings: Settings,
+        clock: Clock) -> None:
     people.product()
-    people.technician("김가까", phone="010-2000-0001", home=NEAR)
+    near = people.technician("김가까", phone="010-2000-0001", home=NEAR)
     people.technician("박멀리", phone="010-2000-0002", home=FAR)
     first = _repair(client, people)
+    assert first["assigned_technician"]["id"] == near
+    arriving = datetime.fromisoformat(first["planned_arrival_at"])
+    assert arriving < clock() + timedelta(minutes=15)
     manager = people.headers("repair_manager")
     act(client, manager, first["number"], "escalate", {"reason": "need a second pair of hands"})
     with database.session() as session:
-        kinds = session.scalars(select(PlanStop.case_id)).all()
-        assert kinds  # the day was planned again and stored
-        from backend.dispatch.models import PlanRun
-        assert session.scalar(select(PlanRun.kind)) == "help"
+        # R7.9: the director is told at once; the re-plan is not done inside the request.
+        titles = session.scalars(select(Task.title).where(Task.kind == "escalation")).all()
+        assert any(first["number"] in title for title in titles)
+        assert session.scalars(select(PlanRun)).all() == []
+    later = clock.advance(minutes=1)
+    with database.session() as session:
+        assert help_replans(session, settings, later) == 1
+    with database.session() as session:
+        assert help_replans(session, settings, later) == 0  # the same moment again
+        run = session.scalar(select(PlanRun))
+        assert run is not None and run.kind == "help"
+        held = session.scalar(select(Case).where(Case.number == first["number"]))
+        # The one who asked is held up an hour; the other is further away than that.
+        assert held is not None and held.planned_arrival_at is not None
+        assert held.planned_arrival_at >= later + timedelta(minutes=59)
 
 
 def test_a_manager_sees_who_goes_when_and_why(client: FlaskClient, people: Personas,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from backend.dispatch.model import Crew, DayInstance, Job
+from backend.dispatch.improve import fill_leftovers
+from backend.dispatch.model import Crew, DayInstance, DayPlan, Job, build_route
 from backend.dispatch.online import greedy_plan, insertions
 from backend.dispatch.solver import PlannerOptions, plan_day
 from backend.dispatch.synthetic import generate_day
@@ -86,9 +87,50 @@ def test_the_planner_beats_greedy_on_a_generated_day() -> None:
     assert (late(planned), -served(planned)) <= (late(greedy), -served(greedy))
 
 
+def _routes(plan: DayPlan) -> dict[int, list[int]]:
+    return {crew_id: route.job_ids for crew_id, route in plan.routes.items()}
+
+
 def test_plans_are_deterministic_for_a_fixed_seed() -> None:
     first = plan_day(generate_day(11, 30, 5), QUICK)
     second = plan_day(generate_day(11, 30, 5), QUICK)
-    assert {c: r.job_ids for c, r in first.routes.items()} == {
-        c: r.job_ids for c, r in second.routes.items()}
+    assert _routes(first) == _routes(second)
     assert first.unassigned == second.unassigned
+
+
+def test_a_medium_day_is_planned_the_same_way_twice_with_the_default_budget() -> None:
+    # 150 jobs: planned area by area, each search stopped by its solution count, not the clock.
+    first = plan_day(generate_day(5, 150, 22))
+    second = plan_day(generate_day(5, 150, 22))
+    assert _routes(first) == _routes(second)
+    assert first.unassigned == second.unassigned
+
+
+def test_a_job_due_tomorrow_is_served_today_when_a_technician_has_room() -> None:
+    day = DayInstance((job(1, due=60), job(2, GANGNAM, due=2000), job(3, SUWON, due=2000)),
+                      (crew(1, CITY_HALL, {"air_conditioner"}),
+                       crew(2, SUWON, {"air_conditioner"})))
+    plan = plan_day(day, QUICK)
+    assert plan.unassigned == {}
+    assert plan.route_of(2) is not None and plan.route_of(3) is not None
+    assert all(stop.late_minutes == 0 for route in plan.routes.values() for stop in route.stops)
+
+
+def test_a_job_due_tomorrow_waits_rather_than_make_someone_later_today() -> None:
+    # Job 1 is overdue (carried over); job 2 fits only before it, which would make 1 two hours
+    # later. Lateness counts before serving early (R7.14): job 2 waits for tomorrow.
+    short_day = Crew(1, "T1", CITY_HALL, CITY_HALL, frozenset({"air_conditioner"}), 0.0, 150.0,
+                     480)
+    day = DayInstance((job(1, due=0, carried_over=True), job(2, service=120, due=2000)),
+                      (short_day,))
+    plan = plan_day(day, QUICK)
+    assert plan.routes[1].job_ids == [1] and 2 in plan.unassigned
+
+
+def test_left_over_jobs_are_given_room_where_no_one_is_delayed() -> None:
+    day = DayInstance((job(1, due=30), job(2, due=2000)),
+                      (crew(1, CITY_HALL, {"air_conditioner"}),))
+    first_only = DayPlan({1: build_route(day.crews[0], [day.jobs[0]])})
+    filled = fill_leftovers(day, first_only, 540.0)
+    assert filled.routes[1].job_ids == [1, 2]
+    assert filled.routes[1].stops[0].late_minutes == 0
