@@ -12,6 +12,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 import backend.dialogues.complaint  # noqa: F401  (registers the dialogues this menu speaks)
 import backend.dialogues.intake  # noqa: F401
+import backend.dialogues.opinion  # noqa: F401
 import backend.dialogues.status  # noqa: F401
 import backend.dialogues.survey  # noqa: F401
 from backend.api.errors import error_response
@@ -235,8 +236,8 @@ def _skip_unanswerable(ctx: Context, prompt: Prompt) -> Prompt:
 def _give_up(call: PhoneCall, conversation: Conversation, response: VoiceResponse,
              name: str) -> None:
     speaker = _speaker(conversation)
-    if name == "survey":
-        # Grades given so far are saved; the survey call ends politely.
+    if name in ("survey", "opinion"):
+        # Answers given so far are saved; a call we placed ends politely.
         engine.cancel(Context(db_session(), settings(), now(), "phone", conversation))
         speaker.say(response, "Thank you for your time. Goodbye.")
         response.hangup()
@@ -317,6 +318,34 @@ def survey_call(number: str) -> ResponseReturnValue:
     return twiml(response)
 
 
+@blueprint.post("/opinion/<number>")
+@twilio_only
+def opinion_call(number: str) -> ResponseReturnValue:
+    """A call a manager asked for (R9.5 opinion, R9.7 check) was answered: its questions."""
+    session = db_session()
+    call = find_call(session, _call_sid(), request.args.get("call_id"))
+    response = VoiceResponse()
+    if call is None or call.case is None or call.case.number != number:
+        response.hangup()
+        return twiml(response)
+    call.answered_by = (request.form.get("AnsweredBy") or "")[:24] or None
+    if (call.answered_by or "") in MACHINE_ANSWERS:
+        response.hangup()  # a machine gives no opinion; the case history says so
+        session.commit()
+        return twiml(response)
+    customer = session.get(Customer, call.customer_id) if call.customer_id else None
+    conversation = engine.get_conversation(session, "phone", call.call_sid or "",
+                                           language=customer.language if customer else None)
+    speaker = _speaker(conversation)
+    speaker.say(response, "Hello {name}, this is the after-sales service.",
+                name=customer.name if customer else "")
+    prompt = engine.start(Context(session, settings(), now(), "phone", conversation), "opinion",
+                          call_id=call.id)
+    render_prompt(speaker, prompt, action=DIALOGUE_ACTION, response=response)
+    session.commit()
+    return twiml(response)
+
+
 @blueprint.post("/notice")
 @twilio_only
 def notice_call() -> ResponseReturnValue:
@@ -383,7 +412,8 @@ def transcription() -> ResponseReturnValue:
     session = db_session()
     attached = attach_transcription(session, call_sid=request.form.get("CallSid", ""),
                                     recording_url=request.form.get("RecordingUrl", ""),
-                                    text=request.form.get("TranscriptionText", ""))
+                                    text=request.form.get("TranscriptionText", ""),
+                                    now=now())
     session.commit()
     return jsonify({"attached": attached})
 

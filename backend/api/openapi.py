@@ -76,6 +76,19 @@ def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
+CASE_CALL_REQUEST = {"type": "object", "required": ["purpose"], "additionalProperties": False,
+                     "properties": {"purpose": {"type": "string",
+                                                "enum": ["opinion", "mystery_check"]}}}
+CASE_CALL = {"type": "object", "required": ["id", "purpose", "status", "scheduled_for"],
+             "properties": {"id": {"type": "integer"}, "purpose": {"type": "string"},
+                            "status": {"type": "string"},
+                            "outcome": {"type": ["string", "null"]},
+                            "scheduled_for": {"type": "string", "format": "date-time"},
+                            "answers": {"type": "object"},
+                            "comment": {"type": ["string", "null"]},
+                            "recording_url": {"type": ["string", "null"]}}}
+
+
 def build_document() -> dict[str, Any]:
     case_ref = {"$ref": REF.format(model="Case")}
     number = _path_param("number", {"type": "string", "pattern": r"^AS-\d{4}-\d{6}$"})
@@ -113,6 +126,19 @@ def build_document() -> dict[str, Any]:
             "parameters": [number, _path_param("action", {"type": "string", "enum": ALL_ACTIONS})],
             "requestBody": _body(schemas.ActionBody, required=False),
             "responses": _answers(200, case_ref, 404, 409)}},
+        "/cases/{number}/calls": {
+            "post": {"summary": "Queue an opinion call (R9.5) or a mystery-customer check (R9.7) "
+                                "to the case's customer, inside calling hours",
+                     "operationId": "requestCaseCall", "parameters": [number],
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": CASE_CALL_REQUEST}}},
+                     "responses": _answers(201, CASE_CALL, 404, 409)},
+            "get": {"summary": "Every call about the case, with its answers and recording",
+                    "operationId": "listCaseCalls", "parameters": [number],
+                    "responses": _answers(200, {"type": "object", "required": [
+                        "case_number", "items"], "properties": {
+                        "case_number": {"type": "string"},
+                        "items": {"type": "array", "items": CASE_CALL}}}, 404)}},
         "/products": {
             "post": {"summary": "Add a product with its parts", "operationId": "createProduct",
                      "requestBody": _body(schemas.ProductCreate), "responses": _answers(201, None, 409)},

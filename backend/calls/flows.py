@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
 from backend.calls.models import CallPurpose, PhoneCall
+from backend.calls.proactive import CASE_CALL_PURPOSES, case_call_ended, transcription_arrived
 from backend.calls.service import apply_status, find_call, record_inbound
 from backend.cases.machine import TERMINAL
 from backend.cases.models import Case
+from backend.db import utcnow
 from backend.dialogues import engine
 from backend.dialogues.models import Conversation
 from backend.errors import NotFound, ValidationError
@@ -91,13 +93,15 @@ def call_ended(session: Session, settings: Settings, call: PhoneCall, now: datet
         from backend.surveys.calling import survey_call_ended
 
         survey_call_ended(session, settings, call, now)
+    elif call.purpose in CASE_CALL_PURPOSES:
+        case_call_ended(session, call, now)
     elif call.outcome is None:
         call.outcome = call.status if call.status != "completed" else "answered"
     conversation = session.scalar(select(Conversation).where(
         Conversation.channel == "phone", Conversation.address == call.call_sid))
     if conversation is None or conversation.dialogue is None:
         return
-    if conversation.dialogue != "survey":
+    if conversation.dialogue not in ("survey", "opinion"):  # we called them: no callback
         hung_up_mid_dialogue(session, settings, call, conversation, now)
     conversation.dialogue = conversation.step = None
 
@@ -130,7 +134,7 @@ def _summary(said: dict[str, Any], step: str | None) -> str:
 
 
 def attach_transcription(session: Session, *, call_sid: str, recording_url: str,
-                         text: str) -> bool:
+                         text: str, now: datetime | None = None) -> bool:
     """Twilio's transcription arrives after the call moved on: keep it beside the recording."""
     call = find_call(session, call_sid)
     text = text.strip()[:5000]
@@ -140,6 +144,9 @@ def attach_transcription(session: Session, *, call_sid: str, recording_url: str,
         case = session.get(Case, call.case_id)
         if case is not None and _transcribe_media(case, recording_url, text):
             return True
+    if call.purpose in CASE_CALL_PURPOSES and transcription_arrived(
+            session, call, recording_url, text, now or utcnow()):
+        return True
     if call.survey_id is not None:
         from backend.surveys.models import Survey
 

@@ -17,6 +17,7 @@ class CallPurpose(enum.StrEnum):
     SURVEY = "survey"  # the rating call after a job (R8.3)
     CONTRACT_EXPIRY = "contract_expiry"  # R7.15
     PROACTIVE = "proactive"  # R9.5 a call to gather the customer's opinion
+    MYSTERY_CHECK = "mystery_check"  # R9.7 a check of how the service was given, recorded
 
 
 # Twilio's final call statuses; after one of them the call is over.

@@ -9,7 +9,8 @@ from backend.i18n import missing_translations
 
 ROOT = Path(__file__).resolve().parents[2]
 SPOKEN_SOURCES = ["ivr/menu.py", "ivr/views.py", "ivr/render.py", "ivr/parse.py",
-                  "backend/dialogues/survey.py", "backend/surveys/calling.py"]
+                  "backend/dialogues/survey.py", "backend/surveys/calling.py",
+                  "backend/dialogues/opinion.py"]
 
 
 def _message_ids(path: Path) -> list[str]:
