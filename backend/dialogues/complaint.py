@@ -16,8 +16,14 @@ from backend.cases.intake import CustomerInput, IntakeRequest, intake_case
 from backend.cases.models import Case
 from backend.complaints.routing import DEPARTMENT_NAMES, Severity, Topic
 from backend.dialogues.common import (
-    CallerSteps, StepDialogue, chosen, confirm_in_conversation, free_text, language,
-    recording_of, words,
+    CallerSteps,
+    StepDialogue,
+    chosen,
+    confirm_in_conversation,
+    free_text,
+    language,
+    recording_of,
+    words,
 )
 from backend.dialogues.engine import Answer, Choice, Context, Prompt, register
 from backend.errors import ValidationError

@@ -20,14 +20,27 @@ from sqlalchemy import func, or_, select
 from backend.actors import Actor
 from backend.calendar import calendar_for
 from backend.cases.intake import (
-    CustomerInput, IntakeRequest, ProductInput, fee_schedule, intake_case,
+    CustomerInput,
+    IntakeRequest,
+    ProductInput,
+    fee_schedule,
+    intake_case,
 )
 from backend.cases.models import Case
 from backend.cases.notices import category_words, format_moment
 from backend.catalog.models import Product, Unit
 from backend.dialogues.common import (
-    MORE, CallerSteps, StepDialogue, chosen, confirm_in_conversation, free_text, language,
-    page_of, recording_of, turn_page, words,
+    MORE,
+    CallerSteps,
+    StepDialogue,
+    chosen,
+    confirm_in_conversation,
+    free_text,
+    language,
+    page_of,
+    recording_of,
+    turn_page,
+    words,
 )
 from backend.dialogues.engine import Answer, Choice, Context, Prompt, register
 from backend.errors import ValidationError
