@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -125,22 +126,22 @@ def run(quick: bool) -> None:
         instance = generate_day(SEED, jobs, technicians)
         carried = sum(1 for j in instance.jobs if j.carried_over)
         print(f"\n{jobs} jobs / {technicians} technicians (seed {SEED}, {carried} carried over)")
-        greedy, seconds = _timed(lambda i=instance: greedy_plan(i))
+        greedy, seconds = _timed(partial(greedy_plan, instance))
         print(_row("greedy", instance, greedy, seconds))
         default = PlannerOptions()
         cap, solutions = default.limits(jobs)
-        planned, seconds = _timed(lambda i=instance, o=default: plan_day(i, o))
+        planned, seconds = _timed(partial(plan_day, instance, default))
         print(_row(f"OR-Tools {solutions} solutions", instance, planned, seconds))
-        again, seconds = _timed(lambda i=instance, o=default: plan_day(i, o))
+        again, seconds = _timed(partial(plan_day, instance, default))
         print(f"  same plan on a second run: {'yes' if _same(planned, again) else 'NO'} "
               f"({seconds:.2f} s; time cap {cap:.0f} s)")
         if not quick:
-            long_run, seconds = _timed(lambda i=instance: plan_day(
-                i, PlannerOptions(time_limit_s=60)))
+            sixty = PlannerOptions(time_limit_s=60)
+            long_run, seconds = _timed(partial(plan_day, instance, sixty))
             print(_row("OR-Tools 60 s", instance, long_run, seconds))
         try:
             half = cap / 2
-            vroomed, seconds = _timed(lambda i=instance, s=half: vroom_plan(i, s))
+            vroomed, seconds = _timed(partial(vroom_plan, instance, half))
             print(_row(f"VROOM 2 × {half:.1f} s", instance, vroomed, seconds))
         except ImportError:
             print("  VROOM                  not installed (pip install pyvroom)")

@@ -146,7 +146,7 @@ def _help_requests(session: Session, since: datetime, now: datetime) -> list[tup
                Case.assigned_technician_id.is_not(None),
                CaseEvent.at >= since, CaseEvent.at <= now)
         .order_by(CaseEvent.id)).all()
-    return [(at, int(technician_id)) for at, technician_id in rows]
+    return [(at, technician_id) for at, technician_id in rows if technician_id is not None]
 
 
 def _help_delays(requests: list[tuple[datetime, int]], now: datetime) -> dict[int, float]:
