@@ -35,11 +35,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
 
     from backend.api import openapi  # noqa: F401  (adds /openapi.json to the blueprint)
-    from backend.surveys import views as _surveys  # noqa: F401  (adds /reports/surveys)
+    from backend.api.views import api
     from backend.calls import views as _calls  # noqa: F401  (adds /cases/<number>/calls)
     from backend.dispatch import views as _dispatch  # noqa: F401  (adds /plans/<date>)
     from backend.inbox import views as _media  # noqa: F401  (adds /cases/<number>/media/<n>)
-    from backend.api.views import api
+    from backend.surveys import views as _surveys  # noqa: F401  (adds /reports/surveys)
 
     app.register_blueprint(api)
     _register_optional_blueprints(app)

@@ -52,7 +52,7 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys, a busy timeout and WAL for a worker beside the web."""
+    """An engine for `url`; SQLite gets foreign keys, a busy timeout and WAL (web + worker)."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):

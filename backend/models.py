@@ -12,15 +12,21 @@ from backend.fieldwork.models import LinkCode, WorkReport, WorkReportEntry
 from backend.inbox.models import InboundUpdate, MediaFile, TelegramChat
 from backend.outbox.models import OutboundMessage
 from backend.people.models import (
-    ApiToken, Certification, Customer, Department, Leave, StaffUser, Technician,
+    ApiToken,
+    Certification,
+    Customer,
+    Department,
+    Leave,
+    StaffUser,
+    Technician,
 )
 from backend.surveys.models import Survey
 from backend.tasks.models import Task
 
 __all__ = [
-    "ApiToken", "Base", "Case", "CaseEvent", "CaseSequence", "Certification", "Contract", "Conversation",
-    "Customer", "Department", "Leave", "OutboundMessage", "Part", "PhoneCall", "Product", "StaffUser",
-    "Survey", "Task", "Technician", "Unit",
-    "InboundUpdate", "LinkCode", "MediaFile", "TelegramChat", "WorkReport", "WorkReportEntry",
-    "DispatchPin", "PlanRun", "PlanStop",
+    "ApiToken", "Base", "Case", "CaseEvent", "CaseSequence", "Certification", "Contract",
+    "Conversation", "Customer", "Department", "DispatchPin", "InboundUpdate", "Leave", "LinkCode",
+    "MediaFile", "OutboundMessage", "Part", "PhoneCall", "PlanRun", "PlanStop", "Product",
+    "StaffUser", "Survey", "Task", "Technician", "TelegramChat", "Unit", "WorkReport",
+    "WorkReportEntry",
 ]

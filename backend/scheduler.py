@@ -1,4 +1,4 @@
-"""APScheduler only decides *when*: every minute it calls `tick`, and the worker drains the outbox."""
+"""APScheduler only decides *when*: each minute it calls `tick`; the worker drains the outbox."""
 
 from __future__ import annotations
 

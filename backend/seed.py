@@ -1,4 +1,4 @@
-"""`aftersales seed --demo`: a realistic Korean demo catalogue, people and contracts (idempotent)."""
+"""`aftersales seed --demo`: a realistic Korean demo catalogue, people, contracts (idempotent)."""
 
 from __future__ import annotations
 

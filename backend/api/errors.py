@@ -33,7 +33,8 @@ def _field_path(location: tuple[int | str, ...]) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> ResponseReturnValue:
-        extra = {"allowed_actions": error.allowed} if isinstance(error, TransitionNotAllowed) else {}
+        extra = ({"allowed_actions": error.allowed} if isinstance(error, TransitionNotAllowed)
+                 else {})
         return error_response(error.status, error.code, error.message, error.field, **extra)
 
     @app.errorhandler(pydantic.ValidationError)

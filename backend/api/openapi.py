@@ -93,11 +93,12 @@ def build_document() -> dict[str, Any]:
     case_ref = {"$ref": REF.format(model="Case")}
     number = _path_param("number", {"type": "string", "pattern": r"^AS-\d{4}-\d{6}$"})
     technician_id = _path_param("technician_id", {"type": "integer", "minimum": 1})
-    security = [{"bearer": []}]
+    security: list[dict[str, list[str]]] = [{"bearer": []}]
     paths: dict[str, Any] = {
         "/cases": {
             "post": {"summary": "Register a contact as a case", "operationId": "createCase",
-                     "requestBody": _body(schemas.CaseCreate), "responses": _answers(201, case_ref)},
+                     "requestBody": _body(schemas.CaseCreate),
+                     "responses": _answers(201, case_ref)},
             "get": {"summary": "A page of cases, newest first", "operationId": "listCases",
                     "parameters": [
                         _query("status", {"type": "string", "enum": sorted(ALL_STATUSES)}),
@@ -141,7 +142,8 @@ def build_document() -> dict[str, Any]:
                         "items": {"type": "array", "items": CASE_CALL}}}, 404)}},
         "/products": {
             "post": {"summary": "Add a product with its parts", "operationId": "createProduct",
-                     "requestBody": _body(schemas.ProductCreate), "responses": _answers(201, None, 409)},
+                     "requestBody": _body(schemas.ProductCreate),
+                     "responses": _answers(201, None, 409)},
             "get": {"summary": "The catalogue", "operationId": "listProducts",
                     "responses": _answers(200)}},
         "/technicians": {

@@ -44,7 +44,8 @@ class CaseCreate(Body):
     product: ProductRef | None = None
     description: Annotated[str, Field(max_length=5000)] = ""
     reported_at: AwareDatetime | None = None
-    topic: Literal["product_quality", "packaging", "staff_attitude", "dealer", "other"] | None = None
+    topic: Literal["product_quality", "packaging", "staff_attitude", "dealer",
+                   "other"] | None = None
     severity: Literal["normal", "serious", "major"] | None = None
     about_after_sales: StrictBool = False
     location: Location | None = None

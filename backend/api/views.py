@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
@@ -68,7 +69,7 @@ def query_int(name: str, *, minimum: int = 1) -> int | None:
     return int(raw)
 
 
-def query_choice(name: str, choices: set[str]) -> str | None:
+def query_choice(name: str, choices: Collection[str]) -> str | None:
     raw = request.args.get(name) or None
     if raw is not None and raw not in choices:
         raise ValidationError(f"{name} must be one of {', '.join(sorted(choices))}", field=name)

@@ -46,7 +46,7 @@ REPAIR_STAFF = frozenset({Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN
 
 
 def authorize(actor: Actor, case: Case, action: str) -> None:
-    """Raise Forbidden unless `actor` may take `action` on `case` (R6.5: technicians see their own)."""
+    """Raise Forbidden unless `actor` may take `action` on `case` (R6.5: technicians: own jobs)."""
     if actor.kind == "system":
         return
     if actor.kind == "customer":
@@ -163,7 +163,8 @@ def _finish(session: Session, case: Case, settings: Settings, now: datetime) -> 
     schedule_survey(session, case, settings=settings, done_at=now)
     language = case.customer.language
     message_customer(session, case.customer, service_certificate(case, language), case=case,
-                     purpose="sign_off_request", dedupe_key=f"signoff:{case.number}:{len(case.events)}",
+                     purpose="sign_off_request",
+                     dedupe_key=f"signoff:{case.number}:{len(case.events)}",
                      reply_markup={"inline_keyboard": [[{
                          "text": "✅ 확인" if language == "ko" else "✅ Confirm",
                          "callback_data": f"case:sign_off:{case.number}"}]]})
@@ -215,7 +216,8 @@ def _answer(session: Session, case: Case, *, body: dict[str, Any], **_: Any) -> 
     if not isinstance(answer, str) or not answer.strip():
         raise ValidationError("the answer to the customer is required", field="answer")
     message_customer(session, case.customer, f"[{case.number}] {answer.strip()[:3000]}",
-                     case=case, purpose="answer", dedupe_key=f"answer:{case.number}:{len(case.events)}")
+                     case=case, purpose="answer",
+                     dedupe_key=f"answer:{case.number}:{len(case.events)}")
     return {"answer": answer.strip()[:3000]}
 
 

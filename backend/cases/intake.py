@@ -165,7 +165,8 @@ def _register_repair(session: Session, case: Case, customer: Customer, settings:
 
 
 def _route_complaint(session: Session, case: Case, request: IntakeRequest, now: datetime) -> None:
-    routing = route_complaint(Topic(request.topic), Severity(request.severity or "normal"),
+    routing = route_complaint(Topic(request.topic or "other"),
+                              Severity(request.severity or "normal"),
                               about_after_sales=request.about_after_sales)
     case.topic, case.severity = request.topic, request.severity or "normal"
     case.department = routing.department

@@ -118,7 +118,8 @@ class CaseEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    actor: Mapped[str] = mapped_column(String(120))  # "user:3", "technician:5", "customer", "system"
+    # "user:3", "technician:5", "customer", "system"
+    actor: Mapped[str] = mapped_column(String(120))
     channel: Mapped[str | None] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[str | None] = mapped_column(String(24))

@@ -27,7 +27,8 @@ def category_words(case: Case, language: str, schedule: FeeSchedule) -> str:
     return translate(language,
                      "Paid service: call-out {call_out} KRW, labour {rate} KRW per hour, "
                      "parts at list price. You will see the cost before any work starts.",
-                     call_out=f"{schedule.call_out_fee:,}", rate=f"{schedule.labour_rate_per_hour:,}")
+                     call_out=f"{schedule.call_out_fee:,}",
+                     rate=f"{schedule.labour_rate_per_hour:,}")
 
 
 def intake_confirmation(case: Case, local_due: datetime | None, schedule: FeeSchedule) -> str:

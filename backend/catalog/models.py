@@ -68,7 +68,8 @@ class Unit(Base):
 
     product: Mapped[Product] = relationship()
     customer: Mapped[Customer | None] = relationship()
-    contracts: Mapped[list[Contract]] = relationship(back_populates="unit", order_by="Contract.ends_on")
+    contracts: Mapped[list[Contract]] = relationship(back_populates="unit",
+                                                     order_by="Contract.ends_on")
 
     def warranty_ends_on(self, months: int) -> date | None:
         """The first day no longer covered by a warranty of `months` (the product's or a part's)."""

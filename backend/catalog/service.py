@@ -95,7 +95,8 @@ def create_contract(
     overlapping = session.scalar(select(Contract.id).where(
         Contract.unit_id == unit.id, Contract.starts_on <= ends_on, Contract.ends_on >= starts_on))
     if overlapping:
-        raise Conflict("this unit already has a contract for part of that period", field="starts_on")
+        raise Conflict("this unit already has a contract for part of that period",
+                       field="starts_on")
     contract = Contract(customer_id=customer.id, unit_id=unit.id, starts_on=starts_on,
                         ends_on=ends_on)
     session.add(contract)

@@ -63,7 +63,7 @@ def charges_at_resolution(
 ) -> dict[str, Any]:
     """Each part checked against its own warranty (R4.1) or a contract; labour per category."""
     contract = unit.active_contract(on) if unit is not None else None
-    lines = []
+    lines: list[dict[str, Any]] = []
     for used in parts:
         free = contract is not None or (
             unit is not None and unit.in_warranty(used.part.warranty_months, on))

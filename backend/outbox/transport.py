@@ -8,7 +8,7 @@ from backend.outbox.models import OutboundMessage
 
 
 class TransportError(Exception):
-    """Delivery failed. `permanent` means retrying cannot help; `retry_after` is the provider's ask."""
+    """Delivery failed. `permanent`: retrying cannot help; `retry_after`: the provider's ask."""
 
     def __init__(self, message: str, *, permanent: bool = False,
                  retry_after: float | None = None) -> None:

@@ -16,7 +16,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from backend.db import utcnow
 from backend.errors import Conflict, NotFound, ValidationError
 from backend.people.models import (
-    ApiToken, Certification, Customer, Role, StaffUser, Technician, Zone,
+    ApiToken,
+    Certification,
+    Customer,
+    Role,
+    StaffUser,
+    Technician,
+    Zone,
 )
 from backend.phones import normalize_phone
 
@@ -139,7 +145,7 @@ def _hash_token(token: str) -> str:
 
 
 def create_token(session: Session, user: StaffUser) -> str:
-    """A new bearer token for `user`; only its hash is stored, so this is the one chance to see it."""
+    """A new bearer token for `user`; only its hash is stored: this is the one chance to see it."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:10]))
     session.flush()
