@@ -44,7 +44,10 @@ AREA_JOBS = 75  # jobs per area when a large day is split (measured: 50–100 be
 SOLUTIONS_PER_JOB = 1.5
 METAHEURISTIC = "GUIDED_LOCAL_SEARCH"  # measured against tabu search and simulated annealing
 MIN_SOLUTIONS = 50
+MIN_JOBS_FOR_METAHEURISTIC = 3  # below, plain descent: guided search finds no new solutions on
+# one or two jobs and would run until the time cap
 SECONDS_CAP_PER_JOB = 0.0225
+MIN_SECONDS = 3.0
 MAX_SECONDS = 26.0
 
 
@@ -66,7 +69,7 @@ class PlannerOptions:
         if self.time_limit_s is not None:
             return self.time_limit_s, self.solution_limit
         solutions = self.solution_limit or max(MIN_SOLUTIONS, int(SOLUTIONS_PER_JOB * jobs))
-        return min(MAX_SECONDS, max(1.0, jobs * SECONDS_CAP_PER_JOB)), solutions
+        return min(MAX_SECONDS, max(MIN_SECONDS, jobs * SECONDS_CAP_PER_JOB)), solutions
 
     def budget(self, jobs: int) -> float:
         """The wall-clock cap for a day of `jobs` jobs."""
@@ -267,10 +270,10 @@ class _RoutingModel:
         self.drive = drive
         service = np.array([n.job.service_minutes if n.job else 0 for n in self.nodes],
                            dtype=np.int64)
-        late_cost = np.array([_late_cost(n) for n in self.nodes], dtype=np.int64)
-        cost = drive * TRAVEL_PER_MINUTE + late_cost[None, :]
         transit = drive + service[:, None]
         routing = self.routing
+        late_cost = np.array([_late_cost(n) for n in self.nodes], dtype=np.int64)
+        cost = drive * TRAVEL_PER_MINUTE + late_cost[None, :]
         cost_index = routing.RegisterTransitMatrix(cost.tolist())
         routing.SetArcCostEvaluatorOfAllVehicles(cost_index)
         time_index = routing.RegisterTransitMatrix(transit.tolist())
@@ -348,7 +351,8 @@ class _RoutingModel:
         insertion.neighbors_ratio = min(1.0, 20 / len(self.nodes))
         insertion.min_neighbors = 20
         parameters.local_search_metaheuristic = getattr(
-            routing_enums_pb2.LocalSearchMetaheuristic, METAHEURISTIC)
+            routing_enums_pb2.LocalSearchMetaheuristic,
+            METAHEURISTIC if len(self.jobs) >= MIN_JOBS_FOR_METAHEURISTIC else "GREEDY_DESCENT")
         if len(self.nodes) > LOCAL_SEARCH_NEIGHBOURS * 10:
             # On a large day, moves only between near neighbours: many more moves per second.
             parameters.ls_operator_neighbors_ratio = LOCAL_SEARCH_NEIGHBOURS / len(self.nodes)
