@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from backend.dispatch.improve import fill_leftovers, relieve_late_jobs
+from backend.dispatch.improve import fill_leftovers, relieve_late_jobs, shorten_drives
 from backend.dispatch.model import Crew, DayInstance, DayPlan, Job, Route, build_route
 from backend.dispatch.online import greedy_plan
 from backend.dispatch.travel import Place, travel_matrix
@@ -131,10 +131,11 @@ def plan_day(instance: DayInstance, options: PlannerOptions | None = None,
 
 
 def _finish(day: DayInstance, plan: DayPlan) -> DayPlan:
-    """Late jobs moved where they are less late, left-over jobs given room; never worse than
-    the greedy baseline treated the same way."""
+    """Late jobs moved where they are less late, left-over jobs given room, drives shortened
+    (which makes room for more); never worse than the greedy baseline given the same room."""
     closing = max(crew.end for crew in day.crews)
     finished = fill_leftovers(day, relieve_late_jobs(day, plan), closing)
+    finished = fill_leftovers(day, shorten_drives(day, finished), closing)
     baseline = fill_leftovers(day, greedy_plan(day), closing)
     return min((finished, baseline), key=lambda candidate: _rank(day, candidate))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.dispatch.improve import fill_leftovers
+from backend.dispatch.improve import fill_leftovers, shorten_drives
 from backend.dispatch.model import Crew, DayInstance, DayPlan, Job, build_route
 from backend.dispatch.online import greedy_plan, insertions
 from backend.dispatch.solver import PlannerOptions, plan_day
@@ -134,3 +134,19 @@ def test_left_over_jobs_are_given_room_where_no_one_is_delayed() -> None:
     filled = fill_leftovers(day, first_only, 540.0)
     assert filled.routes[1].job_ids == [1, 2]
     assert filled.routes[1].stops[0].late_minutes == 0
+
+
+def test_a_job_moves_to_a_nearer_technician_when_no_one_is_later_for_it() -> None:
+    day = DayInstance((job(1, GANGNAM, due=2000),),
+                      (crew(1, SUWON, {"air_conditioner"}), crew(2, GANGNAM, {"air_conditioner"})))
+    far = DayPlan({1: build_route(day.crews[0], [day.jobs[0]]), 2: build_route(day.crews[1], [])})
+    shorter = shorten_drives(day, far)
+    assert shorter.routes[2].job_ids == [1] and shorter.routes[1].job_ids == []
+
+
+def test_a_shorter_drive_never_makes_a_job_late() -> None:
+    # Technician 2 lives next door but is busy until the deadline has passed: the job stays.
+    busy = Crew(2, "T2", GANGNAM, GANGNAM, frozenset({"air_conditioner"}), 300.0, 540.0, 480)
+    day = DayInstance((job(1, GANGNAM, due=120),), (crew(1, CITY_HALL, {"air_conditioner"}), busy))
+    plan = DayPlan({1: build_route(day.crews[0], [day.jobs[0]]), 2: build_route(busy, [])})
+    assert shorten_drives(day, plan).routes[1].job_ids == [1]
