@@ -95,7 +95,7 @@ def test_a_bad_complaint_field_is_named(client: FlaskClient, people: Personas, p
     ("", "application/json", "not valid JSON"),
     ("[1, 2]", "application/json", "JSON object"),
     ('"text"', "application/json", "JSON object"),
-    ("null", "application/json", "not valid JSON"),
+    ("null", "application/json", "JSON object"),
     ("kind=repair", "application/x-www-form-urlencoded", "Content-Type"),
     ('{"kind": "repair"}', "text/plain", "Content-Type"),
 ])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from typing import Any, TypeVar
 
@@ -39,9 +40,10 @@ def parse_body(model: type[M], *, optional: bool = False) -> M:
         return model()
     if request.mimetype != "application/json":
         raise ValidationError("send JSON with Content-Type: application/json", field="body")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ValidationError("the body is not valid JSON", field="body")
+    try:
+        data = json.loads(raw)
+    except ValueError as error:  # also bad UTF-8 (UnicodeDecodeError is a ValueError)
+        raise ValidationError("the body is not valid JSON", field="body") from error
     if not isinstance(data, dict):
         raise ValidationError("the body must be a JSON object", field="body")
     _reject_nul(data, "")
