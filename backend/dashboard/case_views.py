@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from backend.actors import Actor
 from backend.api.serializers import case_json
 from backend.calendar import calendar_for
+from backend.calls.proactive import REQUESTS, VoiceDisabled, request_case_call
 from backend.cases.actions import authorize, perform_action
 from backend.cases.intake import intake_case
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES, allowed_actions
@@ -18,10 +19,11 @@ from backend.cases.service import CaseFilter, get_case, list_cases
 from backend.catalog.service import list_products
 from backend.complaints.routing import DepartmentCode, Severity, Topic
 from backend.dashboard import auth, forms
-from backend.dashboard.i18n import gettext, label
+from backend.dashboard.i18n import gettext, label, moment
 from backend.dashboard.present import event_views, sla_view
 from backend.dashboard.views import dashboard
-from backend.errors import DomainError
+from backend.errors import DomainError, NotFound
+from backend.inbox.views import MEDIA_ROLES, send_case_media
 from backend.people.models import Role, Technician
 from backend.web import db_session, now, settings
 
@@ -114,7 +116,8 @@ def _case_page(case: Case, *, failed_action: str | None = None,
         actions=_permitted_actions(case, auth.current_actor()),
         technician_choices=_technician_choices(case) if case.kind == CaseKind.REPAIR else [],
         departments=list(DepartmentCode), failed_action=failed_action,
-        form=form or forms.Form()), status
+        form=form or forms.Form(), sees_media=auth.signed_in_user().role in MEDIA_ROLES,
+        call_purposes=list(REQUESTS)), status
 
 
 @dashboard.get("/cases/<number>")
@@ -146,6 +149,44 @@ def case_action(number: str, action: str) -> ResponseReturnValue:
                           status=error.status)
     flash(gettext("Done: {action}.", action=label(action)), "success")
     return redirect(url_for("dashboard.case_page", number=case.number))
+
+
+@dashboard.get("/cases/<number>/media/<int:n>")
+@auth.login_required(*MEDIA_ROLES)
+def case_media(number: str, n: int) -> ResponseReturnValue:
+    """A photo the customer sent, served as the API serves it (R6.5: not to the warehouse)."""
+    try:
+        return send_case_media(_visible_case(number), n)
+    except NotFound:
+        abort(404)
+
+
+@dashboard.post("/cases/<number>/calls")
+@auth.login_required(*auth.MANAGERS)
+def request_call(number: str) -> ResponseReturnValue:
+    """A manager asks for an opinion call (R9.5) or a mystery-customer check (R9.7)."""
+    session = db_session()
+    case = _visible_case(number)
+    try:
+        call = request_case_call(session, settings(), case,
+                                 purpose=request.form.get("purpose", "")[:40],
+                                 actor=auth.current_actor(), now=now())
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        flash(_call_error(error), "error")
+    else:
+        flash(gettext("{purpose} queued for {moment}.", purpose=label(
+            call.data["requested"]), moment=moment(call.placed_at)), "success")
+    return redirect(url_for("dashboard.case_page", number=case.number))
+
+
+def _call_error(error: DomainError) -> str:
+    if isinstance(error, VoiceDisabled):
+        return gettext("Calls cannot be placed: voice is not configured.")
+    if error.field == "purpose" and error.code == "conflict":
+        return gettext("A call with this purpose is already queued for this case that day.")
+    return gettext(error.message)
 
 
 def _intake_page(form: forms.Form, status: int = 200) -> ResponseReturnValue:

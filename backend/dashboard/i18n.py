@@ -63,6 +63,10 @@ LABELS: dict[str, str] = {
     # the four ratings (R8.4)
     "attitude": "Attitude", "skill": "Skill", "arrival_time": "Arrival time",
     "promise": "Keeping promises",
+    # calls a manager asks for (R9.5, R9.7)
+    "opinion": "Opinion call", "mystery_check": "Mystery-customer check",
+    # what a customer sent (media kinds)
+    "photo": "Photo", "voice": "Voice note",
 }
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import send_file
+from flask import Response, send_file
 from flask.typing import ResponseReturnValue
 
 from backend.api.auth import require_roles
 from backend.api.views import _visible, api
+from backend.cases.models import Case
 from backend.cases.service import get_case
 from backend.errors import NotFound
 from backend.inbox.media import stored_media
@@ -22,9 +23,14 @@ MAX_POSITION = 10_000
 @require_roles(*MEDIA_ROLES)
 def case_media(number: str, n: int) -> ResponseReturnValue:
     """The n-th file of the case (1-based, as listed in the case's `media`)."""
+    case = _visible(get_case(db_session(), number))  # technicians: their own jobs only
+    return send_case_media(case, n)
+
+
+def send_case_media(case: Case, n: int) -> Response:
+    """The stored n-th file of a case as a private download (also the dashboard's photos)."""
     if not 1 <= n <= MAX_POSITION:
         raise NotFound(f"no media {n}", field="n")
-    case = _visible(get_case(db_session(), number))  # technicians: their own jobs only
     path, content_type = stored_media(db_session(), settings(), case, n)
     response = send_file(path, mimetype=content_type, max_age=0,
                          download_name=f"{case.number}-{n}{path.suffix}")
