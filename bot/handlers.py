@@ -19,9 +19,8 @@ from telegram import CallbackQuery, Message, Update
 
 from backend.actors import Actor
 from backend.cases.actions import perform_action
-from backend.cases.models import Case
 from backend.cases.notices import job_buttons
-from backend.cases.service import get_case, open_cases_of_customer
+from backend.cases.service import find_case, get_case, open_cases_of_customer
 from backend.dialogues import engine
 from backend.dialogues.common import load_dialogues
 from backend.dialogues.engine import Answer, Context, Prompt
@@ -37,6 +36,7 @@ from backend.inbox.service import register_processor
 from backend.outbox.service import enqueue
 from backend.people.models import Customer, Technician
 from backend.settings import Settings
+from backend.surveys.service import unanswered_surveys
 from bot.render import (
     SKIP,
     language_keyboard,
@@ -205,7 +205,7 @@ def show(chat: Chat, prompt: Prompt) -> None:
 
 def fetch_files_later(chat: Chat, number: str | None) -> None:
     """Telegram gave only file ids for the photos: the worker fetches them, not this request."""
-    case = chat.session.scalar(select(Case).where(Case.number == number)) if number else None
+    case = find_case(chat.session, number)
     if case is not None:
         queue_case_media(chat.session, case, channel="telegram", now=chat.now)
 
@@ -467,7 +467,7 @@ def on_case(chat: Chat, rest: str, message_id: int) -> None:
 def on_survey(chat: Chat, rest: str, message_id: int) -> None:
     """survey:start:<number>: the rating survey of that job (R8.4), the customer's own only."""
     _action, _, number = rest.partition(":")
-    case = chat.session.scalar(select(Case).where(Case.number == number))
+    case = find_case(chat.session, number)
     if case is None or chat.customer is None or case.customer_id != chat.customer.id:
         chat.say("There is no survey for you on that case.")
         return
@@ -477,12 +477,8 @@ def on_survey(chat: Chat, rest: str, message_id: int) -> None:
 
 def offer_surveys(chat: Chat, _argument: str) -> None:
     """"Rate a service": the customer's jobs whose survey is not answered yet."""
-    from backend.surveys.models import Survey, SurveyStatus
-
-    surveys = [] if chat.customer is None else chat.session.scalars(
-        select(Survey).join(Case, Survey.case_id == Case.id).where(
-            Case.customer_id == chat.customer.id, Survey.status != SurveyStatus.ANSWERED)
-        .order_by(Case.resolved_at.desc()).limit(8)).all()
+    surveys = ([] if chat.customer is None
+               else unanswered_surveys(chat.session, chat.customer.id))
     if not surveys:
         chat.say("There is no service to rate right now.", markup=main_menu(chat.language))
         return

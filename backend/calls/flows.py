@@ -17,6 +17,7 @@ from backend.calls.proactive import CASE_CALL_PURPOSES, case_call_ended, transcr
 from backend.calls.service import apply_status, find_call, record_inbound
 from backend.cases.machine import TERMINAL
 from backend.cases.models import Case
+from backend.cases.service import find_case
 from backend.db import utcnow
 from backend.dialogues import engine
 from backend.dialogues.models import Conversation
@@ -175,9 +176,7 @@ def _transcribe_media(case: Case, recording_url: str, text: str) -> bool:
 
 def link_case(call: PhoneCall, case_number: str | None, session: Session) -> None:
     """The case this call created (R2.3: the registration record names its call)."""
-    if not case_number:
-        return
-    case = session.scalar(select(Case).where(Case.number == case_number))
+    case = find_case(session, case_number)
     if case is not None:
         call.case_id = case.id
         transcriptions = (call.data or {}).get("transcriptions", {})

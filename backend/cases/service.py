@@ -39,13 +39,18 @@ def next_case_number(session: Session, year: int) -> str:
 CASE_NUMBER = re.compile(r"AS-[0-9]{4}-[0-9]{6,}")
 
 
-def get_case(session: Session, number: str) -> Case:
-    if not CASE_NUMBER.fullmatch(number):  # also keeps NUL characters away from PostgreSQL
-        raise NotFound(f"no case {number!r}", field="number")
-    case = session.scalar(select(Case).where(Case.number == number)
+def find_case(session: Session, number: str | None) -> Case | None:
+    """The case with this number, or None (a malformed number never reaches the database)."""
+    if not number or not CASE_NUMBER.fullmatch(number):  # keeps NUL away from PostgreSQL
+        return None
+    return session.scalar(select(Case).where(Case.number == number)
                           .options(selectinload(Case.events)))
+
+
+def get_case(session: Session, number: str) -> Case:
+    case = find_case(session, number)
     if case is None:
-        raise NotFound(f"no case {number}", field="number")
+        raise NotFound(f"no case {number!r}", field="number")
     return case
 
 

@@ -98,3 +98,10 @@ def open_survey_of_customer(session: Session, customer_id: int) -> Survey | None
         Survey.status.in_((SurveyStatus.PENDING, SurveyStatus.UNREACHABLE, SurveyStatus.CALLING,
                            SurveyStatus.IN_PROGRESS)))
         .order_by(Survey.due_at.desc()).limit(1))
+
+
+def unanswered_surveys(session: Session, customer_id: int, *, limit: int = 8) -> list[Survey]:
+    """The customer's surveys not fully answered, latest job first ("Rate a service")."""
+    return list(session.scalars(select(Survey).join(Case, Survey.case_id == Case.id).where(
+        Case.customer_id == customer_id, Survey.status != SurveyStatus.ANSWERED)
+        .order_by(Case.resolved_at.desc()).limit(limit)))
