@@ -27,9 +27,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     clock: Callable[[], datetime] = config.get("clock") or utcnow
 
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes,
-                      JSON_SORT_KEYS=False, SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     web.init_app(app, database, settings, clock)
     register_error_handlers(app)

@@ -33,8 +33,13 @@ class BusinessCalendar:
     @classmethod
     def from_settings(cls, settings: Settings) -> BusinessCalendar:
         opening, closing = settings.work_hours
-        return cls(tz=settings.tz, work_days=settings.work_days, opening=opening,
-                   closing=closing, holiday_country=settings.holiday_country)
+        return cls(
+            tz=settings.tz,
+            work_days=settings.work_days,
+            opening=opening,
+            closing=closing,
+            holiday_country=settings.holiday_country,
+        )
 
     @cached_property
     def _holidays(self) -> holidays.HolidayBase:

@@ -23,8 +23,9 @@ def _settings() -> Settings:
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @click.group()
@@ -51,8 +52,10 @@ def serve(host: str, port: int, no_worker: bool, threads: int) -> None:
     worker = None if no_worker else Worker(database, settings)
     if worker is not None:
         worker.start()
-    click.echo(f"After-sales service desk on http://{host}:{port}/ "
-               f"({'with' if worker else 'without'} worker)")
+    click.echo(
+        f"After-sales service desk on http://{host}:{port}/ "
+        f"({'with' if worker else 'without'} worker)"
+    )
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="aftersales")
     finally:
@@ -82,8 +85,12 @@ def worker() -> None:
 
 @main.command()
 @click.option("--polling", is_flag=True, help="Long-poll getUpdates (no public URL needed).")
-@click.option("--set-webhook", "set_hook", is_flag=True,
-              help="Register PUBLIC_BASE_URL/telegram/webhook with TELEGRAM_WEBHOOK_SECRET.")
+@click.option(
+    "--set-webhook",
+    "set_hook",
+    is_flag=True,
+    help="Register PUBLIC_BASE_URL/telegram/webhook with TELEGRAM_WEBHOOK_SECRET.",
+)
 @click.option("--delete-webhook", "delete_hook", is_flag=True, help="Remove the webhook.")
 def bot(polling: bool, set_hook: bool, delete_hook: bool) -> None:
     """Telegram: long polling, or register / remove the webhook that `serve` answers."""
@@ -196,13 +203,17 @@ def technician_link_code(technician_id: int) -> None:
     settings = _settings()
     try:
         with Database(settings.database_url).session() as session:
-            code, expires_at = create_link_code(session, get_technician(session, technician_id),
-                                                now=utcnow(), created_by="cli")
+            code, expires_at = create_link_code(
+                session, get_technician(session, technician_id), now=utcnow(), created_by="cli"
+            )
     except DomainError as error:
         raise click.ClickException(error.message) from error
     click.echo(code)
-    click.echo(f"valid until {expires_at.astimezone(settings.tz).isoformat()}; "
-               f"the technician sends /link {code} to the bot", err=True)
+    click.echo(
+        f"valid until {expires_at.astimezone(settings.tz).isoformat()}; "
+        f"the technician sends /link {code} to the bot",
+        err=True,
+    )
 
 
 @main.command()
@@ -242,14 +253,24 @@ def plan(day: str | None) -> None:
     except ValueError as error:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from error
     with Database(settings.database_url).session() as session:
-        run = replan_day(session, calendar=calendar, settings=settings, day=target, now=now,
-                         kind="manual")
+        run = replan_day(
+            session, calendar=calendar, settings=settings, day=target, now=now, kind="manual"
+        )
         if run is None:
             raise click.ClickException(f"{target.isoformat()} is not a working day: no plan")
         pushed = push_day(session, settings, target)
-        click.echo(json.dumps({"day": target.isoformat(), "jobs": run.jobs,
-                               "assigned": run.assigned, "unassigned": run.unassigned,
-                               "seconds": run.seconds, "technicians_told": pushed}))
+        click.echo(
+            json.dumps(
+                {
+                    "day": target.isoformat(),
+                    "jobs": run.jobs,
+                    "assigned": run.assigned,
+                    "unassigned": run.unassigned,
+                    "seconds": run.seconds,
+                    "technicians_told": pushed,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,43 +36,86 @@ Duty = Callable[[Session, Settings, datetime], int]
 
 def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
     """At 80 % of the arrival window, warn the technician and the repair manager (R7.9, R7.14)."""
-    cases = session.scalars(select(Case).where(
-        Case.kind == "repair", Case.status.in_(NOT_ARRIVED), Case.sla_warned_at.is_(None),
-        Case.sla_warn_at <= now, Case.sla_due_at > now)).all()
+    cases = session.scalars(
+        select(Case).where(
+            Case.kind == "repair",
+            Case.status.in_(NOT_ARRIVED),
+            Case.sla_warned_at.is_(None),
+            Case.sla_warn_at <= now,
+            Case.sla_due_at > now,
+        )
+    ).all()
     tz = settings.tz
     for case in cases:
         case.sla_warned_at = now
         due = format_moment(case.sla_due_at.astimezone(tz), "ko") if case.sla_due_at else "-"
-        record_event(session, case, actor="system", action="sla_warning", at=now,
-                     note=f"80% of the arrival window used; due {due}")
-        alert(session, kind="sla_warning", role=Role.REPAIR_MANAGER, case=case,
-              title=f"{case.number}: arrival due {due}", dedupe_key=f"sla-warn:{case.number}")
+        record_event(
+            session,
+            case,
+            actor="system",
+            action="sla_warning",
+            at=now,
+            note=f"80% of the arrival window used; due {due}",
+        )
+        alert(
+            session,
+            kind="sla_warning",
+            role=Role.REPAIR_MANAGER,
+            case=case,
+            title=f"{case.number}: arrival due {due}",
+            dedupe_key=f"sla-warn:{case.number}",
+        )
         if (technician := case.assigned_technician) is not None:
             language = technician.language  # staff notes above stay Korean; this is theirs
-            local_due = format_moment(case.sla_due_at.astimezone(tz), language) \
-                if case.sla_due_at else "-"
-            message_technician(session, technician,
-                               translate(language, "Reminder: {number} must be reached by {due}.",
-                                         number=case.number, due=local_due),
-                               case=case, purpose="sla_warning",
-                               dedupe_key=f"sla-warn:{case.number}:tech")
+            local_due = (
+                format_moment(case.sla_due_at.astimezone(tz), language) if case.sla_due_at else "-"
+            )
+            message_technician(
+                session,
+                technician,
+                translate(
+                    language,
+                    "Reminder: {number} must be reached by {due}.",
+                    number=case.number,
+                    due=local_due,
+                ),
+                case=case,
+                purpose="sla_warning",
+                dedupe_key=f"sla-warn:{case.number}:tech",
+            )
     return len(cases)
 
 
 def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
     """Past the deadline without arrival: escalate to the service director at once (R7.9)."""
-    cases = session.scalars(select(Case).where(
-        Case.kind == "repair", Case.status.in_(NOT_ARRIVED), Case.sla_breached_at.is_(None),
-        Case.sla_due_at <= now)).all()
+    cases = session.scalars(
+        select(Case).where(
+            Case.kind == "repair",
+            Case.status.in_(NOT_ARRIVED),
+            Case.sla_breached_at.is_(None),
+            Case.sla_due_at <= now,
+        )
+    ).all()
     for case in cases:
         case.sla_breached_at = now
         case.escalated_to = Role.SERVICE_DIRECTOR
         case.priority = Priority.URGENT
-        record_event(session, case, actor="system", action="sla_breach", at=now,
-                     note="arrival deadline passed; escalated to the service director (R7.9)")
-        alert(session, kind="sla_breach", role=Role.SERVICE_DIRECTOR, case=case,
-              title=f"{case.number}: arrival deadline passed ({case.status})",
-              dedupe_key=f"sla-breach:{case.number}")
+        record_event(
+            session,
+            case,
+            actor="system",
+            action="sla_breach",
+            at=now,
+            note="arrival deadline passed; escalated to the service director (R7.9)",
+        )
+        alert(
+            session,
+            kind="sla_breach",
+            role=Role.SERVICE_DIRECTOR,
+            case=case,
+            title=f"{case.number}: arrival deadline passed ({case.status})",
+            dedupe_key=f"sla-breach:{case.number}",
+        )
     return len(cases)
 
 
@@ -84,19 +127,29 @@ def roll_over_unfinished(session: Session, settings: Settings, now: datetime) ->
     if day is None:
         return 0
     closing = calendar.end_of_day(day)
-    cases = session.scalars(select(Case).where(
-        Case.kind == "repair", Case.status.in_(UNFINISHED_FIELD_JOB),
-        Case.reported_at < closing,
-        (Case.rolled_over_on.is_(None)) | (Case.rolled_over_on < day))).all()
+    cases = session.scalars(
+        select(Case).where(
+            Case.kind == "repair",
+            Case.status.in_(UNFINISHED_FIELD_JOB),
+            Case.reported_at < closing,
+            (Case.rolled_over_on.is_(None)) | (Case.rolled_over_on < day),
+        )
+    ).all()
     tomorrow = calendar.next_business_day(day)
     for case in cases:
         case.carried_over = True
         case.rolled_over_on = day
         if case.priority == Priority.NORMAL:
             case.priority = Priority.HIGH
-        record_event(session, case, actor="system", action="roll_over", at=now,
-                     note=f"not finished on {day.isoformat()}; first in line on "
-                          f"{tomorrow.isoformat()} (R7.13)")
+        record_event(
+            session,
+            case,
+            actor="system",
+            action="roll_over",
+            at=now,
+            note=f"not finished on {day.isoformat()}; first in line on "
+            f"{tomorrow.isoformat()} (R7.13)",
+        )
     return len(cases)
 
 
@@ -104,37 +157,61 @@ def contract_expiry_notices(session: Session, settings: Settings, now: datetime)
     """One month before a contract ends: tell the customer, send someone to renew (R7.15)."""
     today = calendar_for(settings).local_date(now)
     horizon = today + timedelta(days=EXPIRY_NOTICE_DAYS)
-    contracts = session.scalars(select(Contract).where(
-        Contract.expiry_notice_sent_at.is_(None), Contract.ends_on <= horizon,
-        Contract.ends_on >= today)).all()
+    contracts = session.scalars(
+        select(Contract).where(
+            Contract.expiry_notice_sent_at.is_(None),
+            Contract.ends_on <= horizon,
+            Contract.ends_on >= today,
+        )
+    ).all()
     for contract in contracts:
         contract.expiry_notice_sent_at = now
         customer = contract.customer
-        text = translate(customer.language,
-                         "Your maintenance contract for {model} ends on {ends}. "
-                         "We will contact you to renew it.",
-                         model=contract.unit.product.name, ends=contract.ends_on.isoformat())
-        message_customer(session, customer, text, purpose="contract_expiry",
-                         dedupe_key=f"contract-expiry:{contract.id}")
+        text = translate(
+            customer.language,
+            "Your maintenance contract for {model} ends on {ends}. "
+            "We will contact you to renew it.",
+            model=contract.unit.product.name,
+            ends=contract.ends_on.isoformat(),
+        )
+        message_customer(
+            session,
+            customer,
+            text,
+            purpose="contract_expiry",
+            dedupe_key=f"contract-expiry:{contract.id}",
+        )
         _contract_expiry_call(session, settings, contract, now)
-        open_task(session, kind="renewal", role=Role.RECEPTIONIST, customer_id=customer.id,
-                  title=f"Renew contract #{contract.id} (ends {contract.ends_on.isoformat()})",
-                  data={"contract_id": contract.id}, dedupe_key=f"renewal:{contract.id}")
+        open_task(
+            session,
+            kind="renewal",
+            role=Role.RECEPTIONIST,
+            customer_id=customer.id,
+            title=f"Renew contract #{contract.id} (ends {contract.ends_on.isoformat()})",
+            data={"contract_id": contract.id},
+            dedupe_key=f"renewal:{contract.id}",
+        )
     return len(contracts)
 
 
-def _contract_expiry_call(session: Session, settings: Settings, contract: Contract,
-                          now: datetime) -> None:
+def _contract_expiry_call(
+    session: Session, settings: Settings, contract: Contract, now: datetime
+) -> None:
     """R7.15 by phone too, through the same call path as the rating survey (calling hours)."""
     from backend.calls.models import CallPurpose
     from backend.calls.notices import notice_call
 
-    notice_call(session, settings, customer=contract.customer,
-                purpose=CallPurpose.CONTRACT_EXPIRY,
-                text="Your maintenance contract for {model} ends on {ends}. "
-                     "We will contact you to renew it.",
-                values={"model": contract.unit.product.name, "ends": contract.ends_on.isoformat()},
-                now=now, dedupe_key=f"contract-expiry-call:{contract.id}")
+    notice_call(
+        session,
+        settings,
+        customer=contract.customer,
+        purpose=CallPurpose.CONTRACT_EXPIRY,
+        text="Your maintenance contract for {model} ends on {ends}. "
+        "We will contact you to renew it.",
+        values={"model": contract.unit.product.name, "ends": contract.ends_on.isoformat()},
+        now=now,
+        dedupe_key=f"contract-expiry-call:{contract.id}",
+    )
 
 
 DUTIES: list[tuple[str, Duty]] = [
@@ -166,8 +243,12 @@ def tick(database: Database, settings: Settings, now: datetime) -> dict[str, int
 
 
 def _load_plugin_duties() -> None:
-    for module in ("backend.surveys.duties", "backend.dispatch.duties", "backend.inbox.duties",
-                   "backend.fieldwork.duties"):
+    for module in (
+        "backend.surveys.duties",
+        "backend.dispatch.duties",
+        "backend.inbox.duties",
+        "backend.fieldwork.duties",
+    ):
         try:
             __import__(module)
         except ModuleNotFoundError as exc:

@@ -40,6 +40,8 @@ class TransitionNotAllowed(Conflict):
 
     def __init__(self, action: str, status: str, allowed: Sequence[str]) -> None:
         allowed_text = ", ".join(allowed) if allowed else "none"
-        super().__init__(f"'{action}' is not allowed while the case is {status}; "
-                         f"allowed: {allowed_text}", field="action")
+        super().__init__(
+            f"'{action}' is not allowed while the case is {status}; allowed: {allowed_text}",
+            field="action",
+        )
         self.allowed = list(allowed)

@@ -24,8 +24,10 @@ def normalize_phone(raw: str, *, region: str = "KR", field: str = "phone") -> st
 def can_receive_sms(e164: str) -> bool:
     """Mobile numbers can; fixed lines (most Korean 02-… numbers) cannot."""
     kind = phonenumbers.number_type(phonenumbers.parse(e164))
-    return kind in (phonenumbers.PhoneNumberType.MOBILE,
-                    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
 
 
 def mask_phone(e164: str | None) -> str:

@@ -32,14 +32,24 @@ class Worker:
             logger.info("tick: %s", results)
 
     def start(self) -> None:
-        self.scheduler.add_job(self._tick, "interval", minutes=1, id="tick",
-                               max_instances=1, coalesce=True, next_run_time=utcnow())
+        self.scheduler.add_job(
+            self._tick,
+            "interval",
+            minutes=1,
+            id="tick",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow(),
+        )
         self.scheduler.start()
         transports = build_transports(self.settings)
         self._thread = threading.Thread(
-            target=run_forever, name="outbox", daemon=True,
+            target=run_forever,
+            name="outbox",
+            daemon=True,
             args=(self.database, transports, self.stop_event),
-            kwargs={"max_attempts": self.settings.outbox_max_attempts})
+            kwargs={"max_attempts": self.settings.outbox_max_attempts},
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -21,21 +21,61 @@ DEMO_PASSWORD = "demo1234"
 
 # model, name, line, warranty months, parts (code, name, warranty months, price KRW)
 PRODUCTS: list[tuple[str, str, str, int, list[tuple[str, str, int, int]]]] = [
-    ("AC-2400W", "벽걸이 에어컨 2400W", "air_conditioner", 24, [
-        ("AC-COMP", "컴프레서", 120, 320_000), ("AC-FAN", "실내기 팬 모터", 24, 85_000),
-        ("AC-PCB", "메인 PCB", 12, 140_000), ("AC-REMOTE", "리모컨", 6, 25_000)]),
-    ("AC-STAND-18", "스탠드 에어컨 18평형", "air_conditioner", 24, [
-        ("ACS-COMP", "인버터 컴프레서", 120, 450_000), ("ACS-PCB", "제어 PCB", 12, 160_000)]),
-    ("RF-800", "양문형 냉장고 800L", "refrigerator", 12, [
-        ("RF-COMP", "리니어 컴프레서", 120, 380_000), ("RF-ICE", "제빙기", 12, 95_000),
-        ("RF-GASKET", "도어 가스켓", 6, 30_000)]),
-    ("WM-21KG", "드럼 세탁기 21kg", "washing_machine", 12, [
-        ("WM-MOTOR", "DD 모터", 120, 260_000), ("WM-PUMP", "배수 펌프", 12, 45_000),
-        ("WM-BEARING", "베어링 세트", 24, 70_000)]),
-    ("WP-100", "냉온정수기", "water_purifier", 12, [
-        ("WP-FILTER", "복합 필터", 3, 35_000), ("WP-VALVE", "급수 밸브", 12, 28_000)]),
-    ("TV-65Q", "65인치 QLED TV", "television", 24, [
-        ("TV-PANEL", "디스플레이 패널", 24, 900_000), ("TV-PSU", "전원 보드", 12, 120_000)]),
+    (
+        "AC-2400W",
+        "벽걸이 에어컨 2400W",
+        "air_conditioner",
+        24,
+        [
+            ("AC-COMP", "컴프레서", 120, 320_000),
+            ("AC-FAN", "실내기 팬 모터", 24, 85_000),
+            ("AC-PCB", "메인 PCB", 12, 140_000),
+            ("AC-REMOTE", "리모컨", 6, 25_000),
+        ],
+    ),
+    (
+        "AC-STAND-18",
+        "스탠드 에어컨 18평형",
+        "air_conditioner",
+        24,
+        [("ACS-COMP", "인버터 컴프레서", 120, 450_000), ("ACS-PCB", "제어 PCB", 12, 160_000)],
+    ),
+    (
+        "RF-800",
+        "양문형 냉장고 800L",
+        "refrigerator",
+        12,
+        [
+            ("RF-COMP", "리니어 컴프레서", 120, 380_000),
+            ("RF-ICE", "제빙기", 12, 95_000),
+            ("RF-GASKET", "도어 가스켓", 6, 30_000),
+        ],
+    ),
+    (
+        "WM-21KG",
+        "드럼 세탁기 21kg",
+        "washing_machine",
+        12,
+        [
+            ("WM-MOTOR", "DD 모터", 120, 260_000),
+            ("WM-PUMP", "배수 펌프", 12, 45_000),
+            ("WM-BEARING", "베어링 세트", 24, 70_000),
+        ],
+    ),
+    (
+        "WP-100",
+        "냉온정수기",
+        "water_purifier",
+        12,
+        [("WP-FILTER", "복합 필터", 3, 35_000), ("WP-VALVE", "급수 밸브", 12, 28_000)],
+    ),
+    (
+        "TV-65Q",
+        "65인치 QLED TV",
+        "television",
+        24,
+        [("TV-PANEL", "디스플레이 패널", 24, 900_000), ("TV-PSU", "전원 보드", 12, 120_000)],
+    ),
 ]
 
 # name, phone, zone, home (lat, lon), certified lines
@@ -44,8 +84,13 @@ TECHNICIANS: list[tuple[str, str, str, tuple[float, float], list[str]]] = [
     ("이서연", "010-2000-0002", "city", (37.5172, 127.0473), ["washing_machine", "television"]),
     ("박지훈", "010-2000-0003", "city", (37.5547, 126.9707), ["air_conditioner", "water_purifier"]),
     ("최유진", "010-2000-0004", "suburb", (37.2636, 127.0286), ["refrigerator", "washing_machine"]),
-    ("정현우", "010-2000-0005", "suburb", (37.4563, 126.7052), ["air_conditioner", "television",
-                                                               "water_purifier"]),
+    (
+        "정현우",
+        "010-2000-0005",
+        "suburb",
+        (37.4563, 126.7052),
+        ["air_conditioner", "television", "water_purifier"],
+    ),
     ("강도윤", "010-2000-0006", "suburb", (37.6584, 126.8320), ["refrigerator", "air_conditioner"]),
 ]
 
@@ -67,9 +112,15 @@ def _products(session: Session) -> int:
     for model, name, line, months, parts in PRODUCTS:
         if session.scalar(select(Product.id).where(Product.model == model)):
             continue
-        session.add(Product(model=model, name=name, product_line=line, warranty_months=months,
-                            parts=[Part(code=c, name=n, warranty_months=w, price=p)
-                                   for c, n, w, p in parts]))
+        session.add(
+            Product(
+                model=model,
+                name=name,
+                product_line=line,
+                warranty_months=months,
+                parts=[Part(code=c, name=n, warranty_months=w, price=p) for c, n, w, p in parts],
+            )
+        )
         added += 1
     session.flush()
     return added
@@ -82,12 +133,22 @@ def _technicians(session: Session, settings: Settings, today: date) -> int:
         if session.scalar(select(Technician.id).where(Technician.phone == e164)):
             continue
         # One certification expired last month, to show that dispatch never uses it (R4.4).
-        certifications = [Certification(product_line=line, valid_until=today + timedelta(days=365))
-                          for line in lines]
+        certifications = [
+            Certification(product_line=line, valid_until=today + timedelta(days=365))
+            for line in lines
+        ]
         if index == 5:
             certifications[-1].valid_until = today - timedelta(days=30)
-        session.add(Technician(name=name, phone=e164, zone=zone, home_lat=home[0],
-                               home_lon=home[1], certifications=certifications))
+        session.add(
+            Technician(
+                name=name,
+                phone=e164,
+                zone=zone,
+                home_lat=home[0],
+                home_lon=home[1],
+                certifications=certifications,
+            )
+        )
         added += 1
     session.flush()
     return added
@@ -96,17 +157,40 @@ def _technicians(session: Session, settings: Settings, today: date) -> int:
 def _customers_and_contracts(session: Session, settings: Settings, today: date) -> int:
     customers: list[Customer] = []
     for name, phone, address, zone in CUSTOMERS:
-        customers.append(upsert_customer(session, name=name, phone=phone, region=settings.region,
-                                         address=address, zone=zone,
-                                         language="en" if name.isascii() else "ko"))
+        customers.append(
+            upsert_customer(
+                session,
+                name=name,
+                phone=phone,
+                region=settings.region,
+                address=address,
+                zone=zone,
+                language="en" if name.isascii() else "ko",
+            )
+        )
     models = {p.model: p for p in session.scalars(select(Product))}
     units = [
-        register_unit(session, product=models["AC-2400W"], serial_number="AC24-0001",
-                      purchased_on=today - timedelta(days=200), customer=customers[0]),
-        register_unit(session, product=models["RF-800"], serial_number="RF80-0042",
-                      purchased_on=today - timedelta(days=900), customer=customers[1]),
-        register_unit(session, product=models["WM-21KG"], serial_number="WM21-0777",
-                      purchased_on=today - timedelta(days=500), customer=customers[2]),
+        register_unit(
+            session,
+            product=models["AC-2400W"],
+            serial_number="AC24-0001",
+            purchased_on=today - timedelta(days=200),
+            customer=customers[0],
+        ),
+        register_unit(
+            session,
+            product=models["RF-800"],
+            serial_number="RF80-0042",
+            purchased_on=today - timedelta(days=900),
+            customer=customers[1],
+        ),
+        register_unit(
+            session,
+            product=models["WM-21KG"],
+            serial_number="WM21-0777",
+            purchased_on=today - timedelta(days=500),
+            customer=customers[2],
+        ),
     ]
     added = 0
     # A contract close to its end (R7.15 notice due) and one running for months.
@@ -117,8 +201,9 @@ def _customers_and_contracts(session: Session, settings: Settings, today: date) 
         assert unit is not None
         if session.scalar(select(Contract.id).where(Contract.unit_id == unit.id)):
             continue
-        session.add(Contract(customer_id=customer.id, unit_id=unit.id, starts_on=start,
-                             ends_on=end))
+        session.add(
+            Contract(customer_id=customer.id, unit_id=unit.id, starts_on=start, ends_on=end)
+        )
         added += 1
     return added
 
@@ -129,8 +214,13 @@ def _users(session: Session) -> list[str]:
         email = f"{role.value.replace('_', '.')}@demo.aftersales.local"
         emails.append(email)
         if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is None:
-            create_user(session, email=email, role=role, password=DEMO_PASSWORD,
-                        name=role.value.replace("_", " ").title())
+            create_user(
+                session,
+                email=email,
+                role=role,
+                password=DEMO_PASSWORD,
+                name=role.value.replace("_", " ").title(),
+            )
     technician = session.scalar(select(Technician).order_by(Technician.id))
     user = session.scalar(select(StaffUser).where(StaffUser.role == Role.TECHNICIAN))
     if technician is not None and user is not None and technician.user_id is None:

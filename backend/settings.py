@@ -120,8 +120,9 @@ class Settings:
         return replace(self, **overrides)
 
 
-def load_settings(environ: Mapping[str, str] | None = None, *,
-                  read_dotenv: bool = True) -> Settings:
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, read_dotenv: bool = True
+) -> Settings:
     """Read settings from the environment (and a `.env` file), validating every value."""
     env: dict[str, str] = {}
     if read_dotenv and Path(".env").exists():
@@ -153,8 +154,10 @@ def load_settings(environ: Mapping[str, str] | None = None, *,
     for var, attr in simple.items():
         if (value := get(var)) is not None:
             values[attr] = value
-    for var, attr in {"AFTERSALES_WORK_HOURS": "work_hours",
-                      "AFTERSALES_CALLING_HOURS": "calling_hours"}.items():
+    for var, attr in {
+        "AFTERSALES_WORK_HOURS": "work_hours",
+        "AFTERSALES_CALLING_HOURS": "calling_hours",
+    }.items():
         if (value := get(var)) is not None:
             values[attr] = _parse_hours(var, value)
     if (value := get("AFTERSALES_WORK_DAYS")) is not None:
@@ -181,13 +184,15 @@ def _validate(settings: Settings) -> None:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise SettingsError(
-            f"AFTERSALES_TZ is not a known time zone: {settings.timezone!r}") from exc
+            f"AFTERSALES_TZ is not a known time zone: {settings.timezone!r}"
+        ) from exc
     for name in ("public_base_url", "telegram_api_base_url", "twilio_api_base_url"):
         if not getattr(settings, name).startswith(("http://", "https://")):
             raise SettingsError(f"{name.upper()} must start with http:// or https://")
     if bool(settings.twilio_account_sid) != bool(settings.twilio_auth_token):
         raise SettingsError(
-            "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set together or not at all")
+            "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set together or not at all"
+        )
     import holidays
 
     if settings.holiday_country not in holidays.list_supported_countries():

@@ -12,8 +12,9 @@ from backend.db import Database, utcnow
 from backend.settings import Settings
 
 
-def init_app(app: Flask, database: Database, settings: Settings,
-             clock: Callable[[], datetime] = utcnow) -> None:
+def init_app(
+    app: Flask, database: Database, settings: Settings, clock: Callable[[], datetime] = utcnow
+) -> None:
     app.extensions["aftersales"] = {"db": database, "settings": settings, "clock": clock}
 
     @app.teardown_appcontext

@@ -41,19 +41,25 @@ def vroom_plan(instance: DayInstance, seconds: float | None = None) -> DayPlan:
     soft deadlines, so a second pass lets the jobs it could not serve on time be late)."""
     first = _vroom_solve(instance, {job.id: job.due for job in instance.jobs}, seconds)
     served = {i for route in first.values() for i in route}
-    second = _vroom_solve(instance, {job.id: (job.due if job.id in served else DAY_MINUTES)
-                                     for job in instance.jobs}, seconds)
+    second = _vroom_solve(
+        instance,
+        {job.id: (job.due if job.id in served else DAY_MINUTES) for job in instance.jobs},
+        seconds,
+    )
     if sum(map(len, second.values())) < len(served):
         second = first
     jobs = instance.jobs_by_id
-    routes = {crew.id: build_route(crew, [jobs[i] for i in second.get(crew.id, [])])
-              for crew in instance.crews}
+    routes = {
+        crew.id: build_route(crew, [jobs[i] for i in second.get(crew.id, [])])
+        for crew in instance.crews
+    }
     done = {i for route in second.values() for i in route}
     return DayPlan(routes, {job.id: "left out" for job in instance.jobs if job.id not in done})
 
 
-def _vroom_solve(instance: DayInstance, latest: dict[int, float],
-                 seconds: float | None) -> dict[int, list[int]]:
+def _vroom_solve(
+    instance: DayInstance, latest: dict[int, float], seconds: float | None
+) -> dict[int, list[int]]:
     import vroom
 
     crews = instance.crews
@@ -63,23 +69,36 @@ def _vroom_solve(instance: DayInstance, latest: dict[int, float],
     problem.set_durations_matrix(profile="car", matrix_input=np.ceil(minutes).astype(np.uint32))
     skill = {line: k for k, line in enumerate(LINES)}
     for v, crew in enumerate(crews):
-        problem.add_vehicle(vroom.Vehicle(
-            crew.id, start=v, end=v, capacity=[crew.capacity],
-            skills={skill[line] for line in crew.lines},
-            time_window=vroom.TimeWindow(int(crew.start), int(crew.end))))
+        problem.add_vehicle(
+            vroom.Vehicle(
+                crew.id,
+                start=v,
+                end=v,
+                capacity=[crew.capacity],
+                skills={skill[line] for line in crew.lines},
+                time_window=vroom.TimeWindow(int(crew.start), int(crew.end)),
+            )
+        )
     for k, job in enumerate(instance.jobs):
         ready = int(np.ceil(job.ready))
         upper = int(min(DAY_MINUTES - job.service_minutes, latest[job.id]))
         if upper < ready:
             continue
-        problem.add_job(vroom.Job(
-            job.id, location=len(crews) + k, default_service=job.service_minutes,
-            delivery=[job.service_minutes], skills={skill[job.product_line or LINES[0]]},
-            priority=100 if job.priority else 10,
-            time_windows=[vroom.TimeWindow(ready, upper)]))
+        problem.add_job(
+            vroom.Job(
+                job.id,
+                location=len(crews) + k,
+                default_service=job.service_minutes,
+                delivery=[job.service_minutes],
+                skills={skill[job.product_line or LINES[0]]},
+                priority=100 if job.priority else 10,
+                time_windows=[vroom.TimeWindow(ready, upper)],
+            )
+        )
     # Each pass gets half the planner's default budget, as a like-for-like comparison.
-    solution = problem.solve(exploration_level=5, nb_threads=2,
-                             timeout=timedelta(seconds=seconds or 2.0))
+    solution = problem.solve(
+        exploration_level=5, nb_threads=2, timeout=timedelta(seconds=seconds or 2.0)
+    )
     routes: dict[int, list[int]] = {}
     frame = solution.routes
     for row in frame.itertuples():
@@ -92,9 +111,11 @@ def _row(name: str, instance: DayInstance, plan: DayPlan, seconds: float) -> str
     f = plan_figures(instance, plan, DAY_MINUTES)
     jobs = instance.jobs_by_id
     due_today = sum(1 for job_id in plan.unassigned if jobs[job_id].due < DAY_MINUTES)
-    return (f"  {name:<24} on time {100 * f.on_time_ratio:5.1f}%  late {f.late:4d}  "
-            f"lateness {f.lateness_minutes:7.0f} min  travel {f.travel_km:6.0f} km  "
-            f"unassigned {f.unassigned:4d} (due today {due_today:3d})  wall {seconds:6.2f} s")
+    return (
+        f"  {name:<24} on time {100 * f.on_time_ratio:5.1f}%  late {f.late:4d}  "
+        f"lateness {f.lateness_minutes:7.0f} min  travel {f.travel_km:6.0f} km  "
+        f"unassigned {f.unassigned:4d} (due today {due_today:3d})  wall {seconds:6.2f} s"
+    )
 
 
 def _same(first: DayPlan, second: DayPlan) -> bool:
@@ -113,7 +134,7 @@ def insertion_times(instance: DayInstance, plan: DayPlan, count: int = 20) -> li
     times = []
     for k in range(count):
         model = instance.jobs[k * 7 % len(instance.jobs)]
-        job = replace(model, id=10 ** 6 + k, ready=120.0, due=480.0, carried_over=False)
+        job = replace(model, id=10**6 + k, ready=120.0, due=480.0, carried_over=False)
         extended = DayInstance((*instance.jobs, job), instance.crews)
         started = time.perf_counter()
         insertions(extended, plan, job)
@@ -133,8 +154,10 @@ def run(quick: bool) -> None:
         planned, seconds = _timed(partial(plan_day, instance, default))
         print(_row(f"OR-Tools {solutions} solutions", instance, planned, seconds))
         again, seconds = _timed(partial(plan_day, instance, default))
-        print(f"  same plan on a second run: {'yes' if _same(planned, again) else 'NO'} "
-              f"({seconds:.2f} s; time cap {cap:.0f} s)")
+        print(
+            f"  same plan on a second run: {'yes' if _same(planned, again) else 'NO'} "
+            f"({seconds:.2f} s; time cap {cap:.0f} s)"
+        )
         if not quick:
             sixty = PlannerOptions(time_limit_s=60)
             long_run, seconds = _timed(partial(plan_day, instance, sixty))
@@ -146,14 +169,17 @@ def run(quick: bool) -> None:
         except ImportError:
             print("  VROOM                  not installed (pip install pyvroom)")
         times = insertion_times(instance, planned)
-        print(f"  online insertion       median {statistics.median(times):6.1f} ms, "
-              f"max {max(times):6.1f} ms over {len(times)} new jobs")
+        print(
+            f"  online insertion       median {statistics.median(times):6.1f} ms, "
+            f"max {max(times):6.1f} ms over {len(times)} new jobs"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="skip the 60 s runs and the 1,000-job day")
+    parser.add_argument(
+        "--quick", action="store_true", help="skip the 60 s runs and the 1,000-job day"
+    )
     run(parser.parse_args().quick)
 
 

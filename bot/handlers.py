@@ -53,10 +53,13 @@ load_dialogues()
 SIMPLE_JOB_ACTIONS = frozenset({"accept", "depart", "arrive", "take_to_workshop", "escalate"})
 JOB_DIALOGUES = {"decline": "job_decline", "resolve": "job_resolve"}
 LINK_ATTEMPTS = 5
-HELP = ("I did not understand that. Choose from the menu below, or use /report, /complaint, "
-        "/status, /cancel or /language.")
-TECHNICIAN_HELP = ("Your jobs come here with buttons. /today lists today's jobs; /cancel stops "
-                   "a step.")
+HELP = (
+    "I did not understand that. Choose from the menu below, or use /report, /complaint, "
+    "/status, /cancel or /language."
+)
+TECHNICIAN_HELP = (
+    "Your jobs come here with buttons. /today lists today's jobs; /cancel stops a step."
+)
 
 
 @dataclass
@@ -73,8 +76,13 @@ class Chat:
     technician: Technician | None
 
     def send(self, payload: dict[str, Any], purpose: str = "bot_reply") -> None:
-        enqueue(self.session, channel="telegram", recipient=self.chat_id, payload=payload,
-                purpose=purpose)
+        enqueue(
+            self.session,
+            channel="telegram",
+            recipient=self.chat_id,
+            payload=payload,
+            purpose=purpose,
+        )
 
     def say(self, message: str, *, markup: dict[str, Any] | None = None, **values: Any) -> None:
         self.send(text_payload(self.language, message, markup=markup, **values))
@@ -84,8 +92,7 @@ class Chat:
 
 
 # entry point ---------------------------------------------------------------------------------
-def process_update(session: Session, settings: Settings, now: datetime,
-                   row: InboundUpdate) -> None:
+def process_update(session: Session, settings: Settings, now: datetime, row: InboundUpdate) -> None:
     """The processor of stored Telegram updates (see backend.inbox.service)."""
     update = parse_update(row.payload)
     if update is None:
@@ -117,8 +124,9 @@ def without_nul(value: Any) -> Any:
     return value
 
 
-def open_chat(session: Session, settings: Settings, now: datetime, message: Message,
-              user_language: str | None) -> Chat | None:
+def open_chat(
+    session: Session, settings: Settings, now: datetime, message: Message, user_language: str | None
+) -> Chat | None:
     """The Chat of a private conversation; groups and channels are not served."""
     if message.chat.type != "private":
         return None
@@ -129,8 +137,11 @@ def open_chat(session: Session, settings: Settings, now: datetime, message: Mess
         session.add(preference)
     technician = technician_for_chat(session, chat_id)
     # A technician's chat speaks the technician's language, as their job cards and reminders do.
-    language = technician.language if technician is not None else (
-        preference.language or normalize_language(user_language))
+    language = (
+        technician.language
+        if technician is not None
+        else (preference.language or normalize_language(user_language))
+    )
     conversation = engine.get_conversation(session, "telegram", str(chat_id), language=language)
     conversation.language = language
     customer = session.scalar(select(Customer).where(Customer.telegram_chat_id == chat_id))
@@ -176,7 +187,8 @@ def answer_from(message: Message, chat: Chat) -> Answer:
     text = message.text or ""
     prompt = engine.current_prompt(chat.context())
     if text.strip() == translate(chat.language, skip_label(prompt)) and (
-            prompt.optional or prompt.kind == "location"):
+        prompt.optional or prompt.kind == "location"
+    ):
         return Answer(skip=True)
     return Answer(text=text)
 
@@ -252,8 +264,12 @@ def cmd_start(chat: Chat, argument: str) -> None:
     engine.cancel(chat.context())
     preference = chat.session.get(TelegramChat, chat.chat_id)
     if preference is None or preference.language is None:
-        chat.send({"text": "언어를 선택해 주세요. / Please choose your language.",
-                   "reply_markup": language_keyboard()})
+        chat.send(
+            {
+                "text": "언어를 선택해 주세요. / Please choose your language.",
+                "reply_markup": language_keyboard(),
+            }
+        )
     elif chat.technician is not None:
         chat.say(TECHNICIAN_HELP)
     else:
@@ -262,8 +278,12 @@ def cmd_start(chat: Chat, argument: str) -> None:
 
 def cmd_language(chat: Chat, _argument: str) -> None:
     """/language: choose Korean or English again."""
-    chat.send({"text": "언어를 선택해 주세요. / Please choose your language.",
-               "reply_markup": language_keyboard()})
+    chat.send(
+        {
+            "text": "언어를 선택해 주세요. / Please choose your language.",
+            "reply_markup": language_keyboard(),
+        }
+    )
 
 
 def cmd_report(chat: Chat, _argument: str) -> None:
@@ -280,9 +300,17 @@ def cmd_status(chat: Chat, _argument: str) -> None:
     """/status: my cases (a linked chat), else the phone number is asked first."""
     if chat.customer is not None:
         engine.cancel(chat.context())
-        chat.say("{cases}", markup=main_menu(chat.language), cases=cases_text(
-            chat.session, chat.customer.id, settings=chat.settings, now=chat.now,
-            lang=chat.language))
+        chat.say(
+            "{cases}",
+            markup=main_menu(chat.language),
+            cases=cases_text(
+                chat.session,
+                chat.customer.id,
+                settings=chat.settings,
+                now=chat.now,
+                lang=chat.language,
+            ),
+        )
         return
     start_dialogue(chat, "status")
 
@@ -291,8 +319,10 @@ def cmd_cancel(chat: Chat, _argument: str) -> None:
     """/cancel: leave any dialogue."""
     running = chat.conversation.dialogue is not None
     engine.cancel(chat.context())
-    chat.say("Stopped. Nothing more will be asked." if running else "Nothing to stop.",
-             markup=None if chat.technician else main_menu(chat.language))
+    chat.say(
+        "Stopped. Nothing more will be asked." if running else "Nothing to stop.",
+        markup=None if chat.technician else main_menu(chat.language),
+    )
 
 
 def cmd_today(chat: Chat, _argument: str) -> None:
@@ -300,8 +330,13 @@ def cmd_today(chat: Chat, _argument: str) -> None:
     if chat.technician is None:
         chat.say("Only linked technician accounts see jobs.")
         return
-    chat.send({"text": today_text(chat.session, chat.technician, settings=chat.settings,
-                                  language=chat.language)})
+    chat.send(
+        {
+            "text": today_text(
+                chat.session, chat.technician, settings=chat.settings, language=chat.language
+            )
+        }
+    )
 
 
 def cmd_link(chat: Chat, argument: str) -> None:
@@ -313,8 +348,9 @@ def cmd_link(chat: Chat, argument: str) -> None:
         return
     try:
         with chat.session.begin_nested():
-            technician = redeem_link_code(chat.session, argument, chat_id=chat.chat_id,
-                                          now=chat.now)
+            technician = redeem_link_code(
+                chat.session, argument, chat_id=chat.chat_id, now=chat.now
+            )
     except DomainError:
         preference.link_failures += 1
         if preference.link_failures >= LINK_ATTEMPTS:
@@ -326,26 +362,36 @@ def cmd_link(chat: Chat, argument: str) -> None:
     if preference.language is not None:  # chosen in this chat before linking: keep it
         technician.language = preference.language
     chat.technician, chat.language = technician, technician.language
-    chat.say("Linked: you are {name}. Your jobs will come here; /today lists them.",
-             name=technician.name)
+    chat.say(
+        "Linked: you are {name}. Your jobs will come here; /today lists them.", name=technician.name
+    )
 
 
 def cmd_unknown(chat: Chat, _argument: str) -> None:
     """Any other command: help, not silence."""
-    chat.say(TECHNICIAN_HELP if chat.technician else HELP,
-             markup=None if chat.technician else main_menu(chat.language))
+    chat.say(
+        TECHNICIAN_HELP if chat.technician else HELP,
+        markup=None if chat.technician else main_menu(chat.language),
+    )
 
 
 COMMANDS: dict[str, Callable[[Chat, str], None]] = {
-    "start": cmd_start, "language": cmd_language, "report": cmd_report,
-    "complaint": cmd_complaint, "status": cmd_status, "cancel": cmd_cancel, "today": cmd_today,
-    "link": cmd_link, "help": cmd_unknown,
+    "start": cmd_start,
+    "language": cmd_language,
+    "report": cmd_report,
+    "complaint": cmd_complaint,
+    "status": cmd_status,
+    "cancel": cmd_cancel,
+    "today": cmd_today,
+    "link": cmd_link,
+    "help": cmd_unknown,
 }
 
 
 # buttons ------------------------------------------------------------------------------------
-def handle_callback(session: Session, settings: Settings, now: datetime,
-                    query: CallbackQuery) -> None:
+def handle_callback(
+    session: Session, settings: Settings, now: datetime, query: CallbackQuery
+) -> None:
     """A button press: always answered (the spinner stops), then routed by its data's prefix."""
     message = query.message
     if not isinstance(message, Message):
@@ -364,8 +410,9 @@ def handle_callback(session: Session, settings: Settings, now: datetime,
 
 def clear_buttons(chat: Chat, message_id: int) -> None:
     """Remove the buttons of a message once pressed, so it cannot be pressed twice."""
-    chat.send({"edit_message_id": message_id, "reply_markup": {"inline_keyboard": []}},
-              purpose="bot_edit")
+    chat.send(
+        {"edit_message_id": message_id, "reply_markup": {"inline_keyboard": []}}, purpose="bot_edit"
+    )
 
 
 def on_language(chat: Chat, code: str, message_id: int) -> None:
@@ -389,8 +436,11 @@ def on_menu(chat: Chat, item: str, message_id: int) -> None:
     """menu:<report|complaint|status|rate>: the main menu's buttons."""
     clear_buttons(chat, message_id)
     actions: dict[str, Callable[[Chat, str], None]] = {
-        "report": cmd_report, "complaint": cmd_complaint, "status": cmd_status,
-        "rate": offer_surveys}
+        "report": cmd_report,
+        "complaint": cmd_complaint,
+        "status": cmd_status,
+        "rate": offer_surveys,
+    }
     actions.get(item, cmd_unknown)(chat, "")
 
 
@@ -418,23 +468,38 @@ def on_job(chat: Chat, rest: str, message_id: int) -> None:
         chat.say("Only linked technician accounts see jobs.")
         return
     if action in JOB_DIALOGUES:
-        start_dialogue(chat, JOB_DIALOGUES[action], case_number=number,
-                       technician_id=chat.technician.id)
+        start_dialogue(
+            chat, JOB_DIALOGUES[action], case_number=number, technician_id=chat.technician.id
+        )
         return
     if action not in SIMPLE_JOB_ACTIONS:
         chat.say(TECHNICIAN_HELP)
         return
     try:
         with chat.session.begin_nested():
-            case = work_job(chat.session, chat.technician, number, action,
-                            settings=chat.settings, now=chat.now, channel="telegram")
+            case = work_job(
+                chat.session,
+                chat.technician,
+                number,
+                action,
+                settings=chat.settings,
+                now=chat.now,
+                channel="telegram",
+            )
     except DomainError as error:
         chat.say(refusal(error))
         return
-    chat.send({"edit_message_id": message_id, "reply_markup": job_buttons(case, chat.language)},
-              purpose="bot_edit")
-    chat.send({"text": action_done_text(case, action, settings=chat.settings, now=chat.now,
-                                        language=chat.language)})
+    chat.send(
+        {"edit_message_id": message_id, "reply_markup": job_buttons(case, chat.language)},
+        purpose="bot_edit",
+    )
+    chat.send(
+        {
+            "text": action_done_text(
+                case, action, settings=chat.settings, now=chat.now, language=chat.language
+            )
+        }
+    )
 
 
 def on_case(chat: Chat, rest: str, message_id: int) -> None:
@@ -446,11 +511,18 @@ def on_case(chat: Chat, rest: str, message_id: int) -> None:
     try:
         with chat.session.begin_nested():
             case = get_case(chat.session, number)
-            perform_action(chat.session, case, "sign_off",
-                           actor=Actor("customer", id=chat.customer.id, channel="telegram"),
-                           body={"signed_by": chat.customer.name,
-                                 "note": "confirmed with the Telegram button"},
-                           settings=chat.settings, now=chat.now)
+            perform_action(
+                chat.session,
+                case,
+                "sign_off",
+                actor=Actor("customer", id=chat.customer.id, channel="telegram"),
+                body={
+                    "signed_by": chat.customer.name,
+                    "note": "confirmed with the Telegram button",
+                },
+                settings=chat.settings,
+                now=chat.now,
+            )
     except TransitionNotAllowed:
         chat.say("This certificate is already confirmed.")
         return
@@ -458,10 +530,21 @@ def on_case(chat: Chat, rest: str, message_id: int) -> None:
         chat.say(error.message)
         return
     clear_buttons(chat, message_id)
-    rate = {"inline_keyboard": [[{"text": translate(chat.language, "⭐ Rate the service"),
-                                  "callback_data": f"survey:start:{case.number}"}]]}
-    chat.say("Thank you: you confirmed the work on {number}. Your signature is recorded.",
-             markup=rate, number=case.number)
+    rate = {
+        "inline_keyboard": [
+            [
+                {
+                    "text": translate(chat.language, "⭐ Rate the service"),
+                    "callback_data": f"survey:start:{case.number}",
+                }
+            ]
+        ]
+    }
+    chat.say(
+        "Thank you: you confirmed the work on {number}. Your signature is recorded.",
+        markup=rate,
+        number=case.number,
+    )
 
 
 def on_survey(chat: Chat, rest: str, message_id: int) -> None:
@@ -476,14 +559,14 @@ def on_survey(chat: Chat, rest: str, message_id: int) -> None:
 
 
 def offer_surveys(chat: Chat, _argument: str) -> None:
-    """"Rate a service": the customer's jobs whose survey is not answered yet."""
-    surveys = ([] if chat.customer is None
-               else unanswered_surveys(chat.session, chat.customer.id))
+    """ "Rate a service": the customer's jobs whose survey is not answered yet."""
+    surveys = [] if chat.customer is None else unanswered_surveys(chat.session, chat.customer.id)
     if not surveys:
         chat.say("There is no service to rate right now.", markup=main_menu(chat.language))
         return
-    buttons = [[{"text": s.case.number, "callback_data": f"survey:start:{s.case.number}"}]
-               for s in surveys]
+    buttons = [
+        [{"text": s.case.number, "callback_data": f"survey:start:{s.case.number}"}] for s in surveys
+    ]
     chat.say("Which service would you like to rate?", markup={"inline_keyboard": buttons})
 
 
@@ -498,8 +581,13 @@ def on_work_report(chat: Chat, rest: str, message_id: int) -> None:
 
 
 CALLBACKS: dict[str, Callable[[Chat, str, int], None]] = {
-    "lang": on_language, "menu": on_menu, "dlg": on_dialogue, "job": on_job, "case": on_case,
-    "survey": on_survey, "report": on_work_report,
+    "lang": on_language,
+    "menu": on_menu,
+    "dlg": on_dialogue,
+    "job": on_job,
+    "case": on_case,
+    "survey": on_survey,
+    "report": on_work_report,
 }
 
 register_processor("telegram", process_update)

@@ -39,8 +39,14 @@ def handle_batch(database: Database, settings: Settings, updates: list[dict[str,
             continue
         moment = utcnow()
         with database.session() as session:
-            row_id = store_update(session, channel="telegram", update_id=update_id,
-                                  payload=update, chat_id=chat_id_of(update), now=moment)
+            row_id = store_update(
+                session,
+                channel="telegram",
+                update_id=update_id,
+                payload=update,
+                chat_id=chat_id_of(update),
+                now=moment,
+            )
         if row_id is None:
             continue
         with database.session() as session:
@@ -61,13 +67,17 @@ def fetch_files(database: Database, settings: Settings) -> int:
 
 
 async def fetch(bot: Bot, offset: int | None, timeout: int) -> list[dict[str, Any]]:
-    updates = await bot.get_updates(offset=offset, timeout=timeout,
-                                    allowed_updates=ALLOWED_UPDATES)
+    updates = await bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
     return [update.to_dict() for update in updates]
 
 
-def run_polling(settings: Settings, *, stop: threading.Event | None = None,
-                timeout: int = 30, database: Database | None = None) -> None:
+def run_polling(
+    settings: Settings,
+    *,
+    stop: threading.Event | None = None,
+    timeout: int = 30,
+    database: Database | None = None,
+) -> None:
     """Poll until `stop` is set (or Ctrl-C); getUpdates' offset confirms what was stored."""
     stop = stop or threading.Event()
     database = database or Database(settings.database_url)
@@ -87,8 +97,9 @@ def run_polling(settings: Settings, *, stop: threading.Event | None = None,
             handle_batch(database, settings, updates)
             if updates:
                 offset = max(u["update_id"] for u in updates) + 1
-            deliver_due(database, {"telegram": transport},
-                        max_attempts=settings.outbox_max_attempts)
+            deliver_due(
+                database, {"telegram": transport}, max_attempts=settings.outbox_max_attempts
+            )
             fetch_files(database, settings)
     except KeyboardInterrupt:
         pass

@@ -42,11 +42,15 @@ def _run(call: Coroutine[Any, Any, Any]) -> Any:
 def check_secret(settings: Settings) -> str:
     secret = settings.telegram_webhook_secret
     if not secret:
-        raise WebhookSetupError("set TELEGRAM_WEBHOOK_SECRET first: without it anyone who finds "
-                                "the webhook URL could post updates")
+        raise WebhookSetupError(
+            "set TELEGRAM_WEBHOOK_SECRET first: without it anyone who finds "
+            "the webhook URL could post updates"
+        )
     if not SECRET_TOKEN.fullmatch(secret):
-        raise WebhookSetupError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, "
-                                "0-9, _ and - (Telegram's rule)")
+        raise WebhookSetupError(
+            "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, "
+            "0-9, _ and - (Telegram's rule)"
+        )
     return secret
 
 
@@ -56,8 +60,9 @@ def set_webhook(settings: Settings) -> str:
 
     async def call() -> bool:
         async with make_bot(settings) as bot:  # getMe first: a wrong token says so plainly
-            return bool(await bot.set_webhook(url=url, secret_token=secret,
-                                              allowed_updates=ALLOWED_UPDATES))
+            return bool(
+                await bot.set_webhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            )
 
     _run(call())
     return url

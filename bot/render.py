@@ -16,20 +16,25 @@ MAX_TEXT = 4000  # Telegram refuses messages over 4096 characters
 MAX_CALLBACK = 64  # bytes of callback_data Telegram accepts
 SKIP = "__skip"
 LANGUAGE_NAMES = (("ko", "한국어"), ("en", "English"))
-MENU = (("report", "🛠 Report a fault"), ("complaint", "📝 Make a complaint"),
-        ("status", "📋 My cases"), ("rate", "⭐ Rate a service"))
+MENU = (
+    ("report", "🛠 Report a fault"),
+    ("complaint", "📝 Make a complaint"),
+    ("status", "📋 My cases"),
+    ("rate", "⭐ Rate a service"),
+)
 REMOVE_KEYBOARD = {"remove_keyboard": True}
 
 
 def clip(text: str) -> str:
-    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
 def prompt_text(prompt: Prompt, language: str) -> str:
     """The question in `language`, after the reason the last answer was refused."""
     values = {key: value for key, value in prompt.values.items()}
-    text = translate(language, prompt.text, **values) if values else translate(language,
-                                                                               prompt.text)
+    text = (
+        translate(language, prompt.text, **values) if values else translate(language, prompt.text)
+    )
     if prompt.error:
         text = "⚠️ " + translate(language, prompt.error) + "\n\n" + text
     return clip(text)
@@ -47,16 +52,26 @@ def skip_label(prompt: Prompt) -> str:
 
 def inline_keyboard(prompt: Prompt, language: str) -> dict[str, Any] | None:
     rows: list[list[dict[str, str]]] = []
-    buttons = [{"text": translate(language, choice.label, **choice.values)[:60],
-                "callback_data": callback_for(prompt, index)}
-               for index, choice in enumerate(prompt.choices)]
+    buttons = [
+        {
+            "text": translate(language, choice.label, **choice.values)[:60],
+            "callback_data": callback_for(prompt, index),
+        }
+        for index, choice in enumerate(prompt.choices)
+    ]
     if prompt.kind == "grade":  # 1–4 side by side, the scale reads at a glance
         rows.append(buttons)
     else:
         rows += [[button] for button in buttons]
     if prompt.optional:
-        rows.append([{"text": translate(language, skip_label(prompt)),
-                      "callback_data": f"dlg:{prompt.step}:{SKIP}"}])
+        rows.append(
+            [
+                {
+                    "text": translate(language, skip_label(prompt)),
+                    "callback_data": f"dlg:{prompt.step}:{SKIP}",
+                }
+            ]
+        )
     return {"inline_keyboard": rows} if rows else None
 
 
@@ -76,23 +91,32 @@ def reply_keyboard(prompt: Prompt, language: str) -> dict[str, Any] | None:
 
 def render_prompt(prompt: Prompt, language: str) -> dict[str, Any]:
     """The outbox payload asking `prompt`."""
-    markup = (reply_keyboard(prompt, language) or
-              (None if prompt.finished else inline_keyboard(prompt, language)))
+    markup = reply_keyboard(prompt, language) or (
+        None if prompt.finished else inline_keyboard(prompt, language)
+    )
     return {"text": prompt_text(prompt, language), "reply_markup": markup or REMOVE_KEYBOARD}
 
 
 def language_keyboard() -> dict[str, Any]:
-    return {"inline_keyboard": [[{"text": name, "callback_data": f"lang:{code}"}
-                                 for code, name in LANGUAGE_NAMES]]}
+    return {
+        "inline_keyboard": [
+            [{"text": name, "callback_data": f"lang:{code}"} for code, name in LANGUAGE_NAMES]
+        ]
+    }
 
 
 def main_menu(language: str) -> dict[str, Any]:
-    return {"inline_keyboard": [[{"text": translate(language, label),
-                                  "callback_data": f"menu:{item}"}] for item, label in MENU]}
+    return {
+        "inline_keyboard": [
+            [{"text": translate(language, label), "callback_data": f"menu:{item}"}]
+            for item, label in MENU
+        ]
+    }
 
 
-def text_payload(language: str, message: str, *, markup: dict[str, Any] | None = None,
-                 **values: Any) -> dict[str, Any]:
+def text_payload(
+    language: str, message: str, *, markup: dict[str, Any] | None = None, **values: Any
+) -> dict[str, Any]:
     payload: dict[str, Any] = {"text": clip(translate(language, message, **values))}
     if markup is not None:
         payload["reply_markup"] = markup

@@ -28,9 +28,12 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 def make_bot(settings: Settings) -> Bot:
     """A Bot on `TELEGRAM_API_BASE_URL` (Telegram's, a self-hosted server or a test fake)."""
     base = settings.telegram_api_base_url.rstrip("/")
-    return Bot(token=settings.telegram_bot_token or "", base_url=f"{base}/bot",
-               base_file_url=f"{base}/file/bot",
-               request=HTTPXRequest(connection_pool_size=4, read_timeout=15, connect_timeout=10))
+    return Bot(
+        token=settings.telegram_bot_token or "",
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        request=HTTPXRequest(connection_pool_size=4, read_timeout=15, connect_timeout=10),
+    )
 
 
 def seconds_of(period: int | float | timedelta) -> float:
@@ -66,8 +69,9 @@ class TelegramTransport:
             sent = self._loop.run_until_complete(self._send(message))
         except RetryAfter as error:
             # Telegram's flood control: it says how long to wait; retrying sooner extends the ban.
-            raise TransportError("rate limited",
-                                 retry_after=seconds_of(error.retry_after)) from error
+            raise TransportError(
+                "rate limited", retry_after=seconds_of(error.retry_after)
+            ) from error
         except Forbidden as error:
             # "bot was blocked by the user" / "user is deactivated": no retry can succeed.
             raise TransportError(str(error), permanent=True) from error
@@ -87,24 +91,34 @@ class TelegramTransport:
         chat_id = int(message.recipient)
         if payload.get("callback_query_id"):
             # Stops the button's spinner; the text, if any, shows as a short notice.
-            await self._bot.answer_callback_query(str(payload["callback_query_id"]),
-                                                  text=payload.get("text"))
+            await self._bot.answer_callback_query(
+                str(payload["callback_query_id"]), text=payload.get("text")
+            )
             return None
         if payload.get("edit_message_id") and "text" not in payload:
             result = await self._bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=int(payload["edit_message_id"]), reply_markup=markup)
+                chat_id=chat_id, message_id=int(payload["edit_message_id"]), reply_markup=markup
+            )
             return getattr(result, "message_id", None)
         if payload.get("edit_message_id"):
             result = await self._bot.edit_message_text(
-                chat_id=chat_id, message_id=int(payload["edit_message_id"]), text=payload["text"],
-                reply_markup=markup)
+                chat_id=chat_id,
+                message_id=int(payload["edit_message_id"]),
+                text=payload["text"],
+                reply_markup=markup,
+            )
             return getattr(result, "message_id", None)
         if payload.get("photo"):
-            sent = await self._bot.send_photo(chat_id=chat_id, photo=payload["photo"],
-                                              caption=payload.get("text"), reply_markup=markup)
+            sent = await self._bot.send_photo(
+                chat_id=chat_id,
+                photo=payload["photo"],
+                caption=payload.get("text"),
+                reply_markup=markup,
+            )
         else:
-            sent = await self._bot.send_message(chat_id=chat_id, text=payload["text"],
-                                                reply_markup=markup)
+            sent = await self._bot.send_message(
+                chat_id=chat_id, text=payload["text"], reply_markup=markup
+            )
         return sent.message_id
 
     def close(self) -> None:

@@ -50,8 +50,9 @@ def chat_id_of(update: dict[str, Any]) -> int | None:
 @blueprint.post("/webhook")
 def webhook() -> ResponseReturnValue:
     if not secret_ok():
-        return jsonify({"error": {"code": "forbidden",
-                                  "message": f"wrong or missing {SECRET_HEADER}"}}), 403
+        return jsonify(
+            {"error": {"code": "forbidden", "message": f"wrong or missing {SECRET_HEADER}"}}
+        ), 403
     update = request.get_json(silent=True)
     update_id = update.get("update_id") if isinstance(update, dict) else None
     if not isinstance(update_id, int) or isinstance(update_id, bool):
@@ -60,8 +61,14 @@ def webhook() -> ResponseReturnValue:
     assert isinstance(update, dict)
     moment = now()
     with database().session() as session:
-        row_id = store_update(session, channel="telegram", update_id=update_id, payload=update,
-                              chat_id=chat_id_of(update), now=moment)
+        row_id = store_update(
+            session,
+            channel="telegram",
+            update_id=update_id,
+            payload=update,
+            chat_id=chat_id_of(update),
+            now=moment,
+        )
     if row_id is None:
         return jsonify({"ok": True, "duplicate": True})
     with database().session() as session:

@@ -46,8 +46,11 @@ def menu_choice(form: Mapping[str, str], *, allowed: str) -> str | None:
 def greet(speaker: Speaker, response: VoiceResponse, caller: Caller) -> None:
     """By name when the caller ID is known; an open case is mentioned before the menu."""
     if caller.customer is not None:
-        speaker.say(response, "Hello {name}, thank you for calling our after-sales service.",
-                    name=caller.customer.name)
+        speaker.say(
+            response,
+            "Hello {name}, thank you for calling our after-sales service.",
+            name=caller.customer.name,
+        )
     else:
         speaker.say(response, "Hello, thank you for calling our after-sales service.")
     if caller.open_case is not None:
@@ -62,10 +65,14 @@ def say_case(speaker: Speaker, response: VoiceResponse, case: Case) -> None:
 
 def menu(speaker: Speaker, response: VoiceResponse, *, offer_survey: bool = False) -> None:
     keys = "12340" if offer_survey else "1230"
-    gather = speaker.gather(response, MENU_ACTION,
-                            hints=[*keys, *(w for k in keys for w in MENU_WORDS[k])])
-    speaker.say(gather, "To report a fault, press 1. To make a complaint, press 2. "
-                        "To hear the status of your case, press 3.")
+    gather = speaker.gather(
+        response, MENU_ACTION, hints=[*keys, *(w for k in keys for w in MENU_WORDS[k])]
+    )
+    speaker.say(
+        gather,
+        "To report a fault, press 1. To make a complaint, press 2. "
+        "To hear the status of your case, press 3.",
+    )
     if offer_survey:
         speaker.say(gather, "To rate your last repair, press 4.")
     speaker.say(gather, "To speak to a person, press 0.")
@@ -77,21 +84,28 @@ def menu(speaker: Speaker, response: VoiceResponse, *, offer_survey: bool = Fals
 def complaint_question(speaker: Speaker, response: VoiceResponse) -> None:
     """R9.4: a complaint about after-sales staff goes to the independent complaint hotline."""
     gather = speaker.gather(response, "/ivr/complaint", hints=["1", "2", "직원", "staff"])
-    speaker.say(gather, "If your complaint is about our after-sales staff, press 1 to reach our "
-                        "independent complaint hotline. For any other complaint, press 2.")
+    speaker.say(
+        gather,
+        "If your complaint is about our after-sales staff, press 1 to reach our "
+        "independent complaint hotline. For any other complaint, press 2.",
+    )
     response.redirect(absolute(speaker.settings, "/ivr/complaint"), method="POST")
 
 
 def connect(speaker: Speaker, response: VoiceResponse, number: str | None) -> bool:
     """<Dial> a person; False when no number is configured (the caller gets a callback)."""
     if not number:
-        speaker.say(response, "No one can take your call right now. We will call you back as "
-                              "soon as possible. Goodbye.")
+        speaker.say(
+            response,
+            "No one can take your call right now. We will call you back as "
+            "soon as possible. Goodbye.",
+        )
         response.hangup()
         return False
     speaker.say(response, "Please hold, we are connecting you to a person.")
-    response.dial(number, action=absolute(speaker.settings, "/ivr/person/done"), method="POST",
-                  timeout=30)
+    response.dial(
+        number, action=absolute(speaker.settings, "/ivr/person/done"), method="POST", timeout=30
+    )
     return True
 
 

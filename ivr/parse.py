@@ -10,16 +10,53 @@ from backend.i18n import translate
 
 # Spoken numbers as Twilio's recogniser writes them ("일 번", "one", "first").
 SPOKEN_DIGITS: dict[str, int] = {
-    "영": 0, "공": 0, "zero": 0,
-    "일": 1, "하나": 1, "한": 1, "첫": 1, "첫째": 1, "one": 1, "first": 1,
-    "이": 2, "둘": 2, "두": 2, "둘째": 2, "two": 2, "second": 2,
-    "삼": 3, "셋": 3, "세": 3, "셋째": 3, "three": 3, "third": 3,
-    "사": 4, "넷": 4, "넷째": 4, "four": 4, "fourth": 4,
-    "오": 5, "다섯": 5, "five": 5, "fifth": 5,
-    "육": 6, "여섯": 6, "six": 6, "sixth": 6,
-    "칠": 7, "일곱": 7, "seven": 7, "seventh": 7,
-    "팔": 8, "여덟": 8, "eight": 8, "eighth": 8,
-    "구": 9, "아홉": 9, "nine": 9, "ninth": 9,
+    "영": 0,
+    "공": 0,
+    "zero": 0,
+    "일": 1,
+    "하나": 1,
+    "한": 1,
+    "첫": 1,
+    "첫째": 1,
+    "one": 1,
+    "first": 1,
+    "이": 2,
+    "둘": 2,
+    "두": 2,
+    "둘째": 2,
+    "two": 2,
+    "second": 2,
+    "삼": 3,
+    "셋": 3,
+    "세": 3,
+    "셋째": 3,
+    "three": 3,
+    "third": 3,
+    "사": 4,
+    "넷": 4,
+    "넷째": 4,
+    "four": 4,
+    "fourth": 4,
+    "오": 5,
+    "다섯": 5,
+    "five": 5,
+    "fifth": 5,
+    "육": 6,
+    "여섯": 6,
+    "six": 6,
+    "sixth": 6,
+    "칠": 7,
+    "일곱": 7,
+    "seven": 7,
+    "seventh": 7,
+    "팔": 8,
+    "여덟": 8,
+    "eight": 8,
+    "eighth": 8,
+    "구": 9,
+    "아홉": 9,
+    "nine": 9,
+    "ninth": 9,
 }
 SPOKEN_YES = {"yes", "yeah", "yep", "네", "예", "응", "맞아요", "좋아요"}
 SPOKEN_NO = {"no", "nope", "아니요", "아니오", "아니"}
@@ -30,7 +67,7 @@ def normalise_speech(text: str) -> str:
 
 
 def spoken_number(text: str) -> int | None:
-    """"2", "2번", "이 번", "두 번째", "number two" → the number; None otherwise."""
+    """ "2", "2번", "이 번", "두 번째", "number two" → the number; None otherwise."""
     words = normalise_speech(text).replace("number", "").replace("번째", "").replace("번", "")
     words = words.replace("press", "").strip()
     compact = words.replace(" ", "")
@@ -43,9 +80,13 @@ def recording_answer(form: Mapping[str, str], language: str) -> Answer:
     """A <Record> result: the recording's address, and its transcription when Twilio has one."""
     transcription = (form.get("TranscriptionText") or "").strip()
     text = transcription or translate(language, "(spoken on the phone: see the recording)")
-    media = {"kind": "recording", "url": form.get("RecordingUrl", ""),
-             "sid": form.get("RecordingSid", ""), "text": transcription,
-             "duration": form.get("RecordingDuration", "")}
+    media = {
+        "kind": "recording",
+        "url": form.get("RecordingUrl", ""),
+        "sid": form.get("RecordingSid", ""),
+        "text": transcription,
+        "duration": form.get("RecordingDuration", ""),
+    }
     return Answer(text=text, media=media)
 
 

@@ -46,14 +46,25 @@ class Speaker:
         voice, locale = VOICES[language]
         node.say(translate(language, message), voice=voice, language=locale)
 
-    def gather(self, response: VoiceResponse, action: str, *, hints: list[str],
-               num_digits: int | None = 1, finish_on_key: str | None = None,
-               speech: bool = True) -> Gather:
+    def gather(
+        self,
+        response: VoiceResponse,
+        action: str,
+        *,
+        hints: list[str],
+        num_digits: int | None = 1,
+        finish_on_key: str | None = None,
+        speech: bool = True,
+    ) -> Gather:
         """Keys and speech; an empty result still reaches `action` (silence is re-asked there)."""
         options: dict[str, Any] = {
-            "input": "dtmf speech" if speech else "dtmf", "action": absolute(self.settings, action),
-            "method": "POST", "timeout": 6, "action_on_empty_result": True,
-            "language": self.locale}
+            "input": "dtmf speech" if speech else "dtmf",
+            "action": absolute(self.settings, action),
+            "method": "POST",
+            "timeout": 6,
+            "action_on_empty_result": True,
+            "language": self.locale,
+        }
         if speech:
             options.update(speech_timeout="auto", hints=", ".join(h for h in hints if h)[:500])
         if num_digits:
@@ -66,8 +77,9 @@ class Speaker:
         return self.text(choice.label, **choice.values)
 
 
-def render_prompt(speaker: Speaker, prompt: Prompt, *, action: str,
-                  response: VoiceResponse | None = None) -> VoiceResponse:
+def render_prompt(
+    speaker: Speaker, prompt: Prompt, *, action: str, response: VoiceResponse | None = None
+) -> VoiceResponse:
     """One dialogue prompt as TwiML whose answer goes to `action` (appended to `response`)."""
     response = response if response is not None else VoiceResponse()
     if prompt.error:
@@ -78,12 +90,16 @@ def render_prompt(speaker: Speaker, prompt: Prompt, *, action: str,
         return response
     if recorded(prompt):
         return _record(speaker, response, prompt, action)
-    gather = speaker.gather(response, action, hints=_hints(speaker, prompt),
-                            **_keypad(prompt))
+    gather = speaker.gather(response, action, hints=_hints(speaker, prompt), **_keypad(prompt))
     speaker.say(gather, prompt.text, **spoken_values(speaker, prompt.values))
     for digit, choice in enumerate(prompt.choices, start=1):
-        gather.say(speaker.text("For {label}, press {digit}.", label=speaker.choice_label(choice),
-                                digit=digit), voice=speaker.voice, language=speaker.locale)
+        gather.say(
+            speaker.text(
+                "For {label}, press {digit}.", label=speaker.choice_label(choice), digit=digit
+            ),
+            voice=speaker.voice,
+            language=speaker.locale,
+        )
     for hint in _input_hints(prompt):
         speaker.say(gather, hint)
     response.redirect(absolute(speaker.settings, action), method="POST")
@@ -96,8 +112,9 @@ def spoken_values(speaker: Speaker, values: dict[str, Any]) -> dict[str, Any]:
     spoken = dict(values)
     digits = re.sub(r"\D", "", str(values.get("phone") or ""))
     if len(digits) > 4:
-        spoken["phone"] = speaker.text("the number ending in {digits}",
-                                       digits=" ".join(digits[-4:]))
+        spoken["phone"] = speaker.text(
+            "the number ending in {digits}", digits=" ".join(digits[-4:])
+        )
     description = str(values.get("description") or "")
     if len(description) > SPOKEN_DESCRIPTION:
         spoken["description"] = cut_at_word(description, SPOKEN_DESCRIPTION)
@@ -118,14 +135,21 @@ def recorded(prompt: Prompt) -> bool:
     return prompt.kind == "recording"
 
 
-def _record(speaker: Speaker, response: VoiceResponse, prompt: Prompt,
-            action: str) -> VoiceResponse:
+def _record(
+    speaker: Speaker, response: VoiceResponse, prompt: Prompt, action: str
+) -> VoiceResponse:
     speaker.say(response, prompt.text, **prompt.values)
     speaker.say(response, "Speak after the tone, then press the hash key.")
-    response.record(action=absolute(speaker.settings, action), method="POST",
-                    max_length=MAX_RECORDING_SECONDS, timeout=5, play_beep=True,
-                    finish_on_key="#", transcribe=True,
-                    transcribe_callback=absolute(speaker.settings, "/ivr/transcription"))
+    response.record(
+        action=absolute(speaker.settings, action),
+        method="POST",
+        max_length=MAX_RECORDING_SECONDS,
+        timeout=5,
+        play_beep=True,
+        finish_on_key="#",
+        transcribe=True,
+        transcribe_callback=absolute(speaker.settings, "/ivr/transcription"),
+    )
     # Nothing recorded: Twilio goes on to the next verb, which asks again.
     response.redirect(absolute(speaker.settings, action), method="POST")
     return response

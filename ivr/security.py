@@ -39,13 +39,17 @@ def twilio_only(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         settings = current_settings()
         if not settings.voice_enabled:
-            return error_response(503, "voice_disabled",
-                                  "voice is not configured (TWILIO_AUTH_TOKEN is unset)")
+            return error_response(
+                503, "voice_disabled", "voice is not configured (TWILIO_AUTH_TOKEN is unset)"
+            )
         if not signature_is_valid(settings):
             logger.warning("refused %s: missing or invalid X-Twilio-Signature", request.path)
-            return error_response(403, "bad_signature",
-                                  "the X-Twilio-Signature header is missing or not valid",
-                                  field="X-Twilio-Signature")
+            return error_response(
+                403,
+                "bad_signature",
+                "the X-Twilio-Signature header is missing or not valid",
+                field="X-Twilio-Signature",
+            )
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

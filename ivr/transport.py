@@ -52,12 +52,14 @@ class TwilioCallTransport:
         payload = message.payload
         try:
             call = self._client.calls.create(
-                to=message.recipient, from_=self._settings.twilio_phone_number,
+                to=message.recipient,
+                from_=self._settings.twilio_phone_number,
                 url=absolute_url(self._settings, payload["path"]),
                 status_callback=absolute_url(self._settings, _status_path(payload)),
                 status_callback_event=["initiated", "ringing", "answered", "completed"],
                 machine_detection=payload.get("machine_detection", "Enable"),
-                timeout=payload.get("timeout", 30))
+                timeout=payload.get("timeout", 30),
+            )
         except TwilioException as error:
             raise _translate(error) from error
         return call.sid
@@ -72,9 +74,11 @@ class TwilioSmsTransport:
 
     def notify(self, message: OutboundMessage) -> str | None:
         try:
-            sms = self._client.messages.create(to=message.recipient,
-                                               from_=self._settings.twilio_phone_number,
-                                               body=message.payload["body"][:1600])
+            sms = self._client.messages.create(
+                to=message.recipient,
+                from_=self._settings.twilio_phone_number,
+                body=message.payload["body"][:1600],
+            )
         except TwilioException as error:
             raise _translate(error) from error
         return sms.sid

@@ -66,8 +66,9 @@ def _caller_context() -> tuple[PhoneCall, Conversation, Context]:
     call = find_call(session, sid, request.args.get("call_id"))
     conversation = engine.get_conversation(session, "phone", sid)
     if call is None:
-        call, _caller, conversation = inbound_call(session, settings(), call_sid=sid,
-                                                   raw_from=request.form.get("From"), now=now())
+        call, _caller, conversation = inbound_call(
+            session, settings(), call_sid=sid, raw_from=request.form.get("From"), now=now()
+        )
     return call, conversation, Context(session, settings(), now(), "phone", conversation)
 
 
@@ -82,13 +83,15 @@ def _domain_error(error: DomainError) -> ResponseReturnValue:
 
 # --- inbound: greeting and menu -------------------------------------------------------------
 
+
 @blueprint.post("/voice")
 @twilio_only
 def voice() -> ResponseReturnValue:
     """An inbound call: greet (by name when known), mention an open case, offer the menu."""
     session = db_session()
-    _call, caller, conversation = inbound_call(session, settings(), call_sid=_call_sid(),
-                                               raw_from=request.form.get("From"), now=now())
+    _call, caller, conversation = inbound_call(
+        session, settings(), call_sid=_call_sid(), raw_from=request.form.get("From"), now=now()
+    )
     conversation.retries = 0
     speaker = _speaker(conversation)
     response = VoiceResponse()
@@ -109,11 +112,16 @@ def main_menu() -> ResponseReturnValue:
     call, conversation, ctx = _caller_context()
     speaker = _speaker(conversation)
     offer_survey = _has_open_survey(conversation)
-    choice = spoken.menu_choice(request.form, allowed="1230" + ("4" if offer_survey else "")
-                                + ("9" if speaker.language == "ko" else ""))
+    choice = spoken.menu_choice(
+        request.form,
+        allowed="1230" + ("4" if offer_survey else "") + ("9" if speaker.language == "ko" else ""),
+    )
     if choice is None:
-        return _again(call, conversation, lambda r: spoken.menu(
-            _speaker(conversation), r, offer_survey=offer_survey))
+        return _again(
+            call,
+            conversation,
+            lambda r: spoken.menu(_speaker(conversation), r, offer_survey=offer_survey),
+        )
     conversation.retries = 0
     response = VoiceResponse()
     if choice == "9":
@@ -178,8 +186,9 @@ def complaint() -> ResponseReturnValue:
     call, conversation, ctx = _caller_context()
     choice = spoken.menu_choice(request.form, allowed="12")
     if choice is None:
-        return _again(call, conversation,
-                      lambda r: spoken.complaint_question(_speaker(conversation), r))
+        return _again(
+            call, conversation, lambda r: spoken.complaint_question(_speaker(conversation), r)
+        )
     conversation.retries = 0
     response = VoiceResponse()
     if choice == "1":
@@ -191,6 +200,7 @@ def complaint() -> ResponseReturnValue:
 
 
 # --- a running dialogue (intake, complaint, survey) -----------------------------------------
+
 
 @blueprint.post("/dialogue")
 @twilio_only
@@ -233,8 +243,9 @@ def _skip_unanswerable(ctx: Context, prompt: Prompt) -> Prompt:
     return prompt
 
 
-def _give_up(call: PhoneCall, conversation: Conversation, response: VoiceResponse,
-             name: str) -> None:
+def _give_up(
+    call: PhoneCall, conversation: Conversation, response: VoiceResponse, name: str
+) -> None:
     speaker = _speaker(conversation)
     if name in ("survey", "opinion"):
         # Answers given so far are saved; a call we placed ends politely.
@@ -247,14 +258,21 @@ def _give_up(call: PhoneCall, conversation: Conversation, response: VoiceRespons
 
 # --- a person --------------------------------------------------------------------------------
 
-def _person(call: PhoneCall, conversation: Conversation, response: VoiceResponse, *,
-            complaint: bool = False) -> None:
+
+def _person(
+    call: PhoneCall, conversation: Conversation, response: VoiceResponse, *, complaint: bool = False
+) -> None:
     """<Dial> the hotline (the complaint hotline for staff complaints, R9.4); what was said so far
     is kept on the call so that a failed transfer still leads to a callback (R2.3)."""
     if conversation.dialogue is not None:
-        call.data = {**(call.data or {}), "interrupted": {
-            "dialogue": conversation.dialogue, "step": conversation.step,
-            "answers": dict(conversation.data or {})}}
+        call.data = {
+            **(call.data or {}),
+            "interrupted": {
+                "dialogue": conversation.dialogue,
+                "step": conversation.step,
+                "answers": dict(conversation.data or {}),
+            },
+        }
         engine.cancel(Context(db_session(), settings(), now(), "phone", conversation))
     call.data = {**(call.data or {}), "transfer": "complaint_hotline" if complaint else "hotline"}
     number = spoken.hotline(settings(), complaint=complaint)
@@ -271,23 +289,35 @@ def person_done() -> ResponseReturnValue:
     response = VoiceResponse()
     if status != "completed":
         _callback_task(call, reason=f"transfer ended: {status or 'unknown'}")
-        _speaker(conversation).say(response, "Sorry, no one could answer. We will call you "
-                                             "back as soon as possible. Goodbye.")
+        _speaker(conversation).say(
+            response,
+            "Sorry, no one could answer. We will call you back as soon as possible. Goodbye.",
+        )
     response.hangup()
     db_session().commit()
     return twiml(response)
 
 
 def _callback_task(call: PhoneCall, *, reason: str) -> None:
-    role = Role.HOTLINE_OFFICER if (call.data or {}).get("transfer") == "complaint_hotline" \
+    role = (
+        Role.HOTLINE_OFFICER
+        if (call.data or {}).get("transfer") == "complaint_hotline"
         else Role.RECEPTIONIST
-    open_task(db_session(), kind="callback", role=role, customer_id=call.customer_id,
-              title=f"Call back: {reason}", detail=None,
-              data={"phone": call.phone, "call_sid": call.call_sid, **(call.data or {})},
-              dedupe_key=f"callback:{call.call_sid}")
+    )
+    open_task(
+        db_session(),
+        kind="callback",
+        role=role,
+        customer_id=call.customer_id,
+        title=f"Call back: {reason}",
+        detail=None,
+        data={"phone": call.phone, "call_sid": call.call_sid, **(call.data or {})},
+        dedupe_key=f"callback:{call.call_sid}",
+    )
 
 
 # --- outbound calls ----------------------------------------------------------------------------
+
 
 @blueprint.post("/survey/<number>")
 @twilio_only
@@ -306,12 +336,16 @@ def survey_call(number: str) -> ResponseReturnValue:
         session.commit()
         return twiml(response)
     customer = session.get(Customer, call.customer_id) if call.customer_id else None
-    conversation = engine.get_conversation(session, "phone", call.call_sid or "",
-                                           language=customer.language if customer else None)
+    conversation = engine.get_conversation(
+        session, "phone", call.call_sid or "", language=customer.language if customer else None
+    )
     ctx = Context(session, settings(), now(), "phone", conversation)
     speaker = _speaker(conversation)
-    speaker.say(response, "Hello {name}, this is the after-sales service.",
-                name=customer.name if customer else "")
+    speaker.say(
+        response,
+        "Hello {name}, this is the after-sales service.",
+        name=customer.name if customer else "",
+    )
     prompt = engine.start(ctx, "survey", case_number=number)
     render_prompt(speaker, prompt, action=DIALOGUE_ACTION, response=response)
     session.commit()
@@ -334,13 +368,18 @@ def opinion_call(number: str) -> ResponseReturnValue:
         session.commit()
         return twiml(response)
     customer = session.get(Customer, call.customer_id) if call.customer_id else None
-    conversation = engine.get_conversation(session, "phone", call.call_sid or "",
-                                           language=customer.language if customer else None)
+    conversation = engine.get_conversation(
+        session, "phone", call.call_sid or "", language=customer.language if customer else None
+    )
     speaker = _speaker(conversation)
-    speaker.say(response, "Hello {name}, this is the after-sales service.",
-                name=customer.name if customer else "")
-    prompt = engine.start(Context(session, settings(), now(), "phone", conversation), "opinion",
-                          call_id=call.id)
+    speaker.say(
+        response,
+        "Hello {name}, this is the after-sales service.",
+        name=customer.name if customer else "",
+    )
+    prompt = engine.start(
+        Context(session, settings(), now(), "phone", conversation), "opinion", call_id=call.id
+    )
     render_prompt(speaker, prompt, action=DIALOGUE_ACTION, response=response)
     session.commit()
     return twiml(response)
@@ -390,14 +429,16 @@ def notice_reply() -> ResponseReturnValue:
 
 # --- callbacks ---------------------------------------------------------------------------------
 
+
 @blueprint.post("/status")
 @twilio_only
 def call_status() -> ResponseReturnValue:
     """Twilio's call-status callback: applied once; a replay or unknown CallSid changes nothing."""
     session = db_session()
     try:
-        outcome = status_callback(session, settings(), form(),
-                                  call_id=request.args.get("call_id"), now=now())
+        outcome = status_callback(
+            session, settings(), form(), call_id=request.args.get("call_id"), now=now()
+        )
     except NotFound:
         logger.info("status callback for an unknown call")
         return error_response(404, "unknown_call", "no call with this CallSid", field="CallSid")
@@ -410,10 +451,13 @@ def call_status() -> ResponseReturnValue:
 def transcription() -> ResponseReturnValue:
     """Twilio's transcription of a <Record>: kept beside the recording on the case or survey."""
     session = db_session()
-    attached = attach_transcription(session, call_sid=request.form.get("CallSid", ""),
-                                    recording_url=request.form.get("RecordingUrl", ""),
-                                    text=request.form.get("TranscriptionText", ""),
-                                    now=now())
+    attached = attach_transcription(
+        session,
+        call_sid=request.form.get("CallSid", ""),
+        recording_url=request.form.get("RecordingUrl", ""),
+        text=request.form.get("TranscriptionText", ""),
+        now=now(),
+    )
     session.commit()
     return jsonify({"attached": attached})
 

@@ -18,8 +18,10 @@ def main() -> int:
             if action == "create":
                 name = f"aftersales_test_{uuid.uuid4().hex[:10]}"
                 connection.execute(f'CREATE DATABASE "{name}"')
-                print(SERVER.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-                      + f"/{name}")
+                print(
+                    SERVER.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+                    + f"/{name}"
+                )
             else:
                 name = sys.argv[2].rsplit("/", 1)[1]
                 connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -69,8 +69,11 @@ def database(migrated_database: Database) -> Iterator[Database]:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    environ = {"DATABASE_URL": database_url, "AFTERSALES_SECRET_KEY": "test-secret",
-               "AFTERSALES_VAR_DIR": str(tmp_path / "var")}
+    environ = {
+        "DATABASE_URL": database_url,
+        "AFTERSALES_SECRET_KEY": "test-secret",
+        "AFTERSALES_VAR_DIR": str(tmp_path / "var"),
+    }
     return load_settings(environ, read_dotenv=False)
 
 

@@ -36,40 +36,76 @@ class Personas:
     def headers(self, role: str = "receptionist") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role)}"}
 
-    def product(self, model: str = "AC-1", line: str = "air_conditioner", warranty_months: int = 24,
-                parts: list[tuple[str, int, int]] | None = None) -> int:
+    def product(
+        self,
+        model: str = "AC-1",
+        line: str = "air_conditioner",
+        warranty_months: int = 24,
+        parts: list[tuple[str, int, int]] | None = None,
+    ) -> int:
         """A product; parts as (code, warranty months, price)."""
         parts = parts if parts is not None else [("COMP", 120, 300_000), ("FAN", 12, 80_000)]
         with self.database.session() as session:
             product = create_product(
-                session, model=model, name=f"{model} unit", product_line=line,
+                session,
+                model=model,
+                name=f"{model} unit",
+                product_line=line,
                 warranty_months=warranty_months,
-                parts=[PartInput(code, code.title(), months, price)
-                       for code, months, price in parts])
+                parts=[
+                    PartInput(code, code.title(), months, price) for code, months, price in parts
+                ],
+            )
             return product.id
 
-    def technician(self, name: str = "김민수", *, phone: str = "010-2000-0001", zone: str = "city",
-                   lines: dict[str, date] | None = None, **extra: Any) -> int:
+    def technician(
+        self,
+        name: str = "김민수",
+        *,
+        phone: str = "010-2000-0001",
+        zone: str = "city",
+        lines: dict[str, date] | None = None,
+        **extra: Any,
+    ) -> int:
         lines = lines if lines is not None else {"air_conditioner": FAR_FUTURE}
         with self.database.session() as session:
             technician: Technician = create_technician(
-                session, name=name, phone=phone, zone=zone, region="KR",
+                session,
+                name=name,
+                phone=phone,
+                zone=zone,
+                region="KR",
                 certifications=[CertificationInput(line, until) for line, until in lines.items()],
-                **extra)
+                **extra,
+            )
             return technician.id
 
 
-def repair_body(*, model: str = "AC-1", serial: str | None = "SN-1",
-                purchased_on: date | None = None, zone: str = "city",
-                reported_at: str | None = None, phone: str = "010-3000-0001",
-                **extra: Any) -> dict[str, Any]:
+def repair_body(
+    *,
+    model: str = "AC-1",
+    serial: str | None = "SN-1",
+    purchased_on: date | None = None,
+    zone: str = "city",
+    reported_at: str | None = None,
+    phone: str = "010-3000-0001",
+    **extra: Any,
+) -> dict[str, Any]:
     """A repair intake as a receptionist would send it."""
     body: dict[str, Any] = {
-        "kind": "repair", "channel": "phone",
-        "customer": {"name": "홍길동", "phone": phone, "address": "서울 중구 세종대로 110",
-                     "zone": zone},
-        "product": {"model": model, "serial_number": serial,
-                    "purchased_on": (purchased_on or date(2026, 1, 10)).isoformat()},
+        "kind": "repair",
+        "channel": "phone",
+        "customer": {
+            "name": "홍길동",
+            "phone": phone,
+            "address": "서울 중구 세종대로 110",
+            "zone": zone,
+        },
+        "product": {
+            "model": model,
+            "serial_number": serial,
+            "purchased_on": (purchased_on or date(2026, 1, 10)).isoformat(),
+        },
         "description": "찬바람이 안 나와요",
     }
     if reported_at:
@@ -90,21 +126,38 @@ def create_case(client: Any, headers: dict[str, str], body: dict[str, Any]) -> d
     return case
 
 
-def act(client: Any, headers: dict[str, str], number: str, action: str,
-        body: dict[str, Any] | None = None, *, status: int = 200) -> dict[str, Any]:
+def act(
+    client: Any,
+    headers: dict[str, str],
+    number: str,
+    action: str,
+    body: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+) -> dict[str, Any]:
     """POST one case action, asserting the status code; the answer's JSON."""
-    response = client.post(f"/api/v1/cases/{number}/actions/{action}", headers=headers,
-                           json=body if body is not None else {})
+    response = client.post(
+        f"/api/v1/cases/{number}/actions/{action}",
+        headers=headers,
+        json=body if body is not None else {},
+    )
     assert response.status_code == status, (action, response.get_json())
     answer: dict[str, Any] = response.get_json()
     return answer
 
 
-def complaint_body(topic: str = "product_quality", severity: str = "normal",
-                   phone: str = "010-3000-0009", **extra: Any) -> dict[str, Any]:
+def complaint_body(
+    topic: str = "product_quality",
+    severity: str = "normal",
+    phone: str = "010-3000-0009",
+    **extra: Any,
+) -> dict[str, Any]:
     """A complaint as the hotline would enter it."""
     body: dict[str, Any] = {
-        "kind": "complaint", "channel": "phone", "topic": topic, "severity": severity,
+        "kind": "complaint",
+        "channel": "phone",
+        "topic": topic,
+        "severity": severity,
         "customer": {"name": "김영희", "phone": phone},
         "description": "불만 내용",
     }

@@ -27,8 +27,12 @@ from tests.factories import Personas, act, complaint_body, create_case, repair_b
 
 # The status each kind has right after intake through the API (with one eligible technician):
 # a repair is dispatched at once, a complaint routed at once (R2.3).
-AFTER_INTAKE = {"repair": "assigned", "complaint": "routed", "return": "received",
-                "inquiry": "received"}
+AFTER_INTAKE = {
+    "repair": "assigned",
+    "complaint": "routed",
+    "return": "received",
+    "inquiry": "received",
+}
 
 
 def paths_to_statuses(kind: str) -> dict[str, list[str]]:
@@ -47,8 +51,11 @@ def paths_to_statuses(kind: str) -> dict[str, list[str]]:
     return paths
 
 
-REACHABLE = [(kind, status, path) for kind in ("repair", "complaint", "return", "inquiry")
-             for status, path in paths_to_statuses(kind).items()]
+REACHABLE = [
+    (kind, status, path)
+    for kind in ("repair", "complaint", "return", "inquiry")
+    for status, path in paths_to_statuses(kind).items()
+]
 
 
 def test_every_status_of_every_machine_is_reached_by_these_tests() -> None:
@@ -86,9 +93,13 @@ def _new_case(client: FlaskClient, people: Personas, kind: str, index: int) -> d
     elif kind == "complaint":
         body = complaint_body(phone=phone)
     else:
-        body = {"kind": kind, "channel": "email", "description": f"{kind} {index}",
-                "customer": {"name": "Jane Park", "phone": phone},
-                "product": {"model": "AC-1", "serial_number": f"RT-{index}"}}
+        body = {
+            "kind": kind,
+            "channel": "email",
+            "description": f"{kind} {index}",
+            "customer": {"name": "Jane Park", "phone": phone},
+            "product": {"model": "AC-1", "serial_number": f"RT-{index}"},
+        }
     return create_case(client, people.headers("admin"), body)
 
 
@@ -99,11 +110,12 @@ def world(people: Personas) -> int:
     return people.technician()
 
 
-@pytest.mark.parametrize(("kind", "status", "path"), REACHABLE,
-                         ids=[f"{kind}-{status}" for kind, status, _ in REACHABLE])
+@pytest.mark.parametrize(
+    ("kind", "status", "path"), REACHABLE, ids=[f"{kind}-{status}" for kind, status, _ in REACHABLE]
+)
 def test_forbidden_actions_answer_409_naming_the_allowed_ones(
-        client: FlaskClient, people: Personas, world: int, kind: str, status: str,
-        path: list[str]) -> None:
+    client: FlaskClient, people: Personas, world: int, kind: str, status: str, path: list[str]
+) -> None:
     headers = people.headers("admin")
     case = _new_case(client, people, kind, len(path))
     assert case["status"] == AFTER_INTAKE[kind]
@@ -114,8 +126,9 @@ def test_forbidden_actions_answer_409_naming_the_allowed_ones(
     assert case["allowed_actions"] == allowed
     events_before = len(case["events"])
     for action in sorted(set(ALL_ACTIONS) - set(allowed)):
-        error = act(client, headers, case["number"], action, _body_for(kind, action, world),
-                    status=409)["error"]
+        error = act(
+            client, headers, case["number"], action, _body_for(kind, action, world), status=409
+        )["error"]
         assert error["code"] == "action_not_allowed"
         assert error["allowed_actions"] == allowed
         assert error["field"] == "action"
@@ -125,15 +138,17 @@ def test_forbidden_actions_answer_409_naming_the_allowed_ones(
     assert after["status"] == status and len(after["events"]) == events_before
 
 
-def test_unknown_action_is_404_naming_the_actions(client: FlaskClient, people: Personas,
-                                                  world: int) -> None:
+def test_unknown_action_is_404_naming_the_actions(
+    client: FlaskClient, people: Personas, world: int
+) -> None:
     case = _new_case(client, people, "repair", 1)
     error = act(client, people.headers("admin"), case["number"], "teleport", status=404)["error"]
     assert error["field"] == "action" and "sign_off" in error["message"]
 
 
-def test_a_whole_repair_on_site(client: FlaskClient, people: Personas, world: int,
-                                database: Database) -> None:
+def test_a_whole_repair_on_site(
+    client: FlaskClient, people: Personas, world: int, database: Database
+) -> None:
     """Receptionist registers, manager assigns, technician accepts/departs/arrives/resolves,
     the customer's signature is recorded (R7.3, R7.4)."""
     headers = people.headers("repair_manager")
@@ -144,19 +159,27 @@ def test_a_whole_repair_on_site(client: FlaskClient, people: Personas, world: in
     second = people.technician("이서연", phone="010-2000-0002")
     case = act(client, headers, number, "assign", {"technician_id": second})
     assert case["assigned_technician"]["id"] == second and case["status"] == "assigned"
-    for action, status in [("accept", "accepted"), ("depart", "en_route"),
-                           ("arrive", "on_site")]:
+    for action, status in [("accept", "accepted"), ("depart", "en_route"), ("arrive", "on_site")]:
         case = act(client, headers, number, action)
         assert case["status"] == status
     assert case["arrived_at"] == "2026-11-25T10:00:00+09:00"
-    case = act(client, headers, number, "resolve",
-               {"parts": [{"code": "FAN", "quantity": 1}], "hours": 1})
+    case = act(
+        client, headers, number, "resolve", {"parts": [{"code": "FAN", "quantity": 1}], "hours": 1}
+    )
     assert case["status"] == "resolved" and case["charges"]["total"] == 80_000 + 30_000 + 20_000
     case = act(client, headers, number, "sign_off", {"signed_by": "홍길동", "note": "확인"})
     assert case["status"] == "closed" and case["closed_at"] is not None
     actions = [e["action"] for e in case["events"]]
-    assert actions == ["intake", "assign", "assign", "accept", "depart", "arrive", "resolve",
-                       "sign_off"]
+    assert actions == [
+        "intake",
+        "assign",
+        "assign",
+        "accept",
+        "depart",
+        "arrive",
+        "resolve",
+        "sign_off",
+    ]
     assert case["events"][-1]["note"] == "확인"
     assert all(e["at"].endswith("+09:00") for e in case["events"])
     assert case["survey"]["status"] == "pending"  # R8.3: every job is surveyed
@@ -174,8 +197,13 @@ def test_the_workshop_path(client: FlaskClient, people: Personas, world: int) ->
     number = create_case(client, people.headers(), repair_body())["number"]
     for action in ("accept", "arrive", "take_to_workshop"):
         act(client, headers, number, action)
-    case = act(client, headers, number, "finish_repair",
-               {"parts": [{"code": "COMP", "quantity": 1}], "hours": 3})
+    case = act(
+        client,
+        headers,
+        number,
+        "finish_repair",
+        {"parts": [{"code": "COMP", "quantity": 1}], "hours": 3},
+    )
     assert case["status"] == "repaired" and case["charges"]["total"] == 0
     case = act(client, people.headers("warehouse_clerk"), number, "inspect")
     assert case["status"] == "inspected"
@@ -184,11 +212,17 @@ def test_the_workshop_path(client: FlaskClient, people: Personas, world: int) ->
     case = act(client, headers, number, "sign_off")
     assert case["status"] == "closed"
     assert [e["to_status"] for e in case["events"]][-5:] == [
-        "in_workshop", "repaired", "inspected", "resolved", "closed"]
+        "in_workshop",
+        "repaired",
+        "inspected",
+        "resolved",
+        "closed",
+    ]
 
 
-def test_decline_reassigns_to_another_technician(client: FlaskClient, people: Personas,
-                                                 world: int) -> None:
+def test_decline_reassigns_to_another_technician(
+    client: FlaskClient, people: Personas, world: int
+) -> None:
     other = people.technician("이서연", phone="010-2000-0002")
     number = create_case(client, people.headers(), repair_body())["number"]
     first = client.get(f"/api/v1/cases/{number}", headers=people.headers()).get_json()
@@ -203,7 +237,10 @@ def test_cancel_and_escalate(client: FlaskClient, people: Personas, world: int) 
     number = create_case(client, people.headers(), repair_body())["number"]
     case = act(client, headers, number, "escalate", {"reason": "parts missing"})
     assert (case["status"], case["escalated_to"], case["priority"]) == (
-        "assigned", "service_director", "high")
+        "assigned",
+        "service_director",
+        "high",
+    )
     case = act(client, headers, number, "cancel")
     assert case["status"] == "cancelled"
 
@@ -223,8 +260,9 @@ def technician_user(people: Personas, database: Database, world: int) -> dict[st
     return headers
 
 
-def test_a_technician_works_their_own_job(client: FlaskClient, people: Personas,
-                                          technician_user: dict[str, str]) -> None:
+def test_a_technician_works_their_own_job(
+    client: FlaskClient, people: Personas, technician_user: dict[str, str]
+) -> None:
     number = create_case(client, people.headers(), repair_body())["number"]
     for action in ("accept", "depart", "arrive"):
         act(client, technician_user, number, action)
@@ -237,41 +275,46 @@ def test_a_technician_works_their_own_job(client: FlaskClient, people: Personas,
 
 
 def test_a_technician_cannot_see_or_touch_someone_elses_job(
-        client: FlaskClient, people: Personas, technician_user: dict[str, str],
-        world: int) -> None:
+    client: FlaskClient, people: Personas, technician_user: dict[str, str], world: int
+) -> None:
     other = people.technician("이서연", phone="010-2000-0002")
     number = create_case(client, people.headers(), repair_body())["number"]
     act(client, people.headers("repair_manager"), number, "assign", {"technician_id": other})
-    assert act(client, technician_user, number, "accept", status=404)["error"]["code"] == \
-        "not_found"
+    assert (
+        act(client, technician_user, number, "accept", status=404)["error"]["code"] == "not_found"
+    )
     assert client.get(f"/api/v1/cases/{number}", headers=technician_user).status_code == 404
     listing = client.get("/api/v1/cases", headers=technician_user).get_json()
     assert listing["total"] == 0
     own = create_case(client, people.headers(), repair_body(phone="010-3000-0002", serial="X"))
-    act(client, people.headers("repair_manager"), own["number"], "assign",
-        {"technician_id": world})
+    act(client, people.headers("repair_manager"), own["number"], "assign", {"technician_id": world})
     listing = client.get("/api/v1/cases", headers=technician_user).get_json()
     assert [c["number"] for c in listing["items"]] == [own["number"]]
 
 
-def test_a_technician_cannot_assign_jobs(client: FlaskClient, people: Personas,
-                                         technician_user: dict[str, str], world: int) -> None:
+def test_a_technician_cannot_assign_jobs(
+    client: FlaskClient, people: Personas, technician_user: dict[str, str], world: int
+) -> None:
     number = create_case(client, people.headers(), repair_body())["number"]
-    error = act(client, technician_user, number, "assign", {"technician_id": world},
-                status=403)["error"]
+    error = act(client, technician_user, number, "assign", {"technician_id": world}, status=403)[
+        "error"
+    ]
     assert error["field"] == "action"
 
 
-def test_a_warehouse_clerk_cannot_create_cases(client: FlaskClient, people: Personas,
-                                               world: int) -> None:
-    response = client.post("/api/v1/cases", headers=people.headers("warehouse_clerk"),
-                           json=repair_body())
+def test_a_warehouse_clerk_cannot_create_cases(
+    client: FlaskClient, people: Personas, world: int
+) -> None:
+    response = client.post(
+        "/api/v1/cases", headers=people.headers("warehouse_clerk"), json=repair_body()
+    )
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"
 
 
-def test_a_receptionist_cannot_inspect_a_workshop_repair(client: FlaskClient, people: Personas,
-                                                         world: int) -> None:
+def test_a_receptionist_cannot_inspect_a_workshop_repair(
+    client: FlaskClient, people: Personas, world: int
+) -> None:
     headers = people.headers("repair_manager")
     number = create_case(client, people.headers(), repair_body())["number"]
     for action in ("accept", "arrive", "take_to_workshop", "finish_repair"):
@@ -279,20 +322,35 @@ def test_a_receptionist_cannot_inspect_a_workshop_repair(client: FlaskClient, pe
     act(client, people.headers("receptionist"), number, "inspect", status=403)
 
 
-def test_a_hotline_officer_cannot_drive_a_repair(client: FlaskClient, people: Personas,
-                                                 world: int) -> None:
+def test_a_hotline_officer_cannot_drive_a_repair(
+    client: FlaskClient, people: Personas, world: int
+) -> None:
     number = create_case(client, people.headers(), repair_body())["number"]
     act(client, people.headers("hotline_officer"), number, "accept", status=403)
 
 
 def test_assigning_an_uncertified_technician_names_the_reason(
-        client: FlaskClient, people: Personas, world: int) -> None:
-    fridge_only = people.technician("최유진", phone="010-2000-0004",
-                                    lines={"refrigerator": date(2030, 1, 1)})
+    client: FlaskClient, people: Personas, world: int
+) -> None:
+    fridge_only = people.technician(
+        "최유진", phone="010-2000-0004", lines={"refrigerator": date(2030, 1, 1)}
+    )
     number = create_case(client, people.headers(), repair_body())["number"]
-    error = act(client, people.headers("repair_manager"), number, "assign",
-                {"technician_id": fridge_only}, status=422)["error"]
+    error = act(
+        client,
+        people.headers("repair_manager"),
+        number,
+        "assign",
+        {"technician_id": fridge_only},
+        status=422,
+    )["error"]
     assert error["field"] == "technician_id" and "not certified" in error["message"]  # R4.4
-    error = act(client, people.headers("repair_manager"), number, "assign",
-                {"technician_id": 999999}, status=422)["error"]
+    error = act(
+        client,
+        people.headers("repair_manager"),
+        number,
+        "assign",
+        {"technician_id": 999999},
+        status=422,
+    )["error"]
     assert error["field"] == "technician_id"

@@ -18,8 +18,8 @@ THREADS, CASES_PER_THREAD = 8, 5
 
 
 def test_concurrent_intakes_get_unique_consecutive_numbers(
-        database_url: str, database: Database, settings: Settings, clock: Clock,
-        people: Personas) -> None:
+    database_url: str, database: Database, settings: Settings, clock: Clock, people: Personas
+) -> None:
     people.product()
     people.technician()
     headers = people.headers()
@@ -31,14 +31,19 @@ def test_concurrent_intakes_get_unique_consecutive_numbers(
     def intake(worker: int) -> None:
         # Each thread has its own engine, app and client, like separate web processes.
         own_database = Database(database_url)
-        client = create_app({"settings": settings, "database": own_database,
-                             "clock": clock}).test_client()
+        client = create_app(
+            {"settings": settings, "database": own_database, "clock": clock}
+        ).test_client()
         start.wait()
         try:
             for index in range(CASES_PER_THREAD):
-                body = (repair_body(phone=f"010-5{worker:02d}{index}-0000",
-                                    serial=f"C-{worker}-{index}") if index % 2 == 0
-                        else complaint_body(phone=f"010-5{worker:02d}{index}-0000"))
+                body = (
+                    repair_body(
+                        phone=f"010-5{worker:02d}{index}-0000", serial=f"C-{worker}-{index}"
+                    )
+                    if index % 2 == 0
+                    else complaint_body(phone=f"010-5{worker:02d}{index}-0000")
+                )
                 response = client.post("/api/v1/cases", headers=headers, json=body)
                 with lock:
                     if response.status_code == 201:
@@ -61,15 +66,21 @@ def test_concurrent_intakes_get_unique_consecutive_numbers(
 
 
 def test_the_number_carries_the_local_year_of_the_report(
-        client: FlaskClient, people: Personas, clock: Clock) -> None:
+    client: FlaskClient, people: Personas, clock: Clock
+) -> None:
     people.product()
     # 1 January 2027, 00:30 in Seoul, still 31 December 2026 in UTC.
     clock.set(datetime(2026, 12, 31, 15, 30, tzinfo=UTC))
     first = create_case(client, people.headers(), repair_body())
     assert first["number"] == "AS-2027-000001"
     # A letter received in December is registered with that year's sequence.
-    letter = create_case(client, people.headers(), repair_body(
-        reported_at="2026-12-30T11:00:00+09:00", phone="010-3000-0002", channel="letter"))
+    letter = create_case(
+        client,
+        people.headers(),
+        repair_body(
+            reported_at="2026-12-30T11:00:00+09:00", phone="010-3000-0002", channel="letter"
+        ),
+    )
     assert letter["number"] == "AS-2026-000001"
     second = create_case(client, people.headers(), complaint_body())
     assert second["number"] == "AS-2027-000002"
@@ -77,15 +88,16 @@ def test_the_number_carries_the_local_year_of_the_report(
 
 def test_a_failed_intake_does_not_use_up_a_number(client: FlaskClient, people: Personas) -> None:
     people.product()
-    bad = client.post("/api/v1/cases", headers=people.headers(),
-                      json=repair_body(model="NO-SUCH-MODEL"))
+    bad = client.post(
+        "/api/v1/cases", headers=people.headers(), json=repair_body(model="NO-SUCH-MODEL")
+    )
     assert bad.status_code == 422
     assert create_case(client, people.headers(), repair_body())["number"] == "AS-2026-000001"
 
 
 def test_concurrent_intakes_for_one_new_caller_all_succeed(
-        database_url: str, database: Database, settings: Settings, clock: Clock,
-        people: Personas) -> None:
+    database_url: str, database: Database, settings: Settings, clock: Clock, people: Personas
+) -> None:
     """Phone and Telegram, or two receptionists, registering the same new customer and unit at
     once: one customer, one unit, every case registered."""
     people.product()
@@ -96,12 +108,16 @@ def test_concurrent_intakes_for_one_new_caller_all_succeed(
 
     def intake(token: str) -> None:
         own_database = Database(database_url)
-        client = create_app({"settings": settings, "database": own_database,
-                             "clock": clock}).test_client()
+        client = create_app(
+            {"settings": settings, "database": own_database, "clock": clock}
+        ).test_client()
         start.wait()
         try:
-            response = client.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"},
-                                   json=repair_body(phone="010-7777-0001", serial="SAME-1"))
+            response = client.post(
+                "/api/v1/cases",
+                headers={"Authorization": f"Bearer {token}"},
+                json=repair_body(phone="010-7777-0001", serial="SAME-1"),
+            )
             statuses.append(response.status_code)
         finally:
             own_database.dispose()

@@ -24,8 +24,11 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str):  # 
     runner = CliRunner()
 
     def invoke(*args: str, url: str = database_url) -> Result:
-        env = {"DATABASE_URL": url, "AFTERSALES_SECRET_KEY": "x",
-               "AFTERSALES_VAR_DIR": str(tmp_path / "var")}
+        env = {
+            "DATABASE_URL": url,
+            "AFTERSALES_SECRET_KEY": "x",
+            "AFTERSALES_VAR_DIR": str(tmp_path / "var"),
+        }
         return runner.invoke(main, list(args), env=env, catch_exceptions=False)
 
     return invoke
@@ -39,9 +42,20 @@ def test_db_upgrade_builds_a_fresh_sqlite_file(run, tmp_path: Path) -> None:  # 
     engine = create_engine(url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
-    assert {"cases", "case_events", "customers", "products", "parts", "units", "contracts",
-            "technicians", "staff_users", "api_tokens", "outbound_messages",
-            "alembic_version"} <= tables
+    assert {
+        "cases",
+        "case_events",
+        "customers",
+        "products",
+        "parts",
+        "units",
+        "contracts",
+        "technicians",
+        "staff_users",
+        "api_tokens",
+        "outbound_messages",
+        "alembic_version",
+    } <= tables
     assert run("db", "upgrade", url=url).exit_code == 0  # again: nothing to do
 
 
@@ -55,13 +69,18 @@ def test_seed_demo_twice_adds_nothing_the_second_time(run, database: Database) -
 
     def counts() -> dict[str, int]:
         with database.session() as session:
-            return {model.__name__: session.scalar(select(func.count()).select_from(model)) or 0
-                    for model in (Product, Technician, Contract, StaffUser)}
+            return {
+                model.__name__: session.scalar(select(func.count()).select_from(model)) or 0
+                for model in (Product, Technician, Contract, StaffUser)
+            }
 
     before = counts()
     second = json.loads(run("seed", "--demo").output)
-    assert (second["products_added"], second["technicians_added"],
-            second["contracts_added"]) == (0, 0, 0)
+    assert (second["products_added"], second["technicians_added"], second["contracts_added"]) == (
+        0,
+        0,
+        0,
+    )
     assert counts() == before
     with database.session() as session:
         roles = set(session.scalars(select(StaffUser.role)))
@@ -72,10 +91,17 @@ def test_seed_demo_twice_adds_nothing_the_second_time(run, database: Database) -
         assert zones == {"city", "suburb"}
 
 
-def test_user_create_then_token_create_gives_a_working_token(
-        run, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
-    created = run("user", "create", "--email", "Desk@Example.com", "--role", "receptionist",
-                  "--password", "s3cret")
+def test_user_create_then_token_create_gives_a_working_token(run, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
+    created = run(
+        "user",
+        "create",
+        "--email",
+        "Desk@Example.com",
+        "--role",
+        "receptionist",
+        "--password",
+        "s3cret",
+    )
     assert created.exit_code == 0, created.output
     assert "desk@example.com (receptionist)" in created.output
     printed = run("token", "create", "--email", "desk@example.com")
@@ -100,8 +126,11 @@ def test_token_create_for_an_unknown_user_fails_cleanly(run) -> None:  # type: i
     assert result.exit_code == 1 and "no user" in result.output
 
 
-def test_a_bad_setting_stops_the_command_with_its_name(run, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_setting_stops_the_command_with_its_name(
+    run,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("AFTERSALES_TZ", "Mars/Olympus")
     result = run("tick")
     assert result.exit_code == 1 and "AFTERSALES_TZ" in result.output

@@ -12,15 +12,19 @@ from backend.tasks.models import Task
 from tests.factories import Personas, act, complaint_body, create_case
 
 
-@pytest.mark.parametrize(("topic", "department"), [
-    ("product_quality", "rnd_production"),  # R2.5
-    ("packaging", "warehouse_transport"),  # R2.6
-    ("staff_attitude", "marketing"),  # R2.7
-    ("dealer", "dealer_relations"),  # R2.8
-    ("other", "service"),
-])
-def test_each_topic_goes_to_its_department(client: FlaskClient, people: Personas, topic: str,
-                                           department: str, database: Database) -> None:
+@pytest.mark.parametrize(
+    ("topic", "department"),
+    [
+        ("product_quality", "rnd_production"),  # R2.5
+        ("packaging", "warehouse_transport"),  # R2.6
+        ("staff_attitude", "marketing"),  # R2.7
+        ("dealer", "dealer_relations"),  # R2.8
+        ("other", "service"),
+    ],
+)
+def test_each_topic_goes_to_its_department(
+    client: FlaskClient, people: Personas, topic: str, department: str, database: Database
+) -> None:
     case = create_case(client, people.headers("hotline_officer"), complaint_body(topic=topic))
     assert case["kind"] == "complaint"
     assert case["department"] == department
@@ -33,18 +37,24 @@ def test_each_topic_goes_to_its_department(client: FlaskClient, people: Personas
 
 
 def test_attitude_of_after_sales_staff_goes_to_the_independent_hotline(
-        client: FlaskClient, people: Personas) -> None:
+    client: FlaskClient, people: Personas
+) -> None:
     # R9.4: the hotline is independent of the after-sales department it would judge.
-    case = create_case(client, people.headers(), complaint_body(
-        topic="staff_attitude", about_after_sales=True))
+    case = create_case(
+        client, people.headers(), complaint_body(topic="staff_attitude", about_after_sales=True)
+    )
     assert case["department"] == "complaint_hotline"
-    other = create_case(client, people.headers(), complaint_body(
-        topic="packaging", about_after_sales=True, phone="010-3000-0010"))
+    other = create_case(
+        client,
+        people.headers(),
+        complaint_body(topic="packaging", about_after_sales=True, phone="010-3000-0010"),
+    )
     assert other["department"] == "warehouse_transport"
 
 
 def test_normal_severity_is_normal_priority_and_not_escalated(
-        client: FlaskClient, people: Personas) -> None:
+    client: FlaskClient, people: Personas
+) -> None:
     case = create_case(client, people.headers(), complaint_body(severity="normal"))
     assert (case["priority"], case["escalated_to"], case["severity"]) == ("normal", None, "normal")
 
@@ -63,9 +73,9 @@ def test_major_complaint_is_an_urgent_priority_item(client: FlaskClient, people:
 
 
 def test_serious_complaint_goes_to_the_vice_president_at_once(
-        client: FlaskClient, people: Personas, database: Database) -> None:
-    case = create_case(client, people.headers(), complaint_body(topic="dealer",
-                                                                severity="serious"))
+    client: FlaskClient, people: Personas, database: Database
+) -> None:
+    case = create_case(client, people.headers(), complaint_body(topic="dealer", severity="serious"))
     assert case["escalated_to"] == "vice_president"  # R8.5
     assert case["accountable"] == "service_director"
     assert case["department"] == "dealer_relations"
@@ -76,7 +86,8 @@ def test_serious_complaint_goes_to_the_vice_president_at_once(
 
 
 def test_the_vice_president_with_a_linked_chat_gets_a_telegram_alert(
-        client: FlaskClient, people: Personas, database: Database) -> None:
+    client: FlaskClient, people: Personas, database: Database
+) -> None:
     from backend.outbox.models import OutboundMessage
     from backend.people.models import StaffUser
 
@@ -87,14 +98,16 @@ def test_the_vice_president_with_a_linked_chat_gets_a_telegram_alert(
         vp.telegram_chat_id = 777001
     case = create_case(client, people.headers(), complaint_body(severity="serious"))
     with database.session() as session:
-        alerts = session.scalars(select(OutboundMessage).where(
-            OutboundMessage.recipient == "777001")).all()
+        alerts = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.recipient == "777001")
+        ).all()
         assert len(alerts) == 1
         assert case["number"] in alerts[0].payload["text"]
 
 
-def test_complaint_life_route_answer_close(client: FlaskClient, people: Personas,
-                                           database: Database) -> None:
+def test_complaint_life_route_answer_close(
+    client: FlaskClient, people: Personas, database: Database
+) -> None:
     headers = people.headers("hotline_officer")
     case = create_case(client, headers, complaint_body())
     number = case["number"]
@@ -104,25 +117,33 @@ def test_complaint_life_route_answer_close(client: FlaskClient, people: Personas
     assert answered["status"] == "answered"
     closed = act(client, headers, number, "close")
     assert closed["status"] == "closed" and closed["closed_at"] is not None
-    assert [e["action"] for e in closed["events"]] == ["intake", "route", "route", "answer",
-                                                        "close"]
+    assert [e["action"] for e in closed["events"]] == [
+        "intake",
+        "route",
+        "route",
+        "answer",
+        "close",
+    ]
     from backend.outbox.models import OutboundMessage
 
     with database.session() as session:
-        answers = session.scalars(select(OutboundMessage).where(
-            OutboundMessage.purpose == "answer")).all()
+        answers = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.purpose == "answer")
+        ).all()
         assert len(answers) == 1 and "교환해 드리겠습니다." in answers[0].payload["body"]
 
 
 def test_answer_without_text_names_the_field(client: FlaskClient, people: Personas) -> None:
     case = create_case(client, people.headers(), complaint_body())
-    error = act(client, people.headers("hotline_officer"), case["number"], "answer", {},
-                status=422)["error"]
+    error = act(
+        client, people.headers("hotline_officer"), case["number"], "answer", {}, status=422
+    )["error"]
     assert error["field"] == "answer"
 
 
-def test_complaint_without_topic_is_refused_naming_topic(client: FlaskClient,
-                                                         people: Personas) -> None:
+def test_complaint_without_topic_is_refused_naming_topic(
+    client: FlaskClient, people: Personas
+) -> None:
     body = complaint_body()
     del body["topic"]
     response = client.post("/api/v1/cases", headers=people.headers(), json=body)

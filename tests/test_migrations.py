@@ -14,11 +14,13 @@ from backend.models import Base
 
 def test_migrated_schema_matches_the_models(database: Database) -> None:
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                               "render_as_batch": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == [], "a model change needs a migration: " + "\n".join(
-        str(d) for d in differences)
+        str(d) for d in differences
+    )
 
 
 def test_the_database_is_at_every_head(database: Database) -> None:

@@ -18,8 +18,12 @@ DOCUMENT = build_document()
 OPERATIONS = [(path, method) for path, methods in DOCUMENT["paths"].items() for method in methods]
 POSITIVE, NEGATIVE = schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE
 # Invalid requests can only be made for operations that take some input.
-RUNS = [(path, method, mode) for path, method in OPERATIONS for mode in (POSITIVE, NEGATIVE)
-        if mode == POSITIVE or {"parameters", "requestBody"} & set(DOCUMENT["paths"][path][method])]
+RUNS = [
+    (path, method, mode)
+    for path, method in OPERATIONS
+    for mode in (POSITIVE, NEGATIVE)
+    if mode == POSITIVE or {"parameters", "requestBody"} & set(DOCUMENT["paths"][path][method])
+]
 EXAMPLES = 30
 
 
@@ -28,16 +32,20 @@ def _rule_as_openapi(rule: str) -> str:
     path = rule.removeprefix("/api/v1")
     while "<" in path:
         start, end = path.index("<"), path.index(">")
-        name = path[start + 1:end].split(":")[-1]
-        path = f"{path[:start]}{{{name}}}{path[end + 1:]}"
+        name = path[start + 1 : end].split(":")[-1]
+        path = f"{path[:start]}{{{name}}}{path[end + 1 :]}"
     return path
 
 
 def test_every_documented_operation_is_a_route_and_every_api_route_is_documented(
-        app: Flask) -> None:
-    routes = {(_rule_as_openapi(rule.rule), method.lower())
-              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
-              for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
+    app: Flask,
+) -> None:
+    routes = {
+        (_rule_as_openapi(rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
     routes.discard(("/openapi.json", "get"))
     assert set(OPERATIONS) == routes
 
@@ -59,18 +67,21 @@ def json_errors(ctx: Any, response: Any, case: Any) -> bool | None:
         return None
     headers = {name.lower(): values for name, values in response.headers.items()}
     content_type = (headers.get("content-type") or [""])[0]
-    assert content_type.startswith("application/json"), \
+    assert content_type.startswith("application/json"), (
         f"{response.status_code} answered {content_type!r}"
+    )
     if response.status_code >= 400:
         error = response.json()["error"]
         assert isinstance(error["code"], str) and isinstance(error["message"], str)
     return None
 
 
-@pytest.mark.parametrize(("path", "method", "mode"), RUNS,
-                         ids=[f"{m.upper()} {p} {mode.value}" for p, m, mode in RUNS])
-def test_no_generated_request_makes_a_server_error(app: Flask, people: Personas, path: str,
-                                                   method: str, mode: Any) -> None:
+@pytest.mark.parametrize(
+    ("path", "method", "mode"), RUNS, ids=[f"{m.upper()} {p} {mode.value}" for p, m, mode in RUNS]
+)
+def test_no_generated_request_makes_a_server_error(
+    app: Flask, people: Personas, path: str, method: str, mode: Any
+) -> None:
     people.product()
     technician = people.technician()
     client = app.test_client()
@@ -83,12 +94,17 @@ def test_no_generated_request_makes_a_server_error(app: Flask, people: Personas,
     if "{technician_id}" in path and mode == POSITIVE:
         fixed["path_parameters"] = {"technician_id": technician}
     strategy = operation.as_strategy(
-        generation_mode=mode, headers={"Authorization": f"Bearer {people.token('admin')}"},
-        **fixed)
+        generation_mode=mode, headers={"Authorization": f"Bearer {people.token('admin')}"}, **fixed
+    )
 
     @given(case=strategy)
-    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: schemathesis.Case) -> None:
         case.call_and_validate(checks=[not_a_server_error, json_errors])
 

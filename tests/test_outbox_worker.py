@@ -36,11 +36,20 @@ class ScriptedTransport:
             return outcome
 
 
-def _queue(database: Database, channel: str = "sms", count: int = 1,
-           at: datetime = T0) -> list[int]:
+def _queue(
+    database: Database, channel: str = "sms", count: int = 1, at: datetime = T0
+) -> list[int]:
     with database.session() as session:
-        rows = [enqueue(session, channel=channel, recipient="+821030000001",
-                        payload={"body": f"hello {i}"}, not_before=at) for i in range(count)]
+        rows = [
+            enqueue(
+                session,
+                channel=channel,
+                recipient="+821030000001",
+                payload={"body": f"hello {i}"},
+                not_before=at,
+            )
+            for i in range(count)
+        ]
         session.flush()
         return [row.id for row in rows if row is not None]
 
@@ -66,7 +75,8 @@ def at() -> Iterator[Clock]:
 
 
 def test_a_transient_failure_is_retried_after_a_backoff_then_sent(
-        database: Database, at: Clock) -> None:
+    database: Database, at: Clock
+) -> None:
     (message_id,) = _queue(database)
     transport = ScriptedTransport("sms", TransportError("503 from provider"), "SM-1")
     assert deliver_due(database, {"sms": transport}, clock=at) == {"retry": 1}
@@ -86,7 +96,13 @@ def test_a_transient_failure_is_retried_after_a_backoff_then_sent(
 
 def test_backoff_doubles_up_to_an_hour() -> None:
     assert [backoff(n).total_seconds() for n in (1, 2, 3, 4, 8, 20)] == [
-        30, 60, 120, 240, 3600, 3600]
+        30,
+        60,
+        120,
+        240,
+        3600,
+        3600,
+    ]
 
 
 def test_next_attempt_moves_further_after_each_failure(database: Database, at: Clock) -> None:
@@ -100,8 +116,7 @@ def test_next_attempt_moves_further_after_each_failure(database: Database, at: C
         assert _row(database, message_id).next_attempt_at == expected
 
 
-def test_a_permanent_failure_is_recorded_and_never_retried(database: Database,
-                                                           at: Clock) -> None:
+def test_a_permanent_failure_is_recorded_and_never_retried(database: Database, at: Clock) -> None:
     (message_id,) = _queue(database)
     transport = ScriptedTransport("sms", TransportError("21211 invalid number", permanent=True))
     assert deliver_due(database, {"sms": transport}, clock=at) == {"failed": 1}
@@ -122,14 +137,16 @@ def test_the_last_allowed_attempt_fails_for_good(database: Database, at: Clock) 
 
 def test_the_providers_retry_after_is_honoured(database: Database, at: Clock) -> None:
     (message_id,) = _queue(database, channel="telegram")
-    transport = ScriptedTransport("telegram", TransportError("429 Too Many Requests",
-                                                             retry_after=90))
+    transport = ScriptedTransport(
+        "telegram", TransportError("429 Too Many Requests", retry_after=90)
+    )
     assert deliver_due(database, {"telegram": transport}, clock=at) == {"retry": 1}
     assert _row(database, message_id).next_attempt_at == T0 + timedelta(seconds=90)
 
 
 def test_an_unexpected_exception_in_a_transport_is_a_transient_failure(
-        database: Database, at: Clock) -> None:
+    database: Database, at: Clock
+) -> None:
     (message_id,) = _queue(database)
     transport = ScriptedTransport("sms", RuntimeError("library bug"))
     assert deliver_due(database, {"sms": transport}, clock=at) == {"retry": 1}
@@ -137,8 +154,9 @@ def test_an_unexpected_exception_in_a_transport_is_a_transient_failure(
     assert row.status == "pending" and "library bug" in (row.last_error or "")
 
 
-def test_a_row_of_a_channel_without_a_transport_stays_pending(database: Database,
-                                                              at: Clock) -> None:
+def test_a_row_of_a_channel_without_a_transport_stays_pending(
+    database: Database, at: Clock
+) -> None:
     (voice_id,) = _queue(database, channel="voice")
     (sms_id,) = _queue(database, channel="sms")
     transport = ScriptedTransport("sms")
@@ -150,7 +168,8 @@ def test_a_row_of_a_channel_without_a_transport_stays_pending(database: Database
 
 
 def test_a_leased_row_is_not_claimed_by_another_worker_until_the_lease_ends(
-        database: Database) -> None:
+    database: Database,
+) -> None:
     ids = _queue(database, count=3)
     assert sorted(claim_due(database, ["sms"], T0)) == ids
     assert claim_due(database, ["sms"], T0 + timedelta(seconds=5)) == []
@@ -189,11 +208,35 @@ def test_two_workers_never_deliver_one_row_twice(database_url: str, database: Da
 
 def test_enqueue_with_a_known_dedupe_key_adds_nothing(database: Database) -> None:
     with database.session() as session:
-        assert enqueue(session, channel="sms", recipient="+821030000001", payload={"body": "a"},
-                       dedupe_key="k1") is not None
-        assert enqueue(session, channel="sms", recipient="+821030000001", payload={"body": "a"},
-                       dedupe_key="k1") is None
+        assert (
+            enqueue(
+                session,
+                channel="sms",
+                recipient="+821030000001",
+                payload={"body": "a"},
+                dedupe_key="k1",
+            )
+            is not None
+        )
+        assert (
+            enqueue(
+                session,
+                channel="sms",
+                recipient="+821030000001",
+                payload={"body": "a"},
+                dedupe_key="k1",
+            )
+            is None
+        )
     with database.session() as session:
-        assert enqueue(session, channel="sms", recipient="+821030000001", payload={"body": "a"},
-                       dedupe_key="k1") is None
+        assert (
+            enqueue(
+                session,
+                channel="sms",
+                recipient="+821030000001",
+                payload={"body": "a"},
+                dedupe_key="k1",
+            )
+            is None
+        )
         assert session.query(OutboundMessage).count() == 1

@@ -33,8 +33,13 @@ def current_user() -> StaffUser:
 def current_actor() -> Actor:
     user = current_user()
     technician = technician_for_user(db_session(), user) if user.role == Role.TECHNICIAN else None
-    return Actor("user", id=user.id, role=user.role, channel="web",
-                 technician_id=technician.id if technician else None)
+    return Actor(
+        "user",
+        id=user.id,
+        role=user.role,
+        channel="web",
+        technician_id=technician.id if technician else None,
+    )
 
 
 def require_roles(*roles: str) -> Callable[[F], F]:
@@ -47,8 +52,9 @@ def require_roles(*roles: str) -> Callable[[F], F]:
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthorized("an 'Authorization: Bearer <token>' header is required",
-                                   field="Authorization")
+                raise Unauthorized(
+                    "an 'Authorization: Bearer <token>' header is required", field="Authorization"
+                )
             user = user_for_token(db_session(), token.strip())
             if user is None:
                 raise Unauthorized("the token is not valid", field="Authorization")

@@ -14,8 +14,9 @@ from backend.errors import DomainError, TransitionNotAllowed
 logger = logging.getLogger(__name__)
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None,
-                   **extra: object) -> ResponseReturnValue:
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, **extra: object
+) -> ResponseReturnValue:
     error: dict[str, object] = {"code": code, "message": message}
     if field is not None:
         error["field"] = field
@@ -33,16 +34,19 @@ def _field_path(location: tuple[int | str, ...]) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> ResponseReturnValue:
-        extra = ({"allowed_actions": error.allowed} if isinstance(error, TransitionNotAllowed)
-                 else {})
+        extra = (
+            {"allowed_actions": error.allowed} if isinstance(error, TransitionNotAllowed) else {}
+        )
         return error_response(error.status, error.code, error.message, error.field, **extra)
 
     @app.errorhandler(pydantic.ValidationError)
     def _invalid(error: pydantic.ValidationError) -> ResponseReturnValue:
         first = error.errors(include_url=False)[0]
         field = _field_path(tuple(first["loc"]))
-        details = [{"field": _field_path(tuple(e["loc"])), "message": e["msg"]}
-                   for e in error.errors(include_url=False)[:20]]
+        details = [
+            {"field": _field_path(tuple(e["loc"])), "message": e["msg"]}
+            for e in error.errors(include_url=False)[:20]
+        ]
         return error_response(422, "invalid", f"{field}: {first['msg']}", field, details=details)
 
     @app.errorhandler(HTTPException)

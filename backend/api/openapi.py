@@ -18,53 +18,111 @@ ERROR = {"$ref": "#/components/schemas/Error"}
 
 def _schema_components() -> dict[str, Any]:
     components: dict[str, Any] = {}
-    for model in (schemas.CaseCreate, schemas.ActionBody, schemas.ProductCreate,
-                  schemas.TechnicianCreate, schemas.ContractCreate):
+    for model in (
+        schemas.CaseCreate,
+        schemas.ActionBody,
+        schemas.ProductCreate,
+        schemas.TechnicianCreate,
+        schemas.ContractCreate,
+    ):
         schema = model.model_json_schema(ref_template=REF)
         components.update(schema.pop("$defs", {}))
         components[model.__name__] = schema
     components["Error"] = {
-        "type": "object", "required": ["error"],
-        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-            "code": {"type": "string"}, "message": {"type": "string"},
-            "field": {"type": "string"},
-            "allowed_actions": {"type": "array", "items": {"type": "string"}}}}},
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "field": {"type": "string"},
+                    "allowed_actions": {"type": "array", "items": {"type": "string"}},
+                },
+            }
+        },
     }
-    components["Case"] = {"type": "object", "required": [
-        "number", "kind", "status", "channel", "service_category", "customer", "product",
-        "description", "reported_at", "sla_due_at", "assigned_technician", "department",
-        "priority", "escalated_to", "survey", "charges", "events"],
-        "properties": {"media": {"type": "array", "items": {
-            "type": "object", "required": ["n", "kind", "status", "url"], "properties": {
-                "n": {"type": "integer"}, "kind": {"type": ["string", "null"]},
-                "status": {"type": ["string", "null"],
-                           "enum": ["pending", "stored", "failed", None]},
-                "url": {"type": ["string", "null"],
-                        "description": "GET it (bearer token) once the file is stored"},
-                "content_type": {"type": ["string", "null"]},
-                "size": {"type": ["integer", "null"]},
-                "transcription": {"type": ["string", "null"]}}}}},
-        "additionalProperties": True}
-    components["Page"] = {"type": "object", "required": ["items", "page", "pages", "total"],
-                          "properties": {"items": {"type": "array",
-                                                   "items": {"$ref": REF.format(model="Case")}},
-                                         "page": {"type": "integer"},
-                                         "pages": {"type": "integer"},
-                                         "total": {"type": "integer"}}}
+    components["Case"] = {
+        "type": "object",
+        "required": [
+            "number",
+            "kind",
+            "status",
+            "channel",
+            "service_category",
+            "customer",
+            "product",
+            "description",
+            "reported_at",
+            "sla_due_at",
+            "assigned_technician",
+            "department",
+            "priority",
+            "escalated_to",
+            "survey",
+            "charges",
+            "events",
+        ],
+        "properties": {
+            "media": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["n", "kind", "status", "url"],
+                    "properties": {
+                        "n": {"type": "integer"},
+                        "kind": {"type": ["string", "null"]},
+                        "status": {
+                            "type": ["string", "null"],
+                            "enum": ["pending", "stored", "failed", None],
+                        },
+                        "url": {
+                            "type": ["string", "null"],
+                            "description": "GET it (bearer token) once the file is stored",
+                        },
+                        "content_type": {"type": ["string", "null"]},
+                        "size": {"type": ["integer", "null"]},
+                        "transcription": {"type": ["string", "null"]},
+                    },
+                },
+            }
+        },
+        "additionalProperties": True,
+    }
+    components["Page"] = {
+        "type": "object",
+        "required": ["items", "page", "pages", "total"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": REF.format(model="Case")}},
+            "page": {"type": "integer"},
+            "pages": {"type": "integer"},
+            "total": {"type": "integer"},
+        },
+    }
     return components
 
 
 def _body(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
-    return {"required": required, "content": {"application/json": {
-        "schema": {"$ref": REF.format(model=model.__name__)}}}}
+    return {
+        "required": required,
+        "content": {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}},
+    }
 
 
 def _answers(ok: int, schema: dict[str, Any] | None = None, *errors: int) -> dict[str, Any]:
-    answers: dict[str, Any] = {str(ok): {"description": "success", "content": {
-        "application/json": {"schema": schema or {"type": "object"}}}}}
+    answers: dict[str, Any] = {
+        str(ok): {
+            "description": "success",
+            "content": {"application/json": {"schema": schema or {"type": "object"}}},
+        }
+    }
     for status in (400, 401, 403, 413, 422, *errors):
-        answers[str(status)] = {"description": "error",
-                                "content": {"application/json": {"schema": ERROR}}}
+        answers[str(status)] = {
+            "description": "error",
+            "content": {"application/json": {"schema": ERROR}},
+        }
     return answers
 
 
@@ -76,17 +134,26 @@ def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
-CASE_CALL_REQUEST = {"type": "object", "required": ["purpose"], "additionalProperties": False,
-                     "properties": {"purpose": {"type": "string",
-                                                "enum": ["opinion", "mystery_check"]}}}
-CASE_CALL = {"type": "object", "required": ["id", "purpose", "status", "scheduled_for"],
-             "properties": {"id": {"type": "integer"}, "purpose": {"type": "string"},
-                            "status": {"type": "string"},
-                            "outcome": {"type": ["string", "null"]},
-                            "scheduled_for": {"type": "string", "format": "date-time"},
-                            "answers": {"type": "object"},
-                            "comment": {"type": ["string", "null"]},
-                            "recording_url": {"type": ["string", "null"]}}}
+CASE_CALL_REQUEST = {
+    "type": "object",
+    "required": ["purpose"],
+    "additionalProperties": False,
+    "properties": {"purpose": {"type": "string", "enum": ["opinion", "mystery_check"]}},
+}
+CASE_CALL = {
+    "type": "object",
+    "required": ["id", "purpose", "status", "scheduled_for"],
+    "properties": {
+        "id": {"type": "integer"},
+        "purpose": {"type": "string"},
+        "status": {"type": "string"},
+        "outcome": {"type": ["string", "null"]},
+        "scheduled_for": {"type": "string", "format": "date-time"},
+        "answers": {"type": "object"},
+        "comment": {"type": ["string", "null"]},
+        "recording_url": {"type": ["string", "null"]},
+    },
+}
 
 
 def build_document() -> dict[str, Any]:
@@ -96,102 +163,229 @@ def build_document() -> dict[str, Any]:
     security: list[dict[str, list[str]]] = [{"bearer": []}]
     paths: dict[str, Any] = {
         "/cases": {
-            "post": {"summary": "Register a contact as a case", "operationId": "createCase",
-                     "requestBody": _body(schemas.CaseCreate),
-                     "responses": _answers(201, case_ref)},
-            "get": {"summary": "A page of cases, newest first", "operationId": "listCases",
-                    "parameters": [
-                        _query("status", {"type": "string", "enum": sorted(ALL_STATUSES)}),
-                        _query("kind", {"type": "string",
-                                        "enum": ["repair", "complaint", "return", "inquiry"]}),
-                        _query("channel", {"type": "string", "enum": [
-                            "phone", "telegram", "email", "letter", "visit", "web"]}),
-                        _query("technician_id", {"type": "integer", "minimum": 1}),
-                        _query("page", {"type": "integer", "minimum": 1})],
-                    "responses": _answers(200, {"$ref": REF.format(model="Page")})},
+            "post": {
+                "summary": "Register a contact as a case",
+                "operationId": "createCase",
+                "requestBody": _body(schemas.CaseCreate),
+                "responses": _answers(201, case_ref),
+            },
+            "get": {
+                "summary": "A page of cases, newest first",
+                "operationId": "listCases",
+                "parameters": [
+                    _query("status", {"type": "string", "enum": sorted(ALL_STATUSES)}),
+                    _query(
+                        "kind",
+                        {"type": "string", "enum": ["repair", "complaint", "return", "inquiry"]},
+                    ),
+                    _query(
+                        "channel",
+                        {
+                            "type": "string",
+                            "enum": ["phone", "telegram", "email", "letter", "visit", "web"],
+                        },
+                    ),
+                    _query("technician_id", {"type": "integer", "minimum": 1}),
+                    _query("page", {"type": "integer", "minimum": 1}),
+                ],
+                "responses": _answers(200, {"$ref": REF.format(model="Page")}),
+            },
         },
-        "/cases/{number}": {"get": {"summary": "One case with its history",
-                                    "operationId": "getCase", "parameters": [number],
-                                    "responses": _answers(200, case_ref, 404)}},
-        "/cases/{number}/media/{n}": {"get": {
-            "summary": "A photo or voice note the customer sent (the case's media entry n)",
-            "operationId": "getCaseMedia",
-            "parameters": [number, _path_param("n", {"type": "integer", "minimum": 1})],
-            "responses": {**_answers(200, None, 404), "200": {
-                "description": "the file", "content": {
-                    media_type: {"schema": {"type": "string", "format": "binary"}}
-                    for media_type in ("image/jpeg", "image/png", "image/webp", "audio/ogg",
-                                       "audio/mpeg", "audio/mp4", "application/octet-stream")}}}}},
-        "/cases/{number}/actions/{action}": {"post": {
-            "summary": "One step of the case's life", "operationId": "caseAction",
-            "parameters": [number, _path_param("action", {"type": "string", "enum": ALL_ACTIONS})],
-            "requestBody": _body(schemas.ActionBody, required=False),
-            "responses": _answers(200, case_ref, 404, 409)}},
+        "/cases/{number}": {
+            "get": {
+                "summary": "One case with its history",
+                "operationId": "getCase",
+                "parameters": [number],
+                "responses": _answers(200, case_ref, 404),
+            }
+        },
+        "/cases/{number}/media/{n}": {
+            "get": {
+                "summary": "A photo or voice note the customer sent (the case's media entry n)",
+                "operationId": "getCaseMedia",
+                "parameters": [number, _path_param("n", {"type": "integer", "minimum": 1})],
+                "responses": {
+                    **_answers(200, None, 404),
+                    "200": {
+                        "description": "the file",
+                        "content": {
+                            media_type: {"schema": {"type": "string", "format": "binary"}}
+                            for media_type in (
+                                "image/jpeg",
+                                "image/png",
+                                "image/webp",
+                                "audio/ogg",
+                                "audio/mpeg",
+                                "audio/mp4",
+                                "application/octet-stream",
+                            )
+                        },
+                    },
+                },
+            }
+        },
+        "/cases/{number}/actions/{action}": {
+            "post": {
+                "summary": "One step of the case's life",
+                "operationId": "caseAction",
+                "parameters": [
+                    number,
+                    _path_param("action", {"type": "string", "enum": ALL_ACTIONS}),
+                ],
+                "requestBody": _body(schemas.ActionBody, required=False),
+                "responses": _answers(200, case_ref, 404, 409),
+            }
+        },
         "/cases/{number}/calls": {
-            "post": {"summary": "Queue an opinion call (R9.5) or a mystery-customer check (R9.7) "
-                                "to the case's customer, inside calling hours",
-                     "operationId": "requestCaseCall", "parameters": [number],
-                     "requestBody": {"required": True, "content": {"application/json": {
-                         "schema": CASE_CALL_REQUEST}}},
-                     "responses": _answers(201, CASE_CALL, 404, 409)},
-            "get": {"summary": "Every call about the case, with its answers and recording",
-                    "operationId": "listCaseCalls", "parameters": [number],
-                    "responses": _answers(200, {"type": "object", "required": [
-                        "case_number", "items"], "properties": {
-                        "case_number": {"type": "string"},
-                        "items": {"type": "array", "items": CASE_CALL}}}, 404)}},
+            "post": {
+                "summary": "Queue an opinion call (R9.5) or a mystery-customer check (R9.7) "
+                "to the case's customer, inside calling hours",
+                "operationId": "requestCaseCall",
+                "parameters": [number],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": CASE_CALL_REQUEST}},
+                },
+                "responses": _answers(201, CASE_CALL, 404, 409),
+            },
+            "get": {
+                "summary": "Every call about the case, with its answers and recording",
+                "operationId": "listCaseCalls",
+                "parameters": [number],
+                "responses": _answers(
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["case_number", "items"],
+                        "properties": {
+                            "case_number": {"type": "string"},
+                            "items": {"type": "array", "items": CASE_CALL},
+                        },
+                    },
+                    404,
+                ),
+            },
+        },
         "/products": {
-            "post": {"summary": "Add a product with its parts", "operationId": "createProduct",
-                     "requestBody": _body(schemas.ProductCreate),
-                     "responses": _answers(201, None, 409)},
-            "get": {"summary": "The catalogue", "operationId": "listProducts",
-                    "responses": _answers(200)}},
+            "post": {
+                "summary": "Add a product with its parts",
+                "operationId": "createProduct",
+                "requestBody": _body(schemas.ProductCreate),
+                "responses": _answers(201, None, 409),
+            },
+            "get": {
+                "summary": "The catalogue",
+                "operationId": "listProducts",
+                "responses": _answers(200),
+            },
+        },
         "/technicians": {
-            "post": {"summary": "Add a technician", "operationId": "createTechnician",
-                     "requestBody": _body(schemas.TechnicianCreate),
-                     "responses": _answers(201, None, 409)},
-            "get": {"summary": "All technicians", "operationId": "listTechnicians",
-                    "responses": _answers(200)}},
-        "/technicians/{technician_id}": {"get": {
-            "summary": "One technician", "operationId": "getTechnician",
-            "parameters": [technician_id], "responses": _answers(200, None, 404)}},
-        "/technicians/{technician_id}/performance": {"get": {
-            "summary": "A technician's month", "operationId": "technicianPerformance",
-            "parameters": [technician_id,
-                           _query("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"})],
-            "responses": _answers(200, None, 404)}},
-        "/technicians/{technician_id}/link-code": {"post": {
-            "summary": "A one-time code linking the technician's Telegram account (R6.5)",
-            "operationId": "createTechnicianLinkCode", "parameters": [technician_id],
-            "responses": _answers(201, {"type": "object", "required": [
-                "technician_id", "code", "expires_at"], "properties": {
-                "technician_id": {"type": "integer"}, "code": {"type": "string"},
-                "expires_at": {"type": "string"}, "instructions": {"type": "string"}}}, 404)}},
-        "/reports/surveys": {"get": {
-            "summary": "Survey coverage of a month: jobs surveyed / jobs closed (R8.3)",
-            "operationId": "surveyCoverage",
-            "parameters": [_query("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"})],
-            "responses": _answers(200, {"type": "object", "required": [
-                "month", "jobs_closed", "jobs_surveyed", "coverage"], "properties": {
-                "month": {"type": "string"}, "jobs_closed": {"type": "integer"},
-                "jobs_surveyed": {"type": "integer"},
-                "coverage": {"type": ["number", "null"]},
-                "fully_answered": {"type": "integer"}, "partially_answered": {"type": "integer"},
-                "unreachable": {"type": "integer"}, "not_yet_surveyed": {"type": "integer"},
-                "without_survey": {"type": "integer"}, "call_attempts": {"type": "integer"},
-                "answered_by_channel": {"type": "object"}}})}},
-        "/plans/{day}": {"get": {
-            "summary": "The day's dispatch plan: each technician's stops and why (R4.6)",
-            "operationId": "dayPlan",
-            "parameters": [_path_param("day", {"type": "string", "format": "date"})],
-            "responses": _answers(200, {"type": "object", "required": [
-                "date", "planned_at", "technicians", "late_arrivals"]})}},
+            "post": {
+                "summary": "Add a technician",
+                "operationId": "createTechnician",
+                "requestBody": _body(schemas.TechnicianCreate),
+                "responses": _answers(201, None, 409),
+            },
+            "get": {
+                "summary": "All technicians",
+                "operationId": "listTechnicians",
+                "responses": _answers(200),
+            },
+        },
+        "/technicians/{technician_id}": {
+            "get": {
+                "summary": "One technician",
+                "operationId": "getTechnician",
+                "parameters": [technician_id],
+                "responses": _answers(200, None, 404),
+            }
+        },
+        "/technicians/{technician_id}/performance": {
+            "get": {
+                "summary": "A technician's month",
+                "operationId": "technicianPerformance",
+                "parameters": [
+                    technician_id,
+                    _query("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
+                ],
+                "responses": _answers(200, None, 404),
+            }
+        },
+        "/technicians/{technician_id}/link-code": {
+            "post": {
+                "summary": "A one-time code linking the technician's Telegram account (R6.5)",
+                "operationId": "createTechnicianLinkCode",
+                "parameters": [technician_id],
+                "responses": _answers(
+                    201,
+                    {
+                        "type": "object",
+                        "required": ["technician_id", "code", "expires_at"],
+                        "properties": {
+                            "technician_id": {"type": "integer"},
+                            "code": {"type": "string"},
+                            "expires_at": {"type": "string"},
+                            "instructions": {"type": "string"},
+                        },
+                    },
+                    404,
+                ),
+            }
+        },
+        "/reports/surveys": {
+            "get": {
+                "summary": "Survey coverage of a month: jobs surveyed / jobs closed (R8.3)",
+                "operationId": "surveyCoverage",
+                "parameters": [_query("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"})],
+                "responses": _answers(
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["month", "jobs_closed", "jobs_surveyed", "coverage"],
+                        "properties": {
+                            "month": {"type": "string"},
+                            "jobs_closed": {"type": "integer"},
+                            "jobs_surveyed": {"type": "integer"},
+                            "coverage": {"type": ["number", "null"]},
+                            "fully_answered": {"type": "integer"},
+                            "partially_answered": {"type": "integer"},
+                            "unreachable": {"type": "integer"},
+                            "not_yet_surveyed": {"type": "integer"},
+                            "without_survey": {"type": "integer"},
+                            "call_attempts": {"type": "integer"},
+                            "answered_by_channel": {"type": "object"},
+                        },
+                    },
+                ),
+            }
+        },
+        "/plans/{day}": {
+            "get": {
+                "summary": "The day's dispatch plan: each technician's stops and why (R4.6)",
+                "operationId": "dayPlan",
+                "parameters": [_path_param("day", {"type": "string", "format": "date"})],
+                "responses": _answers(
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["date", "planned_at", "technicians", "late_arrivals"],
+                    },
+                ),
+            }
+        },
         "/contracts": {
-            "post": {"summary": "Add a maintenance contract", "operationId": "createContract",
-                     "requestBody": _body(schemas.ContractCreate),
-                     "responses": _answers(201, None, 409)},
-            "get": {"summary": "All contracts", "operationId": "listContracts",
-                    "responses": _answers(200)}},
+            "post": {
+                "summary": "Add a maintenance contract",
+                "operationId": "createContract",
+                "requestBody": _body(schemas.ContractCreate),
+                "responses": _answers(201, None, 409),
+            },
+            "get": {
+                "summary": "All contracts",
+                "operationId": "listContracts",
+                "responses": _answers(200),
+            },
+        },
     }
     for operations in paths.values():
         for operation in operations.values():
@@ -201,8 +395,10 @@ def build_document() -> dict[str, Any]:
         "info": {"title": "After-sales service desk API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
         "paths": paths,
-        "components": {"schemas": _schema_components(),
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {
+            "schemas": _schema_components(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
     }
 
 

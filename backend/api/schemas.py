@@ -20,8 +20,14 @@ class Body(BaseModel):
 
 class CustomerIn(Body):
     name: Text
-    phone: Annotated[str, Field(min_length=1, max_length=40,
-                                description="any common format; national numbers read as KR")]
+    phone: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=40,
+            description="any common format; national numbers read as KR",
+        ),
+    ]
     address: Annotated[str, Field(max_length=500)] | None = None
     zone: Zone | None = None
 
@@ -44,8 +50,9 @@ class CaseCreate(Body):
     product: ProductRef | None = None
     description: Annotated[str, Field(max_length=5000)] = ""
     reported_at: AwareDatetime | None = None
-    topic: Literal["product_quality", "packaging", "staff_attitude", "dealer",
-                   "other"] | None = None
+    topic: Literal["product_quality", "packaging", "staff_attitude", "dealer", "other"] | None = (
+        None
+    )
     severity: Literal["normal", "serious", "major"] | None = None
     about_after_sales: StrictBool = False
     location: Location | None = None
@@ -67,11 +74,29 @@ class ActionBody(Body):
     note: Annotated[str, Field(max_length=2000)] | None = None
     reason: Annotated[str, Field(max_length=2000)] | None = None
     to: Literal["service_director", "vice_president"] | None = None
-    department: Literal["rnd_production", "warehouse_transport", "marketing", "dealer_relations",
-                        "complaint_hotline", "service"] | None = None
+    department: (
+        Literal[
+            "rnd_production",
+            "warehouse_transport",
+            "marketing",
+            "dealer_relations",
+            "complaint_hotline",
+            "service",
+        ]
+        | None
+    ) = None
     answer: Annotated[str, Field(max_length=3000)] | None = None
-    cause_department: Literal["rnd_production", "warehouse_transport", "marketing",
-                              "dealer_relations", "complaint_hotline", "service"] | None = None
+    cause_department: (
+        Literal[
+            "rnd_production",
+            "warehouse_transport",
+            "marketing",
+            "dealer_relations",
+            "complaint_hotline",
+            "service",
+        ]
+        | None
+    ) = None
 
 
 class PartIn(Body):
@@ -101,8 +126,9 @@ class TechnicianCreate(Body):
     certifications: Annotated[list[CertificationIn], Field(max_length=20)] = []
     telegram_chat_id: ChatId | None = None
     home: Location | None = None
-    working_days: Annotated[list[Annotated[StrictInt, Field(ge=1, le=7)]],
-                            Field(max_length=7)] | None = None
+    working_days: (
+        Annotated[list[Annotated[StrictInt, Field(ge=1, le=7)]], Field(max_length=7)] | None
+    ) = None
 
 
 class ContractCustomer(Body):

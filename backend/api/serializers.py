@@ -31,10 +31,17 @@ def case_json(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
         "status": case.status,
         "channel": case.channel,
         "service_category": case.service_category,
-        "customer": {"name": case.customer.name, "phone": case.customer.phone,
-                     "address": case.address, "zone": case.zone},
-        "product": None if case.product is None else {
-            "model": case.product.model, "name": case.product.name,
+        "customer": {
+            "name": case.customer.name,
+            "phone": case.customer.phone,
+            "address": case.address,
+            "zone": case.zone,
+        },
+        "product": None
+        if case.product is None
+        else {
+            "model": case.product.model,
+            "name": case.product.name,
             "product_line": case.product.product_line,
             "serial_number": unit.serial_number if unit else None,
             "purchased_on": unit.purchased_on.isoformat() if unit and unit.purchased_on else None,
@@ -42,8 +49,9 @@ def case_json(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
         "description": case.description,
         "reported_at": iso(case.reported_at, tz),
         "sla_due_at": iso(case.sla_due_at, tz),
-        "assigned_technician": None if technician is None else {
-            "id": technician.id, "name": technician.name},
+        "assigned_technician": None
+        if technician is None
+        else {"id": technician.id, "name": technician.name},
         "planned_arrival_at": iso(case.planned_arrival_at, tz),
         "arrived_at": iso(case.arrived_at, tz),
         "resolved_at": iso(case.resolved_at, tz),
@@ -55,40 +63,58 @@ def case_json(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
         "priority": case.priority,
         "escalated_to": case.escalated_to,
         "carried_over": case.carried_over,
-        "survey": None if survey is None else {
-            "status": survey.status, "ratings": survey.ratings(), "comment": survey.comment},
+        "survey": None
+        if survey is None
+        else {"status": survey.status, "ratings": survey.ratings(), "comment": survey.comment},
         "charges": case.charges,
         "media": media_json(session, case),  # photos sent by Telegram, served by /media/{n}
         "allowed_actions": allowed_actions(case.kind, case.status),
-        "events": [{
-            "at": iso(event.at, tz), "actor": event.actor, "channel": event.channel,
-            "action": event.action, "from_status": event.from_status,
-            "to_status": event.to_status, "note": event.note,
-        } for event in case.events],
+        "events": [
+            {
+                "at": iso(event.at, tz),
+                "actor": event.actor,
+                "channel": event.channel,
+                "action": event.action,
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "note": event.note,
+            }
+            for event in case.events
+        ],
     }
 
 
 def product_json(product: Product) -> dict[str, Any]:
     return {
-        "id": product.id, "model": product.model, "name": product.name,
-        "product_line": product.product_line, "warranty_months": product.warranty_months,
-        "parts": [{"code": p.code, "name": p.name, "warranty_months": p.warranty_months,
-                   "price": p.price} for p in product.parts],
+        "id": product.id,
+        "model": product.model,
+        "name": product.name,
+        "product_line": product.product_line,
+        "warranty_months": product.warranty_months,
+        "parts": [
+            {"code": p.code, "name": p.name, "warranty_months": p.warranty_months, "price": p.price}
+            for p in product.parts
+        ],
     }
 
 
 def technician_json(technician: Technician) -> dict[str, Any]:
     return {
-        "id": technician.id, "name": technician.name, "phone": technician.phone,
-        "zone": technician.zone, "active": technician.active,
+        "id": technician.id,
+        "name": technician.name,
+        "phone": technician.phone,
+        "zone": technician.zone,
+        "active": technician.active,
         "telegram_linked": technician.telegram_chat_id is not None,
         "language": technician.language,  # what the bot speaks to them (set with /language)
-        "home": None if technician.home_lat is None else {
-            "lat": technician.home_lat, "lon": technician.home_lon},
+        "home": None
+        if technician.home_lat is None
+        else {"lat": technician.home_lat, "lon": technician.home_lon},
         "working_days": [day + 1 for day in technician.working_days],
-        "certifications": [{"product_line": c.product_line,
-                            "valid_until": c.valid_until.isoformat()}
-                           for c in technician.certifications],
+        "certifications": [
+            {"product_line": c.product_line, "valid_until": c.valid_until.isoformat()}
+            for c in technician.certifications
+        ],
     }
 
 
@@ -96,8 +122,11 @@ def contract_json(contract: Contract) -> dict[str, Any]:
     return {
         "id": contract.id,
         "customer": {"name": contract.customer.name, "phone": contract.customer.phone},
-        "product": {"model": contract.unit.product.model,
-                    "serial_number": contract.unit.serial_number},
-        "starts_on": contract.starts_on.isoformat(), "ends_on": contract.ends_on.isoformat(),
+        "product": {
+            "model": contract.unit.product.model,
+            "serial_number": contract.unit.serial_number,
+        },
+        "starts_on": contract.starts_on.isoformat(),
+        "ends_on": contract.ends_on.isoformat(),
         "expiry_notice_sent": contract.expiry_notice_sent_at is not None,
     }

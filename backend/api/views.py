@@ -28,8 +28,14 @@ from backend.web import db_session, now, settings
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 M = TypeVar("M", bound=BaseModel)
 
-INTAKE_ROLES = (Role.RECEPTIONIST, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR,
-                Role.VICE_PRESIDENT, Role.HOTLINE_OFFICER, Role.ADMIN)
+INTAKE_ROLES = (
+    Role.RECEPTIONIST,
+    Role.REPAIR_MANAGER,
+    Role.SERVICE_DIRECTOR,
+    Role.VICE_PRESIDENT,
+    Role.HOTLINE_OFFICER,
+    Role.ADMIN,
+)
 CATALOGUE_ROLES = (Role.ADMIN, Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER)
 
 
@@ -96,13 +102,25 @@ def create_case() -> ResponseReturnValue:
     body = parse_body(schemas.CaseCreate)
     session = db_session()
     intake = IntakeRequest(
-        kind=body.kind, channel=body.channel, description=body.description,
-        customer=CustomerInput(name=body.customer.name, phone=body.customer.phone,
-                               address=body.customer.address, zone=body.customer.zone),
-        product=None if body.product is None else ProductInput(
-            model=body.product.model, serial_number=body.product.serial_number,
-            purchased_on=body.product.purchased_on),
-        reported_at=body.reported_at, topic=body.topic, severity=body.severity,
+        kind=body.kind,
+        channel=body.channel,
+        description=body.description,
+        customer=CustomerInput(
+            name=body.customer.name,
+            phone=body.customer.phone,
+            address=body.customer.address,
+            zone=body.customer.zone,
+        ),
+        product=None
+        if body.product is None
+        else ProductInput(
+            model=body.product.model,
+            serial_number=body.product.serial_number,
+            purchased_on=body.product.purchased_on,
+        ),
+        reported_at=body.reported_at,
+        topic=body.topic,
+        severity=body.severity,
         about_after_sales=body.about_after_sales,
         lat=body.location.lat if body.location else None,
         lon=body.location.lon if body.location else None,
@@ -129,27 +147,41 @@ def index_cases() -> ResponseReturnValue:
     )
     actor = current_actor()
     if actor.role == Role.TECHNICIAN:
-        case_filter = CaseFilter(**{**case_filter.__dict__,
-                                    "technician_id": actor.technician_id or -1})
+        case_filter = CaseFilter(
+            **{**case_filter.__dict__, "technician_id": actor.technician_id or -1}
+        )
     page = query_int("page") or 1
     result = list_cases(db_session(), case_filter, page=page)
     tz = settings().tz
-    return jsonify({"items": [case_json(db_session(), c, tz) for c in result.items],
-                    "page": result.page, "pages": result.pages, "total": result.total})
+    return jsonify(
+        {
+            "items": [case_json(db_session(), c, tz) for c in result.items],
+            "page": result.page,
+            "pages": result.pages,
+            "total": result.total,
+        }
+    )
 
 
 @api.post("/cases/<number>/actions/<action>")
 @require_roles()
 def case_action(number: str, action: str) -> ResponseReturnValue:
     if action not in ALL_ACTIONS:
-        raise NotFound(f"unknown action {action!r}; actions: {', '.join(ALL_ACTIONS)}",
-                       field="action")
+        raise NotFound(
+            f"unknown action {action!r}; actions: {', '.join(ALL_ACTIONS)}", field="action"
+        )
     session = db_session()
     case = _visible(get_case(session, number))
     body = parse_body(schemas.ActionBody, optional=True)
-    perform_action(session, case, action, actor=current_actor(),
-                   body=body.model_dump(exclude_none=True, mode="json"),
-                   settings=settings(), now=now())
+    perform_action(
+        session,
+        case,
+        action,
+        actor=current_actor(),
+        body=body.model_dump(exclude_none=True, mode="json"),
+        settings=settings(),
+        now=now(),
+    )
     session.commit()
     return _case_response(case)
 
@@ -160,9 +192,13 @@ def create_product() -> ResponseReturnValue:
     body = parse_body(schemas.ProductCreate)
     session = db_session()
     product = catalog.create_product(
-        session, model=body.model, name=body.name, product_line=body.product_line,
+        session,
+        model=body.model,
+        name=body.name,
+        product_line=body.product_line,
         warranty_months=body.warranty_months,
-        parts=[catalog.PartInput(p.code, p.name, p.warranty_months, p.price) for p in body.parts])
+        parts=[catalog.PartInput(p.code, p.name, p.warranty_months, p.price) for p in body.parts],
+    )
     session.commit()
     return jsonify(product_json(product)), 201
 
@@ -179,12 +215,18 @@ def create_technician() -> ResponseReturnValue:
     body = parse_body(schemas.TechnicianCreate)
     session = db_session()
     technician = people.create_technician(
-        session, name=body.name, phone=body.phone, zone=body.zone, region=settings().region,
-        certifications=[people.CertificationInput(c.product_line, c.valid_until)
-                        for c in body.certifications],
+        session,
+        name=body.name,
+        phone=body.phone,
+        zone=body.zone,
+        region=settings().region,
+        certifications=[
+            people.CertificationInput(c.product_line, c.valid_until) for c in body.certifications
+        ],
         telegram_chat_id=body.telegram_chat_id,
         home=(body.home.lat, body.home.lon) if body.home else None,
-        working_days=[d - 1 for d in body.working_days] if body.working_days else None)
+        working_days=[d - 1 for d in body.working_days] if body.working_days else None,
+    )
     session.commit()
     return jsonify(technician_json(technician)), 201
 
@@ -211,8 +253,9 @@ def technician_month(technician_id: int) -> ResponseReturnValue:
     people.get_technician(session, technician_id)
     today = calendar_for(settings()).local_date(now())
     year, month = parse_month(request.args.get("month"), today)
-    return jsonify(technician_performance(session, technician_id, settings=settings(),
-                                          year=year, month=month))
+    return jsonify(
+        technician_performance(session, technician_id, settings=settings(), year=year, month=month)
+    )
 
 
 @api.post("/contracts")
@@ -220,12 +263,18 @@ def technician_month(technician_id: int) -> ResponseReturnValue:
 def create_contract() -> ResponseReturnValue:
     body = parse_body(schemas.ContractCreate)
     session = db_session()
-    customer = people.upsert_customer(session, name=body.customer.name, phone=body.customer.phone,
-                                      region=settings().region)
+    customer = people.upsert_customer(
+        session, name=body.customer.name, phone=body.customer.phone, region=settings().region
+    )
     product = catalog.get_product_by_model(session, body.product.model)
-    contract = catalog.create_contract(session, customer=customer, product=product,
-                                       serial_number=body.product.serial_number,
-                                       starts_on=body.starts_on, ends_on=body.ends_on)
+    contract = catalog.create_contract(
+        session,
+        customer=customer,
+        product=product,
+        serial_number=body.product.serial_number,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+    )
     session.commit()
     return jsonify(contract_json(contract)), 201
 
@@ -244,9 +293,15 @@ def create_technician_link_code(technician_id: int) -> ResponseReturnValue:
 
     session = db_session()
     technician = people.get_technician(session, technician_id)
-    code, expires_at = create_link_code(session, technician, now=now(),
-                                        created_by=f"user:{current_user().id}")
+    code, expires_at = create_link_code(
+        session, technician, now=now(), created_by=f"user:{current_user().id}"
+    )
     session.commit()
-    return jsonify({"technician_id": technician.id, "code": code,
-                    "expires_at": expires_at.astimezone(settings().tz).isoformat(),
-                    "instructions": f"Send /link {code} to the bot in Telegram."}), 201
+    return jsonify(
+        {
+            "technician_id": technician.id,
+            "code": code,
+            "expires_at": expires_at.astimezone(settings().tz).isoformat(),
+            "instructions": f"Send /link {code} to the bot in Telegram.",
+        }
+    ), 201

@@ -56,27 +56,42 @@ def recognise_caller(session: Session, settings: Settings, raw_from: str | None)
 
 
 def latest_open_case(session: Session, customer_id: int) -> Case | None:
-    return session.scalar(select(Case).where(
-        Case.customer_id == customer_id, Case.status.not_in(TERMINAL))
-        .order_by(Case.reported_at.desc(), Case.id.desc()).limit(1))
+    return session.scalar(
+        select(Case)
+        .where(Case.customer_id == customer_id, Case.status.not_in(TERMINAL))
+        .order_by(Case.reported_at.desc(), Case.id.desc())
+        .limit(1)
+    )
 
 
-def inbound_call(session: Session, settings: Settings, *, call_sid: str, raw_from: str | None,
-                 now: datetime) -> tuple[PhoneCall, Caller, Conversation]:
+def inbound_call(
+    session: Session, settings: Settings, *, call_sid: str, raw_from: str | None, now: datetime
+) -> tuple[PhoneCall, Caller, Conversation]:
     """Record the call (R2.3) and open its conversation in the caller's known language."""
     caller = recognise_caller(session, settings, raw_from)
-    call = record_inbound(session, call_sid=call_sid, phone=caller.phone or "unknown",
-                          customer_id=caller.customer.id if caller.customer else None, now=now)
+    call = record_inbound(
+        session,
+        call_sid=call_sid,
+        phone=caller.phone or "unknown",
+        customer_id=caller.customer.id if caller.customer else None,
+        now=now,
+    )
     conversation = engine.get_conversation(
-        session, "phone", call_sid,
-        language=caller.customer.language if caller.customer else None)
+        session, "phone", call_sid, language=caller.customer.language if caller.customer else None
+    )
     if caller.customer is not None:
         conversation.customer_id = caller.customer.id
     return call, caller, conversation
 
 
-def status_callback(session: Session, settings: Settings, form: Mapping[str, str], *,
-                    call_id: str | None, now: datetime) -> str:
+def status_callback(
+    session: Session,
+    settings: Settings,
+    form: Mapping[str, str],
+    *,
+    call_id: str | None,
+    now: datetime,
+) -> str:
     """Apply a Twilio status callback once: "applied", or "replayed" when seen before."""
     call = find_call(session, form.get("CallSid"), call_id)
     if call is None:
@@ -98,8 +113,11 @@ def call_ended(session: Session, settings: Settings, call: PhoneCall, now: datet
         case_call_ended(session, call, now)
     elif call.outcome is None:
         call.outcome = call.status if call.status != "completed" else "answered"
-    conversation = session.scalar(select(Conversation).where(
-        Conversation.channel == "phone", Conversation.address == call.call_sid))
+    conversation = session.scalar(
+        select(Conversation).where(
+            Conversation.channel == "phone", Conversation.address == call.call_sid
+        )
+    )
     if conversation is None or conversation.dialogue is None:
         return
     if conversation.dialogue not in ("survey", "opinion"):  # we called them: no callback
@@ -107,35 +125,55 @@ def call_ended(session: Session, settings: Settings, call: PhoneCall, now: datet
     conversation.dialogue = conversation.step = None
 
 
-def hung_up_mid_dialogue(session: Session, settings: Settings, call: PhoneCall,
-                         conversation: Conversation, now: datetime) -> None:
+def hung_up_mid_dialogue(
+    session: Session, settings: Settings, call: PhoneCall, conversation: Conversation, now: datetime
+) -> None:
     """R2.3: a call cut short is never lost; a receptionist calls back with what was said."""
-    said = {key: value for key, value in (conversation.data or {}).items()
-            if value not in (None, "", [], {}) and not key.endswith("_page")}
+    said = {
+        key: value
+        for key, value in (conversation.data or {}).items()
+        if value not in (None, "", [], {}) and not key.endswith("_page")
+    }
     local = calendar_for(settings).local(now)
-    open_task(session, kind="callback", role=Role.RECEPTIONIST,
-              title=f"Call back: caller hung up during {conversation.dialogue} "
-                    f"({local:%Y-%m-%d %H:%M})",
-              customer_id=call.customer_id,
-              detail=_summary(said, conversation.step),
-              data={"phone": call.phone, "call_sid": call.call_sid,
-                    "dialogue": conversation.dialogue, "step": conversation.step,
-                    "answers": said},
-              dedupe_key=f"callback:{call.call_sid}")
+    open_task(
+        session,
+        kind="callback",
+        role=Role.RECEPTIONIST,
+        title=f"Call back: caller hung up during {conversation.dialogue} ({local:%Y-%m-%d %H:%M})",
+        customer_id=call.customer_id,
+        detail=_summary(said, conversation.step),
+        data={
+            "phone": call.phone,
+            "call_sid": call.call_sid,
+            "dialogue": conversation.dialogue,
+            "step": conversation.step,
+            "answers": said,
+        },
+        dedupe_key=f"callback:{call.call_sid}",
+    )
     call.outcome = "hung_up"
-    logger.info("call %s from %s ended during %s at %s: callback task opened", call.id,
-                mask_phone(call.phone), conversation.dialogue, conversation.step)
+    logger.info(
+        "call %s from %s ended during %s at %s: callback task opened",
+        call.id,
+        mask_phone(call.phone),
+        conversation.dialogue,
+        conversation.step,
+    )
 
 
 def _summary(said: dict[str, Any], step: str | None) -> str:
-    lines = [f"{key}: {value}" for key, value in said.items()
-             if key not in ("verified", "customer_id", "media", "model_ids")]
+    lines = [
+        f"{key}: {value}"
+        for key, value in said.items()
+        if key not in ("verified", "customer_id", "media", "model_ids")
+    ]
     lines.append(f"stopped at: {step}")
     return "\n".join(lines)[:3000]
 
 
-def attach_transcription(session: Session, *, call_sid: str, recording_url: str,
-                         text: str, now: datetime | None = None) -> bool:
+def attach_transcription(
+    session: Session, *, call_sid: str, recording_url: str, text: str, now: datetime | None = None
+) -> bool:
     """Twilio's transcription arrives after the call moved on: keep it beside the recording."""
     call = find_call(session, call_sid)
     text = text.strip()[:5000]
@@ -146,7 +184,8 @@ def attach_transcription(session: Session, *, call_sid: str, recording_url: str,
         if case is not None and _transcribe_media(case, recording_url, text):
             return True
     if call.purpose in CASE_CALL_PURPOSES and transcription_arrived(
-            session, call, recording_url, text, now or utcnow()):
+        session, call, recording_url, text, now or utcnow()
+    ):
         return True
     if call.survey_id is not None:
         from backend.surveys.models import Survey
@@ -155,8 +194,10 @@ def attach_transcription(session: Session, *, call_sid: str, recording_url: str,
         if survey is not None and survey.comment_recording_url == recording_url:
             survey.comment = text
             return True
-    call.data = {**(call.data or {}), "transcriptions": {
-        **(call.data or {}).get("transcriptions", {}), recording_url: text}}
+    call.data = {
+        **(call.data or {}),
+        "transcriptions": {**(call.data or {}).get("transcriptions", {}), recording_url: text},
+    }
     return False
 
 

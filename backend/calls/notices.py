@@ -20,9 +20,18 @@ from backend.people.models import Customer
 from backend.settings import Settings
 
 
-def notice_call(session: Session, settings: Settings, *, customer: Customer, purpose: str,
-                text: str, values: dict[str, Any], now: datetime, case: Case | None = None,
-                dedupe_key: str | None = None) -> PhoneCall | None:
+def notice_call(
+    session: Session,
+    settings: Settings,
+    *,
+    customer: Customer,
+    purpose: str,
+    text: str,
+    values: dict[str, Any],
+    now: datetime,
+    case: Case | None = None,
+    dedupe_key: str | None = None,
+) -> PhoneCall | None:
     """Call `customer` to say `text` (a message id, in their language); None without voice."""
     if not settings.voice_enabled:
         return None
@@ -30,9 +39,18 @@ def notice_call(session: Session, settings: Settings, *, customer: Customer, pur
     last = last_outbound_at(session, customer.phone)
     if last is not None and when < last + MIN_GAP_PER_CUSTOMER:
         when = next_calling_moment(settings, last + MIN_GAP_PER_CUSTOMER)
-    call = place_call(session, settings, purpose=purpose, phone=customer.phone, path="/ivr/notice",
-                      now=now, customer_id=customer.id, case=case, not_before=when,
-                      dedupe_key=dedupe_key)
+    call = place_call(
+        session,
+        settings,
+        purpose=purpose,
+        phone=customer.phone,
+        path="/ivr/notice",
+        now=now,
+        customer_id=customer.id,
+        case=case,
+        not_before=when,
+        dedupe_key=dedupe_key,
+    )
     if call is not None:
         call.data = {"message": {"text": text, "values": values}}
     return call

@@ -22,61 +22,107 @@ logger = logging.getLogger(__name__)
 MIN_GAP_PER_CUSTOMER = timedelta(hours=1)  # never call one customer twice within an hour
 
 # Twilio answering-machine detection results that mean "nobody listened" (R8.3 retry).
-MACHINE_ANSWERS = frozenset({"machine_start", "machine_end_beep", "machine_end_silence",
-                             "machine_end_other", "fax"})
+MACHINE_ANSWERS = frozenset(
+    {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
+)
 
 
-def record_inbound(session: Session, *, call_sid: str, phone: str, customer_id: int | None,
-                   now: datetime) -> PhoneCall:
+def record_inbound(
+    session: Session, *, call_sid: str, phone: str, customer_id: int | None, now: datetime
+) -> PhoneCall:
     """The inbound call `call_sid`, recorded on its first request (R2.3: every call)."""
     call = session.scalar(select(PhoneCall).where(PhoneCall.call_sid == call_sid))
     if call is None:
-        call = PhoneCall(call_sid=call_sid, direction="inbound", purpose=CallPurpose.INBOUND,
-                         phone=phone, customer_id=customer_id, status="in-progress",
-                         placed_at=now, callbacks=[], data={})
+        call = PhoneCall(
+            call_sid=call_sid,
+            direction="inbound",
+            purpose=CallPurpose.INBOUND,
+            phone=phone,
+            customer_id=customer_id,
+            status="in-progress",
+            placed_at=now,
+            callbacks=[],
+            data={},
+        )
         session.add(call)
         session.flush()
     return call
 
 
-def place_call(session: Session, settings: Settings, *, purpose: str, phone: str, path: str,
-               now: datetime, customer_id: int | None = None, case: Case | None = None,
-               survey_id: int | None = None, not_before: datetime | None = None,
-               dedupe_key: str | None = None) -> PhoneCall | None:
+def place_call(
+    session: Session,
+    settings: Settings,
+    *,
+    purpose: str,
+    phone: str,
+    path: str,
+    now: datetime,
+    customer_id: int | None = None,
+    case: Case | None = None,
+    survey_id: int | None = None,
+    not_before: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> PhoneCall | None:
     """An outbound call: a PhoneCall row and, in the same transaction, the outbox row placing it.
 
     The row is due at the first calling moment from `not_before` (or now) and must be dialled
     before that day's calling hours close: a late worker defers it instead (contract)."""
     if dedupe_key is not None and (
-            any(isinstance(o, OutboundMessage) and o.dedupe_key == dedupe_key for o in session.new)
-            or session.scalar(select(OutboundMessage.id)
-                              .where(OutboundMessage.dedupe_key == dedupe_key))):
+        any(isinstance(o, OutboundMessage) and o.dedupe_key == dedupe_key for o in session.new)
+        or session.scalar(
+            select(OutboundMessage.id).where(OutboundMessage.dedupe_key == dedupe_key)
+        )
+    ):
         return None
     start, closing = calling_window(settings, not_before or now)
-    call = PhoneCall(direction="outbound", purpose=purpose, phone=phone,
-                     customer_id=customer_id, case_id=case.id if case else None,
-                     survey_id=survey_id, status="queued", placed_at=start,
-                     callbacks=[], data={})
+    call = PhoneCall(
+        direction="outbound",
+        purpose=purpose,
+        phone=phone,
+        customer_id=customer_id,
+        case_id=case.id if case else None,
+        survey_id=survey_id,
+        status="queued",
+        placed_at=start,
+        callbacks=[],
+        data={},
+    )
     session.add(call)
     session.flush()
     separator = "&" if "?" in path else "?"
-    enqueue(session, channel=OutboxChannel.VOICE, recipient=phone, case=case,
-            payload={"path": f"{path}{separator}call_id={call.id}", "machine_detection": "Enable",
-                     "timeout": 25, "call_id": call.id},
-            purpose=f"call:{purpose}", dedupe_key=dedupe_key, not_before=start, not_after=closing)
+    enqueue(
+        session,
+        channel=OutboxChannel.VOICE,
+        recipient=phone,
+        case=case,
+        payload={
+            "path": f"{path}{separator}call_id={call.id}",
+            "machine_detection": "Enable",
+            "timeout": 25,
+            "call_id": call.id,
+        },
+        purpose=f"call:{purpose}",
+        dedupe_key=dedupe_key,
+        not_before=start,
+        not_after=closing,
+    )
     logger.info("%s call %s queued to %s", purpose, call.id, mask_phone(phone))
     return call
 
 
-def find_call(session: Session, call_sid: str | None, call_id: str | int | None = None
-              ) -> PhoneCall | None:
+def find_call(
+    session: Session, call_sid: str | None, call_id: str | int | None = None
+) -> PhoneCall | None:
     """The call Twilio names by CallSid; an outbound call is first known by our own id."""
     if call_sid:
         call = session.scalar(select(PhoneCall).where(PhoneCall.call_sid == call_sid))
         if call is not None:
             return call
-        message = session.scalar(select(OutboundMessage).where(
-            OutboundMessage.provider_id == call_sid, OutboundMessage.channel == "voice"))
+        message = session.scalar(
+            select(OutboundMessage).where(
+                OutboundMessage.provider_id == call_sid, OutboundMessage.channel == "voice"
+            )
+        )
         if message is not None and call_id is None:
             call_id = message.payload.get("call_id")
     if call_id is None or not str(call_id).isdigit():
@@ -89,11 +135,13 @@ def find_call(session: Session, call_sid: str | None, call_id: str | int | None 
     return call
 
 
-def last_outbound_at(session: Session, phone: str, *, exclude_id: int | None = None
-                     ) -> datetime | None:
+def last_outbound_at(
+    session: Session, phone: str, *, exclude_id: int | None = None
+) -> datetime | None:
     """When this number was last called by us (R8.3 retries: never twice within an hour)."""
-    query = select(PhoneCall.placed_at).where(PhoneCall.phone == phone,
-                                              PhoneCall.direction == "outbound")
+    query = select(PhoneCall.placed_at).where(
+        PhoneCall.phone == phone, PhoneCall.direction == "outbound"
+    )
     if exclude_id is not None:
         query = query.where(PhoneCall.id != exclude_id)
     return session.scalar(query.order_by(PhoneCall.placed_at.desc()).limit(1))
@@ -146,9 +194,14 @@ def calling_window(settings: Settings, moment: datetime) -> tuple[datetime, date
 def rearm_deferred_calls(session: Session, settings: Settings, now: datetime) -> int:
     """Calls the worker found too late are queued again for the next calling hours; the same
     attempt, not a new one (a survey's attempts and its one-call-an-hour rule stay right)."""
-    rows = session.scalars(select(OutboundMessage).where(
-        OutboundMessage.channel == OutboxChannel.VOICE,
-        OutboundMessage.status == OutboxStatus.DEFERRED).order_by(OutboundMessage.id)).all()
+    rows = session.scalars(
+        select(OutboundMessage)
+        .where(
+            OutboundMessage.channel == OutboxChannel.VOICE,
+            OutboundMessage.status == OutboxStatus.DEFERRED,
+        )
+        .order_by(OutboundMessage.id)
+    ).all()
     for row in rows:
         start, closing = calling_window(settings, now)
         row.status, row.next_attempt_at, row.not_after = OutboxStatus.PENDING, start, closing

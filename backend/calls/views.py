@@ -27,8 +27,9 @@ def request_call(number: str) -> ResponseReturnValue:
     session = db_session()
     case = get_case(session, number)
     body = parse_body(CaseCallRequest)
-    call = request_case_call(session, settings(), case, purpose=body.purpose,
-                             actor=current_actor(), now=now())
+    call = request_case_call(
+        session, settings(), case, purpose=body.purpose, actor=current_actor(), now=now()
+    )
     session.commit()
     return jsonify({"case_number": case.number, **call_json(call)}), 201
 
@@ -38,5 +39,9 @@ def request_call(number: str) -> ResponseReturnValue:
 def list_calls(number: str) -> ResponseReturnValue:
     session = db_session()
     case = get_case(session, number)
-    return jsonify({"case_number": case.number,
-                    "items": [call_json(call) for call in case_calls(session, case)]})
+    return jsonify(
+        {
+            "case_number": case.number,
+            "items": [call_json(call) for call in case_calls(session, case)],
+        }
+    )

@@ -25,24 +25,49 @@ from backend.settings import Settings
 from backend.surveys.service import schedule_survey
 from backend.tasks.service import alert
 
-TECHNICIAN_ACTIONS = frozenset({"accept", "decline", "depart", "arrive", "resolve",
-                                "take_to_workshop", "escalate"})
+TECHNICIAN_ACTIONS = frozenset(
+    {"accept", "decline", "depart", "arrive", "resolve", "take_to_workshop", "escalate"}
+)
 CUSTOMER_ACTIONS = frozenset({"sign_off"})
 STAFF_ROLES_FOR: dict[str, frozenset[str]] = {
-    "assign": frozenset({Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN,
-                         Role.RECEPTIONIST}),
-    "inspect": frozenset({Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN,
-                          Role.WAREHOUSE_CLERK}),
-    "route": frozenset({Role.SERVICE_DIRECTOR, Role.HOTLINE_OFFICER, Role.ADMIN,
-                        Role.VICE_PRESIDENT}),
-    "answer": frozenset({Role.SERVICE_DIRECTOR, Role.HOTLINE_OFFICER, Role.ADMIN,
-                         Role.VICE_PRESIDENT, Role.RECEPTIONIST}),
-    "close": frozenset({Role.SERVICE_DIRECTOR, Role.HOTLINE_OFFICER, Role.ADMIN,
-                        Role.VICE_PRESIDENT, Role.RECEPTIONIST}),
+    "assign": frozenset(
+        {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN, Role.RECEPTIONIST}
+    ),
+    "inspect": frozenset(
+        {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN, Role.WAREHOUSE_CLERK}
+    ),
+    "route": frozenset(
+        {Role.SERVICE_DIRECTOR, Role.HOTLINE_OFFICER, Role.ADMIN, Role.VICE_PRESIDENT}
+    ),
+    "answer": frozenset(
+        {
+            Role.SERVICE_DIRECTOR,
+            Role.HOTLINE_OFFICER,
+            Role.ADMIN,
+            Role.VICE_PRESIDENT,
+            Role.RECEPTIONIST,
+        }
+    ),
+    "close": frozenset(
+        {
+            Role.SERVICE_DIRECTOR,
+            Role.HOTLINE_OFFICER,
+            Role.ADMIN,
+            Role.VICE_PRESIDENT,
+            Role.RECEPTIONIST,
+        }
+    ),
 }
 # Everything else a staff user may do when their role takes part in repairs.
-REPAIR_STAFF = frozenset({Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN,
-                          Role.RECEPTIONIST, Role.WAREHOUSE_CLERK})
+REPAIR_STAFF = frozenset(
+    {
+        Role.REPAIR_MANAGER,
+        Role.SERVICE_DIRECTOR,
+        Role.ADMIN,
+        Role.RECEPTIONIST,
+        Role.WAREHOUSE_CLERK,
+    }
+)
 
 
 def authorize(actor: Actor, case: Case, action: str) -> None:
@@ -66,8 +91,14 @@ def authorize(actor: Actor, case: Case, action: str) -> None:
 
 
 def perform_action(
-    session: Session, case: Case, action: str, *, actor: Actor, body: dict[str, Any],
-    settings: Settings, now: datetime,
+    session: Session,
+    case: Case,
+    action: str,
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    settings: Settings,
+    now: datetime,
 ) -> Case:
     """Take one step (contract: 409 naming the allowed actions when the status forbids it)."""
     authorize(actor, case, action)  # first: someone not allowed learns nothing of the status
@@ -82,41 +113,85 @@ def perform_action(
     else:
         data = None
     case.status = target
-    record_event(session, case, actor=actor.label, action=action, at=now, channel=actor.channel,
-                 from_status=previous, to_status=target, note=note, data=data)
+    record_event(
+        session,
+        case,
+        actor=actor.label,
+        action=action,
+        at=now,
+        channel=actor.channel,
+        from_status=previous,
+        to_status=target,
+        note=note,
+        data=data,
+    )
     return case
 
 
 Handler = Callable[..., dict[str, Any] | None]
 
 
-def _assign(session: Session, case: Case, *, actor: Actor, body: dict[str, Any],
-            settings: Settings, now: datetime) -> None:
+def _assign(
+    session: Session,
+    case: Case,
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+) -> None:
     technician_id = body.get("technician_id")
-    if technician_id is not None and (not isinstance(technician_id, int)
-                                      or isinstance(technician_id, bool)):
+    if technician_id is not None and (
+        not isinstance(technician_id, int) or isinstance(technician_id, bool)
+    ):
         raise ValidationError("technician_id must be a whole number", field="technician_id")
     reason = str(body.get("reason") or body.get("note") or "")[:500] or None  # R4.6 override
-    decision = assignment.auto_assign(session, case, settings=settings, now=now, actor=actor,
-                                      technician_id=technician_id, reason=reason)
+    decision = assignment.auto_assign(
+        session,
+        case,
+        settings=settings,
+        now=now,
+        actor=actor,
+        technician_id=technician_id,
+        reason=reason,
+    )
     if decision.technician is None:
         raise ValidationError(decision.explanation, field="technician_id")
     return None
 
 
-def _decline(session: Session, case: Case, *, actor: Actor, body: dict[str, Any],
-             settings: Settings, now: datetime) -> None:
+def _decline(
+    session: Session,
+    case: Case,
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+) -> None:
     declined_by = case.assigned_technician_id
     previous = case.status
     case.status, case.assigned_technician_id, case.assigned_technician = "new", None, None
-    record_event(session, case, actor=actor.label, action="decline", at=now,
-                 channel=actor.channel, from_status=previous, to_status="new",
-                 note=str(body.get("reason") or "")[:500] or None,
-                 data={"technician_id": declined_by})
-    exclude = {e.data["technician_id"] for e in case.events
-               if e.action == "decline" and e.data and e.data.get("technician_id")}
-    assignment.auto_assign(session, case, settings=settings, now=now,
-                           actor=Actor("system"), exclude=exclude)
+    record_event(
+        session,
+        case,
+        actor=actor.label,
+        action="decline",
+        at=now,
+        channel=actor.channel,
+        from_status=previous,
+        to_status="new",
+        note=str(body.get("reason") or "")[:500] or None,
+        data={"technician_id": declined_by},
+    )
+    exclude = {
+        e.data["technician_id"]
+        for e in case.events
+        if e.action == "decline" and e.data and e.data.get("technician_id")
+    }
+    assignment.auto_assign(
+        session, case, settings=settings, now=now, actor=Actor("system"), exclude=exclude
+    )
 
 
 def _arrive(session: Session, case: Case, *, now: datetime, **_: Any) -> dict[str, Any]:
@@ -125,8 +200,15 @@ def _arrive(session: Session, case: Case, *, now: datetime, **_: Any) -> dict[st
     return {"on_time": on_time}
 
 
-def _work_done(session: Session, case: Case, *, actor: Actor, body: dict[str, Any],
-               settings: Settings, now: datetime) -> dict[str, Any]:
+def _work_done(
+    session: Session,
+    case: Case,
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+) -> dict[str, Any]:
     """resolve / finish_repair: parts, hours and fee → charges (R4.3, R7.7 repair card)."""
     parts = body.get("parts") or []
     if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
@@ -139,9 +221,15 @@ def _work_done(session: Session, case: Case, *, actor: Actor, body: dict[str, An
         raise ValidationError("fee must be a whole amount ≥ 0", field="fee")
     used = resolve_parts(case.product, parts)
     on = calendar_for(settings).local_date(now)
-    case.charges = charges_at_resolution(unit=case.unit, category=case.service_category,
-                                         parts=used, hours=float(hours), fee=fee, on=on,
-                                         schedule=fee_schedule(settings))
+    case.charges = charges_at_resolution(
+        unit=case.unit,
+        category=case.service_category,
+        parts=used,
+        hours=float(hours),
+        fee=fee,
+        on=on,
+        schedule=fee_schedule(settings),
+    )
     case.work_hours = float(hours)
     return {"charges": case.charges, "hours": hours}
 
@@ -152,8 +240,9 @@ def _resolve(session: Session, case: Case, **kwargs: Any) -> dict[str, Any]:
     return data
 
 
-def _return_item(session: Session, case: Case, *, settings: Settings, now: datetime,
-                 **_: Any) -> None:
+def _return_item(
+    session: Session, case: Case, *, settings: Settings, now: datetime, **_: Any
+) -> None:
     _finish(session, case, settings, now)
 
 
@@ -162,23 +251,44 @@ def _finish(session: Session, case: Case, settings: Settings, now: datetime) -> 
     case.resolved_at = now
     schedule_survey(session, case, settings=settings, done_at=now)
     language = case.customer.language
-    message_customer(session, case.customer, service_certificate(case, language), case=case,
-                     purpose="sign_off_request",
-                     dedupe_key=f"signoff:{case.number}:{len(case.events)}",
-                     reply_markup={"inline_keyboard": [[{
-                         "text": "✅ 확인" if language == "ko" else "✅ Confirm",
-                         "callback_data": f"case:sign_off:{case.number}"}]]})
+    message_customer(
+        session,
+        case.customer,
+        service_certificate(case, language),
+        case=case,
+        purpose="sign_off_request",
+        dedupe_key=f"signoff:{case.number}:{len(case.events)}",
+        reply_markup={
+            "inline_keyboard": [
+                [
+                    {
+                        "text": "✅ 확인" if language == "ko" else "✅ Confirm",
+                        "callback_data": f"case:sign_off:{case.number}",
+                    }
+                ]
+            ]
+        },
+    )
 
 
-def _sign_off(session: Session, case: Case, *, now: datetime, body: dict[str, Any],
-              **_: Any) -> dict[str, Any]:
+def _sign_off(
+    session: Session, case: Case, *, now: datetime, body: dict[str, Any], **_: Any
+) -> dict[str, Any]:
     case.closed_at = now
     signed_by = str(body.get("signed_by") or case.customer.name)[:200]
     return {"signed_by": signed_by}
 
 
-def _escalate(session: Session, case: Case, *, actor: Actor, body: dict[str, Any],
-              settings: Settings, now: datetime, **_: Any) -> dict[str, Any]:
+def _escalate(
+    session: Session,
+    case: Case,
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+    **_: Any,
+) -> dict[str, Any]:
     """R7.9: a job that cannot go as scheduled goes to the service director at once."""
     target = body.get("to") or Role.SERVICE_DIRECTOR
     if target not in (Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT):
@@ -187,9 +297,15 @@ def _escalate(session: Session, case: Case, *, actor: Actor, body: dict[str, Any
     if case.priority == "normal":
         case.priority = "high"
     reason = str(body.get("reason") or body.get("note") or "")[:500]
-    alert(session, kind="escalation", role=target, case=case,
-          title=f"Escalated: {case.number} ({case.status}) by {actor.label}", detail=reason,
-          dedupe_key=f"escalate:{case.number}:{len(case.events)}")
+    alert(
+        session,
+        kind="escalation",
+        role=target,
+        case=case,
+        title=f"Escalated: {case.number} ({case.status}) by {actor.label}",
+        detail=reason,
+        dedupe_key=f"escalate:{case.number}:{len(case.events)}",
+    )
     if case.kind == CaseKind.REPAIR and case.assigned_technician_id is not None:
         from backend.dispatch.flows import replan_after_help  # "need help": re-plan the day
 
@@ -204,8 +320,9 @@ def _cancel(session: Session, case: Case, **_: Any) -> None:
 def _route(session: Session, case: Case, *, body: dict[str, Any], **_: Any) -> dict[str, Any]:
     department = body.get("department") or case.department
     if department not in set(DepartmentCode):
-        raise ValidationError(f"department must be one of {', '.join(DepartmentCode)}",
-                              field="department")
+        raise ValidationError(
+            f"department must be one of {', '.join(DepartmentCode)}", field="department"
+        )
     case.department = department
     return {"department": department}
 
@@ -215,9 +332,14 @@ def _answer(session: Session, case: Case, *, body: dict[str, Any], **_: Any) -> 
     answer = body.get("answer")
     if not isinstance(answer, str) or not answer.strip():
         raise ValidationError("the answer to the customer is required", field="answer")
-    message_customer(session, case.customer, f"[{case.number}] {answer.strip()[:3000]}",
-                     case=case, purpose="answer",
-                     dedupe_key=f"answer:{case.number}:{len(case.events)}")
+    message_customer(
+        session,
+        case.customer,
+        f"[{case.number}] {answer.strip()[:3000]}",
+        case=case,
+        purpose="answer",
+        dedupe_key=f"answer:{case.number}:{len(case.events)}",
+    )
     return {"answer": answer.strip()[:3000]}
 
 
@@ -227,8 +349,10 @@ def _inspect(session: Session, case: Case, *, body: dict[str, Any], **_: Any) ->
     if case.kind == CaseKind.RETURN:
         cause = body.get("cause_department")
         if cause not in set(DepartmentCode):
-            raise ValidationError(f"cause_department must be one of {', '.join(DepartmentCode)}",
-                                  field="cause_department")
+            raise ValidationError(
+                f"cause_department must be one of {', '.join(DepartmentCode)}",
+                field="cause_department",
+            )
         data["cause_department"] = cause
     return data
 

@@ -92,69 +92,114 @@ def _check(request: IntakeRequest, now: datetime) -> None:
         if request.topic not in set(Topic):
             raise ValidationError(f"topic must be one of {', '.join(Topic)}", field="topic")
         if (request.severity or "normal") not in set(Severity):
-            raise ValidationError(f"severity must be one of {', '.join(Severity)}",
-                                  field="severity")
+            raise ValidationError(
+                f"severity must be one of {', '.join(Severity)}", field="severity"
+            )
     if request.reported_at is not None:
         if request.reported_at.tzinfo is None:
             raise ValidationError("reported_at needs a UTC offset", field="reported_at")
         if request.reported_at > now + timedelta(minutes=5):
             raise ValidationError("reported_at is in the future", field="reported_at")
         if request.reported_at.year < EARLIEST_REPORT_YEAR:
-            raise ValidationError(f"reported_at before {EARLIEST_REPORT_YEAR} is not a contact "
-                                  "this desk can register", field="reported_at")
-    if request.product and request.product.purchased_on and request.product.purchased_on > (
-            (request.reported_at or now).date()):
+            raise ValidationError(
+                f"reported_at before {EARLIEST_REPORT_YEAR} is not a contact "
+                "this desk can register",
+                field="reported_at",
+            )
+    if (
+        request.product
+        and request.product.purchased_on
+        and request.product.purchased_on > ((request.reported_at or now).date())
+    ):
         raise ValidationError("purchased_on is after the report", field="product.purchased_on")
 
 
 def intake_case(
-    session: Session, request: IntakeRequest, *, settings: Settings, now: datetime, actor: Actor,
+    session: Session,
+    request: IntakeRequest,
+    *,
+    settings: Settings,
+    now: datetime,
+    actor: Actor,
 ) -> Case:
     """Validate, register and route a new case; queue the customer's confirmation."""
     _check(request, now)
     calendar = calendar_for(settings)
     customer = upsert_customer(
-        session, name=request.customer.name.strip(), phone=request.customer.phone,
-        region=settings.region, address=request.customer.address, zone=request.customer.zone,
-        language=request.customer.language)
+        session,
+        name=request.customer.name.strip(),
+        phone=request.customer.phone,
+        region=settings.region,
+        address=request.customer.address,
+        zone=request.customer.zone,
+        language=request.customer.language,
+    )
     if request.telegram_chat_id is not None and customer.telegram_chat_id is None:
         customer.telegram_chat_id = request.telegram_chat_id
     product: Product | None = None
     unit: Unit | None = None
     if request.product is not None:
         product = get_product_by_model(session, request.product.model)
-        unit = register_unit(session, product=product,
-                             serial_number=(request.product.serial_number or "").strip() or None,
-                             purchased_on=request.product.purchased_on, customer=customer)
+        unit = register_unit(
+            session,
+            product=product,
+            serial_number=(request.product.serial_number or "").strip() or None,
+            purchased_on=request.product.purchased_on,
+            customer=customer,
+        )
     reported_at = request.reported_at or now
     case = Case(
         number=next_case_number(session, calendar.local(reported_at).year),
-        kind=request.kind, status=INITIAL_STATUS[CaseKind(request.kind)],
-        channel=request.channel, customer=customer, product=product, unit=unit,
-        description=request.description.strip(), zone=request.customer.zone or customer.zone,
+        kind=request.kind,
+        status=INITIAL_STATUS[CaseKind(request.kind)],
+        channel=request.channel,
+        customer=customer,
+        product=product,
+        unit=unit,
+        description=request.description.strip(),
+        zone=request.customer.zone or customer.zone,
         address=request.customer.address or customer.address,
         lat=request.lat if request.lat is not None else customer.lat,
         lon=request.lon if request.lon is not None else customer.lon,
-        reported_at=reported_at, media=list(request.media),
+        reported_at=reported_at,
+        media=list(request.media),
     )
     session.add(case)
     session.flush()
-    record_event(session, case, actor=actor.label, action="intake", at=now,
-                 channel=request.channel, to_status=case.status)
+    record_event(
+        session,
+        case,
+        actor=actor.label,
+        action="intake",
+        at=now,
+        channel=request.channel,
+        to_status=case.status,
+    )
     if case.kind == CaseKind.REPAIR:
         _register_repair(session, case, customer, settings, now, actor)
     elif case.kind == CaseKind.COMPLAINT:
         _route_complaint(session, case, request, now)
     due = calendar.local(case.sla_due_at) if case.sla_due_at else None
-    message_customer(session, customer, intake_confirmation(case, due, fee_schedule(settings)),
-                     case=case, purpose="intake_confirmation",
-                     dedupe_key=f"intake:{case.number}")
+    message_customer(
+        session,
+        customer,
+        intake_confirmation(case, due, fee_schedule(settings)),
+        case=case,
+        purpose="intake_confirmation",
+        dedupe_key=f"intake:{case.number}",
+    )
     logger.info("case %s registered (%s via %s)", case.number, case.kind, case.channel)
     return case
 
 
-def _register_repair(session: Session, case: Case, customer: Customer, settings: Settings,
-                     now: datetime, actor: Actor) -> None:
+def _register_repair(
+    session: Session,
+    case: Case,
+    customer: Customer,
+    settings: Settings,
+    now: datetime,
+    actor: Actor,
+) -> None:
     calendar = calendar_for(settings)
     reported_day = calendar.local_date(case.reported_at)
     case.service_category = category_at_intake(case.unit, case.product, reported_day)
@@ -165,25 +210,55 @@ def _register_repair(session: Session, case: Case, customer: Customer, settings:
 
 
 def _route_complaint(session: Session, case: Case, request: IntakeRequest, now: datetime) -> None:
-    routing = route_complaint(Topic(request.topic or "other"),
-                              Severity(request.severity or "normal"),
-                              about_after_sales=request.about_after_sales)
+    routing = route_complaint(
+        Topic(request.topic or "other"),
+        Severity(request.severity or "normal"),
+        about_after_sales=request.about_after_sales,
+    )
     case.topic, case.severity = request.topic, request.severity or "normal"
     case.department = routing.department
     case.priority = routing.priority
     case.escalated_to = routing.escalated_to
     case.accountable_role = routing.accountable_role
     case.status = "routed"
-    record_event(session, case, actor="system", action="route", at=now, from_status="received",
-                 to_status="routed", note=f"routed to {routing.department}",
-                 data={"department": routing.department, "priority": routing.priority})
+    record_event(
+        session,
+        case,
+        actor="system",
+        action="route",
+        at=now,
+        from_status="received",
+        to_status="routed",
+        note=f"routed to {routing.department}",
+        data={"department": routing.department, "priority": routing.priority},
+    )
     title = f"Complaint {case.number} ({case.topic}, {case.severity}) → {case.department}"
     # R8.7: the service director personally handles every complaint.
-    alert(session, kind="complaint", role=Role.SERVICE_DIRECTOR, title=title, case=case,
-          detail=case.description[:300], dedupe_key=f"complaint:{case.number}:director")
+    alert(
+        session,
+        kind="complaint",
+        role=Role.SERVICE_DIRECTOR,
+        title=title,
+        case=case,
+        detail=case.description[:300],
+        dedupe_key=f"complaint:{case.number}:director",
+    )
     if routing.escalated_to:
-        record_event(session, case, actor="system", action="escalate", at=now,
-                     note=f"escalated to {routing.escalated_to} at once (R8.5)",
-                     data={"to": routing.escalated_to})
-        alert(session, kind="escalation", role=routing.escalated_to, title=title, case=case,
-              detail=case.description[:300], dedupe_key=f"complaint:{case.number}:vp")
+        record_event(
+            session,
+            case,
+            actor="system",
+            action="escalate",
+            at=now,
+            note=f"escalated to {routing.escalated_to} at once (R8.5)",
+            data={"to": routing.escalated_to},
+        )
+        alert(
+            session,
+            kind="escalation",
+            role=routing.escalated_to,
+            title=title,
+            case=case,
+            detail=case.description[:300],
+            dedupe_key=f"complaint:{case.number}:vp",
+        )

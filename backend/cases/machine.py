@@ -7,8 +7,17 @@ from backend.errors import TransitionNotAllowed
 
 SAME = "="  # an action that records something without moving the case
 
-OPEN_REPAIR = ("new", "assigned", "accepted", "en_route", "on_site", "in_workshop", "repaired",
-               "inspected", "resolved")
+OPEN_REPAIR = (
+    "new",
+    "assigned",
+    "accepted",
+    "en_route",
+    "on_site",
+    "in_workshop",
+    "repaired",
+    "inspected",
+    "resolved",
+)
 
 # action → {from status: to status}
 TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
@@ -56,9 +65,16 @@ INITIAL_STATUS = {
 TERMINAL = frozenset({"closed", "cancelled"})
 
 ALL_ACTIONS = sorted({action for table in TRANSITIONS.values() for action in table})
-ALL_STATUSES = frozenset(
-    status for table in TRANSITIONS.values() for moves in table.values()
-    for status in (*moves.keys(), *moves.values()) if status != SAME) | TERMINAL
+ALL_STATUSES = (
+    frozenset(
+        status
+        for table in TRANSITIONS.values()
+        for moves in table.values()
+        for status in (*moves.keys(), *moves.values())
+        if status != SAME
+    )
+    | TERMINAL
+)
 
 
 def allowed_actions(kind: str, status: str) -> list[str]:

@@ -107,7 +107,8 @@ class Case(Base):
     unit: Mapped[Unit | None] = relationship()
     assigned_technician: Mapped[Technician | None] = relationship()
     events: Mapped[list[CaseEvent]] = relationship(
-        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
 
 
 class CaseEvent(Base):

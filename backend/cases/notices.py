@@ -24,26 +24,38 @@ def category_words(case: Case, language: str, schedule: FeeSchedule) -> str:
         return translate(language, "Free of charge (under warranty).")
     if case.service_category == ServiceCategory.CONTRACT:
         return translate(language, "Covered by your maintenance contract.")
-    return translate(language,
-                     "Paid service: call-out {call_out} KRW, labour {rate} KRW per hour, "
-                     "parts at list price. You will see the cost before any work starts.",
-                     call_out=f"{schedule.call_out_fee:,}",
-                     rate=f"{schedule.labour_rate_per_hour:,}")
+    return translate(
+        language,
+        "Paid service: call-out {call_out} KRW, labour {rate} KRW per hour, "
+        "parts at list price. You will see the cost before any work starts.",
+        call_out=f"{schedule.call_out_fee:,}",
+        rate=f"{schedule.labour_rate_per_hour:,}",
+    )
 
 
 def intake_confirmation(case: Case, local_due: datetime | None, schedule: FeeSchedule) -> str:
     language = case.customer.language
     if case.kind == "repair":
-        return "\n".join([
-            translate(language, "Your repair request {number} is registered.", number=case.number),
-            category_words(case, language, schedule),
-            translate(language, "A technician will arrive by {due}.",
-                      due=format_moment(local_due, language)),
-        ])
+        return "\n".join(
+            [
+                translate(
+                    language, "Your repair request {number} is registered.", number=case.number
+                ),
+                category_words(case, language, schedule),
+                translate(
+                    language,
+                    "A technician will arrive by {due}.",
+                    due=format_moment(local_due, language),
+                ),
+            ]
+        )
     if case.kind == "complaint":
-        return translate(language, "Your complaint {number} is registered. The service director "
-                                   "is responsible for it and we will answer you.",
-                         number=case.number)
+        return translate(
+            language,
+            "Your complaint {number} is registered. The service director "
+            "is responsible for it and we will answer you.",
+            number=case.number,
+        )
     return translate(language, "Your request {number} is registered.", number=case.number)
 
 
@@ -73,17 +85,27 @@ JOB_BUTTONS: dict[str, tuple[str, ...]] = {
     "on_site": ("resolve", "take_to_workshop", "escalate"),
 }
 JOB_BUTTON_LABELS = {
-    "accept": "Accept", "decline": "Decline", "depart": "On my way", "arrive": "Arrived",
-    "resolve": "Resolved", "take_to_workshop": "Take to workshop", "escalate": "Need help",
+    "accept": "Accept",
+    "decline": "Decline",
+    "depart": "On my way",
+    "arrive": "Arrived",
+    "resolve": "Resolved",
+    "take_to_workshop": "Take to workshop",
+    "escalate": "Need help",
 }
 
 
 def job_buttons(case: Case, language: str) -> dict[str, object]:
     """Inline buttons for the job's next steps; callback data is `job:<action>:<case number>`."""
     actions = JOB_BUTTONS.get(case.status, ())
-    buttons = [{"text": translate(language, JOB_BUTTON_LABELS[action]),
-                "callback_data": f"job:{action}:{case.number}"} for action in actions]
-    return {"inline_keyboard": [buttons[i:i + 2] for i in range(0, len(buttons), 2)]}
+    buttons = [
+        {
+            "text": translate(language, JOB_BUTTON_LABELS[action]),
+            "callback_data": f"job:{action}:{case.number}",
+        }
+        for action in actions
+    ]
+    return {"inline_keyboard": [buttons[i : i + 2] for i in range(0, len(buttons), 2)]}
 
 
 def service_certificate(case: Case, language: str) -> str:

@@ -24,15 +24,21 @@ def next_case_number(session: Session, year: int) -> str:
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         module: Any = postgresql if dialect == "postgresql" else sqlite
-        session.execute(module.insert(CaseSequence).values(year=year, last=0)
-                        .on_conflict_do_nothing(index_elements=["year"]))
+        session.execute(
+            module.insert(CaseSequence)
+            .values(year=year, last=0)
+            .on_conflict_do_nothing(index_elements=["year"])
+        )
     elif session.get(CaseSequence, year) is None:  # pragma: no cover - other databases
         session.execute(insert(CaseSequence).values(year=year, last=0))
     # One UPDATE … RETURNING: the row lock serialises concurrent intakes on PostgreSQL, and
     # SQLite runs one writer at a time, so no two cases can read the same value.
-    last = session.execute(update(CaseSequence).where(CaseSequence.year == year)
-                           .values(last=CaseSequence.last + 1)
-                           .returning(CaseSequence.last)).scalar_one()
+    last = session.execute(
+        update(CaseSequence)
+        .where(CaseSequence.year == year)
+        .values(last=CaseSequence.last + 1)
+        .returning(CaseSequence.last)
+    ).scalar_one()
     return f"{CASE_PREFIX}-{year}-{last:06d}"
 
 
@@ -43,8 +49,9 @@ def find_case(session: Session, number: str | None) -> Case | None:
     """The case with this number, or None (a malformed number never reaches the database)."""
     if not number or not CASE_NUMBER.fullmatch(number):  # keeps NUL away from PostgreSQL
         return None
-    return session.scalar(select(Case).where(Case.number == number)
-                          .options(selectinload(Case.events)))
+    return session.scalar(
+        select(Case).where(Case.number == number).options(selectinload(Case.events))
+    )
 
 
 def get_case(session: Session, number: str) -> Case:
@@ -72,8 +79,9 @@ class Page:
     total: int
 
 
-def list_cases(session: Session, case_filter: CaseFilter, *, page: int = 1,
-               per_page: int = PAGE_SIZE) -> Page:
+def list_cases(
+    session: Session, case_filter: CaseFilter, *, page: int = 1, per_page: int = PAGE_SIZE
+) -> Page:
     """A page of cases matching `case_filter`, newest first."""
     conditions = []
     if case_filter.status:
@@ -91,9 +99,13 @@ def list_cases(session: Session, case_filter: CaseFilter, *, page: int = 1,
     total = session.scalar(select(func.count(Case.id)).where(*conditions)) or 0
     pages = max(1, -(-total // per_page))
     items = session.scalars(
-        select(Case).where(*conditions).order_by(Case.reported_at.desc(), Case.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)
-        .options(selectinload(Case.events))).all()
+        select(Case)
+        .where(*conditions)
+        .order_by(Case.reported_at.desc(), Case.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .options(selectinload(Case.events))
+    ).all()
     return Page(list(items), page, pages, total)
 
 
@@ -106,18 +118,39 @@ def _matches_search(text: str) -> Any:
 
 
 def record_event(
-    session: Session, case: Case, *, actor: str, action: str, at: datetime,
-    channel: str | None = None, from_status: str | None = None, to_status: str | None = None,
-    note: str | None = None, data: dict[str, Any] | None = None,
+    session: Session,
+    case: Case,
+    *,
+    actor: str,
+    action: str,
+    at: datetime,
+    channel: str | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """Append one entry to the case history (R2.3); entries are never changed afterwards."""
-    event = CaseEvent(case=case, actor=actor, action=action, at=at, channel=channel,
-                      from_status=from_status, to_status=to_status, note=note, data=data)
+    event = CaseEvent(
+        case=case,
+        actor=actor,
+        action=action,
+        at=at,
+        channel=channel,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data,
+    )
     session.add(event)
     return event
 
 
 def open_cases_of_customer(session: Session, customer_id: int) -> list[Case]:
-    return list(session.scalars(select(Case).where(
-        Case.customer_id == customer_id, Case.status.not_in(("closed", "cancelled")))
-        .order_by(Case.reported_at.desc())))
+    return list(
+        session.scalars(
+            select(Case)
+            .where(Case.customer_id == customer_id, Case.status.not_in(("closed", "cancelled")))
+            .order_by(Case.reported_at.desc())
+        )
+    )

@@ -34,7 +34,8 @@ class Product(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parts: Mapped[list[Part]] = relationship(
-        back_populates="product", cascade="all, delete-orphan", order_by="Part.code")
+        back_populates="product", cascade="all, delete-orphan", order_by="Part.code"
+    )
 
 
 class Part(Base):
@@ -68,8 +69,9 @@ class Unit(Base):
 
     product: Mapped[Product] = relationship()
     customer: Mapped[Customer | None] = relationship()
-    contracts: Mapped[list[Contract]] = relationship(back_populates="unit",
-                                                     order_by="Contract.ends_on")
+    contracts: Mapped[list[Contract]] = relationship(
+        back_populates="unit", order_by="Contract.ends_on"
+    )
 
     def warranty_ends_on(self, months: int) -> date | None:
         """The first day no longer covered by a warranty of `months` (the product's or a part's)."""

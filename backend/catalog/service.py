@@ -23,7 +23,12 @@ class PartInput:
 
 
 def create_product(
-    session: Session, *, model: str, name: str, product_line: str, warranty_months: int,
+    session: Session,
+    *,
+    model: str,
+    name: str,
+    product_line: str,
+    warranty_months: int,
     parts: list[PartInput],
 ) -> Product:
     if session.scalar(select(Product.id).where(Product.model == model)):
@@ -31,18 +36,29 @@ def create_product(
     codes = [p.code for p in parts]
     if len(set(codes)) != len(codes):
         raise ValidationError("part codes must be unique within a product", field="parts")
-    product = Product(model=model, name=name, product_line=product_line,
-                      warranty_months=warranty_months,
-                      parts=[Part(code=p.code, name=p.name, warranty_months=p.warranty_months,
-                                  price=p.price) for p in parts])
+    product = Product(
+        model=model,
+        name=name,
+        product_line=product_line,
+        warranty_months=warranty_months,
+        parts=[
+            Part(code=p.code, name=p.name, warranty_months=p.warranty_months, price=p.price)
+            for p in parts
+        ],
+    )
     session.add(product)
     session.flush()
     return product
 
 
 def list_products(session: Session) -> list[Product]:
-    return list(session.scalars(select(Product).options(selectinload(Product.parts))
-                                .order_by(Product.product_line, Product.model)))
+    return list(
+        session.scalars(
+            select(Product)
+            .options(selectinload(Product.parts))
+            .order_by(Product.product_line, Product.model)
+        )
+    )
 
 
 def get_product_by_model(session: Session, model: str, *, field: str = "product.model") -> Product:
@@ -53,13 +69,18 @@ def get_product_by_model(session: Session, model: str, *, field: str = "product.
 
 
 def find_unit(session: Session, product: Product, serial_number: str) -> Unit | None:
-    return session.scalar(select(Unit).where(Unit.product_id == product.id,
-                                             Unit.serial_number == serial_number))
+    return session.scalar(
+        select(Unit).where(Unit.product_id == product.id, Unit.serial_number == serial_number)
+    )
 
 
 def register_unit(
-    session: Session, *, product: Product, serial_number: str | None,
-    purchased_on: date | None, customer: Customer,
+    session: Session,
+    *,
+    product: Product,
+    serial_number: str | None,
+    purchased_on: date | None,
+    customer: Customer,
 ) -> Unit | None:
     """The sold unit for this serial number, recorded if new; None without a serial number."""
     if not serial_number:
@@ -68,8 +89,12 @@ def register_unit(
     if unit is None:
         try:
             with session.begin_nested():  # concurrent intakes of one new unit: see upsert_customer
-                unit = Unit(product_id=product.id, serial_number=serial_number,
-                            purchased_on=purchased_on, customer_id=customer.id)
+                unit = Unit(
+                    product_id=product.id,
+                    serial_number=serial_number,
+                    purchased_on=purchased_on,
+                    customer_id=customer.id,
+                )
                 session.add(unit)
             return unit
         except IntegrityError:
@@ -84,21 +109,34 @@ def register_unit(
 
 
 def create_contract(
-    session: Session, *, customer: Customer, product: Product, serial_number: str,
-    starts_on: date, ends_on: date,
+    session: Session,
+    *,
+    customer: Customer,
+    product: Product,
+    serial_number: str,
+    starts_on: date,
+    ends_on: date,
 ) -> Contract:
     if ends_on <= starts_on:
         raise ValidationError("ends_on must be after starts_on", field="ends_on")
-    unit = register_unit(session, product=product, serial_number=serial_number,
-                         purchased_on=None, customer=customer)
+    unit = register_unit(
+        session, product=product, serial_number=serial_number, purchased_on=None, customer=customer
+    )
     assert unit is not None
-    overlapping = session.scalar(select(Contract.id).where(
-        Contract.unit_id == unit.id, Contract.starts_on <= ends_on, Contract.ends_on >= starts_on))
+    overlapping = session.scalar(
+        select(Contract.id).where(
+            Contract.unit_id == unit.id,
+            Contract.starts_on <= ends_on,
+            Contract.ends_on >= starts_on,
+        )
+    )
     if overlapping:
-        raise Conflict("this unit already has a contract for part of that period",
-                       field="starts_on")
-    contract = Contract(customer_id=customer.id, unit_id=unit.id, starts_on=starts_on,
-                        ends_on=ends_on)
+        raise Conflict(
+            "this unit already has a contract for part of that period", field="starts_on"
+        )
+    contract = Contract(
+        customer_id=customer.id, unit_id=unit.id, starts_on=starts_on, ends_on=ends_on
+    )
     session.add(contract)
     session.flush()
     return contract

@@ -41,12 +41,14 @@ def resolve_parts(product: Product | None, requested: list[dict[str, Any]]) -> l
     for index, item in enumerate(requested):
         code = item.get("code")
         if code not in by_code:
-            raise ValidationError(f"unknown part code {code!r} for this product",
-                                  field=f"parts[{index}].code")
+            raise ValidationError(
+                f"unknown part code {code!r} for this product", field=f"parts[{index}].code"
+            )
         quantity = item.get("quantity", 1)
         if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= 99:
-            raise ValidationError("quantity must be a whole number 1–99",
-                                  field=f"parts[{index}].quantity")
+            raise ValidationError(
+                "quantity must be a whole number 1–99", field=f"parts[{index}].quantity"
+            )
         used.append(PartUsed(by_code[code], quantity))
     return used
 
@@ -66,14 +68,17 @@ def charges_at_resolution(
     lines: list[dict[str, Any]] = []
     for used in parts:
         free = contract is not None or (
-            unit is not None and unit.in_warranty(used.part.warranty_months, on))
-        lines.append({
-            "code": used.part.code,
-            "name": used.part.name,
-            "quantity": used.quantity,
-            "free": free,
-            "amount": 0 if free else used.part.price * used.quantity,
-        })
+            unit is not None and unit.in_warranty(used.part.warranty_months, on)
+        )
+        lines.append(
+            {
+                "code": used.part.code,
+                "name": used.part.name,
+                "quantity": used.quantity,
+                "free": free,
+                "amount": 0 if free else used.part.price * used.quantity,
+            }
+        )
     paid_service = category == ServiceCategory.PAID
     if paid_service:
         labour = fee if fee is not None else round(hours * schedule.labour_rate_per_hour)

@@ -58,8 +58,9 @@ class Routing:
     accountable_role: str = Role.SERVICE_DIRECTOR  # R8.7: the director owns every complaint
 
 
-def route_complaint(topic: Topic, severity: Severity, *,
-                    about_after_sales: bool = False) -> Routing:
+def route_complaint(
+    topic: Topic, severity: Severity, *, about_after_sales: bool = False
+) -> Routing:
     """Where a complaint goes and how urgently."""
     department = TOPIC_DEPARTMENT[topic]
     if topic is Topic.STAFF_ATTITUDE and about_after_sales:

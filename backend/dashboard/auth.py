@@ -22,8 +22,16 @@ from backend.web import db_session
 F = TypeVar("F", bound=Callable[..., Any])
 
 MANAGERS = frozenset({Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN})
-INTAKE_ROLES = frozenset({Role.RECEPTIONIST, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR,
-                          Role.VICE_PRESIDENT, Role.HOTLINE_OFFICER, Role.ADMIN})
+INTAKE_ROLES = frozenset(
+    {
+        Role.RECEPTIONIST,
+        Role.REPAIR_MANAGER,
+        Role.SERVICE_DIRECTOR,
+        Role.VICE_PRESIDENT,
+        Role.HOTLINE_OFFICER,
+        Role.ADMIN,
+    }
+)
 CSRF_FIELD = "csrf_token"
 
 
@@ -40,16 +48,24 @@ def check_csrf() -> None:
     """Every POST carries the session's token; compared in constant time."""
     expected = session.get(CSRF_FIELD)
     given = request.form.get(CSRF_FIELD, "")
-    if not isinstance(expected, str) or not expected or not hmac.compare_digest(
-            expected.encode(), given.encode()):
+    if (
+        not isinstance(expected, str)
+        or not expected
+        or not hmac.compare_digest(expected.encode(), given.encode())
+    ):
         abort(400, description="csrf")
 
 
 class LoginThrottle:
     """Failed sign-ins per e-mail and per address in a sliding window (one per process)."""
 
-    def __init__(self, *, per_account: int = 5, per_address: int = 20,
-                 window: timedelta = timedelta(minutes=15)) -> None:
+    def __init__(
+        self,
+        *,
+        per_account: int = 5,
+        per_address: int = 20,
+        window: timedelta = timedelta(minutes=15),
+    ) -> None:
         self.limits = {"account": per_account, "address": per_address}
         self.window = window
         self._failures: dict[tuple[str, str], deque[datetime]] = defaultdict(deque)
@@ -63,8 +79,10 @@ class LoginThrottle:
 
     def blocked(self, email: str, address: str, now: datetime) -> bool:
         with self._lock:
-            return (len(self._recent(("account", email), now)) >= self.limits["account"]
-                    or len(self._recent(("address", address), now)) >= self.limits["address"])
+            return (
+                len(self._recent(("account", email), now)) >= self.limits["account"]
+                or len(self._recent(("address", address), now)) >= self.limits["address"]
+            )
 
     def failed(self, email: str, address: str, now: datetime) -> None:
         with self._lock:
@@ -135,8 +153,11 @@ def own_technician() -> Technician | None:
     """For a technician's login: their technician record (R6.5: they see only its jobs)."""
     if "own_technician" not in g:
         user = current_user()
-        g.own_technician = (technician_for_user(db_session(), user)
-                            if user is not None and user.role == Role.TECHNICIAN else None)
+        g.own_technician = (
+            technician_for_user(db_session(), user)
+            if user is not None and user.role == Role.TECHNICIAN
+            else None
+        )
     technician: Technician | None = g.own_technician
     return technician
 
@@ -145,8 +166,13 @@ def current_actor() -> Actor:
     """The same actor the API builds, from the web channel."""
     user = signed_in_user()
     technician = own_technician()
-    return Actor("user", id=user.id, role=user.role, channel="web",
-                 technician_id=technician.id if technician else None)
+    return Actor(
+        "user",
+        id=user.id,
+        role=user.role,
+        channel="web",
+        technician_id=technician.id if technician else None,
+    )
 
 
 def safe_next(target: str | None) -> str | None:

@@ -45,9 +45,13 @@ def _case_filter() -> CaseFilter:
     channel = args.get("channel") if args.get("channel") in set(Channel) else None
     technician_id = forms.query_number(args.get("technician_id"))
     scope = _technician_scope()
-    return CaseFilter(status=status, kind=kind, channel=channel,
-                      technician_id=scope if scope is not None else technician_id,
-                      search=forms.query_text(args.get("q")) or None)
+    return CaseFilter(
+        status=status,
+        kind=kind,
+        channel=channel,
+        technician_id=scope if scope is not None else technician_id,
+        search=forms.query_text(args.get("q")) or None,
+    )
 
 
 @dashboard.get("/cases")
@@ -62,15 +66,31 @@ def cases() -> ResponseReturnValue:
     calendar, moment = calendar_for(settings()), now()
     rows = [(case, sla_view(case, moment, calendar)) for case in page.items]
     technicians = session.scalars(select(Technician).order_by(Technician.name)).all()
-    query = {k: v for k, v in {"status": case_filter.status, "kind": case_filter.kind,
-                               "channel": case_filter.channel, "q": case_filter.search,
-                               "technician_id": request.args.get("technician_id")
-                               if case_filter.technician_id and _technician_scope() is None
-                               else None}.items() if v}
+    query = {
+        k: v
+        for k, v in {
+            "status": case_filter.status,
+            "kind": case_filter.kind,
+            "channel": case_filter.channel,
+            "q": case_filter.search,
+            "technician_id": request.args.get("technician_id")
+            if case_filter.technician_id and _technician_scope() is None
+            else None,
+        }.items()
+        if v
+    }
     return render_template(
-        "dashboard/cases.html", rows=rows, page=page, case_filter=case_filter, query=query,
-        statuses=sorted(ALL_STATUSES), kinds=list(CaseKind), channels=list(Channel),
-        technicians=technicians, technician_scope=_technician_scope())
+        "dashboard/cases.html",
+        rows=rows,
+        page=page,
+        case_filter=case_filter,
+        query=query,
+        statuses=sorted(ALL_STATUSES),
+        kinds=list(CaseKind),
+        channels=list(Channel),
+        technicians=technicians,
+        technician_scope=_technician_scope(),
+    )
 
 
 def _visible_case(number: str) -> Case:
@@ -97,27 +117,45 @@ def _technician_choices(case: Case) -> list[tuple[Technician, bool]]:
     """Every active technician for the picker, marked eligible today (R4.4 certified, working)."""
     day = calendar_for(settings()).local_date(now())
     line = case.product.product_line if case.product else None
-    technicians = db_session().scalars(
-        select(Technician).where(Technician.active.is_(True))
-        .options(selectinload(Technician.certifications), selectinload(Technician.leaves))
-        .order_by(Technician.name)).all()
-    choices = [(t, (line is None or t.certified_for(line, day)) and t.works_on(day))
-               for t in technicians]
+    technicians = (
+        db_session()
+        .scalars(
+            select(Technician)
+            .where(Technician.active.is_(True))
+            .options(selectinload(Technician.certifications), selectinload(Technician.leaves))
+            .order_by(Technician.name)
+        )
+        .all()
+    )
+    choices = [
+        (t, (line is None or t.certified_for(line, day)) and t.works_on(day)) for t in technicians
+    ]
     return sorted(choices, key=lambda choice: not choice[1])
 
 
-def _case_page(case: Case, *, failed_action: str | None = None,
-               form: forms.Form | None = None, status: int = 200) -> ResponseReturnValue:
+def _case_page(
+    case: Case,
+    *,
+    failed_action: str | None = None,
+    form: forms.Form | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
     session = db_session()
     calendar, moment = calendar_for(settings()), now()
     return render_template(
-        "dashboard/case.html", case=case, data=case_json(session, case, settings().tz),
-        events=event_views(session, case), sla=sla_view(case, moment, calendar),
+        "dashboard/case.html",
+        case=case,
+        data=case_json(session, case, settings().tz),
+        events=event_views(session, case),
+        sla=sla_view(case, moment, calendar),
         actions=_permitted_actions(case, auth.current_actor()),
         technician_choices=_technician_choices(case) if case.kind == CaseKind.REPAIR else [],
-        departments=list(DepartmentCode), failed_action=failed_action,
-        form=form or forms.Form(), sees_media=auth.signed_in_user().role in MEDIA_ROLES,
-        call_purposes=list(REQUESTS)), status
+        departments=list(DepartmentCode),
+        failed_action=failed_action,
+        form=form or forms.Form(),
+        sees_media=auth.signed_in_user().role in MEDIA_ROLES,
+        call_purposes=list(REQUESTS),
+    ), status
 
 
 @dashboard.get("/cases/<number>")
@@ -138,15 +176,24 @@ def case_action(number: str, action: str) -> ResponseReturnValue:
     if body is None:
         return _case_page(case, failed_action=action, form=form, status=422)
     try:
-        perform_action(session, case, action, actor=auth.current_actor(), body=body,
-                       settings=settings(), now=now())
+        perform_action(
+            session,
+            case,
+            action,
+            actor=auth.current_actor(),
+            body=body,
+            settings=settings(),
+            now=now(),
+        )
         session.commit()
     except DomainError as error:
         session.rollback()
-        form.fail(error.field if error.field not in (None, "action", "number") else "form",
-                  error.message)
-        return _case_page(_visible_case(number), failed_action=action, form=form,
-                          status=error.status)
+        form.fail(
+            error.field if error.field not in (None, "action", "number") else "form", error.message
+        )
+        return _case_page(
+            _visible_case(number), failed_action=action, form=form, status=error.status
+        )
     flash(gettext("Done: {action}.", action=label(action)), "success")
     return redirect(url_for("dashboard.case_page", number=case.number))
 
@@ -168,16 +215,27 @@ def request_call(number: str) -> ResponseReturnValue:
     session = db_session()
     case = _visible_case(number)
     try:
-        call = request_case_call(session, settings(), case,
-                                 purpose=request.form.get("purpose", "")[:40],
-                                 actor=auth.current_actor(), now=now())
+        call = request_case_call(
+            session,
+            settings(),
+            case,
+            purpose=request.form.get("purpose", "")[:40],
+            actor=auth.current_actor(),
+            now=now(),
+        )
         session.commit()
     except DomainError as error:
         session.rollback()
         flash(_call_error(error), "error")
     else:
-        flash(gettext("{purpose} queued for {moment}.", purpose=label(
-            call.data["requested"]), moment=moment(call.placed_at)), "success")
+        flash(
+            gettext(
+                "{purpose} queued for {moment}.",
+                purpose=label(call.data["requested"]),
+                moment=moment(call.placed_at),
+            ),
+            "success",
+        )
     return redirect(url_for("dashboard.case_page", number=case.number))
 
 
@@ -191,17 +249,23 @@ def _call_error(error: DomainError) -> str:
 
 def _intake_page(form: forms.Form, status: int = 200) -> ResponseReturnValue:
     return render_template(
-        "dashboard/intake.html", form=form, products=list_products(db_session()),
-        kinds=list(CaseKind), channels=[c for c in Channel if c != Channel.TELEGRAM],
-        topics=list(Topic), severities=list(Severity)), status
+        "dashboard/intake.html",
+        form=form,
+        products=list_products(db_session()),
+        kinds=list(CaseKind),
+        channels=[c for c in Channel if c != Channel.TELEGRAM],
+        topics=list(Topic),
+        severities=list(Severity),
+    ), status
 
 
 @dashboard.get("/cases/new")
 @auth.login_required(*auth.INTAKE_ROLES)
 def new_case() -> ResponseReturnValue:
     kind = request.args.get("kind")
-    form = forms.Form(values={"kind": kind if kind in set(CaseKind) else "repair",
-                              "channel": "phone"})
+    form = forms.Form(
+        values={"kind": kind if kind in set(CaseKind) else "repair", "channel": "phone"}
+    )
     return _intake_page(form)
 
 
@@ -214,8 +278,9 @@ def create_case() -> ResponseReturnValue:
         return _intake_page(form, 422)
     session = db_session()
     try:
-        case = intake_case(session, intake, settings=settings(), now=now(),
-                           actor=auth.current_actor())
+        case = intake_case(
+            session, intake, settings=settings(), now=now(), actor=auth.current_actor()
+        )
         session.commit()
     except DomainError as error:
         session.rollback()

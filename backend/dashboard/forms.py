@@ -61,8 +61,9 @@ def _date(form: Form, data: MultiDict[str, str], name: str) -> date | None:
         return None
 
 
-def _local_moment(form: Form, data: MultiDict[str, str], name: str, tz: ZoneInfo
-                  ) -> datetime | None:
+def _local_moment(
+    form: Form, data: MultiDict[str, str], name: str, tz: ZoneInfo
+) -> datetime | None:
     """A `datetime-local` value, read in the business time zone."""
     text = form.text(data, name, limit=30)
     if not text:
@@ -75,8 +76,9 @@ def _local_moment(form: Form, data: MultiDict[str, str], name: str, tz: ZoneInfo
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
 
 
-def _choice(form: Form, data: MultiDict[str, str], name: str, choices: set[str],
-            default: str | None = None) -> str | None:
+def _choice(
+    form: Form, data: MultiDict[str, str], name: str, choices: set[str], default: str | None = None
+) -> str | None:
     value = form.text(data, name, limit=40) or default
     if value is not None and value not in choices:
         form.fail(name, "choose one of the offered values")
@@ -90,10 +92,12 @@ def parse_intake(data: MultiDict[str, str], tz: ZoneInfo) -> tuple[Form, IntakeR
     kind = _choice(form, data, "kind", set(CaseKind))
     channel = _choice(form, data, "channel", set(Channel), default=Channel.PHONE)
     zone = _choice(form, data, "customer.zone", {"city", "suburb"})
-    customer = CustomerInput(name=form.text(data, "customer.name"),
-                             phone=form.text(data, "customer.phone", limit=40),
-                             address=form.text(data, "customer.address", limit=500) or None,
-                             zone=zone)
+    customer = CustomerInput(
+        name=form.text(data, "customer.name"),
+        phone=form.text(data, "customer.phone", limit=40),
+        address=form.text(data, "customer.address", limit=500) or None,
+        zone=zone,
+    )
     model = form.text(data, "product.model", limit=64)
     serial = form.text(data, "product.serial_number", limit=64) or None
     purchased_on = _date(form, data, "product.purchased_on")
@@ -109,9 +113,16 @@ def parse_intake(data: MultiDict[str, str], tz: ZoneInfo) -> tuple[Form, IntakeR
         return form, None
     product = ProductInput(model, serial, purchased_on) if model else None
     return form, IntakeRequest(
-        kind=kind, channel=channel, customer=customer, description=description,
-        product=product, reported_at=reported_at, topic=topic if kind == "complaint" else None,
-        severity=severity if kind == "complaint" else None, about_after_sales=about_after_sales)
+        kind=kind,
+        channel=channel,
+        customer=customer,
+        description=description,
+        product=product,
+        reported_at=reported_at,
+        topic=topic if kind == "complaint" else None,
+        severity=severity if kind == "complaint" else None,
+        about_after_sales=about_after_sales,
+    )
 
 
 INTAKE_FIELD_ALIASES = {"product": "product.model", "customer": "customer.name"}
@@ -153,8 +164,9 @@ def _parts(form: Form, data: MultiDict[str, str], product: Product | None) -> li
     return used
 
 
-def parse_action(action: str, data: MultiDict[str, str], product: Product | None
-                 ) -> tuple[Form, dict[str, Any] | None]:
+def parse_action(
+    action: str, data: MultiDict[str, str], product: Product | None
+) -> tuple[Form, dict[str, Any] | None]:
     """An action form → the API's action body, validated by the API's own schema."""
     form = Form()
     body: dict[str, Any] = {}

@@ -39,8 +39,9 @@ def sla_view(case: Case, now: datetime, calendar: BusinessCalendar) -> SlaView:
     if now > due:
         return SlaView(due, None, "late")
     remaining = calendar.working_time_between(now, due)
-    warned = case.sla_warned_at is not None or (case.sla_warn_at is not None
-                                                 and now >= case.sla_warn_at)
+    warned = case.sla_warned_at is not None or (
+        case.sla_warn_at is not None and now >= case.sla_warn_at
+    )
     return SlaView(due, remaining, "warned" if warned else "ok")
 
 
@@ -61,8 +62,7 @@ class ActorNames:
                 if isinstance(value, int) and not isinstance(value, bool):
                     ids["technician"].add(value)
         self.names: dict[str, str] = {}
-        models: dict[str, Any] = {"user": StaffUser, "technician": Technician,
-                                  "customer": Customer}
+        models: dict[str, Any] = {"user": StaffUser, "technician": Technician, "customer": Customer}
         for kind, model in models.items():
             if ids[kind]:
                 for row in session.scalars(select(model).where(model.id.in_(ids[kind]))):
@@ -112,9 +112,18 @@ def _details(data: dict[str, Any] | None, names: ActorNames) -> list[tuple[str, 
 def event_views(session: Session, case: Case) -> list[EventView]:
     """The full history, oldest first, with names instead of ids."""
     names = ActorNames(session, case.events)
-    return [EventView(at=event.at, who=names(event.actor), actor=event.actor,
-                      action=event.action, channel=event.channel,
-                      from_status=event.from_status, to_status=event.to_status,
-                      note=event.note, details=_details(event.data, names),
-                      explanation=event.action in EXPLAINED_ACTIONS)
-            for event in case.events]
+    return [
+        EventView(
+            at=event.at,
+            who=names(event.actor),
+            actor=event.actor,
+            action=event.action,
+            channel=event.channel,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            note=event.note,
+            details=_details(event.data, names),
+            explanation=event.action in EXPLAINED_ACTIONS,
+        )
+        for event in case.events
+    ]

@@ -24,8 +24,16 @@ from backend.tasks.service import close_task
 from backend.web import db_session, now, settings
 
 TASK_PAGE_SIZE = 50
-TASK_KINDS = ("callback", "follow_up", "renewal", "unassigned", "escalation", "complaint",
-              "sla_warning", "sla_breach")
+TASK_KINDS = (
+    "callback",
+    "follow_up",
+    "renewal",
+    "unassigned",
+    "escalation",
+    "complaint",
+    "sla_warning",
+    "sla_breach",
+)
 
 
 def _task_scope(user: StaffUser) -> list[ColumnElement[bool]]:
@@ -47,11 +55,23 @@ def tasks() -> ResponseReturnValue:
     pages = max(1, -(-total // TASK_PAGE_SIZE))
     page = min(forms.query_number(request.args.get("page"), maximum=100_000) or 1, pages)
     rows = session.execute(
-        select(Task, Case.number).outerjoin(Case, Task.case_id == Case.id).where(*conditions)
+        select(Task, Case.number)
+        .outerjoin(Case, Task.case_id == Case.id)
+        .where(*conditions)
         .order_by(Task.created_at.desc(), Task.id.desc())
-        .offset((page - 1) * TASK_PAGE_SIZE).limit(TASK_PAGE_SIZE)).all()
-    return render_template("dashboard/tasks.html", rows=rows, status=status, kind=kind,
-                           kinds=TASK_KINDS, page=page, pages=pages, total=total)
+        .offset((page - 1) * TASK_PAGE_SIZE)
+        .limit(TASK_PAGE_SIZE)
+    ).all()
+    return render_template(
+        "dashboard/tasks.html",
+        rows=rows,
+        status=status,
+        kind=kind,
+        kinds=TASK_KINDS,
+        page=page,
+        pages=pages,
+        total=total,
+    )
 
 
 @dashboard.post("/tasks/<int(max=2147483647):task_id>/done")
@@ -79,13 +99,21 @@ def technicians() -> ResponseReturnValue:
             abort(403)
         return redirect(url_for("dashboard.technician_page", technician_id=own.id))
     session = db_session()
-    rows = session.scalars(select(Technician).options(selectinload(Technician.certifications))
-                           .order_by(Technician.name)).all()
-    open_jobs = dict(session.execute(
-        select(Case.assigned_technician_id, func.count(Case.id))
-        .where(Case.status.in_(OPEN_REPAIR)).group_by(Case.assigned_technician_id)).all())
-    return render_template("dashboard/technicians.html", technicians=rows, open_jobs=open_jobs,
-                           **_certificate_dates())
+    rows = session.scalars(
+        select(Technician)
+        .options(selectinload(Technician.certifications))
+        .order_by(Technician.name)
+    ).all()
+    open_jobs = dict(
+        session.execute(
+            select(Case.assigned_technician_id, func.count(Case.id))
+            .where(Case.status.in_(OPEN_REPAIR))
+            .group_by(Case.assigned_technician_id)
+        ).all()
+    )
+    return render_template(
+        "dashboard/technicians.html", technicians=rows, open_jobs=open_jobs, **_certificate_dates()
+    )
 
 
 def _certificate_dates() -> dict[str, date]:
@@ -120,14 +148,23 @@ def technician_page(technician_id: int) -> ResponseReturnValue:
     year, month, month_error = _month_or_current()
     performance = None
     if user.role in auth.MANAGERS or (own is not None and own.id == technician_id):
-        performance = technician_performance(session, technician_id, settings=settings(),
-                                             year=year, month=month)
-    jobs = session.scalars(select(Case).where(Case.assigned_technician_id == technician_id,
-                                              Case.status.in_(OPEN_REPAIR))
-                           .order_by(Case.sla_due_at)).all()
-    return render_template("dashboard/technician.html", technician=technician,
-                           performance=performance, jobs=jobs, month=f"{year:04d}-{month:02d}",
-                           month_error=month_error, **_certificate_dates())
+        performance = technician_performance(
+            session, technician_id, settings=settings(), year=year, month=month
+        )
+    jobs = session.scalars(
+        select(Case)
+        .where(Case.assigned_technician_id == technician_id, Case.status.in_(OPEN_REPAIR))
+        .order_by(Case.sla_due_at)
+    ).all()
+    return render_template(
+        "dashboard/technician.html",
+        technician=technician,
+        performance=performance,
+        jobs=jobs,
+        month=f"{year:04d}-{month:02d}",
+        month_error=month_error,
+        **_certificate_dates(),
+    )
 
 
 @dashboard.get("/reports")

@@ -28,8 +28,13 @@ from backend.web import db_session, now
 
 logger = logging.getLogger(__name__)
 
-dashboard = Blueprint("dashboard", __name__, template_folder="templates",
-                      static_folder="static", static_url_path="/dashboard-static")
+dashboard = Blueprint(
+    "dashboard",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/dashboard-static",
+)
 
 
 @dashboard.record_once
@@ -49,8 +54,11 @@ def _before() -> None:
 @dashboard.context_processor
 def _page_context() -> dict[str, object]:
     user = auth.current_user()
-    return {"user": user, "is_manager": user is not None and user.role in auth.MANAGERS,
-            "language": i18n.current_language()}
+    return {
+        "user": user,
+        "is_manager": user is not None and user.role in auth.MANAGERS,
+        "language": i18n.current_language(),
+    }
 
 
 def render_error(status: int, message: str) -> ResponseReturnValue:
@@ -95,13 +103,18 @@ def login() -> ResponseReturnValue:
     address = request.remote_addr or "-"
     if _throttle().blocked(email, address, now()):
         logger.warning("dashboard sign-in throttled")
-        return render_template("dashboard/login.html", next=target, email=email,
-                               error="Too many failed attempts. Wait 15 minutes."), 429
+        return render_template(
+            "dashboard/login.html",
+            next=target,
+            email=email,
+            error="Too many failed attempts. Wait 15 minutes.",
+        ), 429
     user = auth.authenticate(email, password)
     if user is None:
         _throttle().failed(email, address, now())
-        return render_template("dashboard/login.html", next=target, email=email,
-                               error="Wrong e-mail or password."), 401
+        return render_template(
+            "dashboard/login.html", next=target, email=email, error="Wrong e-mail or password."
+        ), 401
     _throttle().succeeded(email)
     auth.sign_in(user)
     logger.info("staff user %s signed in to the dashboard", user.id)

@@ -44,8 +44,9 @@ def words(ctx: Context, message: str, **values: Any) -> str:
     return translate(language(ctx), message, **values)
 
 
-def page_of(ctx: Context, step: str, choices: Sequence[Choice],
-            fixed: Sequence[Choice] = ()) -> tuple[Choice, ...]:
+def page_of(
+    ctx: Context, step: str, choices: Sequence[Choice], fixed: Sequence[Choice] = ()
+) -> tuple[Choice, ...]:
     """At most nine choices: a page of `choices`, then `fixed` ones, then "more" when the list
     goes on (it wraps round to the start)."""
     room = MENU_SIZE - len(fixed)
@@ -54,7 +55,7 @@ def page_of(ctx: Context, step: str, choices: Sequence[Choice],
     size = room - 1
     pages = -(-len(choices) // size)
     page = int(ctx.conversation.data.get(f"{step}_page", 0)) % pages
-    return (*choices[page * size:(page + 1) * size], *fixed, Choice(MORE, "More…"))
+    return (*choices[page * size : (page + 1) * size], *fixed, Choice(MORE, "More…"))
 
 
 def turn_page(ctx: Context, step: str) -> str:
@@ -83,8 +84,11 @@ def free_text(answer: Answer, *, limit: int = MAX_TEXT, field: str = "text") -> 
     if not text:
         raise ValidationError("Please answer in a few words.", field=field)
     if len(text) > limit:
-        message = ("That is too long: please use at most 5,000 characters." if limit == MAX_TEXT
-                   else "That is too long. Please keep it shorter.")
+        message = (
+            "That is too long: please use at most 5,000 characters."
+            if limit == MAX_TEXT
+            else "That is too long. Please keep it shorter."
+        )
         raise ValidationError(message, field=field)
     return text
 
@@ -127,8 +131,9 @@ class CallerSteps:
 
     def remember_customer(self, ctx: Context, customer: Customer) -> None:
         data = ctx.conversation.data
-        data.update(customer_id=customer.id, phone=customer.phone, name=customer.name,
-                    verified=True)
+        data.update(
+            customer_id=customer.id, phone=customer.phone, name=customer.name, verified=True
+        )
         ctx.conversation.customer_id = customer.id
 
     def step_after_phone(self, ctx: Context) -> str:
@@ -142,8 +147,9 @@ class CallerSteps:
         try:
             phone = normalize_phone(raw, region=ctx.settings.region)
         except ValidationError as error:
-            raise ValidationError("That does not look like a phone number. Please try again.",
-                                  field="phone") from error
+            raise ValidationError(
+                "That does not look like a phone number. Please try again.", field="phone"
+            ) from error
         data = ctx.conversation.data
         data["phone"] = phone
         if answer.phone:  # shared from the person's own account: we may recognise them
@@ -169,10 +175,10 @@ class CallerSteps:
         if ctx.channel != "telegram" or not address.lstrip("-").isdigit():
             return None
         data = ctx.conversation.data
-        taken = ctx.session.scalar(select(Customer.id).where(
-            Customer.telegram_chat_id == int(address)))
-        phone_owner = ctx.session.scalar(select(Customer.id).where(
-            Customer.phone == data["phone"]))
+        taken = ctx.session.scalar(
+            select(Customer.id).where(Customer.telegram_chat_id == int(address))
+        )
+        phone_owner = ctx.session.scalar(select(Customer.id).where(Customer.phone == data["phone"]))
         if phone_owner is not None and not data.get("verified") and taken != phone_owner:
             return None
         return int(address) if taken is None or taken == phone_owner else None
@@ -190,7 +196,6 @@ class CallerSteps:
         return ctx.session.get(Customer, data["customer_id"])
 
 
-
 def confirm_in_conversation(ctx: Context, case_number: str) -> None:
     """The closing prompt tells the customer in this very chat: drop the separate confirmation.
 
@@ -199,11 +204,14 @@ def confirm_in_conversation(ctx: Context, case_number: str) -> None:
     """
     from backend.outbox.models import OutboundMessage, OutboxStatus
 
-    rows = ctx.session.scalars(select(OutboundMessage).where(
-        OutboundMessage.dedupe_key == f"intake:{case_number}",
-        OutboundMessage.channel == ctx.conversation.channel,
-        OutboundMessage.recipient == ctx.conversation.address,
-        OutboundMessage.status == OutboxStatus.PENDING)).all()
+    rows = ctx.session.scalars(
+        select(OutboundMessage).where(
+            OutboundMessage.dedupe_key == f"intake:{case_number}",
+            OutboundMessage.channel == ctx.conversation.channel,
+            OutboundMessage.recipient == ctx.conversation.address,
+            OutboundMessage.status == OutboxStatus.PENDING,
+        )
+    ).all()
     for row in rows:
         ctx.session.delete(row)
 

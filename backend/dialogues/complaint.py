@@ -53,8 +53,9 @@ class Complaint(CallerSteps, StepDialogue):
         self.start_with_caller(ctx, phone=options.get("phone"))
 
     def ask_topic(self, ctx: Context) -> Prompt:
-        return Prompt(step="topic", kind="choice", choices=TOPIC_CHOICES,
-                      text="What is your complaint about?")
+        return Prompt(
+            step="topic", kind="choice", choices=TOPIC_CHOICES, text="What is your complaint about?"
+        )
 
     def take_topic(self, ctx: Context, answer: Answer) -> str:
         value = chosen(answer, TOPIC_CHOICES)
@@ -64,8 +65,9 @@ class Complaint(CallerSteps, StepDialogue):
         return "severity"
 
     def ask_severity(self, ctx: Context) -> Prompt:
-        return Prompt(step="severity", kind="choice", choices=SEVERITY_CHOICES,
-                      text="How serious is it?")
+        return Prompt(
+            step="severity", kind="choice", choices=SEVERITY_CHOICES, text="How serious is it?"
+        )
 
     def take_severity(self, ctx: Context, answer: Answer) -> str:
         value = chosen(answer, SEVERITY_CHOICES)
@@ -75,21 +77,34 @@ class Complaint(CallerSteps, StepDialogue):
         return "description"
 
     def ask_description(self, ctx: Context) -> Prompt:
-        return Prompt(step="description", kind="recording",
-                      text="Please tell us what happened, in your own words.")
+        return Prompt(
+            step="description",
+            kind="recording",
+            text="Please tell us what happened, in your own words.",
+        )
 
     def take_description(self, ctx: Context, answer: Answer) -> str:
         data = ctx.conversation.data
         data["description"] = free_text(answer, field="description")
         media = recording_of(answer)
-        case = intake_case(ctx.session, IntakeRequest(
-            kind="complaint", channel=ctx.channel, description=data["description"],
-            customer=CustomerInput(name=data["name"], phone=data["phone"],
-                                   language=language(ctx)),
-            topic=data["topic"], severity=data["severity"], media=[media] if media else [],
-            telegram_chat_id=self.chat_to_link(ctx)),
-            settings=ctx.settings, now=ctx.now,
-            actor=Actor("customer", id=data.get("customer_id"), channel=ctx.channel))
+        case = intake_case(
+            ctx.session,
+            IntakeRequest(
+                kind="complaint",
+                channel=ctx.channel,
+                description=data["description"],
+                customer=CustomerInput(
+                    name=data["name"], phone=data["phone"], language=language(ctx)
+                ),
+                topic=data["topic"],
+                severity=data["severity"],
+                media=[media] if media else [],
+                telegram_chat_id=self.chat_to_link(ctx),
+            ),
+            settings=ctx.settings,
+            now=ctx.now,
+            actor=Actor("customer", id=data.get("customer_id"), channel=ctx.channel),
+        )
         data["case_number"] = case.number
         if data.get("verified") or self.linked_chat(ctx, case):
             ctx.conversation.customer_id = case.customer_id
@@ -100,24 +115,38 @@ class Complaint(CallerSteps, StepDialogue):
         """Who handles it, in words (R2.3, R8.5, R8.7)."""
         english, korean = DEPARTMENT_NAMES.get(case.department or "", ("-", "-"))
         department = korean if language(ctx) == "ko" else english
-        lines = [words(ctx, "{department} handles it; the service director is responsible for "
-                            "the answer.", department=department)]
+        lines = [
+            words(
+                ctx,
+                "{department} handles it; the service director is responsible for the answer.",
+                department=department,
+            )
+        ]
         if case.escalated_to == "vice_president":
-            lines.append(words(ctx, "Because it is serious, the vice-president has been told "
-                                    "at once."))
+            lines.append(
+                words(ctx, "Because it is serious, the vice-president has been told at once.")
+            )
         if case.priority == "urgent":
             lines.append(words(ctx, "It is handled as a priority."))
         return "\n".join(lines)
 
     def ask_done(self, ctx: Context) -> Prompt:
-        case = ctx.session.scalar(select(Case).where(
-            Case.number == ctx.conversation.data["case_number"]))
+        case = ctx.session.scalar(
+            select(Case).where(Case.number == ctx.conversation.data["case_number"])
+        )
         assert case is not None
-        return Prompt(step="done", kind="end",
-                      text="Your complaint {number} is registered.\n{handlers}",
-                      values={"number": case.number, "handlers": self.handlers(ctx, case)},
-                      result={"case_number": case.number, "department": case.department,
-                              "escalated_to": case.escalated_to, "priority": case.priority})
+        return Prompt(
+            step="done",
+            kind="end",
+            text="Your complaint {number} is registered.\n{handlers}",
+            values={"number": case.number, "handlers": self.handlers(ctx, case)},
+            result={
+                "case_number": case.number,
+                "department": case.department,
+                "escalated_to": case.escalated_to,
+                "priority": case.priority,
+            },
+        )
 
 
 COMPLAINT = register(Complaint())

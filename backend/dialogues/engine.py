@@ -25,8 +25,9 @@ from backend.settings import Settings
 
 # "recording": the person's own words at length (a fault, a comment): typed in a chat, recorded
 # with <Record> on the phone. "text": a short answer (a name, an address), a speech guess there.
-InputKind = Literal["choice", "text", "phone", "date", "location", "photo", "recording",
-                    "confirm", "grade", "end"]
+InputKind = Literal[
+    "choice", "text", "phone", "date", "location", "photo", "recording", "confirm", "grade", "end"
+]
 
 
 @dataclass(frozen=True)
@@ -103,14 +104,19 @@ def register(dialogue: Dialogue) -> Dialogue:
     return dialogue
 
 
-def get_conversation(session: Session, channel: str, address: str,
-                     *, language: str | None = None) -> Conversation:
+def get_conversation(
+    session: Session, channel: str, address: str, *, language: str | None = None
+) -> Conversation:
     """The conversation of this chat or call, created idle on first contact."""
-    conversation = session.scalar(select(Conversation).where(
-        Conversation.channel == channel, Conversation.address == str(address)))
+    conversation = session.scalar(
+        select(Conversation).where(
+            Conversation.channel == channel, Conversation.address == str(address)
+        )
+    )
     if conversation is None:
-        conversation = Conversation(channel=channel, address=str(address), data={},
-                                    language=language or "ko")
+        conversation = Conversation(
+            channel=channel, address=str(address), data={}, language=language or "ko"
+        )
         session.add(conversation)
         session.flush()
     return conversation

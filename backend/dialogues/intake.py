@@ -66,8 +66,9 @@ def parse_purchase_date(text: str, today: date) -> date:
         year, month, day = (int(n) for n in numbers)
         value = date(year, month, day)
     except ValueError as error:
-        raise ValidationError("Please give the date like 2025-03-14, or say you don't know.",
-                              field="purchased_on") from error
+        raise ValidationError(
+            "Please give the date like 2025-03-14, or say you don't know.", field="purchased_on"
+        ) from error
     if value > today or value.year < 1980:
         raise ValidationError("That date is not possible. Please check it.", field="purchased_on")
     return value
@@ -82,9 +83,16 @@ def search_products(ctx: Context, text: str) -> list[Product]:
     def squeeze(column: Any) -> Any:
         return func.replace(func.replace(func.lower(column), " ", ""), "-", "")
 
-    return list(ctx.session.scalars(select(Product).where(or_(
-        squeeze(Product.model).contains(needle), squeeze(Product.name).contains(needle)))
-        .order_by(Product.model).limit(40)))
+    return list(
+        ctx.session.scalars(
+            select(Product)
+            .where(
+                or_(squeeze(Product.model).contains(needle), squeeze(Product.name).contains(needle))
+            )
+            .order_by(Product.model)
+            .limit(40)
+        )
+    )
 
 
 class FaultReport(CallerSteps, StepDialogue):
@@ -112,20 +120,30 @@ class FaultReport(CallerSteps, StepDialogue):
         choices: list[Choice] = []
         customer = self.known_customer(ctx)
         if customer is not None:
-            units = ctx.session.scalars(select(Unit).where(Unit.customer_id == customer.id)
-                                        .order_by(Unit.id)).all()
-            choices += [Choice(f"unit:{u.id}", "My {product} (serial {serial})",
-                               {"product": u.product.name, "serial": u.serial_number})
-                        for u in units]
-        lines = ctx.session.scalars(select(Product.product_line).distinct()
-                                    .order_by(Product.product_line)).all()
+            units = ctx.session.scalars(
+                select(Unit).where(Unit.customer_id == customer.id).order_by(Unit.id)
+            ).all()
+            choices += [
+                Choice(
+                    f"unit:{u.id}",
+                    "My {product} (serial {serial})",
+                    {"product": u.product.name, "serial": u.serial_number},
+                )
+                for u in units
+            ]
+        lines = ctx.session.scalars(
+            select(Product.product_line).distinct().order_by(Product.product_line)
+        ).all()
         choices += [Choice(f"line:{line}", line_label(line)) for line in lines]
         return choices
 
     def ask_product(self, ctx: Context) -> Prompt:
-        return Prompt(step="product", kind="choice",
-                      text="Which product is it? Choose below, or type the model name.",
-                      choices=page_of(ctx, "product", self.product_choices(ctx)))
+        return Prompt(
+            step="product",
+            kind="choice",
+            text="Which product is it? Choose below, or type the model name.",
+            choices=page_of(ctx, "product", self.product_choices(ctx)),
+        )
 
     def take_product(self, ctx: Context, answer: Answer) -> str:
         choices = page_of(ctx, "product", self.product_choices(ctx))
@@ -136,8 +154,9 @@ class FaultReport(CallerSteps, StepDialogue):
             return self.take_unit(ctx, int(value.removeprefix("unit:")))
         if value and value.startswith("line:"):
             line = value.removeprefix("line:")
-            ids = ctx.session.scalars(select(Product.id).where(Product.product_line == line)
-                                      .order_by(Product.model)).all()
+            ids = ctx.session.scalars(
+                select(Product.id).where(Product.product_line == line).order_by(Product.model)
+            ).all()
             return self.offer_models(ctx, list(ids))
         return self.take_model_search(ctx, answer)
 
@@ -147,8 +166,11 @@ class FaultReport(CallerSteps, StepDialogue):
         if unit is None or customer is None or unit.customer_id != customer.id:
             raise ValidationError("Please choose one of the options.", field="product")
         data = ctx.conversation.data
-        data.update(product_id=unit.product_id, serial=unit.serial_number,
-                    purchased_on=unit.purchased_on.isoformat() if unit.purchased_on else None)
+        data.update(
+            product_id=unit.product_id,
+            serial=unit.serial_number,
+            purchased_on=unit.purchased_on.isoformat() if unit.purchased_on else None,
+        )
         return "description"
 
     def take_model_search(self, ctx: Context, answer: Answer) -> str:
@@ -156,8 +178,10 @@ class FaultReport(CallerSteps, StepDialogue):
             raise ValidationError("Please choose one of the options.", field="product")
         found = search_products(ctx, answer.text or "")
         if not found:
-            raise ValidationError("No product matches that. Choose from the list or type the "
-                                  "model again.", field="product")
+            raise ValidationError(
+                "No product matches that. Choose from the list or type the model again.",
+                field="product",
+            )
         return self.offer_models(ctx, [p.id for p in found])
 
     def offer_models(self, ctx: Context, product_ids: list[int]) -> str:
@@ -171,14 +195,21 @@ class FaultReport(CallerSteps, StepDialogue):
 
     def model_choices(self, ctx: Context) -> list[Choice]:
         ids = ctx.conversation.data.get("model_ids") or []
-        products = ctx.session.scalars(select(Product).where(Product.id.in_(ids))
-                                       .order_by(Product.model)).all()
-        return [Choice(f"product:{p.id}", "{name} ({model})", {"name": p.name, "model": p.model})
-                for p in products]
+        products = ctx.session.scalars(
+            select(Product).where(Product.id.in_(ids)).order_by(Product.model)
+        ).all()
+        return [
+            Choice(f"product:{p.id}", "{name} ({model})", {"name": p.name, "model": p.model})
+            for p in products
+        ]
 
     def ask_model(self, ctx: Context) -> Prompt:
-        return Prompt(step="model", kind="choice", text="Which model is it?",
-                      choices=page_of(ctx, "model", self.model_choices(ctx)))
+        return Prompt(
+            step="model",
+            kind="choice",
+            text="Which model is it?",
+            choices=page_of(ctx, "model", self.model_choices(ctx)),
+        )
 
     def take_model(self, ctx: Context, answer: Answer) -> str:
         value = chosen(answer, page_of(ctx, "model", self.model_choices(ctx)))
@@ -191,8 +222,12 @@ class FaultReport(CallerSteps, StepDialogue):
 
     # serial number and purchase date (both optional: "don't know") ------------------------------
     def ask_serial(self, ctx: Context) -> Prompt:
-        return Prompt(step="serial", kind="text", optional=True,
-                      text="What is the serial number? It is on the label of the product.")
+        return Prompt(
+            step="serial",
+            kind="text",
+            optional=True,
+            text="What is the serial number? It is on the label of the product.",
+        )
 
     def take_serial(self, ctx: Context, answer: Answer) -> str:
         data = ctx.conversation.data
@@ -200,16 +235,23 @@ class FaultReport(CallerSteps, StepDialogue):
             data["serial"] = None
             return "purchase_date"
         data["serial"] = free_text(answer, limit=64, field="serial").upper()
-        unit = ctx.session.scalar(select(Unit).where(Unit.product_id == data["product_id"],
-                                                     Unit.serial_number == data["serial"]))
+        unit = ctx.session.scalar(
+            select(Unit).where(
+                Unit.product_id == data["product_id"], Unit.serial_number == data["serial"]
+            )
+        )
         if unit is not None and unit.purchased_on is not None:
             data["purchased_on"] = unit.purchased_on.isoformat()
             return "description"
         return "purchase_date"
 
     def ask_purchase_date(self, ctx: Context) -> Prompt:
-        return Prompt(step="purchase_date", kind="date", optional=True,
-                      text="When was it bought? For example 2025-03-14.")
+        return Prompt(
+            step="purchase_date",
+            kind="date",
+            optional=True,
+            text="When was it bought? For example 2025-03-14.",
+        )
 
     def take_purchase_date(self, ctx: Context, answer: Answer) -> str:
         if answer.skip:
@@ -222,8 +264,11 @@ class FaultReport(CallerSteps, StepDialogue):
 
     # the fault, a photo -------------------------------------------------------------------------
     def ask_description(self, ctx: Context) -> Prompt:
-        return Prompt(step="description", kind="recording",
-                      text="Please describe the fault in your own words.")
+        return Prompt(
+            step="description",
+            kind="recording",
+            text="Please describe the fault in your own words.",
+        )
 
     def take_description(self, ctx: Context, answer: Answer) -> str:
         data = ctx.conversation.data
@@ -233,8 +278,12 @@ class FaultReport(CallerSteps, StepDialogue):
         return self.after(ctx, "description")
 
     def ask_photo(self, ctx: Context) -> Prompt:
-        return Prompt(step="photo", kind="photo", optional=True,
-                      text="You can send a photo of the fault, or skip this.")
+        return Prompt(
+            step="photo",
+            kind="photo",
+            optional=True,
+            text="You can send a photo of the fault, or skip this.",
+        )
 
     def take_photo(self, ctx: Context, answer: Answer) -> str:
         if not answer.skip:
@@ -250,14 +299,21 @@ class FaultReport(CallerSteps, StepDialogue):
         choices: tuple[Choice, ...] = ()
         if customer is not None and customer.address:
             choices = (Choice("saved", "Use my address: {address}", {"address": customer.address}),)
-        return Prompt(step="address", kind="text", choices=choices,
-                      text="At what address should the technician come?")
+        return Prompt(
+            step="address",
+            kind="text",
+            choices=choices,
+            text="At what address should the technician come?",
+        )
 
     def take_address(self, ctx: Context, answer: Answer) -> str:
         data = ctx.conversation.data
         customer = self.known_customer(ctx)
-        if customer is not None and customer.address and chosen(
-                answer, self.ask_address(ctx).choices) == "saved":
+        if (
+            customer is not None
+            and customer.address
+            and chosen(answer, self.ask_address(ctx).choices) == "saved"
+        ):
             data.update(address=customer.address, zone=customer.zone)
             return self.after(ctx, "zone")
         address = free_text(answer, limit=500, field="address")
@@ -267,29 +323,44 @@ class FaultReport(CallerSteps, StepDialogue):
         return "zone"
 
     def ask_zone(self, ctx: Context) -> Prompt:
-        return Prompt(step="zone", kind="choice", choices=ZONE_CHOICES,
-                      text="Is that in the city or in the suburbs?")
+        return Prompt(
+            step="zone",
+            kind="choice",
+            choices=ZONE_CHOICES,
+            text="Is that in the city or in the suburbs?",
+        )
 
     def take_zone(self, ctx: Context, answer: Answer) -> str:
         value = chosen(answer, ZONE_CHOICES)
         typed = (answer.text or "").strip().lower()
-        value = value or {"city": "city", "시내": "city", "도시": "city", "suburb": "suburb",
-                          "suburbs": "suburb", "교외": "suburb", "외곽": "suburb"}.get(typed)
+        value = value or {
+            "city": "city",
+            "시내": "city",
+            "도시": "city",
+            "suburb": "suburb",
+            "suburbs": "suburb",
+            "교외": "suburb",
+            "외곽": "suburb",
+        }.get(typed)
         if value is None:
             raise ValidationError("Please choose one of the options.", field="zone")
         ctx.conversation.data["zone"] = value
         return self.after(ctx, "zone")
 
     def ask_location(self, ctx: Context) -> Prompt:
-        return Prompt(step="location", kind="location", optional=True,
-                      text="You can share your location so the technician finds you, "
-                           "or skip this.")
+        return Prompt(
+            step="location",
+            kind="location",
+            optional=True,
+            text="You can share your location so the technician finds you, or skip this.",
+        )
 
     def take_location(self, ctx: Context, answer: Answer) -> str:
         if not answer.skip:
             if answer.location is None:
-                raise ValidationError("Please share a location, or skip this step.",
-                                      field="location")
+                raise ValidationError(
+                    "Please share a location, or skip this step.", field="location"
+                )
             lat, lon = answer.location
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 raise ValidationError("That location is not valid.", field="location")
@@ -305,36 +376,55 @@ class FaultReport(CallerSteps, StepDialogue):
             description = description[:SUMMARY_DESCRIPTION] + "…"
         unknown = words(ctx, "don't know")
         return {
-            "name": data["name"], "phone": data["phone"],
+            "name": data["name"],
+            "phone": data["phone"],
             "product": f"{product.name} ({product.model})" if product else "-",
             "serial": data.get("serial") or unknown,
             "purchased": data.get("purchased_on") or unknown,
-            "description": description, "address": data["address"],
+            "description": description,
+            "address": data["address"],
             "zone": words(ctx, "City" if data["zone"] == Zone.CITY else "Suburb"),
             "photos": str(sum(1 for m in data.get("media", []) if m.get("kind") == "photo")),
         }
 
     def ask_confirm(self, ctx: Context) -> Prompt:
-        return Prompt(step="confirm", kind="confirm", choices=CONFIRM_CHOICES,
-                      values=self.summary_values(ctx),
-                      text="Please check your report:\nName: {name}\nPhone: {phone}\n"
-                           "Product: {product}\nSerial number: {serial}\nBought on: {purchased}\n"
-                           "Fault: {description}\nAddress: {address} ({zone})\nPhotos: {photos}\n"
-                           "Shall we register it?")
+        return Prompt(
+            step="confirm",
+            kind="confirm",
+            choices=CONFIRM_CHOICES,
+            values=self.summary_values(ctx),
+            text="Please check your report:\nName: {name}\nPhone: {phone}\n"
+            "Product: {product}\nSerial number: {serial}\nBought on: {purchased}\n"
+            "Fault: {description}\nAddress: {address} ({zone})\nPhotos: {photos}\n"
+            "Shall we register it?",
+        )
 
     def take_confirm(self, ctx: Context, answer: Answer) -> str:
         value = chosen(answer, CONFIRM_CHOICES)
         typed = (answer.text or "").strip().lower()
-        value = value or {"yes": "yes", "y": "yes", "네": "yes", "예": "yes", "no": "no",
-                          "n": "no", "아니요": "no", "아니오": "no"}.get(typed)
+        value = value or {
+            "yes": "yes",
+            "y": "yes",
+            "네": "yes",
+            "예": "yes",
+            "no": "no",
+            "n": "no",
+            "아니요": "no",
+            "아니오": "no",
+        }.get(typed)
         if value is None:
             raise ValidationError("Please choose one of the options.", field="confirm")
         if value == "no":
             return "cancelled"
         if (known := self.known_customer(ctx)) is not None:
             known.language = language(ctx)  # the confirmation below speaks their language
-        case = intake_case(ctx.session, self.request(ctx), settings=ctx.settings, now=ctx.now,
-                           actor=self.actor(ctx))
+        case = intake_case(
+            ctx.session,
+            self.request(ctx),
+            settings=ctx.settings,
+            now=ctx.now,
+            actor=self.actor(ctx),
+        )
         ctx.conversation.data["case_number"] = case.number
         if ctx.conversation.data.get("verified") or self.linked_chat(ctx, case):
             ctx.conversation.customer_id = case.customer_id
@@ -346,14 +436,26 @@ class FaultReport(CallerSteps, StepDialogue):
         product = ctx.session.get(Product, data["product_id"])
         purchased = date.fromisoformat(data["purchased_on"]) if data.get("purchased_on") else None
         return IntakeRequest(
-            kind="repair", channel=ctx.channel, description=data["description"],
-            customer=CustomerInput(name=data["name"], phone=data["phone"],
-                                   address=data["address"], zone=data["zone"],
-                                   language=language(ctx)),
-            product=ProductInput(model=product.model if product else "",
-                                 serial_number=data.get("serial"), purchased_on=purchased),
-            lat=data.get("lat"), lon=data.get("lon"), media=list(data.get("media", [])),
-            telegram_chat_id=self.chat_to_link(ctx))
+            kind="repair",
+            channel=ctx.channel,
+            description=data["description"],
+            customer=CustomerInput(
+                name=data["name"],
+                phone=data["phone"],
+                address=data["address"],
+                zone=data["zone"],
+                language=language(ctx),
+            ),
+            product=ProductInput(
+                model=product.model if product else "",
+                serial_number=data.get("serial"),
+                purchased_on=purchased,
+            ),
+            lat=data.get("lat"),
+            lon=data.get("lon"),
+            media=list(data.get("media", [])),
+            telegram_chat_id=self.chat_to_link(ctx),
+        )
 
     def actor(self, ctx: Context) -> Actor:
         customer_id = ctx.conversation.data.get("customer_id")
@@ -361,27 +463,40 @@ class FaultReport(CallerSteps, StepDialogue):
 
     # endings -------------------------------------------------------------------------------------
     def ask_done(self, ctx: Context) -> Prompt:
-        case = ctx.session.scalar(select(Case).where(
-            Case.number == ctx.conversation.data["case_number"]))
+        case = ctx.session.scalar(
+            select(Case).where(Case.number == ctx.conversation.data["case_number"])
+        )
         assert case is not None
-        return Prompt(step="done", kind="end", values=self.result_values(ctx, case),
-                      text="Your repair request {number} is registered.\n{category}\n"
-                           "A technician will arrive by {due}.",
-                      result={"case_number": case.number,
-                              "service_category": case.service_category,
-                              "sla_due_at": case.sla_due_at.isoformat() if case.sla_due_at
-                              else None})
+        return Prompt(
+            step="done",
+            kind="end",
+            values=self.result_values(ctx, case),
+            text="Your repair request {number} is registered.\n{category}\n"
+            "A technician will arrive by {due}.",
+            result={
+                "case_number": case.number,
+                "service_category": case.service_category,
+                "sla_due_at": case.sla_due_at.isoformat() if case.sla_due_at else None,
+            },
+        )
 
     def result_values(self, ctx: Context, case: Case) -> dict[str, Any]:
-        local_due: datetime | None = (calendar_for(ctx.settings).local(case.sla_due_at)
-                                      if case.sla_due_at else None)
-        return {"number": case.number,
-                "category": category_words(case, language(ctx), fee_schedule(ctx.settings)),
-                "due": format_moment(local_due, language(ctx))}
+        local_due: datetime | None = (
+            calendar_for(ctx.settings).local(case.sla_due_at) if case.sla_due_at else None
+        )
+        return {
+            "number": case.number,
+            "category": category_words(case, language(ctx), fee_schedule(ctx.settings)),
+            "due": format_moment(local_due, language(ctx)),
+        }
 
     def ask_cancelled(self, ctx: Context) -> Prompt:
-        return Prompt(step="cancelled", kind="end", result=None,
-                      text="Your report was not sent. You can start again at any time.")
+        return Prompt(
+            step="cancelled",
+            kind="end",
+            result=None,
+            text="Your report was not sent. You can start again at any time.",
+        )
 
 
 INTAKE = register(FaultReport())

@@ -29,10 +29,15 @@ DECLINE_REASONS = (
     Choice("not_certified", "Not trained for this product"),
     Choice("sick", "Sick or off duty"),
 )
-REASON_TEXT = {"too_far": "too far", "busy": "fully booked",
-               "not_certified": "not trained for this product", "sick": "sick or off duty"}
-HOUR_CHOICES = tuple(Choice(h, "{hours} h", {"hours": h}) for h in ("0.5", "1", "1.5", "2", "3",
-                                                                     "4"))
+REASON_TEXT = {
+    "too_far": "too far",
+    "busy": "fully booked",
+    "not_certified": "not trained for this product",
+    "sick": "sick or off duty",
+}
+HOUR_CHOICES = tuple(
+    Choice(h, "{hours} h", {"hours": h}) for h in ("0.5", "1", "1.5", "2", "3", "4")
+)
 DONE = Choice("done", "No more parts")
 CONFIRM = (Choice("yes", "Yes, resolve it"), Choice("no", "No, cancel"))
 
@@ -55,8 +60,16 @@ class JobStep(StepDialogue):
 
     def act(self, ctx: Context, action: str, body: dict[str, Any]) -> None:
         technician, case = self.job(ctx)
-        work_job(ctx.session, technician, case.number, action, settings=ctx.settings,
-                 now=ctx.now, channel=ctx.channel, body=body)
+        work_job(
+            ctx.session,
+            technician,
+            case.number,
+            action,
+            settings=ctx.settings,
+            now=ctx.now,
+            channel=ctx.channel,
+            body=body,
+        )
 
 
 class DeclineJob(JobStep):
@@ -66,9 +79,13 @@ class DeclineJob(JobStep):
     first_step = "reason"
 
     def ask_reason(self, ctx: Context) -> Prompt:
-        return Prompt(step="reason", kind="choice", choices=DECLINE_REASONS,
-                      values={"number": ctx.conversation.data["case_number"]},
-                      text="Why do you decline {number}? Choose or type the reason.")
+        return Prompt(
+            step="reason",
+            kind="choice",
+            choices=DECLINE_REASONS,
+            values={"number": ctx.conversation.data["case_number"]},
+            text="Why do you decline {number}? Choose or type the reason.",
+        )
 
     def take_reason(self, ctx: Context, answer: Answer) -> str:
         value = chosen(answer, DECLINE_REASONS) if answer.choice else None
@@ -78,9 +95,13 @@ class DeclineJob(JobStep):
 
     def ask_declined(self, ctx: Context) -> Prompt:
         number = ctx.conversation.data["case_number"]
-        return Prompt(step="declined", kind="end", values={"number": number},
-                      text="You declined {number}; it goes to another technician.",
-                      result={"case_number": number})
+        return Prompt(
+            step="declined",
+            kind="end",
+            values={"number": number},
+            text="You declined {number}; it goes to another technician.",
+            result={"case_number": number},
+        )
 
 
 class ResolveJob(JobStep):
@@ -93,21 +114,28 @@ class ResolveJob(JobStep):
         _technician, case = self.job(ctx)
         parts = case.product.parts if case.product else []
         taken = ctx.conversation.data.get("parts", {})
-        return [Choice(f"part:{p.code}", "{name} ({code}) ×{count}",
-                       {"name": p.name, "code": p.code, "count": taken.get(p.code, 0)})
-                for p in parts]
+        return [
+            Choice(
+                f"part:{p.code}",
+                "{name} ({code}) ×{count}",
+                {"name": p.name, "code": p.code, "count": taken.get(p.code, 0)},
+            )
+            for p in parts
+        ]
 
     def parts_words(self, ctx: Context) -> str:
         taken = ctx.conversation.data.get("parts", {})
         return ", ".join(f"{code} ×{n}" for code, n in taken.items()) or words(ctx, "none")
 
     def ask_parts(self, ctx: Context) -> Prompt:
-        return Prompt(step="parts", kind="choice",
-                      choices=page_of(ctx, "parts", self.part_choices(ctx), fixed=(DONE,)),
-                      values={"number": ctx.conversation.data["case_number"],
-                              "parts": self.parts_words(ctx)},
-                      text="{number}: which parts did you replace? Tap a part once per piece. "
-                           "So far: {parts}")
+        return Prompt(
+            step="parts",
+            kind="choice",
+            choices=page_of(ctx, "parts", self.part_choices(ctx), fixed=(DONE,)),
+            values={"number": ctx.conversation.data["case_number"], "parts": self.parts_words(ctx)},
+            text="{number}: which parts did you replace? Tap a part once per piece. "
+            "So far: {parts}",
+        )
 
     def take_parts(self, ctx: Context, answer: Answer) -> str:
         value = chosen(answer, page_of(ctx, "parts", self.part_choices(ctx), fixed=(DONE,)))
@@ -124,16 +152,21 @@ class ResolveJob(JobStep):
         return "parts"
 
     def ask_hours(self, ctx: Context) -> Prompt:
-        return Prompt(step="hours", kind="choice", choices=HOUR_CHOICES,
-                      text="How many hours did the work take? Choose or type a number.")
+        return Prompt(
+            step="hours",
+            kind="choice",
+            choices=HOUR_CHOICES,
+            text="How many hours did the work take? Choose or type a number.",
+        )
 
     def take_hours(self, ctx: Context, answer: Answer) -> str:
         raw = (answer.choice or answer.text or "").strip().replace(",", ".")
         try:
             hours = float(raw)
         except ValueError as error:
-            raise ValidationError("Please give the hours as a number, like 1.5.",
-                                  field="hours") from error
+            raise ValidationError(
+                "Please give the hours as a number, like 1.5.", field="hours"
+            ) from error
         if not 0 < hours <= 24:
             raise ValidationError("Please give the hours as a number, like 1.5.", field="hours")
         ctx.conversation.data["hours"] = hours
@@ -141,9 +174,12 @@ class ResolveJob(JobStep):
         return "fee" if case.service_category == ServiceCategory.PAID else "confirm"
 
     def ask_fee(self, ctx: Context) -> Prompt:
-        return Prompt(step="fee", kind="text", optional=True,
-                      text="Paid job: the labour fee in KRW? Skip to charge the hours at the "
-                           "fee schedule.")
+        return Prompt(
+            step="fee",
+            kind="text",
+            optional=True,
+            text="Paid job: the labour fee in KRW? Skip to charge the hours at the fee schedule.",
+        )
 
     def take_fee(self, ctx: Context, answer: Answer) -> str:
         if answer.skip:
@@ -158,11 +194,18 @@ class ResolveJob(JobStep):
     def ask_confirm(self, ctx: Context) -> Prompt:
         data = ctx.conversation.data
         fee = data.get("fee")
-        return Prompt(step="confirm", kind="confirm", choices=CONFIRM,
-                      values={"number": data["case_number"], "parts": self.parts_words(ctx),
-                              "hours": f"{data['hours']:g}",
-                              "fee": f"{fee:,}" if fee is not None else words(ctx, "by schedule")},
-                      text="Resolve {number}? Parts: {parts}. Hours: {hours}. Fee: {fee}.")
+        return Prompt(
+            step="confirm",
+            kind="confirm",
+            choices=CONFIRM,
+            values={
+                "number": data["case_number"],
+                "parts": self.parts_words(ctx),
+                "hours": f"{data['hours']:g}",
+                "fee": f"{fee:,}" if fee is not None else words(ctx, "by schedule"),
+            },
+            text="Resolve {number}? Parts: {parts}. Hours: {hours}. Fee: {fee}.",
+        )
 
     def take_confirm(self, ctx: Context, answer: Answer) -> str:
         value = chosen(answer, CONFIRM)
@@ -181,16 +224,23 @@ class ResolveJob(JobStep):
     def ask_resolved(self, ctx: Context) -> Prompt:
         _technician, case = self.job(ctx)
         total = (case.charges or {}).get("total", 0)
-        return Prompt(step="resolved", kind="end",
-                      values={"number": case.number, "total": f"{total:,}"},
-                      text="{number} is resolved (total {total} KRW). The customer has been "
-                           "asked to sign the service certificate.",
-                      result={"case_number": case.number, "charges": case.charges})
+        return Prompt(
+            step="resolved",
+            kind="end",
+            values={"number": case.number, "total": f"{total:,}"},
+            text="{number} is resolved (total {total} KRW). The customer has been "
+            "asked to sign the service certificate.",
+            result={"case_number": case.number, "charges": case.charges},
+        )
 
     def ask_cancelled(self, ctx: Context) -> Prompt:
-        return Prompt(step="cancelled", kind="end", result=None,
-                      values={"number": ctx.conversation.data["case_number"]},
-                      text="Nothing was recorded for {number}.")
+        return Prompt(
+            step="cancelled",
+            kind="end",
+            result=None,
+            values={"number": ctx.conversation.data["case_number"]},
+            text="Nothing was recorded for {number}.",
+        )
 
 
 DECLINE = register(DeclineJob())

@@ -23,20 +23,35 @@ NOTE_LIMIT = 5000
 OTHER = "other"
 
 
-def add_customer_message(session: Session, case: Case, *, text: str, channel: str, now: datetime,
-                         media: list[dict[str, Any]] | None = None) -> None:
+def add_customer_message(
+    session: Session,
+    case: Case,
+    *,
+    text: str,
+    channel: str,
+    now: datetime,
+    media: list[dict[str, Any]] | None = None,
+) -> None:
     """Record what the customer wrote; the history is what the staff read. Photos sent with it
     join the case's media, fetched from the channel like those of the report itself."""
-    record_event(session, case, actor=f"customer:{case.customer_id}", action="customer_message",
-                 at=now, channel=channel, note=text[:NOTE_LIMIT],
-                 data={"media": media} if media else None)
+    record_event(
+        session,
+        case,
+        actor=f"customer:{case.customer_id}",
+        action="customer_message",
+        at=now,
+        channel=channel,
+        note=text[:NOTE_LIMIT],
+        data={"media": media} if media else None,
+    )
     attach_media(session, case, media or [], channel=channel, now=now)
 
 
 def case_label(case: Case) -> Choice:
     product = case.product.name if case.product else case.description[:30]
-    return Choice(f"case:{case.number}", "{number}: {product}",
-                  {"number": case.number, "product": product})
+    return Choice(
+        f"case:{case.number}", "{number}: {product}", {"number": case.number, "product": product}
+    )
 
 
 class CaseNote(StepDialogue):
@@ -47,8 +62,9 @@ class CaseNote(StepDialogue):
 
     def on_start(self, ctx: Context, **options: Any) -> None:
         data = ctx.conversation.data
-        data.update(text=str(options.get("text") or "")[:NOTE_LIMIT],
-                    media=list(options.get("media") or []))
+        data.update(
+            text=str(options.get("text") or "")[:NOTE_LIMIT], media=list(options.get("media") or [])
+        )
         cases = self.open_cases(ctx)
         if len(cases) == 1:
             self.append(ctx, cases[0])
@@ -63,12 +79,18 @@ class CaseNote(StepDialogue):
         return open_cases_of_customer(ctx.session, customer_id)
 
     def choices(self, ctx: Context) -> list[Choice]:
-        return [*(case_label(case) for case in self.open_cases(ctx)),
-                Choice(OTHER, "Something else")]
+        return [
+            *(case_label(case) for case in self.open_cases(ctx)),
+            Choice(OTHER, "Something else"),
+        ]
 
     def ask_case(self, ctx: Context) -> Prompt:
-        return Prompt(step="case", kind="choice", choices=page_of(ctx, "case", self.choices(ctx)),
-                      text="Which case is your message about?")
+        return Prompt(
+            step="case",
+            kind="choice",
+            choices=page_of(ctx, "case", self.choices(ctx)),
+            text="Which case is your message about?",
+        )
 
     def take_case(self, ctx: Context, answer: Answer) -> str:
         value = chosen(answer, page_of(ctx, "case", self.choices(ctx)))
@@ -84,20 +106,33 @@ class CaseNote(StepDialogue):
 
     def append(self, ctx: Context, case: Case) -> None:
         data = ctx.conversation.data
-        add_customer_message(ctx.session, case, text=data["text"], channel=ctx.channel,
-                             now=ctx.now, media=data.get("media"))
+        add_customer_message(
+            ctx.session,
+            case,
+            text=data["text"],
+            channel=ctx.channel,
+            now=ctx.now,
+            media=data.get("media"),
+        )
         data["case_number"] = case.number
 
     def ask_added(self, ctx: Context) -> Prompt:
         number = ctx.conversation.data["case_number"]
-        return Prompt(step="added", kind="end", values={"number": number},
-                      text="Thank you. Your message was added to case {number}; "
-                           "our staff will read it.", result={"case_number": number})
+        return Prompt(
+            step="added",
+            kind="end",
+            values={"number": number},
+            text="Thank you. Your message was added to case {number}; our staff will read it.",
+            result={"case_number": number},
+        )
 
     def ask_no_case(self, ctx: Context) -> Prompt:
-        return Prompt(step="no_case", kind="end", result=None,
-                      text="To report a fault or make a complaint, please choose it from "
-                           "the menu.")
+        return Prompt(
+            step="no_case",
+            kind="end",
+            result=None,
+            text="To report a fault or make a complaint, please choose it from the menu.",
+        )
 
 
 NOTE = register(CaseNote())

@@ -23,15 +23,23 @@ COMMENT_CHOICES = (Choice("1", "Yes, leave a comment"), Choice("2", "No, thank y
 # step → (kind, question). The first question of each call carries its introduction.
 QUESTIONS: dict[str, dict[str, tuple[str, str]]] = {
     CallPurpose.PROACTIVE: {
-        "overall": ("grade", "We would like to hear your opinion of our service on {number}. "
-                             "Overall, how satisfied are you? Answer from 1, very dissatisfied, "
-                             "to 4, very satisfied."),
+        "overall": (
+            "grade",
+            "We would like to hear your opinion of our service on {number}. "
+            "Overall, how satisfied are you? Answer from 1, very dissatisfied, "
+            "to 4, very satisfied.",
+        ),
     },
     CallPurpose.MYSTERY_CHECK: {
-        "showed_id": ("confirm", "We are checking the quality of our service on {number}; it "
-                                 "takes one minute. Did the technician show a company ID?"),
-        "fee_explained": ("confirm", "Were the repair and its fee explained to you before the "
-                                     "work started?"),
+        "showed_id": (
+            "confirm",
+            "We are checking the quality of our service on {number}; it "
+            "takes one minute. Did the technician show a company ID?",
+        ),
+        "fee_explained": (
+            "confirm",
+            "Were the repair and its fee explained to you before the work started?",
+        ),
         "took_care": ("confirm", "Did the technician treat your home and belongings with care?"),
     },
 }
@@ -64,16 +72,36 @@ class OpinionDialogue(Dialogue):
         if step in questions:
             kind, text = questions[step]
             choices = GRADE_CHOICES if kind == "grade" else YES_NO
-            return Prompt(step=step, text=text, kind=kind, values=values,  # type: ignore[arg-type]
-                          choices=choices)
+            return Prompt(
+                step=step,
+                text=text,
+                kind=kind,
+                values=values,  # type: ignore[arg-type]
+                choices=choices,
+            )
         if step == "comment_offer":
-            return Prompt(step=step, text="Would you like to leave a comment for us?",
-                          kind="confirm", values=values, choices=COMMENT_CHOICES)
+            return Prompt(
+                step=step,
+                text="Would you like to leave a comment for us?",
+                kind="confirm",
+                values=values,
+                choices=COMMENT_CHOICES,
+            )
         if step == "comment":
-            return Prompt(step=step, text="Please tell us your comment.", kind="recording",
-                          values=values, optional=True)
-        return Prompt(step="thanks", text="Thank you for your answers. Goodbye.", kind="end",
-                      values=values, result={"case_number": values["number"]})
+            return Prompt(
+                step=step,
+                text="Please tell us your comment.",
+                kind="recording",
+                values=values,
+                optional=True,
+            )
+        return Prompt(
+            step="thanks",
+            text="Thank you for your answers. Goodbye.",
+            kind="end",
+            values=values,
+            result={"case_number": values["number"]},
+        )
 
     def accept(self, ctx: Context, step: str, answer: Answer) -> str:
         call = self._call(ctx)
@@ -95,14 +123,14 @@ class OpinionDialogue(Dialogue):
             grade = parse_grade(answer)
             save_answer(call, step, grade)
             if grade == 1:
-                follow_up(ctx.session, call, title="opinion call: very dissatisfied",
-                          detail=f"{step} = 1")
+                follow_up(
+                    ctx.session, call, title="opinion call: very dissatisfied", detail=f"{step} = 1"
+                )
             return
         said_yes = parse_yes_no(answer)
         save_answer(call, step, said_yes)
         if not said_yes:
-            follow_up(ctx.session, call, title=f"mystery-customer check: {step} = no",
-                      detail=None)
+            follow_up(ctx.session, call, title=f"mystery-customer check: {step} = no", detail=None)
 
     def _comment(self, ctx: Context, call: PhoneCall, answer: Answer) -> None:
         recording = (answer.media or {}).get("url") if answer.media else None

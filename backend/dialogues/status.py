@@ -44,8 +44,12 @@ STATUS_WORDS = {
     "closed": "closed",
     "cancelled": "cancelled",
 }
-KIND_WORDS = {"repair": "Repair", "complaint": "Complaint", "return": "Return",
-              "inquiry": "Inquiry"}
+KIND_WORDS = {
+    "repair": "Repair",
+    "complaint": "Complaint",
+    "return": "Return",
+    "inquiry": "Inquiry",
+}
 
 
 @dataclass(frozen=True)
@@ -58,13 +62,18 @@ class CaseSummary:
     eta: datetime | None  # the promised arrival, local; only until the technician arrives
 
 
-def customer_cases(session: Session, customer_id: int, *, settings: Settings,
-                   now: datetime) -> list[CaseSummary]:
+def customer_cases(
+    session: Session, customer_id: int, *, settings: Settings, now: datetime
+) -> list[CaseSummary]:
     """Open cases first (newest first), then those closed in the last 30 days."""
-    cases = session.scalars(select(Case).where(
-        Case.customer_id == customer_id,
-        or_(Case.status.not_in(TERMINAL), Case.updated_at >= now - RECENT))
-        .order_by(Case.reported_at.desc(), Case.id.desc())).all()
+    cases = session.scalars(
+        select(Case)
+        .where(
+            Case.customer_id == customer_id,
+            or_(Case.status.not_in(TERMINAL), Case.updated_at >= now - RECENT),
+        )
+        .order_by(Case.reported_at.desc(), Case.id.desc())
+    ).all()
     ordered = sorted(cases, key=lambda c: c.status in TERMINAL)  # stable: open ones first
     return [summarize(case, settings) for case in ordered[:LISTED]]
 
@@ -73,19 +82,30 @@ def summarize(case: Case, settings: Settings) -> CaseSummary:
     technician = case.assigned_technician
     # "Arriving by" is the promise made at intake (R7.14); a planner's estimate may move.
     due = case.sla_due_at
-    eta = (calendar_for(settings).local(due)
-           if due is not None and case.status in NOT_ARRIVED and technician else None)
-    return CaseSummary(number=case.number, kind=case.kind, status=case.status,
-                       is_open=case.status not in TERMINAL,
-                       technician_first_name=technician.first_name if technician else None,
-                       eta=eta)
+    eta = (
+        calendar_for(settings).local(due)
+        if due is not None and case.status in NOT_ARRIVED and technician
+        else None
+    )
+    return CaseSummary(
+        number=case.number,
+        kind=case.kind,
+        status=case.status,
+        is_open=case.status not in TERMINAL,
+        technician_first_name=technician.first_name if technician else None,
+        eta=eta,
+    )
 
 
 def describe(summary: CaseSummary, lang: str, *, detailed: bool = True) -> str:
     """One line per case, in the customer's language."""
-    line = translate(lang, "{number} ({kind}): {status}", number=summary.number,
-                     kind=translate(lang, KIND_WORDS.get(summary.kind, summary.kind)),
-                     status=translate(lang, STATUS_WORDS.get(summary.status, summary.status)))
+    line = translate(
+        lang,
+        "{number} ({kind}): {status}",
+        number=summary.number,
+        kind=translate(lang, KIND_WORDS.get(summary.kind, summary.kind)),
+        status=translate(lang, STATUS_WORDS.get(summary.status, summary.status)),
+    )
     if detailed and summary.technician_first_name and summary.is_open:
         line += translate(lang, ", technician {name}", name=summary.technician_first_name)
     if detailed and summary.eta is not None:
@@ -93,11 +113,19 @@ def describe(summary: CaseSummary, lang: str, *, detailed: bool = True) -> str:
     return line
 
 
-def cases_text(session: Session, customer_id: int | None, *, settings: Settings, now: datetime,
-               lang: str, detailed: bool = True) -> str:
+def cases_text(
+    session: Session,
+    customer_id: int | None,
+    *,
+    settings: Settings,
+    now: datetime,
+    lang: str,
+    detailed: bool = True,
+) -> str:
     """The whole answer to "my cases", ready to show or say."""
-    summaries = customer_cases(session, customer_id, settings=settings, now=now) \
-        if customer_id else []
+    summaries = (
+        customer_cases(session, customer_id, settings=settings, now=now) if customer_id else []
+    )
     if not summaries:
         return translate(lang, "We found no open or recent cases for you.")
     lines = [describe(s, lang, detailed=detailed) for s in summaries]
@@ -123,10 +151,21 @@ class MyCases(CallerSteps, StepDialogue):
         if customer_id is None and data.get("phone"):
             customer: Customer | None = get_customer_by_phone(ctx.session, data["phone"])
             customer_id = customer.id if customer else None
-        text = cases_text(ctx.session, customer_id, settings=ctx.settings, now=ctx.now,
-                          lang=language(ctx), detailed=bool(data.get("verified")))
-        return Prompt(step="done", kind="end", text="{cases}", values={"cases": text},
-                      result={"customer_id": customer_id})
+        text = cases_text(
+            ctx.session,
+            customer_id,
+            settings=ctx.settings,
+            now=ctx.now,
+            lang=language(ctx),
+            detailed=bool(data.get("verified")),
+        )
+        return Prompt(
+            step="done",
+            kind="end",
+            text="{cases}",
+            values={"cases": text},
+            result={"customer_id": customer_id},
+        )
 
 
 STATUS = register(MyCases())

@@ -39,15 +39,35 @@ QUESTION_TEXT = {
 }
 FIRST_QUESTION_WITH_INTRO = (
     "This is a short survey about your repair {number}. "
-    "How satisfied were you with the attitude of technician {technician}?")
+    "How satisfied were you with the attitude of technician {technician}?"
+)
 
 # What people say instead of pressing a key (speech results, typed words), lower-cased.
 SPOKEN_GRADES: dict[str, int] = {
-    "one": 1, "two": 2, "three": 3, "four": 4,
-    "일": 1, "이": 2, "삼": 3, "사": 4, "하나": 1, "둘": 2, "셋": 3, "넷": 4,
-    "일번": 1, "이번": 2, "삼번": 3, "사번": 4,
-    "매우 불만족": 1, "불만족": 2, "만족": 3, "매우 만족": 4,
-    "very dissatisfied": 1, "dissatisfied": 2, "satisfied": 3, "very satisfied": 4,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "일": 1,
+    "이": 2,
+    "삼": 3,
+    "사": 4,
+    "하나": 1,
+    "둘": 2,
+    "셋": 3,
+    "넷": 4,
+    "일번": 1,
+    "이번": 2,
+    "삼번": 3,
+    "사번": 4,
+    "매우 불만족": 1,
+    "불만족": 2,
+    "만족": 3,
+    "매우 만족": 4,
+    "very dissatisfied": 1,
+    "dissatisfied": 2,
+    "satisfied": 3,
+    "very satisfied": 4,
 }
 SPOKEN_YES = {"1", "yes", "yeah", "예", "네", "응", "일", "하나", "일번"}
 SPOKEN_NO = {"2", "no", "아니요", "아니오", "아니", "이", "둘", "이번"}
@@ -111,21 +131,39 @@ class SurveyDialogue(Dialogue):
             text = QUESTION_TEXT[step]
             if step == QUESTIONS[0] and ctx.conversation.retries == 0:
                 text = FIRST_QUESTION_WITH_INTRO
-            return Prompt(step=step, text=text, kind="grade", values=values,
-                          choices=GRADE_CHOICES)
+            return Prompt(step=step, text=text, kind="grade", values=values, choices=GRADE_CHOICES)
         if step == "comment_offer":
-            return Prompt(step=step, text="Would you like to leave a comment for us?",
-                          kind="confirm", values=values, choices=YES_NO)
+            return Prompt(
+                step=step,
+                text="Would you like to leave a comment for us?",
+                kind="confirm",
+                values=values,
+                choices=YES_NO,
+            )
         if step == "comment":
             # Channel-neutral: the phone adds its own "speak after the tone" (ivr/render.py).
-            return Prompt(step=step, text="Please tell us your comment.",
-                          kind="recording", values=values, optional=True)
+            return Prompt(
+                step=step,
+                text="Please tell us your comment.",
+                kind="recording",
+                values=values,
+                optional=True,
+            )
         if step == "already_answered":
-            return Prompt(step=step, text="You have already answered this survey. Thank you!",
-                          kind="end", values=values, result={"case_number": case.number})
-        return Prompt(step="thanks", text="Thank you for your answers. Goodbye.", kind="end",
-                      values=values, result={"case_number": case.number,
-                                             "ratings": survey.ratings()})
+            return Prompt(
+                step=step,
+                text="You have already answered this survey. Thank you!",
+                kind="end",
+                values=values,
+                result={"case_number": case.number},
+            )
+        return Prompt(
+            step="thanks",
+            text="Thank you for your answers. Goodbye.",
+            kind="end",
+            values=values,
+            result={"case_number": case.number, "ratings": survey.ratings()},
+        )
 
     def accept(self, ctx: Context, step: str, answer: Answer) -> str:
         survey = self._survey(ctx)
@@ -133,8 +171,12 @@ class SurveyDialogue(Dialogue):
             grade = parse_grade(answer)
             record_answer(survey, step, grade, now=ctx.now)
             if grade == 1:  # R8.5
-                open_follow_up(ctx.session, survey, reason="low_grade",
-                               detail=f"{step} = 1 (very dissatisfied)")
+                open_follow_up(
+                    ctx.session,
+                    survey,
+                    reason="low_grade",
+                    detail=f"{step} = 1 (very dissatisfied)",
+                )
             following = QUESTIONS.index(step) + 1
             return QUESTIONS[following] if following < len(QUESTIONS) else "comment_offer"
         if step == "comment_offer":
@@ -149,8 +191,12 @@ class SurveyDialogue(Dialogue):
         if answer.skip or not (text or recording):
             return "thanks"
         record_comment(survey, text=text, recording_url=recording)
-        open_follow_up(ctx.session, survey, reason="comment",
-                       detail=(text or "") + (f"\n{recording}" if recording else ""))
+        open_follow_up(
+            ctx.session,
+            survey,
+            reason="comment",
+            detail=(text or "") + (f"\n{recording}" if recording else ""),
+        )
         return "thanks"
 
 

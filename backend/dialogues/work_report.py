@@ -22,8 +22,9 @@ def parse_hours(answer: Answer) -> float:
     try:
         hours = float(raw)
     except ValueError as error:
-        raise ValidationError("Please give the hours as a number, like 1.5.",
-                              field="hours") from error
+        raise ValidationError(
+            "Please give the hours as a number, like 1.5.", field="hours"
+        ) from error
     if not 0 <= hours <= 24:
         raise ValidationError("Please give the hours as a number, like 1.5.", field="hours")
     return hours
@@ -40,8 +41,13 @@ class WorkReportDialogue(StepDialogue):
             raise ValidationError("not a day", field="day") from error
         technician_id = int(options["technician_id"])
         jobs = jobs_of_day(ctx.session, technician_id, day, ctx.settings)
-        ctx.conversation.data.update(technician_id=technician_id, day=day.isoformat(),
-                                     job_ids=[job.id for job in jobs], index=0, hours={})
+        ctx.conversation.data.update(
+            technician_id=technician_id,
+            day=day.isoformat(),
+            job_ids=[job.id for job in jobs],
+            index=0,
+            hours={},
+        )
         if not jobs:
             ctx.conversation.step = "admin"
 
@@ -54,12 +60,18 @@ class WorkReportDialogue(StepDialogue):
     def ask_job(self, ctx: Context) -> Prompt:
         case = self.current_job(ctx)
         hours = f"{case.work_hours:g}" if case.work_hours is not None else "0"
-        return Prompt(step="job", kind="choice",
-                      choices=(Choice(hours, "Yes, {hours} h", {"hours": hours}),),
-                      values={"number": case.number, "hours": hours,
-                              "category": case.service_category or "A"},
-                      text="Daily report: {number} (category {category}) took {hours} h? "
-                           "Confirm, or type the right number of hours.")
+        return Prompt(
+            step="job",
+            kind="choice",
+            choices=(Choice(hours, "Yes, {hours} h", {"hours": hours}),),
+            values={
+                "number": case.number,
+                "hours": hours,
+                "category": case.service_category or "A",
+            },
+            text="Daily report: {number} (category {category}) took {hours} h? "
+            "Confirm, or type the right number of hours.",
+        )
 
     def take_job(self, ctx: Context, answer: Answer) -> str:
         hours = parse_hours(answer)
@@ -69,9 +81,13 @@ class WorkReportDialogue(StepDialogue):
         return "job" if data["index"] < len(data["job_ids"]) else "admin"
 
     def ask_admin(self, ctx: Context) -> Prompt:
-        return Prompt(step="admin", kind="choice", choices=ADMIN_CHOICES,
-                      text="How many hours of admin work today (category D: inspection, parts, "
-                           "tools, training)? Choose or type a number.")
+        return Prompt(
+            step="admin",
+            kind="choice",
+            choices=ADMIN_CHOICES,
+            text="How many hours of admin work today (category D: inspection, parts, "
+            "tools, training)? Choose or type a number.",
+        )
 
     def take_admin(self, ctx: Context, answer: Answer) -> str:
         ctx.conversation.data["admin_hours"] = parse_hours(answer)
@@ -80,8 +96,9 @@ class WorkReportDialogue(StepDialogue):
         return self.submit(ctx)
 
     def ask_note(self, ctx: Context) -> Prompt:
-        return Prompt(step="note", kind="text", optional=True,
-                      text="What was the admin work? (optional)")
+        return Prompt(
+            step="note", kind="text", optional=True, text="What was the admin work? (optional)"
+        )
 
     def take_note(self, ctx: Context, answer: Answer) -> str:
         if not answer.skip:
@@ -91,10 +108,15 @@ class WorkReportDialogue(StepDialogue):
     def submit(self, ctx: Context) -> str:
         data = ctx.conversation.data
         report = submit_work_report(
-            ctx.session, technician_id=data["technician_id"], day=date.fromisoformat(data["day"]),
+            ctx.session,
+            technician_id=data["technician_id"],
+            day=date.fromisoformat(data["day"]),
             job_hours={int(k): v for k, v in data["hours"].items()},
-            admin_hours=data.get("admin_hours", 0.0), admin_note=data.get("admin_note"),
-            channel=ctx.channel, now=ctx.now)
+            admin_hours=data.get("admin_hours", 0.0),
+            admin_note=data.get("admin_note"),
+            channel=ctx.channel,
+            now=ctx.now,
+        )
         data["report_id"] = report.id
         return "done"
 
@@ -103,11 +125,13 @@ class WorkReportDialogue(StepDialogue):
         report = ctx.session.get(WorkReport, data["report_id"])
         assert report is not None
         totals = ", ".join(f"{k} {v:g} h" for k, v in report.hours_by_category.items())
-        return Prompt(step="done", kind="end",
-                      values={"day": data["day"], "totals": totals or words(ctx, "none")},
-                      text="Thank you. Your work report for {day} is filed: {totals}.",
-                      result={"work_report_id": report.id,
-                              "hours_by_category": report.hours_by_category})
+        return Prompt(
+            step="done",
+            kind="end",
+            values={"day": data["day"], "totals": totals or words(ctx, "none")},
+            text="Thank you. Your work report for {day} is filed: {totals}.",
+            result={"work_report_id": report.id, "hours_by_category": report.hours_by_category},
+        )
 
 
 WORK_REPORT = register(WorkReportDialogue())

@@ -33,27 +33,45 @@ def acceptance_timeouts(session: Session, settings: Settings, now: datetime) -> 
     from backend.cases.assignment import auto_assign
 
     calendar = calendar_for(settings)
-    waiting = session.scalars(select(Case).where(
-        Case.kind == "repair", Case.status == "assigned", Case.assigned_at.is_not(None),
-        Case.assigned_at <= now - timedelta(minutes=ACCEPTANCE_MINUTES))).all()
+    waiting = session.scalars(
+        select(Case).where(
+            Case.kind == "repair",
+            Case.status == "assigned",
+            Case.assigned_at.is_not(None),
+            Case.assigned_at <= now - timedelta(minutes=ACCEPTANCE_MINUTES),
+        )
+    ).all()
     moved = 0
     for case in waiting:
         assert case.assigned_at is not None
         if calendar.working_time_between(case.assigned_at, now) < timedelta(
-                minutes=ACCEPTANCE_MINUTES):
+            minutes=ACCEPTANCE_MINUTES
+        ):
             continue
         technician_id = case.assigned_technician_id
         if pinned_technician(session, case) == technician_id:
             # A manual choice (R4.6) is the manager's to change: tell them instead.
-            alert(session, kind="not_accepted", role=Role.REPAIR_MANAGER, case=case,
-                  title=f"{case.number}: not accepted within {ACCEPTANCE_MINUTES} minutes",
-                  dedupe_key=f"not-accepted:{case.number}:{case.assigned_at.isoformat()}")
+            alert(
+                session,
+                kind="not_accepted",
+                role=Role.REPAIR_MANAGER,
+                case=case,
+                title=f"{case.number}: not accepted within {ACCEPTANCE_MINUTES} minutes",
+                dedupe_key=f"not-accepted:{case.number}:{case.assigned_at.isoformat()}",
+            )
             continue
         case.status, case.assigned_technician_id, case.assigned_technician = "new", None, None
-        record_event(session, case, actor="system", action="acceptance_timeout", at=now,
-                     from_status="assigned", to_status="new",
-                     note=f"not accepted within {ACCEPTANCE_MINUTES} working minutes",
-                     data={"technician_id": technician_id})
+        record_event(
+            session,
+            case,
+            actor="system",
+            action="acceptance_timeout",
+            at=now,
+            from_status="assigned",
+            to_status="new",
+            note=f"not accepted within {ACCEPTANCE_MINUTES} working minutes",
+            data={"technician_id": technician_id},
+        )
         auto_assign(session, case, settings=settings, now=now, actor=SYSTEM)
         moved += 1
     return moved
@@ -67,10 +85,12 @@ def morning_plan(session: Session, settings: Settings, now: datetime) -> int:
     if not calendar.is_business_day(day) or local.time() < MORNING_PLAN_FROM:
         return 0
     if now >= calendar.end_of_day(day) or session.scalar(
-            select(PlanRun.id).where(PlanRun.day == day, PlanRun.kind == "morning")):
+        select(PlanRun.id).where(PlanRun.day == day, PlanRun.kind == "morning")
+    ):
         return 0
-    run = replan_day(session, calendar=calendar, settings=settings, day=day, now=now,
-                     kind="morning")
+    run = replan_day(
+        session, calendar=calendar, settings=settings, day=day, now=now, kind="morning"
+    )
     if run is None:
         return 0
     return push_day(session, settings, day)
@@ -78,19 +98,30 @@ def morning_plan(session: Session, settings: Settings, now: datetime) -> int:
 
 def push_day(session: Session, settings: Settings, day: object) -> int:
     """Each technician with stops that day gets the whole day in one message."""
-    technician_ids = sorted(set(session.scalars(
-        select(PlanStop.technician_id).where(PlanStop.day == day)).all()))
+    technician_ids = sorted(
+        set(session.scalars(select(PlanStop.technician_id).where(PlanStop.day == day)).all())
+    )
     sent = 0
     for technician_id in technician_ids:
         technician = session.get(Technician, technician_id)
         if technician is None:
             continue
-        text = day_message(session, day, technician_id, settings.tz,  # type: ignore[arg-type]
-                           language=technician.language)
+        text = day_message(
+            session,
+            day,
+            technician_id,
+            settings.tz,  # type: ignore[arg-type]
+            language=technician.language,
+        )
         if text is None:
             continue
-        if message_technician(session, technician, text, purpose="day_plan",
-                              dedupe_key=f"day-plan:{day}:{technician_id}"):
+        if message_technician(
+            session,
+            technician,
+            text,
+            purpose="day_plan",
+            dedupe_key=f"day-plan:{day}:{technician_id}",
+        ):
             sent += 1
     return sent
 
@@ -102,20 +133,30 @@ def late_running(session: Session, settings: Settings, now: datetime) -> int:
     window = calendar.working_window(day)
     if window is None or not window[0] <= now < window[1]:
         return 0
-    overdue = session.scalars(select(Case.id).where(
-        Case.kind == "repair", Case.status.in_(("assigned", "accepted", "en_route")),
-        Case.planned_arrival_at >= window[0],  # an arrival planned on an earlier day is stale
-        Case.planned_arrival_at < now - timedelta(minutes=LATE_RUNNING_MINUTES))).all()
+    overdue = session.scalars(
+        select(Case.id).where(
+            Case.kind == "repair",
+            Case.status.in_(("assigned", "accepted", "en_route")),
+            Case.planned_arrival_at >= window[0],  # an arrival planned on an earlier day is stale
+            Case.planned_arrival_at < now - timedelta(minutes=LATE_RUNNING_MINUTES),
+        )
+    ).all()
     if not overdue:
         return 0
-    replan_day(session, calendar=calendar, settings=settings, day=day, now=now,
-               kind="late_running", delayed=_help_delays(_help_requests(session, window[0], now),
-                                                        now))
+    replan_day(
+        session,
+        calendar=calendar,
+        settings=settings,
+        day=day,
+        now=now,
+        kind="late_running",
+        delayed=_help_delays(_help_requests(session, window[0], now), now),
+    )
     return len(overdue)
 
 
 def help_replans(session: Session, settings: Settings, now: datetime) -> int:
-    """"Need help" (R7.9) asked since today's last help re-plan: re-plan the rest of today,
+    """ "Need help" (R7.9) asked since today's last help re-plan: re-plan the rest of today,
     each technician who asked held where they are for HELP_DELAY_MINUTES from the request.
 
     The request is the `escalate` entry in the case history (written with the escalation, which
@@ -128,24 +169,38 @@ def help_replans(session: Session, settings: Settings, now: datetime) -> int:
     if window is None or not window[0] <= now < window[1]:
         return 0
     requests = _help_requests(session, window[0], now)
-    done = session.scalar(select(func.max(PlanRun.at)).where(PlanRun.day == day,
-                                                              PlanRun.kind == "help"))
+    done = session.scalar(
+        select(func.max(PlanRun.at)).where(PlanRun.day == day, PlanRun.kind == "help")
+    )
     pending = [at for at, _ in requests if done is None or at > done]
     if not pending:
         return 0
-    replan_day(session, calendar=calendar, settings=settings, day=day, now=now, kind="help",
-               delayed=_help_delays(requests, now))
+    replan_day(
+        session,
+        calendar=calendar,
+        settings=settings,
+        day=day,
+        now=now,
+        kind="help",
+        delayed=_help_delays(requests, now),
+    )
     return len(pending)
 
 
 def _help_requests(session: Session, since: datetime, now: datetime) -> list[tuple[datetime, int]]:
     """(when, technician) of today's escalations of assigned repair jobs, up to `now`."""
     rows = session.execute(
-        select(CaseEvent.at, Case.assigned_technician_id).join(Case, CaseEvent.case_id == Case.id)
-        .where(CaseEvent.action == "escalate", Case.kind == "repair",
-               Case.assigned_technician_id.is_not(None),
-               CaseEvent.at >= since, CaseEvent.at <= now)
-        .order_by(CaseEvent.id)).all()
+        select(CaseEvent.at, Case.assigned_technician_id)
+        .join(Case, CaseEvent.case_id == Case.id)
+        .where(
+            CaseEvent.action == "escalate",
+            Case.kind == "repair",
+            Case.assigned_technician_id.is_not(None),
+            CaseEvent.at >= since,
+            CaseEvent.at <= now,
+        )
+        .order_by(CaseEvent.id)
+    ).all()
     return [(at, technician_id) for at, technician_id in rows if technician_id is not None]
 
 

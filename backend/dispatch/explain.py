@@ -26,36 +26,64 @@ def _certificate(technician: Technician, line: str | None) -> str:
     if not line:
         return translate(LANGUAGE, "no certification needed")
     until = [c.valid_until for c in technician.certifications if c.product_line == line]
-    return translate(LANGUAGE, "certified for {line} until {until}", line=line,
-                     until=max(until).isoformat() if until else "-")
+    return translate(
+        LANGUAGE,
+        "certified for {line} until {until}",
+        line=line,
+        until=max(until).isoformat() if until else "-",
+    )
 
 
-def assignment_note(technician: Technician, line: str | None, stop: Stop, route: Route,
-                    arrival: datetime, due: datetime | None, tz: Any,
-                    runner_up: tuple[Technician, Stop, datetime] | None,
-                    manual_reason: str | None = None, manual: bool = False) -> str:
+def assignment_note(
+    technician: Technician,
+    line: str | None,
+    stop: Stop,
+    route: Route,
+    arrival: datetime,
+    due: datetime | None,
+    tz: Any,
+    runner_up: tuple[Technician, Stop, datetime] | None,
+    manual_reason: str | None = None,
+    manual: bool = False,
+) -> str:
     """Certification, drive, expected arrival against the deadline, that day's load, runner-up."""
-    parts = [translate(LANGUAGE, "{name}: {certificate}; {travel} min drive; expected arrival "
-                                 "{arrival}, deadline {due} ({verdict}); that day {jobs} job(s), "
-                                 "{minutes} min of work.",
-                       name=technician.name, certificate=_certificate(technician, line),
-                       travel=round(stop.travel_minutes),
-                       arrival=format_moment(arrival.astimezone(tz), LANGUAGE),
-                       due=format_moment(due.astimezone(tz), LANGUAGE) if due else "-",
-                       verdict=_verdict(stop, due, arrival), jobs=len(route.stops),
-                       minutes=round(route.load_minutes))]
+    parts = [
+        translate(
+            LANGUAGE,
+            "{name}: {certificate}; {travel} min drive; expected arrival "
+            "{arrival}, deadline {due} ({verdict}); that day {jobs} job(s), "
+            "{minutes} min of work.",
+            name=technician.name,
+            certificate=_certificate(technician, line),
+            travel=round(stop.travel_minutes),
+            arrival=format_moment(arrival.astimezone(tz), LANGUAGE),
+            due=format_moment(due.astimezone(tz), LANGUAGE) if due else "-",
+            verdict=_verdict(stop, due, arrival),
+            jobs=len(route.stops),
+            minutes=round(route.load_minutes),
+        )
+    ]
     if manual:
-        parts.insert(0, translate(LANGUAGE, "Assigned by hand by the repair manager (R4.6): "
-                                            "{reason}.", reason=manual_reason or "-"))
+        parts.insert(
+            0,
+            translate(
+                LANGUAGE,
+                "Assigned by hand by the repair manager (R4.6): {reason}.",
+                reason=manual_reason or "-",
+            ),
+        )
     if runner_up is not None:
         other, other_stop, other_arrival = runner_up
-        parts.append(translate(LANGUAGE, "Runner-up: {name}, arrival {arrival} ({verdict}), "
-                                         "{travel} min drive.",
-                               name=other.name,
-                               arrival=format_moment(other_arrival.astimezone(tz), LANGUAGE),
-                               verdict=_verdict(other_stop, due, other_arrival),
-                               travel=round(other_stop.travel_minutes)))
+        parts.append(
+            translate(
+                LANGUAGE,
+                "Runner-up: {name}, arrival {arrival} ({verdict}), {travel} min drive.",
+                name=other.name,
+                arrival=format_moment(other_arrival.astimezone(tz), LANGUAGE),
+                verdict=_verdict(other_stop, due, other_arrival),
+                travel=round(other_stop.travel_minutes),
+            )
+        )
     elif not manual:
         parts.append(translate(LANGUAGE, "No other technician could take it."))
     return " ".join(parts)
-

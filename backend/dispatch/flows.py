@@ -39,8 +39,11 @@ def service_day(calendar: BusinessCalendar, now: datetime) -> date:
 
 def refused_by(case: Case) -> set[int]:
     """Technicians who declined this case or let it time out: it does not go back to them."""
-    return {int(e.data["technician_id"]) for e in case.events
-            if e.action in REFUSALS and e.data and e.data.get("technician_id")}
+    return {
+        int(e.data["technician_id"])
+        for e in case.events
+        if e.action in REFUSALS and e.data and e.data.get("technician_id")
+    }
 
 
 def _without_job(context: DayContext, plan: DayPlan, job_id: int) -> tuple[DayPlan, Route | None]:
@@ -55,9 +58,17 @@ def _without_job(context: DayContext, plan: DayPlan, job_id: int) -> tuple[DayPl
     return DayPlan({**plan.routes, crew.id: rest}, dict(plan.unassigned)), rest
 
 
-def place_case(session: Session, case: Case, *, calendar: BusinessCalendar, now: datetime,
-               technician_id: int | None = None, exclude: Collection[int] = (),
-               reason: str | None = None, pinned_by: str = "system") -> Assignment:
+def place_case(
+    session: Session,
+    case: Case,
+    *,
+    calendar: BusinessCalendar,
+    now: datetime,
+    technician_id: int | None = None,
+    exclude: Collection[int] = (),
+    reason: str | None = None,
+    pinned_by: str = "system",
+) -> Assignment:
     """Insert `case` into the current plans at once: today if it fits, else the next day."""
     barred = (set(exclude) | refused_by(case)) - ({technician_id} if technician_id else set())
     if technician_id is not None:
@@ -70,56 +81,100 @@ def place_case(session: Session, case: Case, *, calendar: BusinessCalendar, now:
         context = load_day(session, calendar, day, now, exclude={case.id: barred})
         if context is None or case.id not in context.instance.jobs_by_id:
             continue
-        decision = _insert(session, context, case, now, manual=technician_id is not None,
-                           reason=reason)
+        decision = _insert(
+            session, context, case, now, manual=technician_id is not None, reason=reason
+        )
         if decision.technician is not None:
             return decision
         why = why or decision.explanation
     return Assignment(None, why or "no working day ahead has a technician for it")
 
 
-def _insert(session: Session, context: DayContext, case: Case, now: datetime, *, manual: bool,
-            reason: str | None) -> Assignment:
+def _insert(
+    session: Session,
+    context: DayContext,
+    case: Case,
+    now: datetime,
+    *,
+    manual: bool,
+    reason: str | None,
+) -> Assignment:
     job = context.instance.job(case.id)
     plan, old_route = _without_job(context, stored_plan(session, context), case.id)
     options = insertions(context.instance, plan, job)
     if not options:
-        return Assignment(None, unreachable_reason(job, context.instance.crews)
-                          or f"no capacity left on {context.day.isoformat()}")
+        return Assignment(
+            None,
+            unreachable_reason(job, context.instance.crews)
+            or f"no capacity left on {context.day.isoformat()}",
+        )
     best = options[0]
     if old_route is not None and old_route.crew_id != best.crew.id:
         save_route(session, context, old_route, now)
     save_route(session, context, best.route, now)
-    runner_up = _runner_up(context, plan, job, best) if manual else (
-        options[1] if len(options) > 1 else None)
+    runner_up = (
+        _runner_up(context, plan, job, best)
+        if manual
+        else (options[1] if len(options) > 1 else None)
+    )
     return _decision(context, case, best, runner_up, manual=manual, reason=reason)
 
 
-def _runner_up(context: DayContext, plan: DayPlan, job: Job, chosen: Insertion,
-               ) -> Insertion | None:
+def _runner_up(
+    context: DayContext,
+    plan: DayPlan,
+    job: Job,
+    chosen: Insertion,
+) -> Insertion | None:
     """The planner's own best choice besides the one made by hand."""
     free = replace(job, pinned_to=None)
-    return next((o for o in insertions(context.instance, plan, free)
-                 if o.crew.id != chosen.crew.id), None)
+    return next(
+        (o for o in insertions(context.instance, plan, free) if o.crew.id != chosen.crew.id), None
+    )
 
 
-def _decision(context: DayContext, case: Case, best: Insertion, runner_up: Insertion | None, *,
-              manual: bool, reason: str | None) -> Assignment:
+def _decision(
+    context: DayContext,
+    case: Case,
+    best: Insertion,
+    runner_up: Insertion | None,
+    *,
+    manual: bool,
+    reason: str | None,
+) -> Assignment:
     technician = context.technicians[best.crew.id]
     arrival = context.moment(best.stop.arrival)
     other = None
     if runner_up is not None:
-        other = (context.technicians[runner_up.crew.id], runner_up.stop,
-                 context.moment(runner_up.stop.arrival))
-    note = assignment_note(technician, case.product.product_line if case.product else None,
-                           best.stop, best.route, arrival, case.sla_due_at, context.opening.tzinfo,
-                           other, manual_reason=reason, manual=manual)
-    return Assignment(technician, note, manual=manual,
-                      runner_up=other[0] if other else None, planned_arrival_at=arrival)
+        other = (
+            context.technicians[runner_up.crew.id],
+            runner_up.stop,
+            context.moment(runner_up.stop.arrival),
+        )
+    note = assignment_note(
+        technician,
+        case.product.product_line if case.product else None,
+        best.stop,
+        best.route,
+        arrival,
+        case.sla_due_at,
+        context.opening.tzinfo,
+        other,
+        manual_reason=reason,
+        manual=manual,
+    )
+    return Assignment(
+        technician,
+        note,
+        manual=manual,
+        runner_up=other[0] if other else None,
+        planned_arrival_at=arrival,
+    )
 
 
-def _pin(session: Session, case: Case, technician_id: int, reason: str | None, by: str,
-         now: datetime) -> None:
+def _pin(
+    session: Session, case: Case, technician_id: int, reason: str | None, by: str, now: datetime
+) -> None:
     """R4.6: the repair manager's choice, kept by every later re-plan."""
     pin = session.get(DispatchPin, case.id)
     if pin is None:
@@ -141,9 +196,17 @@ def pinned_technician(session: Session, case: Case) -> int | None:
     return pin.technician_id if pin else None
 
 
-def replan_day(session: Session, *, calendar: BusinessCalendar, settings: Any, day: date,
-               now: datetime, kind: str, delayed: dict[int, float] | None = None,
-               options: PlannerOptions | None = None) -> PlanRun | None:
+def replan_day(
+    session: Session,
+    *,
+    calendar: BusinessCalendar,
+    settings: Any,
+    day: date,
+    now: datetime,
+    kind: str,
+    delayed: dict[int, float] | None = None,
+    options: PlannerOptions | None = None,
+) -> PlanRun | None:
     """Plan `day` afresh from `now` and apply it; None on a closed day (no plan)."""
     started = time.perf_counter()
     probe = load_day(session, calendar, day, now, delayed=delayed)
@@ -157,14 +220,26 @@ def replan_day(session: Session, *, calendar: BusinessCalendar, settings: Any, d
     plan = plan_day(context.instance, options, initial=previous if has_previous else None)
     _store(session, context, plan, now)
     assigned = _apply(session, context, plan, settings=settings, now=now)
-    run = PlanRun(day=day, kind=kind, at=now, jobs=len(context.instance.jobs),
-                  assigned=assigned, unassigned=len(plan.unassigned),
-                  seconds=round(time.perf_counter() - started, 3))
+    run = PlanRun(
+        day=day,
+        kind=kind,
+        at=now,
+        jobs=len(context.instance.jobs),
+        assigned=assigned,
+        unassigned=len(plan.unassigned),
+        seconds=round(time.perf_counter() - started, 3),
+    )
     session.add(run)
     _flag_unassigned(session, context, plan, now)
     session.flush()
-    logger.info("planned %s (%s): %d jobs, %d unassigned, %.1f s", day, kind, run.jobs,
-                run.unassigned, run.seconds)
+    logger.info(
+        "planned %s (%s): %d jobs, %d unassigned, %.1f s",
+        day,
+        kind,
+        run.jobs,
+        run.unassigned,
+        run.seconds,
+    )
     return run
 
 
@@ -175,13 +250,17 @@ def _store(session: Session, context: DayContext, plan: DayPlan, now: datetime) 
     for job_id in plan.unassigned:
         case = context.cases.get(job_id)
         planned = case.planned_arrival_at if case is not None else None
-        if case is not None and planned is not None and (
-                context.opening <= planned <= context.closing):
+        if (
+            case is not None
+            and planned is not None
+            and (context.opening <= planned <= context.closing)
+        ):
             case.planned_arrival_at = None  # not today after all
 
 
-def _apply(session: Session, context: DayContext, plan: DayPlan, *, settings: Any,
-           now: datetime) -> int:
+def _apply(
+    session: Session, context: DayContext, plan: DayPlan, *, settings: Any, now: datetime
+) -> int:
     """Hand each case whose technician changed to the new one, with the reasons."""
     from backend.actors import SYSTEM
     from backend.cases.assignment import apply_assignment
@@ -194,12 +273,23 @@ def _apply(session: Session, context: DayContext, plan: DayPlan, *, settings: An
                 continue
             rest, _ = _without_job(context, plan, stop.job_id)
             job = context.instance.job(stop.job_id)
-            others = [o for o in insertions(context.instance, rest, replace(job, pinned_to=None))
-                      if o.crew.id != route.crew_id]
-            chosen = Insertion(next(c for c in context.instance.crews if c.id == route.crew_id),
-                               position, route, 0, 0.0, 0.0, route.load_minutes)
-            decision = _decision(context, case, chosen, others[0] if others else None,
-                                 manual=False, reason=None)
+            others = [
+                o
+                for o in insertions(context.instance, rest, replace(job, pinned_to=None))
+                if o.crew.id != route.crew_id
+            ]
+            chosen = Insertion(
+                next(c for c in context.instance.crews if c.id == route.crew_id),
+                position,
+                route,
+                0,
+                0.0,
+                0.0,
+                route.load_minutes,
+            )
+            decision = _decision(
+                context, case, chosen, others[0] if others else None, manual=False, reason=None
+            )
             apply_assignment(session, case, decision, settings=settings, now=now, actor=SYSTEM)
             changed += 1
     return changed
@@ -214,36 +304,56 @@ def _flag_unassigned(session: Session, context: DayContext, plan: DayPlan, now: 
         case = context.cases.get(job_id)
         if case is None or case.assigned_technician_id is not None:
             continue
-        alert(session, kind="unassigned", role=Role.REPAIR_MANAGER, case=case,
-              title=f"No technician for {case.number} on {context.day.isoformat()}: {why}",
-              dedupe_key=f"unassigned:{case.number}:{context.day.isoformat()}")
+        alert(
+            session,
+            kind="unassigned",
+            role=Role.REPAIR_MANAGER,
+            case=case,
+            title=f"No technician for {case.number} on {context.day.isoformat()}: {why}",
+            dedupe_key=f"unassigned:{case.number}:{context.day.isoformat()}",
+        )
 
 
-def day_message(session: Session, context_day: date, technician_id: int, tz: Any,
-                language: str = "ko") -> str | None:
+def day_message(
+    session: Session, context_day: date, technician_id: int, tz: Any, language: str = "ko"
+) -> str | None:
     """A technician's day as one message: the stops in order with arrival times."""
     from backend.cases.notices import format_moment
 
-    stops = session.scalars(select(PlanStop).where(
-        PlanStop.day == context_day, PlanStop.technician_id == technician_id)
-        .order_by(PlanStop.position)).all()
+    stops = session.scalars(
+        select(PlanStop)
+        .where(PlanStop.day == context_day, PlanStop.technician_id == technician_id)
+        .order_by(PlanStop.position)
+    ).all()
     if not stops:
         return None
-    lines = [translate(language, "Your day {day}: {count} job(s).", day=context_day.isoformat(),
-                       count=len(stops))]
+    lines = [
+        translate(
+            language,
+            "Your day {day}: {count} job(s).",
+            day=context_day.isoformat(),
+            count=len(stops),
+        )
+    ]
     for index, stop in enumerate(stops, start=1):
         case = session.get(Case, stop.case_id)
         assert case is not None
-        lines.append(f"{index}. {stop.arrival_at.astimezone(tz):%H:%M} {case.number} · "
-                     f"{case.address or '-'} · "
-                     + translate(language, "deadline {due}",
-                                 due=format_moment(case.sla_due_at.astimezone(tz), language)
-                                 if case.sla_due_at else "-"))
+        lines.append(
+            f"{index}. {stop.arrival_at.astimezone(tz):%H:%M} {case.number} · "
+            f"{case.address or '-'} · "
+            + translate(
+                language,
+                "deadline {due}",
+                due=format_moment(case.sla_due_at.astimezone(tz), language)
+                if case.sla_due_at
+                else "-",
+            )
+        )
     return "\n".join(lines)
 
 
 def replan_after_help(session: Session, case: Case, *, settings: Any, now: datetime) -> None:
-    """"Need help" (R7.9): the escalation itself is immediate (the caller alerts the director);
+    """ "Need help" (R7.9): the escalation itself is immediate (the caller alerts the director);
     the re-plan of the rest of today is left to the next tick (`dispatch_help_replans`), which
     finds the request in the case history, so the request answers at once."""
     logger.info("need help on %s: the day is re-planned at the next tick", case.number)

@@ -29,8 +29,12 @@ def _score(route: Route) -> tuple[int, float]:
 
 def _late_stops(plan: DayPlan) -> list[int]:
     """Late jobs, the latest first (ties by job id: a fixed order)."""
-    late = [(stop.late_minutes, stop.job_id) for route in plan.routes.values()
-            for stop in route.stops if stop.late_minutes > 0]
+    late = [
+        (stop.late_minutes, stop.job_id)
+        for route in plan.routes.values()
+        for stop in route.stops
+        if stop.late_minutes > 0
+    ]
     return [job_id for _, job_id in sorted(late, key=lambda item: (-item[0], item[1]))]
 
 
@@ -44,7 +48,7 @@ def relieve_late_jobs(day: DayInstance, plan: DayPlan, passes: int = RELOCATE_PA
             if found is None or found[0].stops[found[1]].late_minutes <= 0:
                 continue  # an earlier move already put it right
             route, position = found
-            holders = route.job_ids[max(0, position - HOLDERS_PER_LATE_JOB):position]
+            holders = route.job_ids[max(0, position - HOLDERS_PER_LATE_JOB) : position]
             for moved in [job_id, *reversed(holders)]:
                 better = _relocated(day, plan, moved)
                 if better is not None:
@@ -72,8 +76,10 @@ def _relocated(day: DayInstance, plan: DayPlan, job_id: int) -> DayPlan | None:
             late, minutes = _score(option.route)
             delta = (late - before_late, minutes - before_minutes)
         else:
-            delta = (rest_late - before_late + option.late_added,
-                     rest_minutes - before_minutes + option.lateness_added)
+            delta = (
+                rest_late - before_late + option.late_added,
+                rest_minutes - before_minutes + option.lateness_added,
+            )
         if (delta[0], round(delta[1], 3)) < (0, -1.0) and (best is None or delta < best[0]):
             best = (delta, option.route)
     if best is None:
@@ -105,8 +111,9 @@ def shorten_drives(day: DayInstance, plan: DayPlan, passes: int = SHORTEN_PASSES
 def _near_crews(day: DayInstance) -> dict[int, tuple[Crew, ...]]:
     """For each job, the NEAR_CREWS technicians who can take it with the shortest drive from
     where they start (ties by id)."""
-    _, minutes = travel_matrix([crew.start_place for crew in day.crews],
-                               [job.place for job in day.jobs])
+    _, minutes = travel_matrix(
+        [crew.start_place for crew in day.crews], [job.place for job in day.jobs]
+    )
     near: dict[int, tuple[Crew, ...]] = {}
     for j, job in enumerate(day.jobs):
         able = [v for v, crew in enumerate(day.crews) if crew.can_take(job)]
@@ -115,8 +122,9 @@ def _near_crews(day: DayInstance) -> dict[int, tuple[Crew, ...]]:
     return near
 
 
-def _shortened(day: DayInstance, plan: DayPlan, job_id: int,
-               near: tuple[Crew, ...]) -> DayPlan | None:
+def _shortened(
+    day: DayInstance, plan: DayPlan, job_id: int, near: tuple[Crew, ...]
+) -> DayPlan | None:
     found = plan.route_of(job_id)
     assert found is not None
     route, _ = found
@@ -134,11 +142,17 @@ def _shortened(day: DayInstance, plan: DayPlan, job_id: int,
             delta = (late - before[0], minutes - before[1])
             added = _drive_minutes(option.route) - _drive_minutes(route)
         else:
-            delta = (after[0] - before[0] + option.late_added,
-                     after[1] - before[1] + option.lateness_added)
+            delta = (
+                after[0] - before[0] + option.late_added,
+                after[1] - before[1] + option.lateness_added,
+            )
             added = option.travel_added - saved
-        if delta[0] <= 0 and delta[1] <= 1e-6 and added < -MIN_MINUTES_SAVED and (
-                best is None or added < best[0]):
+        if (
+            delta[0] <= 0
+            and delta[1] <= 1e-6
+            and added < -MIN_MINUTES_SAVED
+            and (best is None or added < best[0])
+        ):
             best = (added, option.route)
     if best is None:
         return None
@@ -157,8 +171,10 @@ def fill_leftovers(day: DayInstance, plan: DayPlan, closing: float) -> DayPlan:
     all: done early beats done tomorrow, never at another customer's expense.
     """
     served = {job_id for route in plan.routes.values() for job_id in route.job_ids}
-    left = sorted((job for job in day.jobs if job.id not in served),
-                  key=lambda job: (not job.priority, job.due, job.id))
+    left = sorted(
+        (job for job in day.jobs if job.id not in served),
+        key=lambda job: (not job.priority, job.due, job.id),
+    )
     for job in left:
         due_today = job.due < closing
         for option in insertions(day, plan, job):

@@ -21,8 +21,13 @@ PLANNABLE = ("new", "assigned", "accepted", "en_route")
 # Once a technician has accepted or set off, the job stays theirs in every re-plan.
 COMMITTED = ("accepted", "en_route")
 # Minutes on site per product line, until work orders give real figures (R4.12).
-SERVICE_MINUTES = {"air_conditioner": 90, "refrigerator": 75, "washing_machine": 60,
-                   "water_purifier": 45, "television": 60}
+SERVICE_MINUTES = {
+    "air_conditioner": 90,
+    "refrigerator": 75,
+    "washing_machine": 60,
+    "water_purifier": 45,
+    "television": 60,
+}
 DEFAULT_SERVICE_MINUTES = 60
 HELP_DELAY_MINUTES = 60  # "need help" (R7.9): the technician stays where they are this long
 
@@ -54,9 +59,15 @@ def case_place(case: Case) -> Place:
     return locate(case.lat, case.lon, case.address, case.zone)
 
 
-def load_day(session: Session, calendar: BusinessCalendar, day: date, now: datetime, *,
-             exclude: dict[int, set[int]] | None = None,
-             delayed: dict[int, float] | None = None) -> DayContext | None:
+def load_day(
+    session: Session,
+    calendar: BusinessCalendar,
+    day: date,
+    now: datetime,
+    *,
+    exclude: dict[int, set[int]] | None = None,
+    delayed: dict[int, float] | None = None,
+) -> DayContext | None:
     """The day's instance as of `now`, or None on a closed day (a holiday has no plan)."""
     window = calendar.working_window(day)
     if window is None:
@@ -64,8 +75,9 @@ def load_day(session: Session, calendar: BusinessCalendar, day: date, now: datet
     opening, closing = window
     context = DayContext(day, opening, closing, DayInstance((), ()), {}, {})
     technicians = _working_technicians(session, day)
-    crews = tuple(_crew(session, context, t, now, (delayed or {}).get(t.id, 0.0))
-                  for t in technicians)
+    crews = tuple(
+        _crew(session, context, t, now, (delayed or {}).get(t.id, 0.0)) for t in technicians
+    )
     cases = _open_jobs(session, closing)
     pins = {p.case_id: p.technician_id for p in session.scalars(select(DispatchPin))}
     jobs = tuple(_job(context, case, now, pins.get(case.id)) for case in cases)
@@ -81,89 +93,128 @@ def _without(instance: DayInstance, exclude: dict[int, set[int]]) -> DayInstance
     """Technicians a job may not go back to (they declined it, or let it time out)."""
     if not exclude:
         return instance
-    jobs = tuple(replace(job, barred=frozenset(exclude[job.id])) if job.id in exclude else job
-                 for job in instance.jobs)
+    jobs = tuple(
+        replace(job, barred=frozenset(exclude[job.id])) if job.id in exclude else job
+        for job in instance.jobs
+    )
     return DayInstance(jobs, instance.crews)
 
 
 def _working_technicians(session: Session, day: date) -> list[Technician]:
     technicians = session.scalars(
-        select(Technician).where(Technician.active.is_(True))
+        select(Technician)
+        .where(Technician.active.is_(True))
         .options(selectinload(Technician.certifications), selectinload(Technician.leaves))
-        .order_by(Technician.id)).all()
+        .order_by(Technician.id)
+    ).all()
     return [t for t in technicians if t.works_on(day)]
 
 
 def _open_jobs(session: Session, closing: datetime) -> list[Case]:
-    return list(session.scalars(
-        select(Case).where(Case.kind == "repair", Case.status.in_(PLANNABLE),
-                           Case.reported_at < closing)
-        .options(selectinload(Case.product), selectinload(Case.events))
-        .order_by(Case.id)).all())
+    return list(
+        session.scalars(
+            select(Case)
+            .where(Case.kind == "repair", Case.status.in_(PLANNABLE), Case.reported_at < closing)
+            .options(selectinload(Case.product), selectinload(Case.events))
+            .order_by(Case.id)
+        ).all()
+    )
 
 
-def _crew(session: Session, context: DayContext, technician: Technician, now: datetime,
-          delay: float) -> Crew:
+def _crew(
+    session: Session, context: DayContext, technician: Technician, now: datetime, delay: float
+) -> Crew:
     home = locate(technician.home_lat, technician.home_lon, None, technician.zone)
     start = max(0.0, context.minutes(now))
     place = home
     worked = 0.0
-    on_site = session.scalars(select(Case).where(
-        Case.assigned_technician_id == technician.id, Case.status == "on_site")).all()
+    on_site = session.scalars(
+        select(Case).where(Case.assigned_technician_id == technician.id, Case.status == "on_site")
+    ).all()
     for case in on_site:  # the job in hand ends first
         place = case_place(case)
         arrived = case.arrived_at or now
         remaining = service_minutes(case) - (now - arrived).total_seconds() / 60.0
         start = max(start, context.minutes(now) + max(0.0, remaining))
         worked += min(service_minutes(case), (now - arrived).total_seconds() / 60.0)
-    lines = frozenset(c.product_line for c in technician.certifications
-                      if c.valid_until >= context.day)  # R4.4 on the planned day
-    return Crew(technician.id, technician.name, place, home, lines, start + delay,
-                context.minutes(context.closing),
-                max(0, int(technician.daily_capacity_minutes - worked)))
+    lines = frozenset(
+        c.product_line for c in technician.certifications if c.valid_until >= context.day
+    )  # R4.4 on the planned day
+    return Crew(
+        technician.id,
+        technician.name,
+        place,
+        home,
+        lines,
+        start + delay,
+        context.minutes(context.closing),
+        max(0, int(technician.daily_capacity_minutes - worked)),
+    )
 
 
 def _job(context: DayContext, case: Case, now: datetime, pinned: int | None) -> Job:
     ready = max(0.0, context.minutes(now), context.minutes(case.reported_at))
-    due = context.minutes(case.sla_due_at) if case.sla_due_at else 10 ** 6
+    due = context.minutes(case.sla_due_at) if case.sla_due_at else 10**6
     if case.status in COMMITTED and case.assigned_technician_id is not None:
         pinned = case.assigned_technician_id
-    return Job(case.id, case_place(case), case.product.product_line if case.product else None,
-               service_minutes(case), ready, due, carried_over=case.carried_over,
-               urgent=case.priority == "urgent", pinned_to=pinned)
+    return Job(
+        case.id,
+        case_place(case),
+        case.product.product_line if case.product else None,
+        service_minutes(case),
+        ready,
+        due,
+        carried_over=case.carried_over,
+        urgent=case.priority == "urgent",
+        pinned_to=pinned,
+    )
 
 
 def stored_plan(session: Session, context: DayContext) -> DayPlan:
     """The day's stored routes, timed afresh from now (a stop done or gone drops out)."""
-    rows = session.scalars(select(PlanStop).where(PlanStop.day == context.day)
-                           .order_by(PlanStop.technician_id, PlanStop.position)).all()
+    rows = session.scalars(
+        select(PlanStop)
+        .where(PlanStop.day == context.day)
+        .order_by(PlanStop.technician_id, PlanStop.position)
+    ).all()
     jobs = context.instance.jobs_by_id
     sequences: dict[int, list[Job]] = {}
     for row in rows:
         job = jobs.get(row.case_id)
         if job is not None and (job.pinned_to in (None, row.technician_id)):
             sequences.setdefault(row.technician_id, []).append(job)
-    routes = {crew.id: build_route(crew, [j for j in sequences.get(crew.id, [])
-                                          if crew.can_take(j)])
-              for crew in context.instance.crews}
+    routes = {
+        crew.id: build_route(crew, [j for j in sequences.get(crew.id, []) if crew.can_take(j)])
+        for crew in context.instance.crews
+    }
     return DayPlan(routes)
 
 
 def save_route(session: Session, context: DayContext, route: Route, now: datetime) -> None:
     """Replace one technician's stops of the day and the planned arrivals of their cases."""
-    session.execute(delete(PlanStop).where(PlanStop.day == context.day,
-                                           PlanStop.technician_id == route.crew_id))
+    session.execute(
+        delete(PlanStop).where(PlanStop.day == context.day, PlanStop.technician_id == route.crew_id)
+    )
     job_ids = route.job_ids
     if job_ids:
-        session.execute(delete(PlanStop).where(PlanStop.day == context.day,
-                                               PlanStop.case_id.in_(job_ids)))
+        session.execute(
+            delete(PlanStop).where(PlanStop.day == context.day, PlanStop.case_id.in_(job_ids))
+        )
     for position, stop in enumerate(route.stops):
-        session.add(PlanStop(day=context.day, technician_id=route.crew_id, case_id=stop.job_id,
-                             position=position, arrival_at=context.moment(stop.arrival),
-                             departure_at=context.moment(stop.departure),
-                             travel_minutes=round(stop.travel_minutes, 1),
-                             travel_km=round(stop.travel_km, 2),
-                             late_minutes=round(stop.late_minutes, 1), planned_at=now))
+        session.add(
+            PlanStop(
+                day=context.day,
+                technician_id=route.crew_id,
+                case_id=stop.job_id,
+                position=position,
+                arrival_at=context.moment(stop.arrival),
+                departure_at=context.moment(stop.departure),
+                travel_minutes=round(stop.travel_minutes, 1),
+                travel_km=round(stop.travel_km, 2),
+                late_minutes=round(stop.late_minutes, 1),
+                planned_at=now,
+            )
+        )
         case = context.cases.get(stop.job_id)
         if case is not None:
             case.planned_arrival_at = context.moment(stop.arrival)

@@ -118,8 +118,16 @@ def build_route(crew: Crew, jobs: Sequence[Job]) -> Route:
     for k, job in enumerate(jobs):
         arrival = max(clock + float(minutes[k, k]), job.ready)
         clock = arrival + job.service_minutes
-        stops.append(Stop(job.id, arrival, clock, float(minutes[k, k]), float(km[k, k]),
-                          max(0.0, arrival - job.due)))
+        stops.append(
+            Stop(
+                job.id,
+                arrival,
+                clock,
+                float(minutes[k, k]),
+                float(km[k, k]),
+                max(0.0, arrival - job.due),
+            )
+        )
     last = len(jobs)
     return Route(crew.id, tuple(stops), float(km[last, last]), float(minutes[last, last]))
 

@@ -34,8 +34,9 @@ class DispatchPin(Base):
 
     __tablename__ = "dispatch_pins"
 
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
     technician_id: Mapped[int] = mapped_column(ForeignKey("technicians.id", ondelete="CASCADE"))
     reason: Mapped[str | None] = mapped_column(Text)
     pinned_by: Mapped[str] = mapped_column(String(120))

@@ -38,8 +38,13 @@ class Insertion:
 
     def rank(self) -> tuple[float, ...]:
         """The planner's order: late arrivals, lateness, travel, then the lighter day."""
-        return (self.late_added, round(self.lateness_added, 1), round(self.travel_added, 1),
-                round(self.load_minutes), self.crew.id)
+        return (
+            self.late_added,
+            round(self.lateness_added, 1),
+            round(self.travel_added, 1),
+            round(self.load_minutes),
+            self.crew.id,
+        )
 
 
 def insertions(instance: DayInstance, plan: DayPlan, job: Job) -> list[Insertion]:
@@ -73,10 +78,14 @@ def _best_position(crew: Crew, route: Route, sequence: list[Job], job: Job) -> I
         if route_violations(crew, candidate):
             continue
         insertion = Insertion(
-            crew, position, candidate,
+            crew,
+            position,
+            candidate,
             sum(1 for s in candidate.stops if s.late_minutes > 0) - late_before,
             sum(s.late_minutes for s in candidate.stops) - lateness_before,
-            _travel_minutes(candidate) - _travel_minutes(route), candidate.load_minutes)
+            _travel_minutes(candidate) - _travel_minutes(route),
+            candidate.load_minutes,
+        )
         if chosen is None or insertion.rank() < chosen.rank():
             chosen = insertion
     return chosen
@@ -92,15 +101,24 @@ class _Legs:
     from_min: np.ndarray
 
 
-def _inserted(crew: Crew, route: Route, sequence: list[Job], job: Job, position: int,
-              legs: _Legs) -> Route:
+def _inserted(
+    crew: Crew, route: Route, sequence: list[Job], job: Job, position: int, legs: _Legs
+) -> Route:
     """The route with `job` at `position`: earlier stops stay, later ones shift."""
     stops = list(route.stops[:position])
     clock = stops[-1].departure if stops else crew.start
     arrival = max(clock + float(legs.to_min[position]), job.ready)
     clock = arrival + job.service_minutes
-    stops.append(Stop(job.id, arrival, clock, float(legs.to_min[position]),
-                      float(legs.to_km[position]), max(0.0, arrival - job.due)))
+    stops.append(
+        Stop(
+            job.id,
+            arrival,
+            clock,
+            float(legs.to_min[position]),
+            float(legs.to_km[position]),
+            max(0.0, arrival - job.due),
+        )
+    )
     for k in range(position, len(sequence)):
         old, following = route.stops[k], sequence[k]
         first = k == position
@@ -111,8 +129,9 @@ def _inserted(crew: Crew, route: Route, sequence: list[Job], job: Job, position:
             stops.extend(route.stops[k:])  # the rest of the day is unchanged
             break
         clock = arrival + following.service_minutes
-        stops.append(Stop(following.id, arrival, clock, leg_min, leg_km,
-                          max(0.0, arrival - following.due)))
+        stops.append(
+            Stop(following.id, arrival, clock, leg_min, leg_km, max(0.0, arrival - following.due))
+        )
     if position == len(sequence):
         return Route(crew.id, tuple(stops), float(legs.from_km[-1]), float(legs.from_min[-1]))
     return Route(crew.id, tuple(stops), route.home_km, route.home_minutes)
@@ -127,14 +146,19 @@ def greedy_plan(instance: DayInstance) -> DayPlan:
     worked = {crew.id: 0 for crew in instance.crews}
     unassigned: dict[int, str] = {}
     for job in sorted(instance.jobs, key=lambda j: (j.ready, j.id)):
-        crews = [crew for crew in instance.crews if crew.can_take(job)
-                 and worked[crew.id] + job.service_minutes <= crew.capacity]
+        crews = [
+            crew
+            for crew in instance.crews
+            if crew.can_take(job) and worked[crew.id] + job.service_minutes <= crew.capacity
+        ]
         if not crews:
             unassigned[job.id] = "no certified technician can fit it in"
             continue
         _, minutes = travel_matrix([where[crew.id] for crew in crews], [job.place])
-        arrivals = [(max(free_at[crew.id] + float(minutes[k, 0]), job.ready), crew.id, crew)
-                    for k, crew in enumerate(crews)]
+        arrivals = [
+            (max(free_at[crew.id] + float(minutes[k, 0]), job.ready), crew.id, crew)
+            for k, crew in enumerate(crews)
+        ]
         possible = [a for a in arrivals if a[0] + job.service_minutes <= a[2].end]
         if not possible:
             unassigned[job.id] = "no certified technician can fit it in"

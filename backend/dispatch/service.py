@@ -34,9 +34,15 @@ def ineligibility(technician: Technician, product_line: str | None, day: date) -
 
 
 def choose_technician(
-    session: Session, case: Case, *, calendar: BusinessCalendar, now: datetime,
-    technician_id: int | None = None, exclude: Collection[int] = (),
-    reason: str | None = None, actor_label: str = "system",
+    session: Session,
+    case: Case,
+    *,
+    calendar: BusinessCalendar,
+    now: datetime,
+    technician_id: int | None = None,
+    exclude: Collection[int] = (),
+    reason: str | None = None,
+    actor_label: str = "system",
 ) -> Assignment:
     """Who takes `case`, placed in their day: the named technician if allowed (R4.6), else the
     one whose plan takes it with the fewest late arrivals, least lateness and least driving."""
@@ -48,11 +54,21 @@ def choose_technician(
         line = case.product.product_line if case.product else None
         why = ineligibility(technician, line, day)
         if why:
-            raise ValidationError(f"{technician.name} cannot take this job: {why}",
-                                  field="technician_id")
-    decision = place_case(session, case, calendar=calendar, now=now, technician_id=technician_id,
-                          exclude=exclude, reason=reason, pinned_by=actor_label)
+            raise ValidationError(
+                f"{technician.name} cannot take this job: {why}", field="technician_id"
+            )
+    decision = place_case(
+        session,
+        case,
+        calendar=calendar,
+        now=now,
+        technician_id=technician_id,
+        exclude=exclude,
+        reason=reason,
+        pinned_by=actor_label,
+    )
     if technician_id is not None and decision.technician is None:
-        raise ValidationError(f"no room in that technician's day: {decision.explanation}",
-                              field="technician_id")
+        raise ValidationError(
+            f"no room in that technician's day: {decision.explanation}", field="technician_id"
+        )
     return decision

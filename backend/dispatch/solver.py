@@ -100,8 +100,9 @@ def unreachable_reason(job: Job, crews: tuple[Crew, ...]) -> str | None:
     return None
 
 
-def plan_day(instance: DayInstance, options: PlannerOptions | None = None,
-             initial: DayPlan | None = None) -> DayPlan:
+def plan_day(
+    instance: DayInstance, options: PlannerOptions | None = None, initial: DayPlan | None = None
+) -> DayPlan:
     """The best day plan found within the budget (the same plan for the same day by default)."""
     options = options or PlannerOptions()
     crews = instance.crews
@@ -178,8 +179,9 @@ def _search(day: DayInstance, budget: _Budget, initial: DayPlan | None) -> DayPl
         solution = model.solve(share.search_seconds(), share.solutions, start)
         if solution is not None:
             sequences = model.sequences(solution)
-            plans.append(DayPlan({crew.id: build_route(crew, sequences.get(crew.id, []))
-                                  for crew in crews}))
+            plans.append(
+                DayPlan({crew.id: build_route(crew, sequences.get(crew.id, [])) for crew in crews})
+            )
     if not plans:
         logger.warning("the solver found no plan for %d jobs", len(reachable))
         return empty
@@ -205,9 +207,11 @@ def _restricted(plan: DayPlan | None, area: DayInstance) -> DayPlan | None:
     if plan is None:
         return None
     jobs = area.jobs_by_id
-    routes = {crew.id: build_route(crew, [jobs[i] for i in plan.routes[crew.id].job_ids
-                                          if i in jobs])
-              for crew in area.crews if crew.id in plan.routes}
+    routes = {
+        crew.id: build_route(crew, [jobs[i] for i in plan.routes[crew.id].job_ids if i in jobs])
+        for crew in area.crews
+        if crew.id in plan.routes
+    }
     return DayPlan(routes) if any(route.stops for route in routes.values()) else None
 
 
@@ -219,11 +223,16 @@ def _areas(day: DayInstance, count: int) -> list[tuple[list[Crew], list[Job]]]:
     centres = homes[order[np.linspace(0, len(homes) - 1, count).astype(int)]]
     for _ in range(10):
         group = np.argmin(((homes[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2), axis=1)
-        centres = np.array([homes[group == k].mean(axis=0) if (group == k).any() else centres[k]
-                            for k in range(count)])
+        centres = np.array(
+            [
+                homes[group == k].mean(axis=0) if (group == k).any() else centres[k]
+                for k in range(count)
+            ]
+        )
     _, minutes = travel_matrix([c.start_place for c in day.crews], [j.place for j in day.jobs])
     areas: list[tuple[list[Crew], list[Job]]] = [
-        ([c for c, g in zip(day.crews, group, strict=True) if g == k], []) for k in range(count)]
+        ([c for c, g in zip(day.crews, group, strict=True) if g == k], []) for k in range(count)
+    ]
     for j, job in enumerate(day.jobs):
         able = [v for v, crew in enumerate(day.crews) if crew.can_take(job)]
         nearest = min(able, key=lambda v: minutes[v, j])
@@ -257,14 +266,14 @@ class _RoutingModel:
             on_time = _on_time_window(job, crews) is not None
             # A job due after the last possible start is never late: it needs no late node.
             can_be_late = job.due < _window(job, crews)[1]
-            variants = ([False, True] if late_variants and on_time and can_be_late
-                        else [not on_time])
+            variants = [False, True] if late_variants and on_time and can_be_late else [not on_time]
             for late in variants:
                 self.nodes.append(_Node(job, late=late))
                 places.append(job.place)
         vehicles = len(crews)
         self.manager = pywrapcp.RoutingIndexManager(
-            len(self.nodes), vehicles, list(range(vehicles)), list(range(vehicles, 2 * vehicles)))
+            len(self.nodes), vehicles, list(range(vehicles)), list(range(vehicles, 2 * vehicles))
+        )
         self.routing = pywrapcp.RoutingModel(self.manager)
         self._build(places)
 
@@ -272,8 +281,9 @@ class _RoutingModel:
         _, minutes = travel_matrix(places, places)
         drive = np.ceil(minutes).astype(np.int64)  # rounded up: a plan on time here is on time
         self.drive = drive
-        service = np.array([n.job.service_minutes if n.job else 0 for n in self.nodes],
-                           dtype=np.int64)
+        service = np.array(
+            [n.job.service_minutes if n.job else 0 for n in self.nodes], dtype=np.int64
+        )
         transit = drive + service[:, None]
         routing = self.routing
         late_cost = np.array([_late_cost(n) for n in self.nodes], dtype=np.int64)
@@ -286,7 +296,8 @@ class _RoutingModel:
         self.time = routing.GetDimensionOrDie("time")
         work_index = routing.RegisterUnaryTransitVector(service.tolist())
         routing.AddDimensionWithVehicleCapacity(
-            work_index, 0, [int(c.capacity) for c in self.crews], True, "work")
+            work_index, 0, [int(c.capacity) for c in self.crews], True, "work"
+        )
         routing.GetDimensionOrDie("work").SetGlobalSpanCostCoefficient(BALANCE_PER_MINUTE)
         self._certifications()
         self._vehicle_windows()
@@ -300,12 +311,14 @@ class _RoutingModel:
         """
         lines = sorted({job.product_line for job in self.jobs if job.product_line})
         for line in lines:
-            demand = [1 if n.job is not None and n.job.product_line == line else 0
-                      for n in self.nodes]
+            demand = [
+                1 if n.job is not None and n.job.product_line == line else 0 for n in self.nodes
+            ]
             capacities = [len(self.nodes) if line in crew.lines else 0 for crew in self.crews]
             index = self.routing.RegisterUnaryTransitVector(demand)
-            self.routing.AddDimensionWithVehicleCapacity(index, 0, capacities, True,
-                                                         f"certified:{line}")
+            self.routing.AddDimensionWithVehicleCapacity(
+                index, 0, capacities, True, f"certified:{line}"
+            )
 
     def _vehicle_windows(self) -> None:
         for vehicle, crew in enumerate(self.crews):
@@ -313,7 +326,8 @@ class _RoutingModel:
             self.time.CumulVar(start).SetRange(int(math.ceil(crew.start)), int(crew.end))
             self.routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(start))
             self.routing.AddVariableMinimizedByFinalizer(
-                self.time.CumulVar(self.routing.End(vehicle)))
+                self.time.CumulVar(self.routing.End(vehicle))
+            )
 
     def _job_nodes(self) -> None:
         by_job: dict[int, list[int]] = {}
@@ -332,8 +346,9 @@ class _RoutingModel:
             cumul = self.time.CumulVar(index)
             if entry.late:
                 cumul.SetRange(earliest, latest)
-                self.time.SetCumulVarSoftUpperBound(index, max(0, int(job.due)),
-                                                    LATENESS_PER_MINUTE)
+                self.time.SetCumulVarSoftUpperBound(
+                    index, max(0, int(job.due)), LATENESS_PER_MINUTE
+                )
             else:
                 cumul.SetRange(*(_on_time_window(job, self.crews) or (earliest, latest)))
                 if job.priority:
@@ -344,19 +359,22 @@ class _RoutingModel:
                 penalty *= 2
             self.routing.AddDisjunction(by_job[job.id], penalty, 1)
 
-    def solve(self, seconds: float, solution_limit: int | None,
-              start: DayPlan | None) -> pywrapcp.Assignment | None:
+    def solve(
+        self, seconds: float, solution_limit: int | None, start: DayPlan | None
+    ) -> pywrapcp.Assignment | None:
         """Improve `start` (or OR-Tools' parallel cheapest insertion) for `seconds`."""
         parameters = pywrapcp.DefaultRoutingSearchParameters()
         parameters.first_solution_strategy = getattr(
-            routing_enums_pb2.FirstSolutionStrategy, FIRST_SOLUTION)
+            routing_enums_pb2.FirstSolutionStrategy, FIRST_SOLUTION
+        )
         insertion = parameters.global_cheapest_insertion_first_solution_parameters
         # Insert among near neighbours only: a large day stays fast.
         insertion.neighbors_ratio = min(1.0, 20 / len(self.nodes))
         insertion.min_neighbors = 20
         parameters.local_search_metaheuristic = getattr(
             routing_enums_pb2.LocalSearchMetaheuristic,
-            METAHEURISTIC if len(self.jobs) >= MIN_JOBS_FOR_METAHEURISTIC else "GREEDY_DESCENT")
+            METAHEURISTIC if len(self.jobs) >= MIN_JOBS_FOR_METAHEURISTIC else "GREEDY_DESCENT",
+        )
         if len(self.nodes) > LOCAL_SEARCH_NEIGHBOURS * 10:
             # On a large day, moves only between near neighbours: many more moves per second.
             parameters.ls_operator_neighbors_ratio = LOCAL_SEARCH_NEIGHBOURS / len(self.nodes)
@@ -368,9 +386,12 @@ class _RoutingModel:
         started = time.monotonic()
         solution = self._run(parameters, start)
         if solution_limit is not None and time.monotonic() - started >= seconds - 0.05:
-            logger.warning("the planner's time cap (%.1f s) stopped a search before its %d "
-                           "solutions: this plan may differ from run to run", seconds,
-                           solution_limit)
+            logger.warning(
+                "the planner's time cap (%.1f s) stopped a search before its %d "
+                "solutions: this plan may differ from run to run",
+                seconds,
+                solution_limit,
+            )
         return solution
 
     def _run(self, parameters: Any, start: DayPlan | None) -> pywrapcp.Assignment | None:
@@ -386,7 +407,8 @@ class _RoutingModel:
     def _start_routes(self, initial: DayPlan) -> list[list[int]]:
         """`initial`'s routes as routing indices, keeping what fits the model's whole minutes."""
         nodes: dict[tuple[int, bool], int] = {
-            (n.job.id, n.late): i for i, n in enumerate(self.nodes) if n.job is not None}
+            (n.job.id, n.late): i for i, n in enumerate(self.nodes) if n.job is not None
+        }
         jobs = {job.id: job for job in self.jobs}
         routes = []
         for vehicle, crew in enumerate(self.crews):
@@ -400,10 +422,11 @@ class _RoutingModel:
                 some_node = nodes.get((job.id, False), nodes.get((job.id, True)))
                 if some_node is None:
                     continue
-                arrival = max(clock + int(self.drive[here, some_node]),
-                              int(math.ceil(job.ready)))
-                if (arrival + job.service_minutes > crew.end
-                        or worked + job.service_minutes > crew.capacity):
+                arrival = max(clock + int(self.drive[here, some_node]), int(math.ceil(job.ready)))
+                if (
+                    arrival + job.service_minutes > crew.end
+                    or worked + job.service_minutes > crew.capacity
+                ):
                     continue
                 on_time = arrival <= job.due and (job.id, False) in nodes
                 node = nodes.get((job.id, not on_time))

@@ -15,15 +15,22 @@ from backend.dispatch.travel import Place
 
 LINES = ("air_conditioner", "refrigerator", "washing_machine", "water_purifier", "television")
 CITY_CORE = (37.5665, 126.9780)
-SUBURBS = [(37.2636, 127.0286), (37.4200, 127.1265), (37.6584, 126.8320), (37.4563, 126.7052),
-           (37.7381, 127.0337), (37.5034, 126.7660)]  # Suwon, Seongnam, Goyang, Incheon, …
+SUBURBS = [
+    (37.2636, 127.0286),
+    (37.4200, 127.1265),
+    (37.6584, 126.8320),
+    (37.4563, 126.7052),
+    (37.7381, 127.0337),
+    (37.5034, 126.7660),
+]  # Suwon, Seongnam, Goyang, Incheon, …
 DAY_MINUTES = 540  # 09:00–18:00
 SLA_MINUTES = {"city": 6 * 60, "suburb": 7 * 60}  # R7.14
 NIGHT = 24 * 60 - DAY_MINUTES  # from closing to the next opening
 
 
-def _around(rng: random.Random, centre: tuple[float, float],
-            radius_km: float) -> tuple[float, float]:
+def _around(
+    rng: random.Random, centre: tuple[float, float], radius_km: float
+) -> tuple[float, float]:
     distance = radius_km * math.sqrt(rng.random())
     angle = rng.uniform(0, 2 * math.pi)
     lat = centre[0] + distance * math.cos(angle) / 111.0
@@ -49,8 +56,18 @@ def _crews(rng: random.Random, count: int) -> tuple[Crew, ...]:
         home = _place(rng, 0.55)
         # Every line has someone: the first five technicians start from a different line.
         lines = {LINES[index % len(LINES)]} | set(rng.sample(LINES, rng.randint(0, 2)))
-        crews.append(Crew(index + 1, f"T{index + 1:03d}", home, home, frozenset(lines),
-                          0.0, float(DAY_MINUTES), 480))
+        crews.append(
+            Crew(
+                index + 1,
+                f"T{index + 1:03d}",
+                home,
+                home,
+                frozenset(lines),
+                0.0,
+                float(DAY_MINUTES),
+                480,
+            )
+        )
     return tuple(crews)
 
 
@@ -60,13 +77,15 @@ def _job(rng: random.Random, job_id: int) -> Job:
     line = rng.choice(LINES)
     kind = rng.random()
     if kind < 0.1:  # not finished yesterday: first in line today (R7.13), due this morning
-        return Job(job_id, place, line, service, 0.0, float(rng.randint(-60, 180)),
-                   carried_over=True)
+        return Job(
+            job_id, place, line, service, 0.0, float(rng.randint(-60, 180)), carried_over=True
+        )
     if kind < 0.3:  # reported overnight: the clock starts at opening
         return Job(job_id, place, line, service, 0.0, _due(0.0, place.zone))
     ready = float(rng.randint(0, 420))
-    return Job(job_id, place, line, service, ready, _due(ready, place.zone),
-               urgent=rng.random() < 0.05)
+    return Job(
+        job_id, place, line, service, ready, _due(ready, place.zone), urgent=rng.random() < 0.05
+    )
 
 
 def generate_day(seed: int, jobs: int, technicians: int) -> DayInstance:

@@ -50,8 +50,10 @@ def locate(lat: float | None, lon: float | None, address: str | None, zone: str 
     return Place(centre[0], centre[1], zone)
 
 
-def travel_matrix(origins: Sequence[Place], destinations: Sequence[Place],
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def travel_matrix(
+    origins: Sequence[Place],
+    destinations: Sequence[Place],
+) -> tuple[np.ndarray, np.ndarray]:
     """Road kilometres and driving minutes from every origin to every destination.
 
     The road factor and speed are the destination's zone: a trip into the core is slow.
@@ -60,8 +62,10 @@ def travel_matrix(origins: Sequence[Place], destinations: Sequence[Place],
     lon1 = np.radians([p.lon for p in origins])[:, None]
     lat2 = np.radians([p.lat for p in destinations])[None, :]
     lon2 = np.radians([p.lon for p in destinations])[None, :]
-    h = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     straight = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
     factor = np.array([ROAD_FACTOR.get(p.zone, 1.3) for p in destinations])[None, :]
     speed = np.array([SPEED_KMH.get(p.zone, 30.0) for p in destinations])[None, :]
@@ -73,4 +77,3 @@ def travel(origin: Place, destination: Place) -> tuple[float, float]:
     """(km, minutes) of one trip."""
     km, minutes = travel_matrix([origin], [destination])
     return float(km[0, 0]), float(minutes[0, 0])
-

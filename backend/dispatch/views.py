@@ -33,16 +33,23 @@ def _reason(case: Case) -> str | None:
 
 def _stop_json(stop: PlanStop, case: Case, pin: DispatchPin | None, tz: Any) -> dict[str, Any]:
     return {
-        "position": stop.position + 1, "case": case.number, "status": case.status,
-        "address": case.address, "zone": case.zone,
+        "position": stop.position + 1,
+        "case": case.number,
+        "status": case.status,
+        "address": case.address,
+        "zone": case.zone,
         "product_line": case.product.product_line if case.product else None,
         "planned_arrival_at": stop.arrival_at.astimezone(tz).isoformat(),
         "planned_departure_at": stop.departure_at.astimezone(tz).isoformat(),
         "sla_due_at": case.sla_due_at.astimezone(tz).isoformat() if case.sla_due_at else None,
-        "late_minutes": stop.late_minutes, "travel_minutes": stop.travel_minutes,
-        "travel_km": stop.travel_km, "carried_over": case.carried_over,
-        "priority": case.priority, "manual": pin is not None,
-        "manual_reason": pin.reason if pin else None, "why": _reason(case),
+        "late_minutes": stop.late_minutes,
+        "travel_minutes": stop.travel_minutes,
+        "travel_km": stop.travel_km,
+        "carried_over": case.carried_over,
+        "priority": case.priority,
+        "manual": pin is not None,
+        "manual_reason": pin.reason if pin else None,
+        "why": _reason(case),
     }
 
 
@@ -52,8 +59,11 @@ def day_plan(day: str) -> ResponseReturnValue:
     target = _day(day)
     session = db_session()
     tz = settings().tz
-    stops = session.scalars(select(PlanStop).where(PlanStop.day == target)
-                            .order_by(PlanStop.technician_id, PlanStop.position)).all()
+    stops = session.scalars(
+        select(PlanStop)
+        .where(PlanStop.day == target)
+        .order_by(PlanStop.technician_id, PlanStop.position)
+    ).all()
     pins = {p.case_id: p for p in session.scalars(select(DispatchPin))}
     technicians: dict[int, dict[str, Any]] = {}
     for stop in stops:
@@ -61,18 +71,21 @@ def day_plan(day: str) -> ResponseReturnValue:
         technician = session.get(Technician, stop.technician_id)
         if case is None or technician is None:
             continue
-        entry = technicians.setdefault(technician.id, {
-            "id": technician.id, "name": technician.name, "zone": technician.zone, "stops": []})
+        entry = technicians.setdefault(
+            technician.id,
+            {"id": technician.id, "name": technician.name, "zone": technician.zone, "stops": []},
+        )
         entry["stops"].append(_stop_json(stop, case, pins.get(case.id), tz))
     for entry in technicians.values():
         entry["jobs"] = len(entry["stops"])
         entry["travel_km"] = round(sum(s["travel_km"] for s in entry["stops"]), 1)
         entry["late_arrivals"] = sum(1 for s in entry["stops"] if s["late_minutes"] > 0)
-    run = session.scalar(select(PlanRun).where(PlanRun.day == target)
-                         .order_by(PlanRun.id.desc()))
-    return jsonify({
-        "date": target.isoformat(),
-        "planned_at": run.at.astimezone(tz).isoformat() if run else None,
-        "technicians": list(technicians.values()),
-        "late_arrivals": sum(t["late_arrivals"] for t in technicians.values()),
-    })
+    run = session.scalar(select(PlanRun).where(PlanRun.day == target).order_by(PlanRun.id.desc()))
+    return jsonify(
+        {
+            "date": target.isoformat(),
+            "planned_at": run.at.astimezone(tz).isoformat() if run else None,
+            "technicians": list(technicians.values()),
+            "late_arrivals": sum(t["late_arrivals"] for t in technicians.values()),
+        }
+    )

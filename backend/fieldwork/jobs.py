@@ -33,8 +33,11 @@ ACTION_DONE = {
 
 def technician_for_chat(session: Session, chat_id: int) -> Technician | None:
     """The active technician linked to this chat (only they see jobs)."""
-    return session.scalar(select(Technician).where(Technician.telegram_chat_id == chat_id,
-                                                   Technician.active.is_(True)))
+    return session.scalar(
+        select(Technician).where(
+            Technician.telegram_chat_id == chat_id, Technician.active.is_(True)
+        )
+    )
 
 
 def actor_for(technician: Technician, channel: str) -> Actor:
@@ -51,16 +54,26 @@ def own_job(session: Session, technician: Technician, number: str) -> Case:
 
 def todays_jobs(session: Session, technician: Technician) -> list[Case]:
     """Open field jobs in working order: carried over first (R7.13), priority, deadline."""
-    jobs = session.scalars(select(Case).where(Case.assigned_technician_id == technician.id,
-                                              Case.status.in_(FIELD_STATUSES))).all()
+    jobs = session.scalars(
+        select(Case).where(
+            Case.assigned_technician_id == technician.id, Case.status.in_(FIELD_STATUSES)
+        )
+    ).all()
     far = datetime.max.replace(tzinfo=None)
-    return sorted(jobs, key=lambda c: (not c.carried_over, PRIORITY_ORDER.get(c.priority, 3),
-                                       c.sla_due_at.replace(tzinfo=None) if c.sla_due_at else far,
-                                       c.id))
+    return sorted(
+        jobs,
+        key=lambda c: (
+            not c.carried_over,
+            PRIORITY_ORDER.get(c.priority, 3),
+            c.sla_due_at.replace(tzinfo=None) if c.sla_due_at else far,
+            c.id,
+        ),
+    )
 
 
-def today_text(session: Session, technician: Technician, *, settings: Settings,
-               language: str) -> str:
+def today_text(
+    session: Session, technician: Technician, *, settings: Settings, language: str
+) -> str:
     """/today: the jobs in order, each with its deadline."""
     jobs = todays_jobs(session, technician)
     if not jobs:
@@ -68,36 +81,73 @@ def today_text(session: Session, technician: Technician, *, settings: Settings,
     calendar = calendar_for(settings)
     lines = [translate(language, "Your jobs today:")]
     for index, case in enumerate(jobs, start=1):
-        due = format_moment(calendar.local(case.sla_due_at) if case.sla_due_at else None,
-                            language)
+        due = format_moment(calendar.local(case.sla_due_at) if case.sla_due_at else None, language)
         product = case.product.name if case.product else "-"
-        lines.append(translate(language, "{index}. {number} · {product} · {address} · by {due}",
-                               index=index, number=case.number, product=product,
-                               address=case.address or "-", due=due))
+        lines.append(
+            translate(
+                language,
+                "{index}. {number} · {product} · {address} · by {due}",
+                index=index,
+                number=case.number,
+                product=product,
+                address=case.address or "-",
+                due=due,
+            )
+        )
     return "\n".join(lines)
 
 
-def work_job(session: Session, technician: Technician, number: str, action: str, *,
-             settings: Settings, now: datetime, channel: str,
-             body: dict[str, Any] | None = None) -> Case:
+def work_job(
+    session: Session,
+    technician: Technician,
+    number: str,
+    action: str,
+    *,
+    settings: Settings,
+    now: datetime,
+    channel: str,
+    body: dict[str, Any] | None = None,
+) -> Case:
     """Take one step on the technician's own job (accept, depart, arrive, …, escalate)."""
     case = own_job(session, technician, number)
     if action == "escalate":
         body = {"reason": "The technician asked for help (R7.9).", **(body or {})}
-    perform_action(session, case, action, actor=actor_for(technician, channel), body=body or {},
-                   settings=settings, now=now)
+    perform_action(
+        session,
+        case,
+        action,
+        actor=actor_for(technician, channel),
+        body=body or {},
+        settings=settings,
+        now=now,
+    )
     if action == "depart":
-        message_customer(session, case.customer, translate(
-            case.customer.language, "Technician {name} is on the way to you for {number}.",
-            name=technician.first_name, number=case.number), case=case, purpose="en_route",
-            dedupe_key=f"en-route:{case.number}:{len(case.events)}")
+        message_customer(
+            session,
+            case.customer,
+            translate(
+                case.customer.language,
+                "Technician {name} is on the way to you for {number}.",
+                name=technician.first_name,
+                number=case.number,
+            ),
+            case=case,
+            purpose="en_route",
+            dedupe_key=f"en-route:{case.number}:{len(case.events)}",
+        )
     return case
 
 
-def action_done_text(case: Case, action: str, *, settings: Settings, now: datetime,
-                     language: str) -> str:
+def action_done_text(
+    case: Case, action: str, *, settings: Settings, now: datetime, language: str
+) -> str:
     """What the technician is told after a step."""
     calendar = calendar_for(settings)
     due = format_moment(calendar.local(case.sla_due_at) if case.sla_due_at else None, language)
-    return translate(language, ACTION_DONE.get(action, "{number}: done."), number=case.number,
-                     due=due, time=format_moment(calendar.local(now), language))
+    return translate(
+        language,
+        ACTION_DONE.get(action, "{number}: done."),
+        number=case.number,
+        due=due,
+        time=format_moment(calendar.local(now), language),
+    )

@@ -30,14 +30,21 @@ def _hash(code: str) -> str:
     return hashlib.sha256(normalize_code(code).encode()).hexdigest()
 
 
-def create_link_code(session: Session, technician: Technician, *, now: datetime,
-                     created_by: str) -> tuple[str, datetime]:
+def create_link_code(
+    session: Session, technician: Technician, *, now: datetime, created_by: str
+) -> tuple[str, datetime]:
     """A new code like `K7QM-3XPA` and its expiry; only the hash is stored."""
     raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     code = f"{raw[:4]}-{raw[4:]}"
     expires_at = now + CODE_LIFETIME
-    session.add(LinkCode(technician_id=technician.id, code_hash=_hash(code),
-                         expires_at=expires_at, created_by=created_by[:120]))
+    session.add(
+        LinkCode(
+            technician_id=technician.id,
+            code_hash=_hash(code),
+            expires_at=expires_at,
+            created_by=created_by[:120],
+        )
+    )
     session.flush()
     logger.info("link code created for technician %s by %s", technician.id, created_by)
     return code, expires_at
@@ -51,8 +58,11 @@ def redeem_link_code(session: Session, code: str, *, chat_id: int, now: datetime
     technician = session.get(Technician, row.technician_id)
     if technician is None or not technician.active:
         raise ValidationError("This code is not valid or has expired.", field="code")
-    for other in session.scalars(select(Technician).where(
-            Technician.telegram_chat_id == chat_id, Technician.id != technician.id)):
+    for other in session.scalars(
+        select(Technician).where(
+            Technician.telegram_chat_id == chat_id, Technician.id != technician.id
+        )
+    ):
         other.telegram_chat_id = None  # one chat, one technician
     session.flush()
     technician.telegram_chat_id = chat_id

@@ -18,7 +18,8 @@ class LinkCode(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     technician_id: Mapped[int] = mapped_column(
-        ForeignKey("technicians.id", ondelete="CASCADE"), index=True)
+        ForeignKey("technicians.id", ondelete="CASCADE"), index=True
+    )
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
@@ -43,15 +44,17 @@ class WorkReport(Base):
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     entries: Mapped[list[WorkReportEntry]] = relationship(
-        back_populates="report", cascade="all, delete-orphan", order_by="WorkReportEntry.id")
+        back_populates="report", cascade="all, delete-orphan", order_by="WorkReportEntry.id"
+    )
 
 
 class WorkReportEntry(Base):
     __tablename__ = "work_report_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("work_reports.id", ondelete="CASCADE"),
-                                           index=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("work_reports.id", ondelete="CASCADE"), index=True
+    )
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))  # None: admin work
     category: Mapped[str] = mapped_column(String(1))  # A / B / C / D (R7.2)
     hours: Mapped[float]

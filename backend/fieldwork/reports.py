@@ -20,25 +20,37 @@ def day_bounds(settings: Settings, day: date) -> tuple[datetime, datetime]:
     return start, calendar.at(day + timedelta(days=1), time(0))
 
 
-def jobs_of_day(session: Session, technician_id: int, day: date,
-                settings: Settings) -> list[Case]:
+def jobs_of_day(session: Session, technician_id: int, day: date, settings: Settings) -> list[Case]:
     """The technician's jobs arrived at or resolved on `day` (local), in the order worked."""
     start, end = day_bounds(settings, day)
-    jobs = session.scalars(select(Case).where(
-        Case.assigned_technician_id == technician_id,
-        or_(Case.arrived_at.between(start, end), Case.resolved_at.between(start, end)))
-        .order_by(Case.arrived_at, Case.id)).all()
+    jobs = session.scalars(
+        select(Case)
+        .where(
+            Case.assigned_technician_id == technician_id,
+            or_(Case.arrived_at.between(start, end), Case.resolved_at.between(start, end)),
+        )
+        .order_by(Case.arrived_at, Case.id)
+    ).all()
     return list(jobs)
 
 
 def report_of(session: Session, technician_id: int, day: date) -> WorkReport | None:
-    return session.scalar(select(WorkReport).where(WorkReport.technician_id == technician_id,
-                                                   WorkReport.day == day))
+    return session.scalar(
+        select(WorkReport).where(WorkReport.technician_id == technician_id, WorkReport.day == day)
+    )
 
 
-def submit_work_report(session: Session, *, technician_id: int, day: date,
-                       job_hours: dict[int, float], admin_hours: float, admin_note: str | None,
-                       channel: str, now: datetime) -> WorkReport:
+def submit_work_report(
+    session: Session,
+    *,
+    technician_id: int,
+    day: date,
+    job_hours: dict[int, float],
+    admin_hours: float,
+    admin_note: str | None,
+    channel: str,
+    now: datetime,
+) -> WorkReport:
     """Store (or replace) the day's report; hours per job also go onto the case (R4.12)."""
     report = report_of(session, technician_id, day)
     if report is None:
@@ -55,8 +67,11 @@ def submit_work_report(session: Session, *, technician_id: int, day: date,
         totals[category] = totals.get(category, 0.0) + hours
         case.work_hours = hours
     if admin_hours > 0:
-        report.entries.append(WorkReportEntry(case_id=None, category=ServiceCategory.INTERNAL,
-                                              hours=admin_hours, note=admin_note))
+        report.entries.append(
+            WorkReportEntry(
+                case_id=None, category=ServiceCategory.INTERNAL, hours=admin_hours, note=admin_note
+            )
+        )
         totals[ServiceCategory.INTERNAL] = admin_hours
     report.hours_by_category = {k: round(v, 2) for k, v in sorted(totals.items())}
     report.admin_note, report.submitted_at, report.channel = admin_note, now, channel

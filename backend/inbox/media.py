@@ -31,8 +31,16 @@ MAX_ATTEMPTS = 6
 BATCH = 10
 MAX_BYTES = 20 * 1024 * 1024  # the Bot API's own limit for getFile downloads
 # Only types we know are served inline; the extension is ours, never the sender's file name.
-TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
-         ".oga": "audio/ogg", ".ogg": "audio/ogg", ".mp3": "audio/mpeg", ".m4a": "audio/mp4"}
+TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".oga": "audio/ogg",
+    ".ogg": "audio/ogg",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+}
 DEFAULT_EXTENSION = {"photo": ".jpg", "voice": ".ogg"}
 
 
@@ -70,15 +78,25 @@ def queue_case_media(session: Session, case: Case, *, channel: str, now: datetim
     for position, entry in enumerate(case.media or [], start=1):
         if position in known or entry.get("kind") not in DOWNLOADABLE or not entry.get("file_id"):
             continue
-        session.add(MediaFile(case_id=case.id, position=position, channel=channel,
-                              kind=str(entry["kind"]), file_id=str(entry["file_id"])[:255],
-                              status=MediaStatus.PENDING, attempts=0, next_attempt_at=now))
+        session.add(
+            MediaFile(
+                case_id=case.id,
+                position=position,
+                channel=channel,
+                kind=str(entry["kind"]),
+                file_id=str(entry["file_id"])[:255],
+                status=MediaStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+            )
+        )
         added += 1
     return added
 
 
-def attach_media(session: Session, case: Case, media: list[dict[str, Any]], *, channel: str,
-                 now: datetime) -> None:
+def attach_media(
+    session: Session, case: Case, media: list[dict[str, Any]], *, channel: str, now: datetime
+) -> None:
     """Add files sent later (a message about the case) to its media, and fetch them too."""
     if not media:
         return
@@ -99,10 +117,15 @@ def fetch_due(session: Session, settings: Settings, now: datetime) -> int:
     channel answers (SQLite has a single writer); two workers fetching the same file at once
     write the same bytes to the same place.
     """
-    rows = session.scalars(select(MediaFile).where(
-        MediaFile.status == MediaStatus.PENDING,
-        or_(MediaFile.next_attempt_at.is_(None), MediaFile.next_attempt_at <= now))
-        .order_by(MediaFile.id).limit(BATCH)).all()
+    rows = session.scalars(
+        select(MediaFile)
+        .where(
+            MediaFile.status == MediaStatus.PENDING,
+            or_(MediaFile.next_attempt_at.is_(None), MediaFile.next_attempt_at <= now),
+        )
+        .order_by(MediaFile.id)
+        .limit(BATCH)
+    ).all()
     outcomes = [(row, fetch_one(settings, row)) for row in rows]
     stored = 0
     for row, outcome in outcomes:
@@ -130,8 +153,9 @@ def fetch_one(settings: Settings, row: MediaFile) -> FetchedFile | FetchError:
     return fetched
 
 
-def store(session: Session, settings: Settings, row: MediaFile, fetched: FetchedFile,
-          now: datetime) -> None:
+def store(
+    session: Session, settings: Settings, row: MediaFile, fetched: FetchedFile, now: datetime
+) -> None:
     case = session.get(Case, row.case_id)
     assert case is not None
     relative = f"{case.number}/{row.position}{extension_for(row, fetched.remote_path)}"
@@ -151,10 +175,11 @@ def record_failure(row: MediaFile, error: FetchError, now: datetime) -> None:
     row.last_error = error.message[:1000]
     if error.permanent or row.attempts >= MAX_ATTEMPTS:
         row.status = MediaStatus.FAILED
-        logger.warning("media %s given up after %s attempt(s): %s", row.id, row.attempts,
-                       error.message)
+        logger.warning(
+            "media %s given up after %s attempt(s): %s", row.id, row.attempts, error.message
+        )
         return
-    row.next_attempt_at = now + timedelta(minutes=2 ** row.attempts)  # 2, 4, 8 … minutes
+    row.next_attempt_at = now + timedelta(minutes=2**row.attempts)  # 2, 4, 8 … minutes
 
 
 # reading -------------------------------------------------------------------------------------
@@ -164,32 +189,42 @@ def media_url(case: Case, position: int) -> str:
 
 def media_json(session: Session, case: Case) -> list[dict[str, Any]]:
     """The case's files as the API shows them: where a stored one is served, what is pending."""
-    rows = {row.position: row for row in session.scalars(
-        select(MediaFile).where(MediaFile.case_id == case.id))}
+    rows = {
+        row.position: row
+        for row in session.scalars(select(MediaFile).where(MediaFile.case_id == case.id))
+    }
     entries = []
     for position, entry in enumerate(case.media or [], start=1):
         row = rows.get(position)
         stored = row is not None and row.status == MediaStatus.STORED
-        entries.append({
-            "n": position, "kind": entry.get("kind"),
-            "status": row.status if row is not None else None,
-            "url": media_url(case, position) if stored else None,
-            "content_type": row.content_type if stored and row else None,
-            "size": row.size if stored and row else None,
-            "transcription": entry.get("text"),
-        })
+        entries.append(
+            {
+                "n": position,
+                "kind": entry.get("kind"),
+                "status": row.status if row is not None else None,
+                "url": media_url(case, position) if stored else None,
+                "content_type": row.content_type if stored and row else None,
+                "size": row.size if stored and row else None,
+                "transcription": entry.get("text"),
+            }
+        )
     return entries
 
 
-def stored_media(session: Session, settings: Settings, case: Case,
-                 position: int) -> tuple[Path, str]:
+def stored_media(
+    session: Session, settings: Settings, case: Case, position: int
+) -> tuple[Path, str]:
     """The file at `position` of the case and its content type; NotFound when not stored."""
-    row = session.scalar(select(MediaFile).where(MediaFile.case_id == case.id,
-                                                 MediaFile.position == position))
+    row = session.scalar(
+        select(MediaFile).where(MediaFile.case_id == case.id, MediaFile.position == position)
+    )
     if row is None or row.status != MediaStatus.STORED or not row.path:
         waiting = row is not None and row.status == MediaStatus.PENDING
-        raise NotFound(f"media {position} of {case.number} is "
-                       + ("not downloaded yet" if waiting else "not stored"), field="n")
+        raise NotFound(
+            f"media {position} of {case.number} is "
+            + ("not downloaded yet" if waiting else "not stored"),
+            field="n",
+        )
     root = media_root(settings).resolve()
     path = (root / row.path).resolve()
     if root not in path.parents or not path.is_file():

@@ -24,8 +24,10 @@ class InboundUpdate(Base):
     """One update as the provider sent it; `update_id` makes a redelivery a no-op."""
 
     __tablename__ = "inbound_updates"
-    __table_args__ = (UniqueConstraint("channel", "update_id"),
-                      Index("ix_inbound_updates_due", "status", "next_attempt_at"))
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id"),
+        Index("ix_inbound_updates_due", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -67,8 +69,10 @@ class MediaFile(Base):
     """
 
     __tablename__ = "media_files"
-    __table_args__ = (UniqueConstraint("case_id", "position"),
-                      Index("ix_media_files_due", "status", "next_attempt_at"))
+    __table_args__ = (
+        UniqueConstraint("case_id", "position"),
+        Index("ix_media_files_due", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

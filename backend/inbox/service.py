@@ -32,16 +32,32 @@ def register_processor(channel: str, processor: Processor) -> None:
     PROCESSORS[channel] = processor
 
 
-def store_update(session: Session, *, channel: str, update_id: int, payload: dict[str, Any],
-                 chat_id: int | None, now: datetime) -> int | None:
+def store_update(
+    session: Session,
+    *,
+    channel: str,
+    update_id: int,
+    payload: dict[str, Any],
+    chat_id: int | None,
+    now: datetime,
+) -> int | None:
     """The new row's id, or None when this update was stored before (a redelivery)."""
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = (module.insert(InboundUpdate)
-                 .values(channel=channel, update_id=update_id, payload=payload, chat_id=chat_id,
-                         status=UpdateStatus.RECEIVED, attempts=0, received_at=now)
-                 .on_conflict_do_nothing(index_elements=["channel", "update_id"])
-                 .returning(InboundUpdate.id))
+    statement = (
+        module.insert(InboundUpdate)
+        .values(
+            channel=channel,
+            update_id=update_id,
+            payload=payload,
+            chat_id=chat_id,
+            status=UpdateStatus.RECEIVED,
+            attempts=0,
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+        .returning(InboundUpdate.id)
+    )
     return session.execute(statement).scalar_one_or_none()
 
 
@@ -60,8 +76,9 @@ def process(session: Session, settings: Settings, now: datetime, row: InboundUpd
         with session.begin_nested():
             processor(session, settings, now, row)
     except Exception as error:  # noqa: BLE001 - any failure: keep the update for a retry
-        logger.exception("%s update %s failed (attempt %s)", row.channel, row.update_id,
-                         row.attempts)
+        logger.exception(
+            "%s update %s failed (attempt %s)", row.channel, row.update_id, row.attempts
+        )
         row.last_error = repr(error)[:1000]
         row.status = UpdateStatus.DEAD if row.attempts >= MAX_ATTEMPTS else UpdateStatus.FAILED
         row.next_attempt_at = now + backoff(row.attempts)
@@ -72,17 +89,33 @@ def process(session: Session, settings: Settings, now: datetime, row: InboundUpd
 
 def claim_due(session: Session, now: datetime, limit: int = 50) -> list[InboundUpdate]:
     """Failed updates whose retry is due, and received ones abandoned mid-way, leased to us."""
-    ids = session.scalars(select(InboundUpdate.id).where(or_(
-        (InboundUpdate.status == UpdateStatus.FAILED) & (InboundUpdate.next_attempt_at <= now),
-        (InboundUpdate.status == UpdateStatus.RECEIVED) & (InboundUpdate.received_at <= now - STALE)
-        & or_(InboundUpdate.next_attempt_at.is_(None), InboundUpdate.next_attempt_at <= now)))
-        .order_by(InboundUpdate.update_id).limit(limit)).all()
+    ids = session.scalars(
+        select(InboundUpdate.id)
+        .where(
+            or_(
+                (InboundUpdate.status == UpdateStatus.FAILED)
+                & (InboundUpdate.next_attempt_at <= now),
+                (InboundUpdate.status == UpdateStatus.RECEIVED)
+                & (InboundUpdate.received_at <= now - STALE)
+                & or_(
+                    InboundUpdate.next_attempt_at.is_(None), InboundUpdate.next_attempt_at <= now
+                ),
+            )
+        )
+        .order_by(InboundUpdate.update_id)
+        .limit(limit)
+    ).all()
     claimed = []
     for row_id in ids:
-        leased = session.execute(update(InboundUpdate).where(
-            InboundUpdate.id == row_id, InboundUpdate.status != UpdateStatus.DONE,
-            or_(InboundUpdate.next_attempt_at.is_(None), InboundUpdate.next_attempt_at <= now))
-            .values(next_attempt_at=now + LEASE))
+        leased = session.execute(
+            update(InboundUpdate)
+            .where(
+                InboundUpdate.id == row_id,
+                InboundUpdate.status != UpdateStatus.DONE,
+                or_(InboundUpdate.next_attempt_at.is_(None), InboundUpdate.next_attempt_at <= now),
+            )
+            .values(next_attempt_at=now + LEASE)
+        )
         if leased.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append(session.get(InboundUpdate, row_id))
     return [row for row in claimed if row is not None]

@@ -32,8 +32,9 @@ def send_case_media(case: Case, n: int) -> Response:
     if not 1 <= n <= MAX_POSITION:
         raise NotFound(f"no media {n}", field="n")
     path, content_type = stored_media(db_session(), settings(), case, n)
-    response = send_file(path, mimetype=content_type, max_age=0,
-                         download_name=f"{case.number}-{n}{path.suffix}")
+    response = send_file(
+        path, mimetype=content_type, max_age=0, download_name=f"{case.number}-{n}{path.suffix}"
+    )
     response.headers["Cache-Control"] = "private, no-store"  # customers' photos: no shared caches
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

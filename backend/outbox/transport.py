@@ -10,8 +10,9 @@ from backend.outbox.models import OutboundMessage
 class TransportError(Exception):
     """Delivery failed. `permanent`: retrying cannot help; `retry_after`: the provider's ask."""
 
-    def __init__(self, message: str, *, permanent: bool = False,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent

@@ -66,14 +66,17 @@ class Technician(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     certifications: Mapped[list[Certification]] = relationship(
-        back_populates="technician", cascade="all, delete-orphan", order_by="Certification.id")
+        back_populates="technician", cascade="all, delete-orphan", order_by="Certification.id"
+    )
     leaves: Mapped[list[Leave]] = relationship(
-        back_populates="technician", cascade="all, delete-orphan", order_by="Leave.starts_on")
+        back_populates="technician", cascade="all, delete-orphan", order_by="Leave.starts_on"
+    )
 
     def certified_for(self, product_line: str, on: date) -> bool:
         """Holds a certification for `product_line` valid on day `on` (R4.4)."""
-        return any(c.product_line == product_line and c.valid_until >= on
-                   for c in self.certifications)
+        return any(
+            c.product_line == product_line and c.valid_until >= on for c in self.certifications
+        )
 
     def works_on(self, day: date) -> bool:
         if not self.active or day.weekday() not in self.working_days:
@@ -135,8 +138,9 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user",
-                                                  cascade="all, delete-orphan")
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
 
 class ApiToken(Base):

@@ -34,8 +34,14 @@ def get_customer_by_phone(session: Session, phone_e164: str) -> Customer | None:
 
 
 def upsert_customer(
-    session: Session, *, name: str, phone: str, region: str, address: str | None = None,
-    zone: str | None = None, language: str | None = None,
+    session: Session,
+    *,
+    name: str,
+    phone: str,
+    region: str,
+    address: str | None = None,
+    zone: str | None = None,
+    language: str | None = None,
 ) -> Customer:
     """The customer with this phone number, created or brought up to date."""
     e164 = normalize_phone(phone, region=region, field="customer.phone")
@@ -45,8 +51,13 @@ def upsert_customer(
             # A savepoint: two intakes for one new caller at once (phone and Telegram, two
             # receptionists) must both succeed; the loser reads the winner's row.
             with session.begin_nested():
-                customer = Customer(name=name, phone=e164, address=address,
-                                    zone=zone or Zone.CITY, language=language or "ko")
+                customer = Customer(
+                    name=name,
+                    phone=e164,
+                    address=address,
+                    zone=zone or Zone.CITY,
+                    language=language or "ko",
+                )
                 session.add(customer)
             return customer
         except IntegrityError:
@@ -68,26 +79,41 @@ class CertificationInput:
 
 
 def create_technician(
-    session: Session, *, name: str, phone: str, zone: str, region: str,
-    certifications: list[CertificationInput], telegram_chat_id: int | None = None,
-    home: tuple[float, float] | None = None, working_days: list[int] | None = None,
+    session: Session,
+    *,
+    name: str,
+    phone: str,
+    zone: str,
+    region: str,
+    certifications: list[CertificationInput],
+    telegram_chat_id: int | None = None,
+    home: tuple[float, float] | None = None,
+    working_days: list[int] | None = None,
 ) -> Technician:
     e164 = normalize_phone(phone, region=region, field="phone")
     if session.scalar(select(Technician.id).where(Technician.phone == e164)):
         raise Conflict("a technician with this phone number exists", field="phone")
     if telegram_chat_id is not None and session.scalar(
-            select(Technician.id).where(Technician.telegram_chat_id == telegram_chat_id)):
-        raise Conflict("this Telegram chat is linked to another technician",
-                       field="telegram_chat_id")
+        select(Technician.id).where(Technician.telegram_chat_id == telegram_chat_id)
+    ):
+        raise Conflict(
+            "this Telegram chat is linked to another technician", field="telegram_chat_id"
+        )
     lines = [c.product_line for c in certifications]
     if len(set(lines)) != len(lines):
         raise ValidationError("one certification per product line", field="certifications")
     technician = Technician(
-        name=name, phone=e164, zone=zone, telegram_chat_id=telegram_chat_id,
-        home_lat=home[0] if home else None, home_lon=home[1] if home else None,
+        name=name,
+        phone=e164,
+        zone=zone,
+        telegram_chat_id=telegram_chat_id,
+        home_lat=home[0] if home else None,
+        home_lon=home[1] if home else None,
         working_days=working_days if working_days is not None else [0, 1, 2, 3, 4],
-        certifications=[Certification(product_line=c.product_line, valid_until=c.valid_until)
-                        for c in certifications],
+        certifications=[
+            Certification(product_line=c.product_line, valid_until=c.valid_until)
+            for c in certifications
+        ],
     )
     session.add(technician)
     session.flush()
@@ -100,20 +126,31 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one names 
 def get_technician(session: Session, technician_id: int) -> Technician:
     if not 1 <= technician_id <= MAX_ID:
         raise NotFound(f"no technician {technician_id}", field="technician_id")
-    technician = session.get(Technician, technician_id,
-                             options=[selectinload(Technician.certifications)])
+    technician = session.get(
+        Technician, technician_id, options=[selectinload(Technician.certifications)]
+    )
     if technician is None:
         raise NotFound(f"no technician {technician_id}", field="technician_id")
     return technician
 
 
 def list_technicians(session: Session) -> list[Technician]:
-    return list(session.scalars(select(Technician).options(
-        selectinload(Technician.certifications)).order_by(Technician.id)))
+    return list(
+        session.scalars(
+            select(Technician)
+            .options(selectinload(Technician.certifications))
+            .order_by(Technician.id)
+        )
+    )
 
 
 def create_user(
-    session: Session, *, email: str, role: str, password: str | None = None, name: str = "",
+    session: Session,
+    *,
+    email: str,
+    role: str,
+    password: str | None = None,
+    name: str = "",
 ) -> StaffUser:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
@@ -122,8 +159,12 @@ def create_user(
         raise ValidationError(f"unknown role; one of: {', '.join(Role)}", field="role")
     if session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == email)):
         raise Conflict("a user with this e-mail exists", field="email")
-    user = StaffUser(email=email, role=role, name=name or email.split("@")[0],
-                     password_hash=generate_password_hash(password) if password else None)
+    user = StaffUser(
+        email=email,
+        role=role,
+        name=name or email.split("@")[0],
+        password_hash=generate_password_hash(password) if password else None,
+    )
     session.add(user)
     session.flush()
     return user
@@ -157,8 +198,9 @@ def user_for_token(session: Session, token: str) -> StaffUser | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = _hash_token(token)
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest,
-                                                ApiToken.revoked_at.is_(None)))
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
+    )
     if row is None or not hmac.compare_digest(row.token_hash, digest) or not row.user.active:
         return None
     row.last_used_at = utcnow()

@@ -35,7 +35,9 @@ def cases_by(session: Session, period: Period, column: str) -> dict[str, int]:
     rows = session.execute(
         select(attribute, func.count(Case.id))
         .where(Case.reported_at >= period.start, Case.reported_at < period.end)
-        .group_by(attribute).order_by(attribute)).all()
+        .group_by(attribute)
+        .order_by(attribute)
+    ).all()
     return {str(key): int(count) for key, count in rows}
 
 
@@ -58,10 +60,14 @@ def sla_by_zone(session: Session, period: Period, now: datetime) -> dict[str, Sl
     passed. Pending: still inside the window. Cancelled jobs count in none of them.
     """
     rows = session.execute(
-        select(Case.zone, Case.arrived_at, Case.sla_due_at)
-        .where(Case.kind == CaseKind.REPAIR, Case.status != "cancelled",
-               Case.sla_due_at.is_not(None),
-               Case.reported_at >= period.start, Case.reported_at < period.end)).all()
+        select(Case.zone, Case.arrived_at, Case.sla_due_at).where(
+            Case.kind == CaseKind.REPAIR,
+            Case.status != "cancelled",
+            Case.sla_due_at.is_not(None),
+            Case.reported_at >= period.start,
+            Case.reported_at < period.end,
+        )
+    ).all()
     figures: dict[str, SlaFigures] = defaultdict(SlaFigures)
     for zone, arrived_at, due in rows:
         zone_figures = figures[zone]
@@ -78,14 +84,19 @@ def sla_by_zone(session: Session, period: Period, now: datetime) -> dict[str, Sl
     return dict(sorted(figures.items()))
 
 
-def complaints_by_department_and_severity(session: Session, period: Period
-                                          ) -> dict[str, dict[str, int]]:
+def complaints_by_department_and_severity(
+    session: Session, period: Period
+) -> dict[str, dict[str, int]]:
     """R2.11: complaints of the period per department, split by severity."""
     rows = session.execute(
         select(Case.department, Case.severity, func.count(Case.id))
-        .where(Case.kind == CaseKind.COMPLAINT,
-               Case.reported_at >= period.start, Case.reported_at < period.end)
-        .group_by(Case.department, Case.severity)).all()
+        .where(
+            Case.kind == CaseKind.COMPLAINT,
+            Case.reported_at >= period.start,
+            Case.reported_at < period.end,
+        )
+        .group_by(Case.department, Case.severity)
+    ).all()
     table: dict[str, dict[str, int]] = defaultdict(dict)
     for department, severity, count in rows:
         table[department or "-"][severity or "normal"] = int(count)
@@ -96,11 +107,17 @@ def hours_by_category(session: Session, period: Period) -> dict[str, float]:
     """R7.11: work hours per service category (A/B/C/D) of jobs resolved in the period."""
     rows = session.execute(
         select(Case.service_category, func.coalesce(func.sum(Case.work_hours), 0.0))
-        .where(Case.resolved_at >= period.start, Case.resolved_at < period.end,
-               Case.work_hours.is_not(None))
-        .group_by(Case.service_category)).all()
-    return {str(category or "-"): round(float(hours or 0), 2) for category, hours in sorted(
-        rows, key=lambda row: str(row[0] or "-"))}
+        .where(
+            Case.resolved_at >= period.start,
+            Case.resolved_at < period.end,
+            Case.work_hours.is_not(None),
+        )
+        .group_by(Case.service_category)
+    ).all()
+    return {
+        str(category or "-"): round(float(hours or 0), 2)
+        for category, hours in sorted(rows, key=lambda row: str(row[0] or "-"))
+    }
 
 
 def reported_hours_by_category(session: Session, period: Period) -> dict[str, float]:
@@ -111,9 +128,12 @@ def reported_hours_by_category(session: Session, period: Period) -> dict[str, fl
         select(WorkReportEntry.category, func.coalesce(func.sum(WorkReportEntry.hours), 0.0))
         .join(WorkReport, WorkReportEntry.report_id == WorkReport.id)
         .where(WorkReport.day >= period.first_day, WorkReport.day < period.following_day)
-        .group_by(WorkReportEntry.category)).all()
-    return {str(category): round(float(hours or 0), 2)
-            for category, hours in sorted(rows, key=lambda row: str(row[0]))}
+        .group_by(WorkReportEntry.category)
+    ).all()
+    return {
+        str(category): round(float(hours or 0), 2)
+        for category, hours in sorted(rows, key=lambda row: str(row[0]))
+    }
 
 
 @dataclass(frozen=True)
@@ -129,14 +149,18 @@ class SurveyCoverage:
 
 
 def _answered_condition() -> Any:
-    return func.coalesce(Survey.attitude, Survey.skill, Survey.arrival_time,
-                         Survey.promise).is_not(None)
+    return func.coalesce(Survey.attitude, Survey.skill, Survey.arrival_time, Survey.promise).is_not(
+        None
+    )
 
 
 def survey_coverage(session: Session, period: Period) -> SurveyCoverage:
     """Repair jobs resolved in the period, how many got a survey, how many answered it."""
-    in_period = (Case.kind == CaseKind.REPAIR, Case.resolved_at >= period.start,
-                 Case.resolved_at < period.end)
+    in_period = (
+        Case.kind == CaseKind.REPAIR,
+        Case.resolved_at >= period.start,
+        Case.resolved_at < period.end,
+    )
     jobs = session.scalar(select(func.count(Case.id)).where(*in_period)) or 0
     surveys = select(func.count(Survey.id)).join(Case, Survey.case_id == Case.id).where(*in_period)
     scheduled = session.scalar(surveys) or 0
@@ -155,27 +179,36 @@ class TechnicianRatings:
 
 def ratings_by_technician(session: Session, period: Period) -> list[TechnicianRatings]:
     """R8.2: per technician, jobs resolved in the period and the mean of each rating."""
-    in_period = (Case.kind == CaseKind.REPAIR, Case.resolved_at >= period.start,
-                 Case.resolved_at < period.end)
+    in_period = (
+        Case.kind == CaseKind.REPAIR,
+        Case.resolved_at >= period.start,
+        Case.resolved_at < period.end,
+    )
     rows: dict[int, TechnicianRatings] = {}
     for technician_id, name, jobs in session.execute(
-            select(Technician.id, Technician.name, func.count(Case.id))
-            .join(Case, Case.assigned_technician_id == Technician.id).where(*in_period)
-            .group_by(Technician.id, Technician.name)).all():
-        rows[technician_id] = TechnicianRatings(technician_id, name, jobs=int(jobs),
-                                                ratings=dict.fromkeys(QUESTIONS))
+        select(Technician.id, Technician.name, func.count(Case.id))
+        .join(Case, Case.assigned_technician_id == Technician.id)
+        .where(*in_period)
+        .group_by(Technician.id, Technician.name)
+    ).all():
+        rows[technician_id] = TechnicianRatings(
+            technician_id, name, jobs=int(jobs), ratings=dict.fromkeys(QUESTIONS)
+        )
     means = [func.avg(getattr(Survey, question)) for question in QUESTIONS]
     for technician_id, answered, *averages in session.execute(
-            select(Survey.technician_id, func.count(Survey.id), *means)
-            .join(Case, Survey.case_id == Case.id)
-            .where(*in_period, Survey.technician_id.is_not(None), _answered_condition())
-            .group_by(Survey.technician_id)).all():
+        select(Survey.technician_id, func.count(Survey.id), *means)
+        .join(Case, Survey.case_id == Case.id)
+        .where(*in_period, Survey.technician_id.is_not(None), _answered_condition())
+        .group_by(Survey.technician_id)
+    ).all():
         row = rows.get(technician_id)
         if row is None:
             continue  # a survey whose job was resolved by someone else since: not this month's
         row.answered = int(answered)
-        row.ratings = {question: None if value is None else round(float(value), 2)
-                       for question, value in zip(QUESTIONS, averages, strict=True)}
+        row.ratings = {
+            question: None if value is None else round(float(value), 2)
+            for question, value in zip(QUESTIONS, averages, strict=True)
+        }
     return sorted(rows.values(), key=lambda row: row.name)
 
 
@@ -201,8 +234,9 @@ class MonthlyReport:
         return sorted(set(self.hours) | set(self.reported_hours))
 
 
-def monthly_report(session: Session, *, settings: Settings, year: int, month: int,
-                   now: datetime) -> MonthlyReport:
+def monthly_report(
+    session: Session, *, settings: Settings, year: int, month: int, now: datetime
+) -> MonthlyReport:
     """Every figure of one calendar month in the business time zone."""
     first = date(year, month, 1)
     following = date(year + month // 12, month % 12 + 1, 1)

@@ -36,8 +36,9 @@ MAX_ATTEMPTS = 3
 RETRY_GAP = timedelta(hours=3)
 # A call whose outcome never came back (lost status callback) counts as failed after this.
 LOST_CALL_AFTER = timedelta(hours=2)
-FAILED_OUTCOMES = frozenset({"busy", "no-answer", "failed", "canceled", "machine", "hung_up",
-                             "lost"})
+FAILED_OUTCOMES = frozenset(
+    {"busy", "no-answer", "failed", "canceled", "machine", "hung_up", "lost"}
+)
 
 
 def retry_at(settings: Settings, survey: Survey, now: datetime) -> datetime:
@@ -51,19 +52,27 @@ def retry_at(settings: Settings, survey: Survey, now: datetime) -> datetime:
         return soon
     opening, closing = settings.calling_hours
     afternoon = min(time(min(opening.hour + 4, 23), opening.minute), closing)
-    return next_calling_moment(settings, calendar.at(calendar.next_business_day(first_day),
-                                                     afternoon))
+    return next_calling_moment(
+        settings, calendar.at(calendar.next_business_day(first_day), afternoon)
+    )
 
 
 def due_surveys(session: Session, now: datetime) -> list[Survey]:
     moment = func.coalesce(Survey.next_attempt_at, Survey.due_at)
-    return list(session.scalars(select(Survey).where(
-        Survey.status == SurveyStatus.PENDING, Survey.attempts < MAX_ATTEMPTS, moment <= now)
-        .order_by(moment, Survey.id)).all())
+    return list(
+        session.scalars(
+            select(Survey)
+            .where(
+                Survey.status == SurveyStatus.PENDING, Survey.attempts < MAX_ATTEMPTS, moment <= now
+            )
+            .order_by(moment, Survey.id)
+        ).all()
+    )
 
 
-def call_survey(session: Session, settings: Settings, survey: Survey, now: datetime
-                ) -> PhoneCall | None:
+def call_survey(
+    session: Session, settings: Settings, survey: Survey, now: datetime
+) -> PhoneCall | None:
     """Place the next rating call of `survey`, unless this customer was called within the hour."""
     case = survey.case
     phone = case.customer.phone
@@ -72,16 +81,26 @@ def call_survey(session: Session, settings: Settings, survey: Survey, now: datet
         survey.next_attempt_at = last + MIN_GAP_PER_CUSTOMER
         return None
     attempt = survey.attempts + 1
-    call = place_call(session, settings, purpose=CallPurpose.SURVEY, phone=phone,
-                      path=f"/ivr/survey/{case.number}", now=now, customer_id=case.customer_id,
-                      case=case, survey_id=survey.id,
-                      dedupe_key=f"survey-call:{survey.id}:{attempt}")
+    call = place_call(
+        session,
+        settings,
+        purpose=CallPurpose.SURVEY,
+        phone=phone,
+        path=f"/ivr/survey/{case.number}",
+        now=now,
+        customer_id=case.customer_id,
+        case=case,
+        survey_id=survey.id,
+        dedupe_key=f"survey-call:{survey.id}:{attempt}",
+    )
     if call is None:
         return None
     survey.attempts, survey.status, survey.channel = attempt, SurveyStatus.CALLING, "phone"
     survey.next_attempt_at = None
-    survey.attempt_log = [*(survey.attempt_log or []), {
-        "attempt": attempt, "at": now.isoformat(), "call_id": call.id, "outcome": None}]
+    survey.attempt_log = [
+        *(survey.attempt_log or []),
+        {"attempt": attempt, "at": now.isoformat(), "call_id": call.id, "outcome": None},
+    ]
     return call
 
 
@@ -110,8 +129,10 @@ def survey_call_ended(session: Session, settings: Settings, call: PhoneCall, now
 
 
 def _log_outcome(survey: Survey, call_id: int | None, outcome: str) -> None:
-    survey.attempt_log = [{**entry, "outcome": outcome} if entry.get("call_id") == call_id
-                          else entry for entry in (survey.attempt_log or [])]
+    survey.attempt_log = [
+        {**entry, "outcome": outcome} if entry.get("call_id") == call_id else entry
+        for entry in (survey.attempt_log or [])
+    ]
 
 
 def fall_back(session: Session, survey: Survey, now: datetime) -> str | None:
@@ -122,24 +143,48 @@ def fall_back(session: Session, survey: Survey, now: datetime) -> str | None:
     survey.status, survey.next_attempt_at = SurveyStatus.UNREACHABLE, None
     channel: str | None = None
     if customer.telegram_chat_id is not None:
-        text = translate(language, "We could not reach you by phone. How was the repair {number}? "
-                                   "Please rate it with the button below.", number=case.number)
-        button = {"text": translate(language, "Rate the repair"),
-                  "callback_data": f"survey:start:{case.number}"}
-        enqueue(session, channel=OutboxChannel.TELEGRAM, recipient=customer.telegram_chat_id,
-                payload={"text": text, "reply_markup": {"inline_keyboard": [[button]]}},
-                case=case, purpose="survey_fallback", dedupe_key=f"survey-fallback:{survey.id}")
+        text = translate(
+            language,
+            "We could not reach you by phone. How was the repair {number}? "
+            "Please rate it with the button below.",
+            number=case.number,
+        )
+        button = {
+            "text": translate(language, "Rate the repair"),
+            "callback_data": f"survey:start:{case.number}",
+        }
+        enqueue(
+            session,
+            channel=OutboxChannel.TELEGRAM,
+            recipient=customer.telegram_chat_id,
+            payload={"text": text, "reply_markup": {"inline_keyboard": [[button]]}},
+            case=case,
+            purpose="survey_fallback",
+            dedupe_key=f"survey-fallback:{survey.id}",
+        )
         channel = "telegram"
     elif can_receive_sms(customer.phone):
-        text = translate(language, "We could not reach you about the repair {number}. To rate our "
-                                   "service, call us back and press 4.", number=case.number)
-        enqueue(session, channel=OutboxChannel.SMS, recipient=customer.phone,
-                payload={"body": text}, case=case, purpose="survey_fallback",
-                dedupe_key=f"survey-fallback:{survey.id}")
+        text = translate(
+            language,
+            "We could not reach you about the repair {number}. To rate our "
+            "service, call us back and press 4.",
+            number=case.number,
+        )
+        enqueue(
+            session,
+            channel=OutboxChannel.SMS,
+            recipient=customer.phone,
+            payload={"body": text},
+            case=case,
+            purpose="survey_fallback",
+            dedupe_key=f"survey-fallback:{survey.id}",
+        )
         channel = "sms"
     survey.channel = channel or survey.channel
-    survey.attempt_log = [*(survey.attempt_log or []), {
-        "fallback": channel or "none", "at": now.isoformat()}]
+    survey.attempt_log = [
+        *(survey.attempt_log or []),
+        {"fallback": channel or "none", "at": now.isoformat()},
+    ]
     logger.info("survey of %s: fallback by %s", case.number, channel or "nothing")
     return channel
 
@@ -154,8 +199,11 @@ def _call_lost(session: Session, survey: Survey, now: datetime) -> bool:
     """Dialled long ago without an outcome, or refused for good by the provider. A call still
     waiting in the outbox (a worker that was down, a deferred call) is not lost: not dialled."""
     entry = survey.attempt_log[-1]
-    row = session.scalar(select(OutboundMessage).where(
-        OutboundMessage.dedupe_key == f"survey-call:{survey.id}:{entry.get('attempt')}"))
+    row = session.scalar(
+        select(OutboundMessage).where(
+            OutboundMessage.dedupe_key == f"survey-call:{survey.id}:{entry.get('attempt')}"
+        )
+    )
     if row is not None and row.status == OutboxStatus.FAILED:
         return True
     if row is not None and row.status != OutboxStatus.SENT:
@@ -170,10 +218,12 @@ def survey_call_deferred(session: Session, call: PhoneCall, start: datetime) -> 
     survey = session.get(Survey, call.survey_id)
     if survey is None:
         return
-    survey.attempt_log = [{**entry, "at": start.isoformat(),
-                           "deferred": entry.get("deferred", 0) + 1}
-                          if entry.get("call_id") == call.id else entry
-                          for entry in (survey.attempt_log or [])]
+    survey.attempt_log = [
+        {**entry, "at": start.isoformat(), "deferred": entry.get("deferred", 0) + 1}
+        if entry.get("call_id") == call.id
+        else entry
+        for entry in (survey.attempt_log or [])
+    ]
 
 
 def give_up_on_lost_calls(session: Session, settings: Settings, now: datetime) -> int:

@@ -36,20 +36,34 @@ def month_bounds(settings: Settings, year: int, month: int) -> tuple[datetime, d
     return calendar.at(first, datetime.min.time()), calendar.at(following, datetime.min.time())
 
 
-def technician_performance(session: Session, technician_id: int, *, settings: Settings,
-                           year: int, month: int) -> dict[str, Any]:
+def technician_performance(
+    session: Session, technician_id: int, *, settings: Settings, year: int, month: int
+) -> dict[str, Any]:
     """Jobs resolved in the month, the share that arrived on time, and mean grades."""
     start, end = month_bounds(settings, year, month)
-    jobs = session.scalars(select(Case).where(
-        Case.assigned_technician_id == technician_id, Case.kind == "repair",
-        Case.resolved_at >= start, Case.resolved_at < end)).all()
+    jobs = session.scalars(
+        select(Case).where(
+            Case.assigned_technician_id == technician_id,
+            Case.kind == "repair",
+            Case.resolved_at >= start,
+            Case.resolved_at < end,
+        )
+    ).all()
     timed = [job for job in jobs if job.arrived_at is not None and job.sla_due_at is not None]
-    met = sum(1 for job in timed
-              if job.arrived_at is not None and job.sla_due_at is not None
-              and job.arrived_at <= job.sla_due_at)
-    surveys = session.scalars(select(Survey).join(Case, Survey.case_id == Case.id).where(
-        Survey.technician_id == technician_id, Case.resolved_at >= start,
-        Case.resolved_at < end)).all()
+    met = sum(
+        1
+        for job in timed
+        if job.arrived_at is not None
+        and job.sla_due_at is not None
+        and job.arrived_at <= job.sla_due_at
+    )
+    surveys = session.scalars(
+        select(Survey)
+        .join(Case, Survey.case_id == Case.id)
+        .where(
+            Survey.technician_id == technician_id, Case.resolved_at >= start, Case.resolved_at < end
+        )
+    ).all()
     ratings: dict[str, float | None] = {}
     for question in QUESTIONS:
         grades = [getattr(s, question) for s in surveys if getattr(s, question) is not None]

@@ -14,13 +14,16 @@ from backend.surveys.models import QUESTIONS, Survey, SurveyStatus
 from backend.surveys.performance import month_bounds
 
 
-def survey_coverage(session: Session, *, settings: Settings, year: int, month: int
-                    ) -> dict[str, Any]:
+def survey_coverage(
+    session: Session, *, settings: Settings, year: int, month: int
+) -> dict[str, Any]:
     """Repair jobs finished in the month, how many were surveyed, and where the rest stand."""
     start, end = month_bounds(settings, year, month)
-    rows = session.execute(select(Case.id, Survey).outerjoin(Survey, Survey.case_id == Case.id)
-                           .where(Case.kind == "repair", Case.resolved_at >= start,
-                                  Case.resolved_at < end)).all()
+    rows = session.execute(
+        select(Case.id, Survey)
+        .outerjoin(Survey, Survey.case_id == Case.id)
+        .where(Case.kind == "repair", Case.resolved_at >= start, Case.resolved_at < end)
+    ).all()
     jobs = len(rows)
     surveys = [survey for _case_id, survey in rows if survey is not None]
     surveyed = [s for s in surveys if any(getattr(s, q) is not None for q in QUESTIONS)]

@@ -22,13 +22,17 @@ def survey_due_at(settings: Settings, done_at: datetime) -> datetime:
     return calendar.at(day, opening)
 
 
-def schedule_survey(session: Session, case: Case, *, settings: Settings,
-                    done_at: datetime) -> Survey:
+def schedule_survey(
+    session: Session, case: Case, *, settings: Settings, done_at: datetime
+) -> Survey:
     """The survey of `case` (one per job, R8.3: every job, no sampling)."""
     survey = session.scalar(select(Survey).where(Survey.case_id == case.id))
     if survey is None:
-        survey = Survey(case_id=case.id, technician_id=case.assigned_technician_id,
-                        due_at=survey_due_at(settings, done_at))
+        survey = Survey(
+            case_id=case.id,
+            technician_id=case.assigned_technician_id,
+            due_at=survey_due_at(settings, done_at),
+        )
         session.add(survey)
     return survey
 
@@ -49,8 +53,9 @@ def record_answer(survey: Survey, question: str, grade: int, *, now: datetime) -
 
 def survey_for_case(session: Session, case_number: str) -> Survey | None:
     """The survey of the case numbered `case_number`, if the job has one."""
-    return session.scalar(select(Survey).join(Case, Survey.case_id == Case.id)
-                          .where(Case.number == case_number))
+    return session.scalar(
+        select(Survey).join(Case, Survey.case_id == Case.id).where(Case.number == case_number)
+    )
 
 
 def begin_answering(survey: Survey, *, channel: str, now: datetime) -> None:
@@ -65,8 +70,9 @@ def first_unanswered(survey: Survey) -> str | None:
     return next((q for q in QUESTIONS if getattr(survey, q) is None), None)
 
 
-def record_comment(survey: Survey, *, text: str | None = None,
-                   recording_url: str | None = None) -> Survey:
+def record_comment(
+    survey: Survey, *, text: str | None = None, recording_url: str | None = None
+) -> Survey:
     """The customer's own words after the grades (a typed text, or a recording with transcript)."""
     if text:
         survey.comment = text.strip()[:5000]
@@ -75,33 +81,60 @@ def record_comment(survey: Survey, *, text: str | None = None,
     return survey
 
 
-FOLLOW_UP_REASONS = {"low_grade": "a grade of 1 (very dissatisfied)",
-                     "comment": "the customer left a comment"}
+FOLLOW_UP_REASONS = {
+    "low_grade": "a grade of 1 (very dissatisfied)",
+    "comment": "the customer left a comment",
+}
 
 
-def open_follow_up(session: Session, survey: Survey, *, reason: str,
-                   detail: str | None = None) -> None:
+def open_follow_up(
+    session: Session, survey: Survey, *, reason: str, detail: str | None = None
+) -> None:
     """R8.5: a very dissatisfied grade or a comment goes to the service department to act on."""
     from backend.people.models import Role
     from backend.tasks.service import alert
 
     case = survey.case
-    alert(session, kind="follow_up", role=Role.SERVICE_DIRECTOR, case=case,
-          title=f"Survey {case.number}: {FOLLOW_UP_REASONS.get(reason, reason)}", detail=detail,
-          dedupe_key=f"survey-follow-up:{case.number}:{reason}")
+    alert(
+        session,
+        kind="follow_up",
+        role=Role.SERVICE_DIRECTOR,
+        case=case,
+        title=f"Survey {case.number}: {FOLLOW_UP_REASONS.get(reason, reason)}",
+        detail=detail,
+        dedupe_key=f"survey-follow-up:{case.number}:{reason}",
+    )
 
 
 def open_survey_of_customer(session: Session, customer_id: int) -> Survey | None:
     """The latest survey this customer has not answered yet (they may answer it by calling in)."""
-    return session.scalar(select(Survey).join(Case, Survey.case_id == Case.id).where(
-        Case.customer_id == customer_id,
-        Survey.status.in_((SurveyStatus.PENDING, SurveyStatus.UNREACHABLE, SurveyStatus.CALLING,
-                           SurveyStatus.IN_PROGRESS)))
-        .order_by(Survey.due_at.desc()).limit(1))
+    return session.scalar(
+        select(Survey)
+        .join(Case, Survey.case_id == Case.id)
+        .where(
+            Case.customer_id == customer_id,
+            Survey.status.in_(
+                (
+                    SurveyStatus.PENDING,
+                    SurveyStatus.UNREACHABLE,
+                    SurveyStatus.CALLING,
+                    SurveyStatus.IN_PROGRESS,
+                )
+            ),
+        )
+        .order_by(Survey.due_at.desc())
+        .limit(1)
+    )
 
 
 def unanswered_surveys(session: Session, customer_id: int, *, limit: int = 8) -> list[Survey]:
     """The customer's surveys not fully answered, latest job first ("Rate a service")."""
-    return list(session.scalars(select(Survey).join(Case, Survey.case_id == Case.id).where(
-        Case.customer_id == customer_id, Survey.status != SurveyStatus.ANSWERED)
-        .order_by(Case.resolved_at.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Survey)
+            .join(Case, Survey.case_id == Case.id)
+            .where(Case.customer_id == customer_id, Survey.status != SurveyStatus.ANSWERED)
+            .order_by(Case.resolved_at.desc())
+            .limit(limit)
+        )
+    )

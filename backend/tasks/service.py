@@ -14,31 +14,52 @@ from backend.tasks.models import Task
 
 
 def open_task(
-    session: Session, *, kind: str, role: str, title: str, case: Case | None = None,
-    customer_id: int | None = None, detail: str | None = None,
-    data: dict[str, Any] | None = None, dedupe_key: str | None = None,
+    session: Session,
+    *,
+    kind: str,
+    role: str,
+    title: str,
+    case: Case | None = None,
+    customer_id: int | None = None,
+    detail: str | None = None,
+    data: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
 ) -> Task | None:
     """A new open task, or None when one with `dedupe_key` exists already."""
     if dedupe_key is not None:
         in_session = any(isinstance(o, Task) and o.dedupe_key == dedupe_key for o in session.new)
         if in_session or session.scalar(select(Task.id).where(Task.dedupe_key == dedupe_key)):
             return None
-    task = Task(kind=kind, role=role, title=title, detail=detail, data=data,
-                case_id=case.id if case is not None else None,
-                customer_id=customer_id if customer_id is not None
-                else (case.customer_id if case is not None else None),
-                dedupe_key=dedupe_key)
+    task = Task(
+        kind=kind,
+        role=role,
+        title=title,
+        detail=detail,
+        data=data,
+        case_id=case.id if case is not None else None,
+        customer_id=customer_id
+        if customer_id is not None
+        else (case.customer_id if case is not None else None),
+        dedupe_key=dedupe_key,
+    )
     session.add(task)
     return task
 
 
 def alert(
-    session: Session, *, kind: str, role: str, title: str, case: Case | None = None,
-    detail: str | None = None, dedupe_key: str | None = None,
+    session: Session,
+    *,
+    kind: str,
+    role: str,
+    title: str,
+    case: Case | None = None,
+    detail: str | None = None,
+    dedupe_key: str | None = None,
 ) -> Task | None:
     """An alert to a role: a task on their list and a Telegram message to each of them."""
-    task = open_task(session, kind=kind, role=role, title=title, case=case, detail=detail,
-                     dedupe_key=dedupe_key)
+    task = open_task(
+        session, kind=kind, role=role, title=title, case=case, detail=detail, dedupe_key=dedupe_key
+    )
     if task is not None:
         text = title if not detail else f"{title}\n{detail}"
         message_role(session, role, text, case=case, dedupe_key=dedupe_key)

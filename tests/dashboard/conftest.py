@@ -48,8 +48,10 @@ class Browser:
     def login(self, role: str, password: str = PASSWORD) -> TestResponse:
         email = self.user(role).email
         page = self.client.get("/login")
-        return self.client.post("/login", data={"csrf_token": csrf_from(page.text),
-                                                "email": email, "password": password})
+        return self.client.post(
+            "/login",
+            data={"csrf_token": csrf_from(page.text), "email": email, "password": password},
+        )
 
     def link_technician(self, technician_id: int) -> None:
         """The technician role's login belongs to technician `technician_id`."""

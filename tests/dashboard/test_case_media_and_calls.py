@@ -23,11 +23,16 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(range(256)) * 8
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """Voice on, as tests/ivr sets it; no call is delivered here, so nothing is contacted."""
-    environ = {"DATABASE_URL": database_url, "AFTERSALES_SECRET_KEY": "test-secret",
-               "AFTERSALES_VAR_DIR": str(tmp_path / "var"), "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-               "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-               "TWILIO_PHONE_NUMBER": "+8215880000",
-               "TWILIO_API_BASE_URL": "http://127.0.0.1:9"}
+    environ = {
+        "DATABASE_URL": database_url,
+        "AFTERSALES_SECRET_KEY": "test-secret",
+        "AFTERSALES_VAR_DIR": str(tmp_path / "var"),
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_PHONE_NUMBER": "+8215880000",
+        "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
+    }
     return load_settings(environ, read_dotenv=False)
 
 
@@ -46,10 +51,19 @@ def _with_photo(database: Database, settings: Settings, number: str) -> None:
     with database.session() as session:
         case = session.scalars(select(Case).where(Case.number == number)).one()
         case.media = [{"kind": "photo", "file_id": "big-id"}]
-        session.add(MediaFile(case_id=case.id, position=1, channel="telegram", kind="photo",
-                              file_id="big-id", status=MediaStatus.STORED,
-                              path=f"{number}/1.jpg", content_type="image/jpeg",
-                              size=len(JPEG)))
+        session.add(
+            MediaFile(
+                case_id=case.id,
+                position=1,
+                channel="telegram",
+                kind="photo",
+                file_id="big-id",
+                status=MediaStatus.STORED,
+                path=f"{number}/1.jpg",
+                content_type="image/jpeg",
+                size=len(JPEG),
+            )
+        )
 
 
 def _english(browser: Browser, role: str) -> None:
@@ -58,7 +72,8 @@ def _english(browser: Browser, role: str) -> None:
 
 
 def test_manager_sees_the_customers_photo_on_the_case_page(
-        browser: Browser, database: Database, settings: Settings) -> None:
+    browser: Browser, database: Database, settings: Settings
+) -> None:
     number = _case(browser)
     _with_photo(database, settings, number)
     browser.login("repair_manager")
@@ -72,7 +87,8 @@ def test_manager_sees_the_customers_photo_on_the_case_page(
 
 
 def test_warehouse_clerk_is_refused_the_photo(
-        browser: Browser, database: Database, settings: Settings) -> None:
+    browser: Browser, database: Database, settings: Settings
+) -> None:
     number = _case(browser)
     _with_photo(database, settings, number)
     browser.login("warehouse_clerk")
@@ -83,7 +99,8 @@ def test_warehouse_clerk_is_refused_the_photo(
 
 
 def test_technician_sees_photos_of_their_own_jobs_only(
-        browser: Browser, database: Database, settings: Settings) -> None:
+    browser: Browser, database: Database, settings: Settings
+) -> None:
     number = _case(browser)
     _with_photo(database, settings, number)
     other = browser.people.technician(name="이영호", phone="010-2000-0002")
@@ -93,7 +110,8 @@ def test_technician_sees_photos_of_their_own_jobs_only(
 
 
 def test_manager_queues_an_opinion_call_and_a_second_one_that_day_is_refused(
-        browser: Browser, database: Database) -> None:
+    browser: Browser, database: Database
+) -> None:
     number = _case(browser)
     _english(browser, "repair_manager")
     page = browser.get(f"/cases/{number}").text
@@ -103,10 +121,13 @@ def test_manager_queues_an_opinion_call_and_a_second_one_that_day_is_refused(
     with database.session() as session:
         call = session.scalars(select(PhoneCall)).one()
         assert call.purpose == CallPurpose.PROACTIVE and call.data["requested"] == "opinion"
-        when = call.placed_at.astimezone(browser.client.application.extensions[
-            "aftersales"]["settings"].tz).strftime("%Y-%m-%d %H:%M")
-        assert session.scalar(select(CaseEvent.action).where(
-            CaseEvent.action == "call_requested")) == "call_requested"
+        when = call.placed_at.astimezone(
+            browser.client.application.extensions["aftersales"]["settings"].tz
+        ).strftime("%Y-%m-%d %H:%M")
+        assert (
+            session.scalar(select(CaseEvent.action).where(CaseEvent.action == "call_requested"))
+            == "call_requested"
+        )
     assert f"Opinion call queued for {when}." in text_of(browser.get(f"/cases/{number}").text)
 
     again = browser.post(f"/cases/{number}/calls", {"purpose": "opinion"})
@@ -141,9 +162,11 @@ def test_receptionist_is_not_offered_the_call_form(browser: Browser, database: D
 
 
 def test_voice_disabled_shows_the_error_instead_of_queuing(
-        browser: Browser, database: Database, settings: Settings) -> None:
+    browser: Browser, database: Database, settings: Settings
+) -> None:
     browser.client.application.extensions["aftersales"]["settings"] = settings.with_overrides(
-        twilio_auth_token=None)
+        twilio_auth_token=None
+    )
     number = _case(browser)
     _english(browser, "service_director")
     answer = browser.post(f"/cases/{number}/calls", {"purpose": "mystery_check"})

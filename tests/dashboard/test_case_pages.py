@@ -19,7 +19,8 @@ def _numbers(page: str) -> list[str]:
 
 
 def test_case_list_filters_by_status_kind_channel_technician_and_text(
-        browser: Browser, clock: Clock) -> None:
+    browser: Browser, clock: Clock
+) -> None:
     people = browser.people
     people.product()
     kim = people.technician("김민수", phone="010-2000-0001")
@@ -28,16 +29,25 @@ def test_case_list_filters_by_status_kind_channel_technician_and_text(
     repair = create_case(browser.client, headers, repair_body(phone="010-3000-0001"))
     act(browser.client, headers, repair["number"], "assign", {"technician_id": lee})
     clock.advance(minutes=5)
-    other = create_case(browser.client, headers, repair_body(
-        phone="010-3000-0002", channel="visit",
-        customer={"name": "Jane Park", "phone": "010-3000-0002", "zone": "city"}))
+    other = create_case(
+        browser.client,
+        headers,
+        repair_body(
+            phone="010-3000-0002",
+            channel="visit",
+            customer={"name": "Jane Park", "phone": "010-3000-0002", "zone": "city"},
+        ),
+    )
     act(browser.client, headers, other["number"], "assign", {"technician_id": kim})
     clock.advance(minutes=5)
     complaint = create_case(browser.client, headers, complaint_body())
     browser.login("repair_manager")
 
     assert _numbers(browser.get("/cases").text) == [
-        complaint["number"], other["number"], repair["number"]]  # newest first
+        complaint["number"],
+        other["number"],
+        repair["number"],
+    ]  # newest first
     assert _numbers(browser.get("/cases?kind=complaint").text) == [complaint["number"]]
     assert _numbers(browser.get("/cases?channel=visit").text) == [other["number"]]
     assert _numbers(browser.get("/cases?status=routed").text) == [complaint["number"]]
@@ -53,8 +63,11 @@ def test_case_list_pages_twenty_at_a_time(browser: Browser, clock: Clock) -> Non
     numbers = []
     for index in range(23):
         clock.advance(minutes=1)
-        numbers.append(create_case(browser.client, headers, complaint_body(
-            phone=f"010-3100-{index:04d}"))["number"])
+        numbers.append(
+            create_case(browser.client, headers, complaint_body(phone=f"010-3100-{index:04d}"))[
+                "number"
+            ]
+        )
     browser.login("receptionist")
     first, second = browser.get("/cases"), browser.get("/cases?page=2")
     assert _numbers(first.text) == numbers[::-1][:20]
@@ -80,7 +93,8 @@ def test_late_repair_is_marked_red_with_no_time_left(browser: Browser, clock: Cl
 
 
 def test_case_page_shows_history_with_names_and_the_assignment_explanation(
-        browser: Browser) -> None:
+    browser: Browser,
+) -> None:
     browser.people.product()
     browser.people.technician("김민수", phone="010-2000-0001")
     case = create_case(browser.client, browser.people.headers("receptionist"), repair_body())
@@ -98,7 +112,8 @@ def test_case_page_shows_history_with_names_and_the_assignment_explanation(
 
 
 def test_assign_by_hand_then_accept_from_the_page_changes_the_case(
-        browser: Browser, database: Database) -> None:
+    browser: Browser, database: Database
+) -> None:
     browser.people.product()
     kim = browser.people.technician("김민수", phone="010-2000-0001")
     lee = browser.people.technician("이서연", phone="010-2000-0002")
@@ -106,8 +121,10 @@ def test_assign_by_hand_then_accept_from_the_page_changes_the_case(
     browser.login("repair_manager")
     number = case["number"]
     chosen = lee if case["assigned_technician"]["id"] == kim else kim
-    response = browser.post(f"/cases/{number}/actions/assign",
-                            {"technician_id": str(chosen), "note": "knows this customer"})
+    response = browser.post(
+        f"/cases/{number}/actions/assign",
+        {"technician_id": str(chosen), "note": "knows this customer"},
+    )
     assert response.status_code == 302
     assert browser.post(f"/cases/{number}/actions/accept").status_code == 302
     with database.session() as session:
@@ -123,29 +140,29 @@ def test_assign_by_hand_then_accept_from_the_page_changes_the_case(
 def test_resolve_with_parts_shows_the_charges(browser: Browser, clock: Clock) -> None:
     browser.people.product(parts=[("COMP", 120, 300_000), ("FAN", 1, 80_000)])
     browser.people.technician()
-    case = create_case(browser.client, browser.people.headers(), repair_body(
-        purchased_on=date(2025, 1, 10)))  # the fan's own 1-month warranty is long over (R4.1)
+    case = create_case(
+        browser.client, browser.people.headers(), repair_body(purchased_on=date(2025, 1, 10))
+    )  # the fan's own 1-month warranty is long over (R4.1)
     number = case["number"]
     browser.login("repair_manager")
     for action in ("accept", "arrive"):
         assert browser.post(f"/cases/{number}/actions/{action}").status_code == 302
-    response = browser.post(f"/cases/{number}/actions/resolve",
-                            {"part:COMP": "1", "part:FAN": "2", "hours": "1.5"})
+    response = browser.post(
+        f"/cases/{number}/actions/resolve", {"part:COMP": "1", "part:FAN": "2", "hours": "1.5"}
+    )
     assert response.status_code == 302
     text = text_of(browser.get(f"/cases/{number}").text)
     assert "160,000" in text  # two fans charged, the compressor free
 
 
-def test_a_bad_value_shows_the_form_again_with_the_error_beside_the_field(
-        browser: Browser) -> None:
+def test_a_bad_value_shows_the_form_again_with_the_error_beside_the_field(browser: Browser) -> None:
     browser.people.product()
     browser.people.technician()
     number = create_case(browser.client, browser.people.headers(), repair_body())["number"]
     browser.login("repair_manager")
     for action in ("accept", "arrive"):
         browser.post(f"/cases/{number}/actions/{action}")
-    response = browser.post(f"/cases/{number}/actions/resolve",
-                            {"hours": "lots", "part:COMP": "x"})
+    response = browser.post(f"/cases/{number}/actions/resolve", {"hours": "lots", "part:COMP": "x"})
     assert response.status_code == 422
     assert 'data-field="hours"' in response.text and 'data-field="part:COMP"' in response.text
     response = browser.post(f"/cases/{number}/actions/resolve", {"hours": "500"})
@@ -159,8 +176,7 @@ def test_complaint_is_answered_from_the_page(browser: Browser, database: Databas
     browser.login("hotline_officer")
     number = case["number"]
     assert browser.post(f"/cases/{number}/actions/answer", {"answer": " "}).status_code == 422
-    response = browser.post(f"/cases/{number}/actions/answer",
-                            {"answer": "교체해 드리겠습니다."})
+    response = browser.post(f"/cases/{number}/actions/answer", {"answer": "교체해 드리겠습니다."})
     assert response.status_code == 302
     with database.session() as session:
         stored = session.scalar(select(Case).where(Case.number == number))

@@ -48,9 +48,12 @@ def test_unknown_language_is_refused(browser: Browser) -> None:
 
 def test_every_dashboard_text_has_a_korean_translation() -> None:
     pattern = re.compile(r"""(?<![\w.])(?:_|gettext)\(\s*(["'])((?:(?!\1).)+)\1""")
-    messages = {match.group(2) for path in TEMPLATES.rglob("*")
-                if path.suffix in (".html", ".py")
-                for match in pattern.finditer(path.read_text(encoding="utf-8"))}
+    messages = {
+        match.group(2)
+        for path in TEMPLATES.rglob("*")
+        if path.suffix in (".html", ".py")
+        for match in pattern.finditer(path.read_text(encoding="utf-8"))
+    }
     messages |= set(LABELS.values())
     assert len(messages) > 150
     assert missing_translations("ko", sorted(messages)) == []

@@ -30,13 +30,16 @@ def test_wrong_password_is_refused_with_a_message(browser: Browser) -> None:
 
 def test_unknown_email_gets_the_same_answer_as_a_wrong_password(browser: Browser) -> None:
     page = browser.get("/login")
-    response = browser.client.post("/login", data={
-        "csrf_token": csrf_from(page.text), "email": "nobody@test.local", "password": "x"})
+    response = browser.client.post(
+        "/login",
+        data={"csrf_token": csrf_from(page.text), "email": "nobody@test.local", "password": "x"},
+    )
     wrong = browser.login("receptionist", password="not-it")
     assert response.status_code == wrong.status_code == 401
     assert "nobody@test.local" in response.text  # the e-mail is kept in the field
-    assert response.text.replace("nobody@test.local", "") \
-        == wrong.text.replace("receptionist@test.local", "")
+    assert response.text.replace("nobody@test.local", "") == wrong.text.replace(
+        "receptionist@test.local", ""
+    )
 
 
 def test_sign_out_ends_the_session(browser: Browser) -> None:
@@ -48,8 +51,9 @@ def test_sign_out_ends_the_session(browser: Browser) -> None:
 
 def test_post_without_the_csrf_token_is_rejected(browser: Browser, database: Database) -> None:
     page = browser.get("/login")
-    response = browser.client.post("/login", data={"email": "receptionist@test.local",
-                                                   "password": "pw"})
+    response = browser.client.post(
+        "/login", data={"email": "receptionist@test.local", "password": "pw"}
+    )
     assert response.status_code == 400
     browser.login("receptionist")
     for url in ("/logout", "/language", "/cases/new"):
@@ -73,9 +77,15 @@ def test_five_wrong_passwords_lock_the_account_for_a_while(browser: Browser, clo
 def test_next_never_leads_off_the_site(browser: Browser) -> None:
     browser.user("receptionist")
     page = browser.get("/login?next=//evil.example/x")
-    response = browser.client.post("/login", data={
-        "csrf_token": csrf_from(page.text), "email": "receptionist@test.local",
-        "password": "pw", "next": "//evil.example/x"})
+    response = browser.client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "email": "receptionist@test.local",
+            "password": "pw",
+            "next": "//evil.example/x",
+        },
+    )
     assert response.location == "/cases"
 
 

@@ -43,19 +43,41 @@ def _a_month_of_work(browser: Browser, clock: Clock, database: Database) -> dict
     manager = people.headers("repair_manager")
     clock.set(kst(10))
     in_warranty = create_case(client, manager, repair_body(phone="010-3000-0001"))["number"]
-    paid = create_case(client, manager, repair_body(phone="010-3000-0002", zone="suburb",
-                                                    serial="SN-2",
-                                                    purchased_on=date(2020, 1, 10)))["number"]
+    paid = create_case(
+        client,
+        manager,
+        repair_body(
+            phone="010-3000-0002", zone="suburb", serial="SN-2", purchased_on=date(2020, 1, 10)
+        ),
+    )["number"]
     create_case(client, manager, repair_body(phone="010-3000-0003", serial="SN-3"))  # never seen
-    for topic, severity, phone in (("product_quality", "normal", "010-3000-0011"),
-                                   ("product_quality", "major", "010-3000-0012"),
-                                   ("packaging", "serious", "010-3000-0013")):
+    for topic, severity, phone in (
+        ("product_quality", "normal", "010-3000-0011"),
+        ("product_quality", "major", "010-3000-0012"),
+        ("packaging", "serious", "010-3000-0013"),
+    ):
         create_case(client, manager, complaint_body(topic, severity, phone=phone))
-    create_case(client, manager, {"kind": "inquiry", "channel": "email", "description": "?",
-                                  "customer": {"name": "문의", "phone": "010-3000-0021"}})
-    create_case(client, manager, {"kind": "inquiry", "channel": "letter", "description": "?",
-                                  "reported_at": "2026-10-30T10:00:00+09:00",
-                                  "customer": {"name": "서신", "phone": "010-3000-0022"}})
+    create_case(
+        client,
+        manager,
+        {
+            "kind": "inquiry",
+            "channel": "email",
+            "description": "?",
+            "customer": {"name": "문의", "phone": "010-3000-0021"},
+        },
+    )
+    create_case(
+        client,
+        manager,
+        {
+            "kind": "inquiry",
+            "channel": "letter",
+            "description": "?",
+            "reported_at": "2026-10-30T10:00:00+09:00",
+            "customer": {"name": "서신", "phone": "010-3000-0022"},
+        },
+    )
     for number, technician in ((in_warranty, kim), (paid, park)):
         act(client, manager, number, "assign", {"technician_id": technician})
         act(client, manager, number, "accept")
@@ -75,15 +97,23 @@ def _a_month_of_work(browser: Browser, clock: Clock, database: Database) -> dict
         for question, grade in zip(QUESTIONS, (4, 3, 2, 1), strict=True):
             record_answer(survey, question, grade, now=kst(17, 35))
     with database.session() as session:  # R7.10: 김민수's day, with an hour of training (D)
-        submit_work_report(session, technician_id=kim, day=date(2026, 11, 25), job_hours={},
-                           admin_hours=1.0, admin_note="교육", channel="telegram",
-                           now=kst(17, 38))
+        submit_work_report(
+            session,
+            technician_id=kim,
+            day=date(2026, 11, 25),
+            job_hours={},
+            admin_hours=1.0,
+            admin_note="교육",
+            channel="telegram",
+            now=kst(17, 38),
+        )
     clock.set(kst(17, 40))
     return {"kim": kim, "park": park}
 
 
-def test_monthly_report_counts_match_the_cases(browser: Browser, clock: Clock,
-                                               database: Database) -> None:
+def test_monthly_report_counts_match_the_cases(
+    browser: Browser, clock: Clock, database: Database
+) -> None:
     ids = _a_month_of_work(browser, clock, database)
     browser.login("service_director")
     page = browser.get("/reports?month=2026-11").text
@@ -109,14 +139,19 @@ def test_monthly_report_counts_match_the_cases(browser: Browser, clock: Clock,
     assert cells(page, "hours", "A")[1:] == ["1.5", "–"]  # paid work
     assert cells(page, "hours", "D")[1:] == ["–", "1.0"]  # internal, from the daily report
 
-    assert (figure(page, "jobs"), figure(page, "scheduled"), figure(page, "answered"),
-            figure(page, "coverage")) == ("2", "2", "1", "50.0%")
+    assert (
+        figure(page, "jobs"),
+        figure(page, "scheduled"),
+        figure(page, "answered"),
+        figure(page, "coverage"),
+    ) == ("2", "2", "1", "50.0%")
     assert cells(page, "ratings", str(ids["kim"]))[1:] == ["1", "1", "4.0", "3.0", "2.0", "1.0"]
     assert cells(page, "ratings", str(ids["park"]))[1:] == ["1", "0", "–", "–", "–", "–"]
 
 
-def test_previous_month_holds_only_its_own_cases(browser: Browser, clock: Clock,
-                                                 database: Database) -> None:
+def test_previous_month_holds_only_its_own_cases(
+    browser: Browser, clock: Clock, database: Database
+) -> None:
     _a_month_of_work(browser, clock, database)
     browser.login("vice_president")
     page = browser.get("/reports?month=2026-10").text
@@ -125,8 +160,9 @@ def test_previous_month_holds_only_its_own_cases(browser: Browser, clock: Clock,
     assert 'data-key="repair"' not in page
 
 
-def test_technician_page_shows_the_months_performance(browser: Browser, clock: Clock,
-                                                      database: Database) -> None:
+def test_technician_page_shows_the_months_performance(
+    browser: Browser, clock: Clock, database: Database
+) -> None:
     ids = _a_month_of_work(browser, clock, database)
     browser.login("repair_manager")
     page = browser.get(f"/technicians/{ids['kim']}?month=2026-11").text

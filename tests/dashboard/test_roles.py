@@ -17,8 +17,9 @@ def _two_jobs(browser: Browser) -> tuple[int, str, str]:
     lee = browser.people.technician("이서연", phone="010-2000-0002")
     headers = browser.people.headers("repair_manager")
     mine = create_case(browser.client, headers, repair_body(phone="010-3000-0001"))["number"]
-    theirs = create_case(browser.client, headers, repair_body(phone="010-3000-0002",
-                                                              serial="SN-2"))["number"]
+    theirs = create_case(
+        browser.client, headers, repair_body(phone="010-3000-0002", serial="SN-2")
+    )["number"]
     act(browser.client, headers, mine, "assign", {"technician_id": kim})
     act(browser.client, headers, theirs, "assign", {"technician_id": lee})
     return kim, mine, theirs
@@ -30,8 +31,9 @@ def test_technician_sees_only_their_own_jobs(browser: Browser) -> None:
     browser.login("technician")
     listed = re.findall(r'href="/cases/(AS-[\d-]+)"', browser.get("/cases").text)
     assert listed == [mine]
-    lee_filter = re.findall(r'href="/cases/(AS-[\d-]+)"',
-                            browser.get("/cases?technician_id=2").text)
+    lee_filter = re.findall(
+        r'href="/cases/(AS-[\d-]+)"', browser.get("/cases?technician_id=2").text
+    )
     assert theirs not in lee_filter  # a filter cannot widen the technician's view
     assert browser.get(f"/cases/{mine}").status_code == 200
     assert browser.get(f"/cases/{theirs}").status_code == 404
@@ -55,16 +57,16 @@ def test_unlinked_technician_login_sees_no_jobs(browser: Browser) -> None:
     assert browser.get(f"/cases/{mine}").status_code == 404
 
 
-@pytest.mark.parametrize("role", ["receptionist", "hotline_officer", "warehouse_clerk",
-                                  "technician"])
+@pytest.mark.parametrize(
+    "role", ["receptionist", "hotline_officer", "warehouse_clerk", "technician"]
+)
 def test_only_managers_see_reports(browser: Browser, role: str) -> None:
     browser.login(role)
     assert browser.get("/reports").status_code == 403
     assert 'href="/reports"' not in browser.get("/cases").text
 
 
-@pytest.mark.parametrize("role", ["repair_manager", "service_director", "vice_president",
-                                  "admin"])
+@pytest.mark.parametrize("role", ["repair_manager", "service_director", "vice_president", "admin"])
 def test_managers_see_reports(browser: Browser, role: str) -> None:
     browser.login(role)
     assert browser.get("/reports").status_code == 200
@@ -83,8 +85,10 @@ def test_technician_sees_own_performance_but_not_a_colleagues(browser: Browser) 
     browser.link_technician(kim)
     browser.login("technician")
     assert browser.get("/technicians").location == f"/technicians/{kim}"
-    assert "Monthly performance" in browser.get(f"/technicians/{kim}").text \
+    assert (
+        "Monthly performance" in browser.get(f"/technicians/{kim}").text
         or "월간 실적" in browser.get(f"/technicians/{kim}").text
+    )
     assert browser.get(f"/technicians/{kim + 1}").status_code == 404
 
 

@@ -13,9 +13,11 @@ from tests.dashboard.conftest import Browser, text_of
 def _tasks(database: Database) -> dict[str, int]:
     with database.session() as session:
         ids = {}
-        for role, title in (("repair_manager", "No technician for AS-1"),
-                            ("service_director", "Survey AS-2: a grade of 1"),
-                            ("receptionist", "Call back 010-****-0001")):
+        for role, title in (
+            ("repair_manager", "No technician for AS-1"),
+            ("service_director", "Survey AS-2: a grade of 1"),
+            ("receptionist", "Call back 010-****-0001"),
+        ):
             task = open_task(session, kind="callback", role=role, title=title)
             assert task is not None
             session.flush()
@@ -34,8 +36,7 @@ def test_each_role_sees_its_own_tasks(browser: Browser, database: Database) -> N
     assert "No technician for AS-1" in text and "Survey AS-2" in text
 
 
-def test_marking_a_task_done_records_who_and_hides_it(browser: Browser,
-                                                      database: Database) -> None:
+def test_marking_a_task_done_records_who_and_hides_it(browser: Browser, database: Database) -> None:
     ids = _tasks(database)
     browser.login("receptionist")
     assert browser.post(f"/tasks/{ids['repair_manager']}/done").status_code == 404  # not theirs

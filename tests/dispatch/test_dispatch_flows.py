@@ -35,7 +35,8 @@ def _assign_note(case: dict[str, Any]) -> str:
 
 
 def test_the_nearest_certified_technician_gets_it_and_the_reason_names_the_runner_up(
-        client: FlaskClient, people: Personas) -> None:
+    client: FlaskClient, people: Personas
+) -> None:
     people.product()
     people.technician("김가까", phone="010-2000-0001", home=NEAR)
     people.technician("박멀리", phone="010-2000-0002", home=FAR)
@@ -46,23 +47,27 @@ def test_the_nearest_certified_technician_gets_it_and_the_reason_names_the_runne
     assert "박멀리" in note and "air_conditioner" in note
 
 
-def test_an_expired_certification_is_never_used(client: FlaskClient, people: Personas,
-                                                clock: Clock) -> None:
+def test_an_expired_certification_is_never_used(
+    client: FlaskClient, people: Personas, clock: Clock
+) -> None:
     people.product()
     yesterday = date(2026, 11, 24)
-    people.technician("김만료", phone="010-2000-0001", home=NEAR,
-                      lines={"air_conditioner": yesterday})
+    people.technician(
+        "김만료", phone="010-2000-0001", home=NEAR, lines={"air_conditioner": yesterday}
+    )
     people.technician("박유효", phone="010-2000-0002", home=FAR)
     case = _repair(client, people)
     assert case["assigned_technician"]["name"] == "박유효"  # R4.4, even though further away
 
 
 def test_the_only_certified_technician_gets_it_even_when_further_away(
-        client: FlaskClient, people: Personas) -> None:
+    client: FlaskClient, people: Personas
+) -> None:
     people.product(model="TV-1", line="television")
     people.technician("김가까", phone="010-2000-0001", home=NEAR)
-    people.technician("박티비", phone="010-2000-0002", home=FAR,
-                      lines={"television": date(2030, 1, 1)})
+    people.technician(
+        "박티비", phone="010-2000-0002", home=FAR, lines={"television": date(2030, 1, 1)}
+    )
     case = create_case(client, people.headers(), repair_body(model="TV-1", location=CITY_HALL))
     assert case["assigned_technician"]["name"] == "박티비"
 
@@ -72,15 +77,16 @@ def test_a_decline_reassigns_to_someone_else(client: FlaskClient, people: Person
     people.technician("김가까", phone="010-2000-0001", home=NEAR)
     people.technician("박멀리", phone="010-2000-0002", home=FAR)
     case = _repair(client, people)
-    after = act(client, people.headers("repair_manager"), case["number"], "decline",
-                {"reason": "busy"})
+    after = act(
+        client, people.headers("repair_manager"), case["number"], "decline", {"reason": "busy"}
+    )
     assert after["assigned_technician"]["name"] == "박멀리"
     assert after["status"] == "assigned"
 
 
 def test_no_acceptance_within_fifteen_minutes_reassigns(
-        client: FlaskClient, people: Personas, database: Database, settings: Settings,
-        clock: Clock) -> None:
+    client: FlaskClient, people: Personas, database: Database, settings: Settings, clock: Clock
+) -> None:
     people.product()
     people.technician("김가까", phone="010-2000-0001", home=NEAR)
     people.technician("박멀리", phone="010-2000-0002", home=FAR)
@@ -98,21 +104,32 @@ def test_no_acceptance_within_fifteen_minutes_reassigns(
 
 
 def test_a_manual_override_is_kept_with_its_reason_through_a_replan(
-        client: FlaskClient, people: Personas, database: Database, settings: Settings,
-        clock: Clock) -> None:
+    client: FlaskClient, people: Personas, database: Database, settings: Settings, clock: Clock
+) -> None:
     people.product()
     people.technician("김가까", phone="010-2000-0001", home=NEAR)
     far = people.technician("박멀리", phone="010-2000-0002", home=FAR)
     case = _repair(client, people)
-    after = act(client, people.headers("repair_manager"), case["number"], "assign",
-                {"technician_id": far, "reason": "the customer asked for him"})
+    after = act(
+        client,
+        people.headers("repair_manager"),
+        case["number"],
+        "assign",
+        {"technician_id": far, "reason": "the customer asked for him"},
+    )
     assert after["assigned_technician"]["name"] == "박멀리"
     assert "the customer asked for him" in _assign_note(after)
     assert "김가까" in _assign_note(after)  # the planner's own choice, as the runner-up
     calendar = calendar_for(settings)
     with database.session() as session:
-        replan_day(session, calendar=calendar, settings=settings,
-                   day=calendar.local_date(clock()), now=clock(), kind="manual")
+        replan_day(
+            session,
+            calendar=calendar,
+            settings=settings,
+            day=calendar.local_date(clock()),
+            now=clock(),
+            kind="manual",
+        )
     with database.session() as session:
         stored = session.scalar(select(Case).where(Case.number == case["number"]))
         assert stored is not None and stored.assigned_technician_id == far
@@ -123,16 +140,21 @@ def test_a_holiday_has_no_plan(database: Database, settings: Settings, people: P
     people.technician()
     christmas = date(2026, 12, 25)
     with database.session() as session:
-        run = replan_day(session, calendar=calendar_for(settings), settings=settings,
-                         day=christmas, now=datetime(2026, 12, 24, 23, 0, tzinfo=UTC),
-                         kind="manual")
+        run = replan_day(
+            session,
+            calendar=calendar_for(settings),
+            settings=settings,
+            day=christmas,
+            now=datetime(2026, 12, 24, 23, 0, tzinfo=UTC),
+            kind="manual",
+        )
         assert run is None
         assert session.scalars(select(PlanStop).where(PlanStop.day == christmas)).all() == []
 
 
 def test_the_morning_plan_runs_once_and_pushes_each_technician_their_day(
-        client: FlaskClient, people: Personas, database: Database, settings: Settings,
-        clock: Clock) -> None:
+    client: FlaskClient, people: Personas, database: Database, settings: Settings, clock: Clock
+) -> None:
     people.product()
     people.technician("김가까", phone="010-2000-0001", home=NEAR, telegram_chat_id=7001)
     _repair(client, people)
@@ -143,14 +165,15 @@ def test_the_morning_plan_runs_once_and_pushes_each_technician_their_day(
         assert morning_plan(session, settings, morning) == 1
     with database.session() as session:
         assert morning_plan(session, settings, morning + timedelta(minutes=1)) == 0
-        pushes = session.scalars(select(OutboundMessage).where(
-            OutboundMessage.purpose == "day_plan")).all()
+        pushes = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.purpose == "day_plan")
+        ).all()
         assert len(pushes) == 1 and "AS-2026-" in pushes[0].payload["text"]
 
 
 def test_need_help_escalates_at_once_and_the_next_tick_replans_the_day(
-        client: FlaskClient, people: Personas, database: Database, settings: Settings,
-        clock: Clock) -> None:
+    client: FlaskClient, people: Personas, database: Database, settings: Settings, clock: Clock
+) -> None:
     people.product()
     near = people.technician("김가까", phone="010-2000-0001", home=NEAR)
     people.technician("박멀리", phone="010-2000-0002", home=FAR)
@@ -178,8 +201,9 @@ def test_need_help_escalates_at_once_and_the_next_tick_replans_the_day(
         assert held.planned_arrival_at >= later + timedelta(minutes=59)
 
 
-def test_a_manager_sees_who_goes_when_and_why(client: FlaskClient, people: Personas,
-                                             clock: Clock) -> None:
+def test_a_manager_sees_who_goes_when_and_why(
+    client: FlaskClient, people: Personas, clock: Clock
+) -> None:
     people.product()
     people.technician("김가까", phone="010-2000-0001", home=NEAR)
     case = _repair(client, people)
@@ -190,5 +214,7 @@ def test_a_manager_sees_who_goes_when_and_why(client: FlaskClient, people: Perso
     assert stop["case"] == case["number"] and stop["why"] and stop["planned_arrival_at"]
     bad = client.get("/api/v1/plans/yesterday", headers=people.headers("repair_manager"))
     assert bad.status_code == 422 or bad.status_code == 400
-    assert client.get("/api/v1/plans/2026-11-25",
-                      headers=people.headers("technician")).status_code == 403
+    assert (
+        client.get("/api/v1/plans/2026-11-25", headers=people.headers("technician")).status_code
+        == 403
+    )

@@ -46,18 +46,28 @@ class FakeTwilio:
     def handle(self, path: str, body: str) -> tuple[int, dict[str, Any]]:
         parts = path.strip("/").split("/")
         if len(parts) != 4 or parts[:2] != ["2010-04-01", "Accounts"] or parts[2] != ACCOUNT_SID:
-            return 404, {"code": 20404, "message": "The requested resource was not found",
-                         "status": 404}
+            return 404, {
+                "code": 20404,
+                "message": "The requested resource was not found",
+                "status": 404,
+            }
         resource = parts[3].removesuffix(".json")
         form = {key: values[0] for key, values in parse_qs(body).items()}
         prefix = "CA" if resource == "Calls" else "SM"
         sid = f"{prefix}{next(self._counter):032x}"
         self.requests.append(RestRequest(resource, form, sid))
-        return 201, {"sid": sid, "account_sid": ACCOUNT_SID, "to": form.get("To"),
-                     "from": form.get("From"), "status": "queued", "direction": "outbound-api",
-                     "api_version": "2010-04-01", "body": form.get("Body"),
-                     "date_created": "Wed, 25 Nov 2026 01:00:00 +0000",
-                     "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/{resource}/{sid}.json"}
+        return 201, {
+            "sid": sid,
+            "account_sid": ACCOUNT_SID,
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "status": "queued",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "body": form.get("Body"),
+            "date_created": "Wed, 25 Nov 2026 01:00:00 +0000",
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/{resource}/{sid}.json",
+        }
 
 
 def serve(fake: FakeTwilio) -> ThreadingHTTPServer:
@@ -83,6 +93,7 @@ def serve(fake: FakeTwilio) -> ThreadingHTTPServer:
 
 # --- playing Twilio against the app ---------------------------------------------------------
 
+
 def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
     return RequestValidator(token).compute_signature(url, params)
 
@@ -101,8 +112,9 @@ def spoken(root: ET.Element) -> str:
 class Call:
     """One phone call as Twilio makes it: every request signed, the caller's moves as fields."""
 
-    def __init__(self, client: FlaskClient, sid: str, caller: str, *,
-                 direction: str = "inbound") -> None:
+    def __init__(
+        self, client: FlaskClient, sid: str, caller: str, *, direction: str = "inbound"
+    ) -> None:
         self.client = client
         self.sid = sid
         self.caller = caller
@@ -110,10 +122,17 @@ class Call:
         self.last: ET.Element | None = None
         self.sequence = 0
 
-    def post(self, url: str, fields: dict[str, str] | None = None, *,
-             signature: str | None = None) -> TestResponse:
-        params = {"CallSid": self.sid, "AccountSid": ACCOUNT_SID, "From": self.caller,
-                  "To": "+8215880000", "Direction": self.direction, **(fields or {})}
+    def post(
+        self, url: str, fields: dict[str, str] | None = None, *, signature: str | None = None
+    ) -> TestResponse:
+        params = {
+            "CallSid": self.sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": self.caller,
+            "To": "+8215880000",
+            "Direction": self.direction,
+            **(fields or {}),
+        }
         if not url.startswith("http"):
             url = PUBLIC_BASE_URL + url
         parts = urlsplit(url)
@@ -139,8 +158,9 @@ class Call:
         return self.last
 
     def say(self, words: str, confidence: str = "0.92") -> ET.Element:
-        self.last = twiml(self.post(self.action(), {"SpeechResult": words,
-                                                     "Confidence": confidence}))
+        self.last = twiml(
+            self.post(self.action(), {"SpeechResult": words, "Confidence": confidence})
+        )
         return self.last
 
     def silence(self) -> ET.Element:
@@ -154,16 +174,17 @@ class Call:
         self.last = twiml(self.post(self.action(), fields))
         return self.last
 
-    def status(self, status: str, *, answered_by: str | None = None,
-               query: str = "") -> TestResponse:
+    def status(
+        self, status: str, *, answered_by: str | None = None, query: str = ""
+    ) -> TestResponse:
         self.sequence += 1
-        fields = {"CallStatus": status, "SequenceNumber": str(self.sequence),
-                  "CallDuration": "42"}
+        fields = {"CallStatus": status, "SequenceNumber": str(self.sequence), "CallDuration": "42"}
         if answered_by:
             fields["AnsweredBy"] = answered_by
         return self.post("/ivr/status" + query, fields)
 
     def replay_status(self, status: str, sequence: int, query: str = "") -> TestResponse:
-        return self.post("/ivr/status" + query, {"CallStatus": status,
-                                                 "SequenceNumber": str(sequence),
-                                                 "CallDuration": "42"})
+        return self.post(
+            "/ivr/status" + query,
+            {"CallStatus": status, "SequenceNumber": str(sequence), "CallDuration": "42"},
+        )

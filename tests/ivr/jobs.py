@@ -20,33 +20,61 @@ class Job:
     customer_phone: str
 
 
-def open_repair(database: Database, settings: Settings, *, at: datetime,
-                phone: str = "010-3000-0001", name: str = "홍길동",
-                language: str | None = None, model: str = "AC-1") -> str:
+def open_repair(
+    database: Database,
+    settings: Settings,
+    *,
+    at: datetime,
+    phone: str = "010-3000-0001",
+    name: str = "홍길동",
+    language: str | None = None,
+    model: str = "AC-1",
+) -> str:
     """A repair case registered at `at`, assigned automatically; its number."""
     request = IntakeRequest(
-        kind="repair", channel="phone",
-        customer=CustomerInput(name=name, phone=phone, address="서울 중구 세종대로 110",
-                               zone="city", language=language),
+        kind="repair",
+        channel="phone",
+        customer=CustomerInput(
+            name=name, phone=phone, address="서울 중구 세종대로 110", zone="city", language=language
+        ),
         product=ProductInput(model=model, serial_number="SN-1", purchased_on=date(2026, 1, 10)),
-        description="찬바람이 안 나와요")
+        description="찬바람이 안 나와요",
+    )
     with database.session() as session:
         return intake_case(session, request, settings=settings, now=at, actor=SYSTEM).number
 
 
-def finished_job(database: Database, settings: Settings, technician_id: int, *,
-                 resolved_at: datetime, phone: str = "010-3000-0001",
-                 language: str | None = None) -> Job:
+def finished_job(
+    database: Database,
+    settings: Settings,
+    technician_id: int,
+    *,
+    resolved_at: datetime,
+    phone: str = "010-3000-0001",
+    language: str | None = None,
+) -> Job:
     """A repair reported two hours before `resolved_at` and resolved on site at `resolved_at`."""
-    number = open_repair(database, settings, at=resolved_at - timedelta(hours=2), phone=phone,
-                         language=language)
-    steps = [("assign", {"technician_id": technician_id}, -110), ("accept", {}, -100),
-             ("arrive", {}, -60), ("resolve", {"parts": [], "hours": 1}, 0)]
+    number = open_repair(
+        database, settings, at=resolved_at - timedelta(hours=2), phone=phone, language=language
+    )
+    steps = [
+        ("assign", {"technician_id": technician_id}, -110),
+        ("accept", {}, -100),
+        ("arrive", {}, -60),
+        ("resolve", {"parts": [], "hours": 1}, 0),
+    ]
     for action, body, minutes in steps:
         with database.session() as session:
             case = get_case(session, number)
-            perform_action(session, case, action, actor=SYSTEM, body=body, settings=settings,
-                           now=resolved_at + timedelta(minutes=minutes))
+            perform_action(
+                session,
+                case,
+                action,
+                actor=SYSTEM,
+                body=body,
+                settings=settings,
+                now=resolved_at + timedelta(minutes=minutes),
+            )
     with database.session() as session:
         customer_phone = get_case(session, number).customer.phone
     return Job(number, technician_id, customer_phone)

@@ -57,8 +57,9 @@ def _duty(duty: Callable[..., int], database: Database, settings: Settings, now:
 
 def _voice_row(database: Database) -> OutboundMessage:
     with database.session() as session:
-        return session.scalars(select(OutboundMessage).where(
-            OutboundMessage.channel == "voice")).one()
+        return session.scalars(
+            select(OutboundMessage).where(OutboundMessage.channel == "voice")
+        ).one()
 
 
 def _survey(database: Database) -> Survey:
@@ -66,24 +67,33 @@ def _survey(database: Database) -> Survey:
         return session.scalars(select(Survey)).one()
 
 
-def _survey_call_queued_at(database: Database, settings: Settings, people: Personas,
-                           moment: datetime) -> None:
+def _survey_call_queued_at(
+    database: Database, settings: Settings, people: Personas, moment: datetime
+) -> None:
     people.product()
     finished_job(database, settings, people.technician(), resolved_at=TUESDAY_3PM)
     assert _duty(survey_calls, database, settings, moment) == 1
 
 
 def test_a_row_whose_window_closed_is_deferred_not_delivered_and_not_counted_as_an_attempt(
-        database: Database) -> None:
+    database: Database,
+) -> None:
     with database.session() as session:
-        row = enqueue(session, channel="sms", recipient="+821030000001", payload={"body": "hi"},
-                      not_before=WEDNESDAY_6_50PM, not_after=WEDNESDAY_7PM)
+        row = enqueue(
+            session,
+            channel="sms",
+            recipient="+821030000001",
+            payload={"body": "hi"},
+            not_before=WEDNESDAY_6_50PM,
+            not_after=WEDNESDAY_7PM,
+        )
         session.flush()
         assert row is not None
         message_id = row.id
     transport = Script()
     assert deliver_due(database, {"sms": transport}, clock=lambda: WEDNESDAY_10PM) == {
-        "deferred": 1}
+        "deferred": 1
+    }
     assert transport.delivered == []
     with database.session() as session:
         row = session.get(OutboundMessage, message_id)
@@ -94,23 +104,36 @@ def test_a_row_whose_window_closed_is_deferred_not_delivered_and_not_counted_as_
 
 def test_a_row_inside_its_window_is_delivered_as_before(database: Database) -> None:
     with database.session() as session:
-        enqueue(session, channel="sms", recipient="+821030000001", payload={"body": "hi"},
-                not_before=WEDNESDAY_6_50PM, not_after=WEDNESDAY_7PM)
+        enqueue(
+            session,
+            channel="sms",
+            recipient="+821030000001",
+            payload={"body": "hi"},
+            not_before=WEDNESDAY_6_50PM,
+            not_after=WEDNESDAY_7PM,
+        )
     transport = Script()
     late_but_inside = WEDNESDAY_7PM - timedelta(seconds=1)
     assert deliver_due(database, {"sms": transport}, clock=lambda: late_but_inside) == {"sent": 1}
 
 
 def test_a_survey_call_carries_the_close_of_its_calling_hours(
-        database: Database, settings: Settings, people: Personas) -> None:
+    database: Database, settings: Settings, people: Personas
+) -> None:
     _survey_call_queued_at(database, settings, people, WEDNESDAY_6_50PM)
     row = _voice_row(database)
     assert (row.next_attempt_at, row.not_after) == (WEDNESDAY_6_50PM, WEDNESDAY_7PM)
 
 
 def test_a_worker_back_at_22_00_does_not_dial_and_calls_next_morning_as_the_same_attempt(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        fake_twilio: FakeTwilio, deliver: Deliver, clock: Clock) -> None:
+    client: FlaskClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+    clock: Clock,
+) -> None:
     _survey_call_queued_at(database, settings, people, WEDNESDAY_6_50PM)
     clock.set(WEDNESDAY_10PM)  # the worker was down from 18:50 until 22:00
     assert deliver() == {"deferred": 1}
@@ -119,7 +142,10 @@ def test_a_worker_back_at_22_00_does_not_dial_and_calls_next_morning_as_the_same
     assert _duty(deferred_calls, database, settings, WEDNESDAY_10PM) == 0  # idempotent
     row = _voice_row(database)
     assert (row.status, row.next_attempt_at, row.not_after) == (
-        "pending", THURSDAY_10AM, THURSDAY_7PM)
+        "pending",
+        THURSDAY_10AM,
+        THURSDAY_7PM,
+    )
     survey = _survey(database)
     assert (survey.status, survey.attempts) == ("calling", 1)
     assert survey.attempt_log[0]["at"] == THURSDAY_10AM.isoformat()
@@ -143,8 +169,13 @@ def test_a_worker_back_at_22_00_does_not_dial_and_calls_next_morning_as_the_same
 
 
 def test_a_call_deferred_on_friday_evening_waits_for_monday(
-        database: Database, settings: Settings, people: Personas, fake_twilio: FakeTwilio,
-        deliver: Deliver, clock: Clock) -> None:
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+    clock: Clock,
+) -> None:
     _survey_call_queued_at(database, settings, people, FRIDAY_6_55PM)
     clock.set(FRIDAY_8PM)
     assert deliver().get("deferred") == 1  # (the job's text messages may go out meanwhile)
@@ -159,15 +190,23 @@ def test_a_call_deferred_on_friday_evening_waits_for_monday(
 
 
 def test_a_call_still_waiting_for_a_worker_is_not_taken_for_a_lost_call(
-        database: Database, settings: Settings, people: Personas, fake_twilio: FakeTwilio,
-        deliver: Deliver, clock: Clock) -> None:
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+    clock: Clock,
+) -> None:
     eleven = THURSDAY_10AM + timedelta(hours=1)
     _survey_call_queued_at(database, settings, people, eleven)
     # Three hours later the worker has still not dialled: the survey keeps waiting for it.
     assert _duty(survey_calls, database, settings, eleven + timedelta(hours=3)) == 0
     survey = _survey(database)
     assert (survey.status, survey.attempts, survey.attempt_log[0]["outcome"]) == (
-        "calling", 1, None)
+        "calling",
+        1,
+        None,
+    )
     clock.set(eleven + timedelta(hours=3))
     assert deliver() == {"sent": 1}
     # Dialled, and no status callback ever came: two hours after dialling it counts as lost.
@@ -180,15 +219,21 @@ def test_a_call_still_waiting_for_a_worker_is_not_taken_for_a_lost_call(
 
 
 def test_a_contract_expiry_call_queued_at_night_must_be_dialled_the_next_day(
-        database: Database, settings: Settings, people: Personas) -> None:
+    database: Database, settings: Settings, people: Personas
+) -> None:
     from backend.duties import contract_expiry_notices
 
     people.product()
     with database.session() as session:
         customer = upsert_customer(session, name="박지성", phone="010-3000-0002", region="KR")
-        create_contract(session, customer=customer, product=get_product_by_model(session, "AC-1"),
-                        serial_number="SN-9", starts_on=date(2026, 1, 1),
-                        ends_on=date(2026, 12, 20))
+        create_contract(
+            session,
+            customer=customer,
+            product=get_product_by_model(session, "AC-1"),
+            serial_number="SN-9",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2026, 12, 20),
+        )
     with database.session() as session:
         assert contract_expiry_notices(session, settings, WEDNESDAY_10PM) == 1
     row = _voice_row(database)

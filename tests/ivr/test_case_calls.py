@@ -37,10 +37,16 @@ def _job(database: Database, settings: Settings, people: Personas) -> Job:
     return finished_job(database, settings, people.technician(), resolved_at=TUESDAY_3PM)
 
 
-def _request(client: FlaskClient, people: Personas, number: str, purpose: Any = "opinion",
-             role: str = "service_director") -> Any:
-    return client.post(f"/api/v1/cases/{number}/calls", json={"purpose": purpose},
-                       headers=people.headers(role))
+def _request(
+    client: FlaskClient,
+    people: Personas,
+    number: str,
+    purpose: Any = "opinion",
+    role: str = "service_director",
+) -> Any:
+    return client.post(
+        f"/api/v1/cases/{number}/calls", json={"purpose": purpose}, headers=people.headers(role)
+    )
 
 
 def _answer(client: FlaskClient, fake: FakeTwilio, deliver: Deliver) -> Call:
@@ -59,15 +65,19 @@ def _events(client: FlaskClient, people: Personas, number: str, action: str) -> 
     case = client.get(f"/api/v1/cases/{number}", headers=people.headers("service_director"))
     shown = [e for e in case.get_json()["events"] if e["action"] == action]
     with people.database.session() as session:
-        stored = session.scalars(select(CaseEvent).join(Case).where(
-            Case.number == number, CaseEvent.action == action).order_by(CaseEvent.id)).all()
+        stored = session.scalars(
+            select(CaseEvent)
+            .join(Case)
+            .where(Case.number == number, CaseEvent.action == action)
+            .order_by(CaseEvent.id)
+        ).all()
         assert len(shown) == len(stored)
         return [{**e, "data": row.data} for e, row in zip(shown, stored, strict=True)]
 
 
 def test_an_opinion_call_asked_at_night_is_queued_for_the_next_calling_hours(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        clock: Clock) -> None:
+    client: FlaskClient, database: Database, settings: Settings, people: Personas, clock: Clock
+) -> None:
     job = _job(database, settings, people)
     clock.set(WEDNESDAY_10PM)
     response = _request(client, people, job.number)
@@ -76,8 +86,9 @@ def test_an_opinion_call_asked_at_night_is_queued_for_the_next_calling_hours(
     assert body["purpose"] == "opinion" and body["status"] == "queued"
     assert datetime.fromisoformat(body["scheduled_for"]) == THURSDAY_10AM
     with database.session() as session:
-        row = session.scalars(select(OutboundMessage).where(
-            OutboundMessage.channel == "voice")).one()
+        row = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.channel == "voice")
+        ).one()
         assert (row.next_attempt_at, row.not_after) == (THURSDAY_10AM, THURSDAY_7PM)
         assert row.payload["path"].startswith(f"/ivr/opinion/{job.number}?call_id=")
     (event,) = _events(client, people, job.number, "call_requested")
@@ -85,8 +96,14 @@ def test_an_opinion_call_asked_at_night_is_queued_for_the_next_calling_hours(
 
 
 def test_an_opinion_call_records_the_grade_and_the_comment_in_the_case_history(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        fake_twilio: FakeTwilio, deliver: Deliver, clock: Clock) -> None:
+    client: FlaskClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+    clock: Clock,
+) -> None:
     job = _job(database, settings, people)
     clock.set(WEDNESDAY_11AM)
     assert _request(client, people, job.number).status_code == 201
@@ -104,13 +121,15 @@ def test_an_opinion_call_records_the_grade_and_the_comment_in_the_case_history(
     assert result["data"]["outcome"] == "answered"
     assert result["data"]["answers"] == {"overall": 4}
     assert result["data"]["recording_url"] == RECORDING
-    transcribed = call.post("/ivr/transcription", {"RecordingUrl": RECORDING,
-                                                   "TranscriptionText": "아주 친절했어요"})
+    transcribed = call.post(
+        "/ivr/transcription", {"RecordingUrl": RECORDING, "TranscriptionText": "아주 친절했어요"}
+    )
     assert transcribed.get_json() == {"attached": True}
     (words,) = _events(client, people, job.number, "call_transcription")
     assert words["note"] == "아주 친절했어요"
-    calls = client.get(f"/api/v1/cases/{job.number}/calls",
-                       headers=people.headers("repair_manager")).get_json()["items"]
+    calls = client.get(
+        f"/api/v1/cases/{job.number}/calls", headers=people.headers("repair_manager")
+    ).get_json()["items"]
     opinion = [c for c in calls if c["purpose"] == "opinion"]
     assert opinion[0]["answers"] == {"overall": 4} and opinion[0]["comment"] == "아주 친절했어요"
     with database.session() as session:  # the comment goes to the service director (R8.5)
@@ -118,8 +137,14 @@ def test_an_opinion_call_records_the_grade_and_the_comment_in_the_case_history(
 
 
 def test_a_mystery_customer_check_asks_the_policy_questions_and_flags_a_no(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        fake_twilio: FakeTwilio, deliver: Deliver, clock: Clock) -> None:
+    client: FlaskClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+    clock: Clock,
+) -> None:
     job = _job(database, settings, people)
     clock.set(WEDNESDAY_11AM)
     assert _request(client, people, job.number, "mystery_check").status_code == 201
@@ -131,10 +156,14 @@ def test_a_mystery_customer_check_asks_the_policy_questions_and_flags_a_no(
     assert call.press("2").find("Hangup") is not None  # no comment
     (result,) = _events(client, people, job.number, "call_result")
     assert result["data"]["purpose"] == "mystery_check"
-    assert result["note"] == ("mystery_check call answered: showed_id yes; fee_explained no; "
-                              "took_care yes")
-    assert result["data"]["answers"] == {"showed_id": True, "fee_explained": False,
-                                         "took_care": True}
+    assert result["note"] == (
+        "mystery_check call answered: showed_id yes; fee_explained no; took_care yes"
+    )
+    assert result["data"]["answers"] == {
+        "showed_id": True,
+        "fee_explained": False,
+        "took_care": True,
+    }
     with database.session() as session:
         tasks = session.scalars(select(Task)).all()
         assert [(t.kind, t.role) for t in tasks] == [("follow_up", "service_director")]
@@ -142,8 +171,14 @@ def test_a_mystery_customer_check_asks_the_policy_questions_and_flags_a_no(
 
 
 def test_an_unanswered_call_and_a_hang_up_are_recorded_too_without_a_callback_task(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        fake_twilio: FakeTwilio, deliver: Deliver, clock: Clock) -> None:
+    client: FlaskClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+    clock: Clock,
+) -> None:
     job = _job(database, settings, people)
     clock.set(WEDNESDAY_11AM)
     _request(client, people, job.number, "mystery_check")
@@ -156,25 +191,28 @@ def test_an_unanswered_call_and_a_hang_up_are_recorded_too_without_a_callback_ta
     second.status("no-answer", query=second.status_query)  # type: ignore[attr-defined]
     results = _events(client, people, job.number, "call_result")
     assert [(r["data"]["outcome"], r["data"]["answers"]) for r in results] == [
-        ("hung_up", {"showed_id": True}), ("no-answer", {})]
+        ("hung_up", {"showed_id": True}),
+        ("no-answer", {}),
+    ]
     with database.session() as session:
         assert session.scalars(select(Task)).all() == []
 
 
 def test_a_second_call_an_hour_later_waits_for_the_gap(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        clock: Clock) -> None:
+    client: FlaskClient, database: Database, settings: Settings, people: Personas, clock: Clock
+) -> None:
     job = _job(database, settings, people)
     clock.set(WEDNESDAY_11AM)
     first = _request(client, people, job.number, "opinion").get_json()
     second = _request(client, people, job.number, "mystery_check").get_json()
     assert datetime.fromisoformat(second["scheduled_for"]) == datetime.fromisoformat(
-        first["scheduled_for"]) + timedelta(hours=1)
+        first["scheduled_for"]
+    ) + timedelta(hours=1)
 
 
 def test_bad_requests_are_answered_with_the_field_named(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        clock: Clock) -> None:
+    client: FlaskClient, database: Database, settings: Settings, people: Personas, clock: Clock
+) -> None:
     job = _job(database, settings, people)
     clock.set(WEDNESDAY_11AM)
     bad = _request(client, people, job.number, "survey")
@@ -184,18 +222,27 @@ def test_bad_requests_are_answered_with_the_field_named(
     assert _request(client, people, job.number).status_code == 201
     again = _request(client, people, job.number)
     assert again.status_code == 409 and again.get_json()["error"]["field"] == "purpose"
-    empty = client.post(f"/api/v1/cases/{job.number}/calls", data="",
-                        headers=people.headers("service_director"))
+    empty = client.post(
+        f"/api/v1/cases/{job.number}/calls", data="", headers=people.headers("service_director")
+    )
     assert empty.status_code == 422
 
 
 def test_without_voice_the_request_is_refused_clearly(
-        database: Database, settings: Settings, people: Personas, clock: Clock) -> None:
+    database: Database, settings: Settings, people: Personas, clock: Clock
+) -> None:
     job = _job(database, settings, people)
-    quiet: Flask = create_app({"settings": settings.with_overrides(
-        twilio_account_sid=None, twilio_auth_token=None), "database": database, "clock": clock})
-    response = quiet.test_client().post(f"/api/v1/cases/{job.number}/calls",
-                                        json={"purpose": "opinion"},
-                                        headers=people.headers("service_director"))
+    quiet: Flask = create_app(
+        {
+            "settings": settings.with_overrides(twilio_account_sid=None, twilio_auth_token=None),
+            "database": database,
+            "clock": clock,
+        }
+    )
+    response = quiet.test_client().post(
+        f"/api/v1/cases/{job.number}/calls",
+        json={"purpose": "opinion"},
+        headers=people.headers("service_director"),
+    )
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "voice_disabled"

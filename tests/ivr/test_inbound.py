@@ -50,7 +50,8 @@ def _steps_by_keys(call: Call) -> None:
 
 
 def test_greeting_is_korean_with_a_menu_taking_keys_and_speech(
-        client: FlaskClient, catalogue: None) -> None:
+    client: FlaskClient, catalogue: None
+) -> None:
     root = Call(client, "CA100", CALLER).start()
     say = root.find("Say")
     assert say is not None and say.attrib == {"voice": "Polly.Seoyeon", "language": "ko-KR"}
@@ -74,8 +75,9 @@ def test_digit_nine_switches_to_english(client: FlaskClient, catalogue: None) ->
     assert "To report a fault, press 1" in spoken(root)
 
 
-def test_a_whole_fault_report_by_keys(client: FlaskClient, database: Database,
-                                      catalogue: None, settings: Settings) -> None:
+def test_a_whole_fault_report_by_keys(
+    client: FlaskClient, database: Database, catalogue: None, settings: Settings
+) -> None:
     call = Call(client, "CA102", CALLER)
     call.start()
     _steps_by_keys(call)
@@ -88,8 +90,7 @@ def test_a_whole_fault_report_by_keys(client: FlaskClient, database: Database,
         assert case.channel == "phone" and case.customer.name == "홍길동"
         assert case.media[0]["kind"] == "recording" and case.media[0]["url"] == RECORDING
         number = case.number
-        sms = session.scalars(select(OutboundMessage).where(
-            OutboundMessage.channel == "sms")).all()
+        sms = session.scalars(select(OutboundMessage).where(OutboundMessage.channel == "sms")).all()
         assert any(number in m.payload["body"] for m in sms)  # the case number by SMS
         assert session.scalars(select(PhoneCall)).one().case_id == case.id  # R2.3
     # The case number read back digit by digit, and the promised arrival time.
@@ -97,9 +98,14 @@ def test_a_whole_fault_report_by_keys(client: FlaskClient, database: Database,
     assert number not in spoken(done)
     assert "11월 25일(수) 16:00" in spoken(done)
     # Twilio's transcription arrives later and replaces the stand-in description.
-    response = call.post("/ivr/transcription", {"RecordingUrl": RECORDING,
-                                                "TranscriptionText": "찬바람이 안 나와요",
-                                                "TranscriptionStatus": "completed"})
+    response = call.post(
+        "/ivr/transcription",
+        {
+            "RecordingUrl": RECORDING,
+            "TranscriptionText": "찬바람이 안 나와요",
+            "TranscriptionStatus": "completed",
+        },
+    )
     assert response.get_json() == {"attached": True}
     with database.session() as session:
         case = session.scalars(select(Case)).one()
@@ -107,8 +113,9 @@ def test_a_whole_fault_report_by_keys(client: FlaskClient, database: Database,
         assert case.media[0]["text"] == "찬바람이 안 나와요"
 
 
-def test_a_whole_fault_report_by_speech(client: FlaskClient, database: Database,
-                                        catalogue: None) -> None:
+def test_a_whole_fault_report_by_speech(
+    client: FlaskClient, database: Database, catalogue: None
+) -> None:
     call = Call(client, "CA103", CALLER)
     call.start()
     call.say("고장 신고요")
@@ -128,14 +135,22 @@ def test_a_whole_fault_report_by_speech(client: FlaskClient, database: Database,
 
 
 def _script() -> list[tuple[str, str]]:
-    return [("press", "1"), ("say", "홍길동"), ("press", "1"), ("press", "*"),
-            ("press", "20260110"), ("record", RECORDING), ("say", "서울 중구 세종대로 110"),
-            ("press", "1")]
+    return [
+        ("press", "1"),
+        ("say", "홍길동"),
+        ("press", "1"),
+        ("press", "*"),
+        ("press", "20260110"),
+        ("record", RECORDING),
+        ("say", "서울 중구 세종대로 110"),
+        ("press", "1"),
+    ]
 
 
 @pytest.mark.parametrize("position", range(len(_script()) + 1))
 def test_silence_then_an_invalid_answer_at_every_prompt_leads_to_a_person(
-        client: FlaskClient, catalogue: None, position: int) -> None:
+    client: FlaskClient, catalogue: None, position: int
+) -> None:
     """Each prompt is repeated once on silence; the next failure connects a person."""
     call = Call(client, f"CA2{position:02d}", CALLER)
     call.start()
@@ -146,8 +161,7 @@ def test_silence_then_an_invalid_answer_at_every_prompt_leads_to_a_person(
     assert "Sorry" in spoken(again) or "죄송" in spoken(again)
     assert call.action() == before  # the same prompt, asked again
     node = again.find("Gather")
-    bad = call.silence() if node is None or node.attrib.get("numDigits") != "1" else \
-        call.press("8")
+    bad = call.silence() if node is None or node.attrib.get("numDigits") != "1" else call.press("8")
     dial = bad.find("Dial")
     assert dial is not None, ET.tostring(bad, "unicode")
     assert (dial.text or "").strip() == HOTLINE
@@ -155,7 +169,8 @@ def test_silence_then_an_invalid_answer_at_every_prompt_leads_to_a_person(
 
 
 def test_a_hang_up_mid_intake_becomes_a_callback_task_keeping_what_was_said(
-        client: FlaskClient, database: Database, catalogue: None) -> None:
+    client: FlaskClient, database: Database, catalogue: None
+) -> None:
     call = Call(client, "CA300", CALLER)
     call.start()
     call.press("1")
@@ -172,8 +187,8 @@ def test_a_hang_up_mid_intake_becomes_a_callback_task_keeping_what_was_said(
 
 
 def test_a_known_caller_is_greeted_by_name_and_told_about_the_open_case_first(
-        client: FlaskClient, database: Database, settings: Settings, catalogue: None,
-        clock: Clock) -> None:
+    client: FlaskClient, database: Database, settings: Settings, catalogue: None, clock: Clock
+) -> None:
     number = open_repair(database, settings, at=clock(), phone=CALLER, name="김영희")
     root = Call(client, "CA400", CALLER).start()
     words = spoken(root)
@@ -188,8 +203,8 @@ def test_a_known_caller_is_greeted_by_name_and_told_about_the_open_case_first(
 
 
 def test_a_known_english_speaker_is_greeted_in_english(
-        client: FlaskClient, database: Database, settings: Settings, catalogue: None,
-        clock: Clock) -> None:
+    client: FlaskClient, database: Database, settings: Settings, catalogue: None, clock: Clock
+) -> None:
     open_repair(database, settings, at=clock(), phone=CALLER, name="Jane Doe", language="en")
     root = Call(client, "CA402", CALLER).start()
     assert "Hello Jane Doe" in spoken(root)
@@ -204,7 +219,8 @@ def test_zero_connects_the_hotline(client: FlaskClient, catalogue: None) -> None
 
 
 def test_a_complaint_about_after_sales_staff_goes_to_the_independent_hotline(
-        client: FlaskClient, catalogue: None) -> None:
+    client: FlaskClient, catalogue: None
+) -> None:
     call = Call(client, "CA501", CALLER)
     call.start()
     call.press("2")
@@ -212,8 +228,9 @@ def test_a_complaint_about_after_sales_staff_goes_to_the_independent_hotline(
     assert dial is not None and (dial.text or "").strip() == COMPLAINT_HOTLINE
 
 
-def test_a_complaint_by_phone_is_registered(client: FlaskClient, database: Database,
-                                           catalogue: None) -> None:
+def test_a_complaint_by_phone_is_registered(
+    client: FlaskClient, database: Database, catalogue: None
+) -> None:
     call = Call(client, "CA502", CALLER)
     call.start()
     call.press("2")
@@ -230,7 +247,8 @@ def test_a_complaint_by_phone_is_registered(client: FlaskClient, database: Datab
 
 
 def test_a_transfer_nobody_answers_becomes_a_callback(
-        client: FlaskClient, database: Database, catalogue: None) -> None:
+    client: FlaskClient, database: Database, catalogue: None
+) -> None:
     call = Call(client, "CA503", CALLER)
     call.start()
     call.press("0")

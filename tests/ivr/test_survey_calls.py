@@ -36,8 +36,9 @@ def _tick(database: Database, settings: Settings, now: datetime) -> int:
         return survey_calls(session, settings, now)
 
 
-def _job(database: Database, settings: Settings, people: Personas,
-         resolved_at: datetime = TUESDAY_3PM) -> Job:
+def _job(
+    database: Database, settings: Settings, people: Personas, resolved_at: datetime = TUESDAY_3PM
+) -> Job:
     people.product()
     return finished_job(database, settings, people.technician(), resolved_at=resolved_at)
 
@@ -61,8 +62,14 @@ def _survey(database: Database) -> Survey:
 
 
 def test_a_complete_survey_4_3_2_1_lands_in_the_technicians_ratings(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        fake_twilio: FakeTwilio, deliver: Deliver, clock: Clock) -> None:
+    client: FlaskClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+    clock: Clock,
+) -> None:
     job = _job(database, settings, people)
     clock.set(WEDNESDAY_10AM)
     assert _tick(database, settings, WEDNESDAY_10AM) == 1
@@ -77,31 +84,48 @@ def test_a_complete_survey_4_3_2_1_lands_in_the_technicians_ratings(
     call.press("4")
     call.say("셋")  # by speech
     call.press("2")
-    assert _survey(database).ratings() == {"attitude": 4, "skill": 3, "arrival_time": 2,
-                                           "promise": None}  # saved as they come
+    assert _survey(database).ratings() == {
+        "attitude": 4,
+        "skill": 3,
+        "arrival_time": 2,
+        "promise": None,
+    }  # saved as they come
     call.press("1")
     call.press("2")  # no comment
     assert call.last is not None and call.last.find("Hangup") is not None
     call.status("completed", query=call.status_query)  # type: ignore[attr-defined]
     survey = _survey(database)
     assert survey.status == "answered" and survey.attempts == 1
-    response = client.get(f"/api/v1/technicians/{job.technician_id}/performance?month=2026-11",
-                          headers=people.headers("repair_manager"))
+    response = client.get(
+        f"/api/v1/technicians/{job.technician_id}/performance?month=2026-11",
+        headers=people.headers("repair_manager"),
+    )
     figures = response.get_json()
-    assert figures["ratings"] == {"attitude": 4.0, "skill": 3.0, "arrival_time": 2.0,
-                                  "promise": 1.0}
+    assert figures["ratings"] == {
+        "attitude": 4.0,
+        "skill": 3.0,
+        "arrival_time": 2.0,
+        "promise": 1.0,
+    }
     assert figures["surveys_answered"] == 1
     with database.session() as session:  # R8.5: the grade 1 goes to the service department
         assert session.scalars(select(Task.kind)).all() == ["follow_up"]
-    report = client.get("/api/v1/reports/surveys?month=2026-11",
-                        headers=people.headers("service_director")).get_json()
+    report = client.get(
+        "/api/v1/reports/surveys?month=2026-11", headers=people.headers("service_director")
+    ).get_json()
     assert report["jobs_closed"] == 1 and report["jobs_surveyed"] == 1
     assert report["coverage"] == 1.0
 
 
 def test_a_comment_is_recorded_and_followed_up(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        fake_twilio: FakeTwilio, deliver: Deliver, clock: Clock) -> None:
+    client: FlaskClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+    clock: Clock,
+) -> None:
     job = _job(database, settings, people)
     _tick(database, settings, WEDNESDAY_10AM)
     call = _placed_call(client, fake_twilio, deliver, job)
@@ -119,8 +143,14 @@ def test_a_comment_is_recorded_and_followed_up(
 
 
 def test_busy_then_answered_on_the_retry(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        fake_twilio: FakeTwilio, deliver: Deliver, clock: Clock) -> None:
+    client: FlaskClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+    clock: Clock,
+) -> None:
     job = _job(database, settings, people)
     _tick(database, settings, WEDNESDAY_10AM)
     first = _placed_call(client, fake_twilio, deliver, job)
@@ -144,22 +174,33 @@ def test_busy_then_answered_on_the_retry(
 
 
 def test_an_answering_machine_hears_nothing_and_counts_as_no_answer(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        fake_twilio: FakeTwilio, deliver: Deliver, clock: Clock) -> None:
+    client: FlaskClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+    clock: Clock,
+) -> None:
     job = _job(database, settings, people)
     _tick(database, settings, WEDNESDAY_10AM)
     call = _placed_call(client, fake_twilio, deliver, job)
     root = call.start(call.url, AnsweredBy="machine_start")  # type: ignore[attr-defined]
     assert [child.tag for child in root] == ["Hangup"]
-    call.status("completed", answered_by="machine_start",
-                query=call.status_query)  # type: ignore[attr-defined]
+    call.status("completed", answered_by="machine_start", query=call.status_query)  # type: ignore[attr-defined]
     survey = _survey(database)
     assert survey.status == "pending" and survey.attempt_log[0]["outcome"] == "machine"
 
 
 def test_three_failed_calls_over_two_working_days_fall_back_to_sms(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        fake_twilio: FakeTwilio, deliver: Deliver, clock: Clock) -> None:
+    client: FlaskClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+    clock: Clock,
+) -> None:
     job = _job(database, settings, people)
     moments = []
     now = WEDNESDAY_10AM
@@ -176,14 +217,20 @@ def test_three_failed_calls_over_two_working_days_fall_back_to_sms(
     survey = _survey(database)
     assert survey.status == "unreachable" and survey.channel == "sms"
     with database.session() as session:
-        sms = session.scalars(select(OutboundMessage).where(
-            OutboundMessage.purpose == "survey_fallback")).one()
+        sms = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.purpose == "survey_fallback")
+        ).one()
         assert sms.channel == "sms" and job.number in sms.payload["body"]
 
 
 def test_the_fallback_is_a_telegram_button_when_the_customer_uses_telegram(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        fake_twilio: FakeTwilio, deliver: Deliver) -> None:
+    client: FlaskClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+) -> None:
     job = _job(database, settings, people)
     with database.session() as session:
         survey = session.scalars(select(Survey)).one()
@@ -193,14 +240,16 @@ def test_the_fallback_is_a_telegram_button_when_the_customer_uses_telegram(
     call = _placed_call(client, fake_twilio, deliver, job)
     call.status("failed", query=call.status_query)  # type: ignore[attr-defined]
     with database.session() as session:
-        row = session.scalars(select(OutboundMessage).where(
-            OutboundMessage.purpose == "survey_fallback")).one()
+        row = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.purpose == "survey_fallback")
+        ).one()
         button = row.payload["reply_markup"]["inline_keyboard"][0][0]
         assert row.channel == "telegram" and button["callback_data"] == f"survey:start:{job.number}"
 
 
 def test_a_job_closed_friday_evening_is_surveyed_monday_morning_not_saturday(
-        database: Database, settings: Settings, people: Personas) -> None:
+    database: Database, settings: Settings, people: Personas
+) -> None:
     _job(database, settings, people, resolved_at=FRIDAY_6_50PM)
     assert _survey(database).due_at == MONDAY_10AM
     assert _tick(database, settings, FRIDAY_6_50PM + timedelta(minutes=5)) == 0
@@ -211,7 +260,8 @@ def test_a_job_closed_friday_evening_is_surveyed_monday_morning_not_saturday(
 
 
 def test_no_call_outside_calling_hours_even_when_due(
-        database: Database, settings: Settings, people: Personas) -> None:
+    database: Database, settings: Settings, people: Personas
+) -> None:
     _job(database, settings, people)
     evening = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # Wednesday 19:00
     assert _tick(database, settings, evening) == 0
@@ -219,8 +269,13 @@ def test_no_call_outside_calling_hours_even_when_due(
 
 
 def test_a_replayed_status_callback_changes_nothing(
-        client: FlaskClient, database: Database, settings: Settings, people: Personas,
-        fake_twilio: FakeTwilio, deliver: Deliver) -> None:
+    client: FlaskClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+) -> None:
     job = _job(database, settings, people)
     _tick(database, settings, WEDNESDAY_10AM)
     call = _placed_call(client, fake_twilio, deliver, job)
@@ -231,7 +286,10 @@ def test_a_replayed_status_callback_changes_nothing(
     assert call.replay_status("busy", 1, query).get_json() == {"status": "replayed"}
     after = _survey(database)
     assert (after.attempts, after.next_attempt_at, after.attempt_log) == (
-        before.attempts, before.next_attempt_at, before.attempt_log)
+        before.attempts,
+        before.next_attempt_at,
+        before.attempt_log,
+    )
     with database.session() as session:
         assert session.scalars(select(PhoneCall.callbacks)).one() == ["busy#1"]
 
@@ -247,22 +305,30 @@ def test_an_unknown_call_sid_is_answered_without_error(client: FlaskClient) -> N
 
 
 def test_contract_expiry_notice_is_also_a_call_inside_calling_hours(
-        database: Database, settings: Settings, people: Personas) -> None:
+    database: Database, settings: Settings, people: Personas
+) -> None:
     from backend.duties import contract_expiry_notices
 
     people.product()
     with database.session() as session:
         customer = upsert_customer(session, name="박지성", phone="010-3000-0002", region="KR")
-        create_contract(session, customer=customer, product=get_product_by_model(session, "AC-1"),
-                        serial_number="SN-9", starts_on=date(2026, 1, 1),
-                        ends_on=date(2026, 12, 20))
+        create_contract(
+            session,
+            customer=customer,
+            product=get_product_by_model(session, "AC-1"),
+            serial_number="SN-9",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2026, 12, 20),
+        )
     night = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # 23:00 in Seoul
     with database.session() as session:
         assert contract_expiry_notices(session, settings, night) == 1
     with database.session() as session:
-        row = session.scalars(select(OutboundMessage).where(
-            OutboundMessage.channel == "voice")).one()
+        row = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.channel == "voice")
+        ).one()
         assert row.payload["path"].startswith("/ivr/notice?call_id=")
         assert row.next_attempt_at == datetime(2026, 11, 26, 1, 0, tzinfo=UTC)  # 10:00 next day
         assert parse_qs(urlsplit(row.payload["path"]).query)["call_id"] == [
-            str(row.payload["call_id"])]
+            str(row.payload["call_id"])
+        ]

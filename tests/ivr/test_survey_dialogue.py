@@ -20,8 +20,13 @@ DONE = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)  # Tuesday 15:00 in Seoul
 CALLED = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wednesday 10:00
 
 
-def _run(database: Database, settings: Settings, number: str, answers: list[Answer],
-         channel: str = "telegram") -> list[str]:
+def _run(
+    database: Database,
+    settings: Settings,
+    number: str,
+    answers: list[Answer],
+    channel: str = "telegram",
+) -> list[str]:
     steps: list[str] = []
     with database.session() as session:
         conversation = engine.get_conversation(session, channel, "chat-1")
@@ -35,11 +40,16 @@ def _run(database: Database, settings: Settings, number: str, answers: list[Answ
 
 
 def test_grades_are_asked_in_the_contract_order_and_saved_as_they_come(
-        database: Database, settings: Settings, people: Personas) -> None:
+    database: Database, settings: Settings, people: Personas
+) -> None:
     people.product()
     job = finished_job(database, settings, people.technician(), resolved_at=DONE)
-    steps = _run(database, settings, job.number,
-                 [Answer(choice="4"), Answer(text="셋"), Answer(choice="7"), Answer(choice="2")])
+    steps = _run(
+        database,
+        settings,
+        job.number,
+        [Answer(choice="4"), Answer(text="셋"), Answer(choice="7"), Answer(choice="2")],
+    )
     assert steps == ["attitude", "skill", "arrival_time", "arrival_time!", "promise"]
     with database.session() as session:
         survey = session.scalars(select(Survey)).one()
@@ -49,12 +59,23 @@ def test_grades_are_asked_in_the_contract_order_and_saved_as_they_come(
 
 
 def test_a_grade_of_one_and_a_comment_open_follow_ups_for_the_service_department(
-        database: Database, settings: Settings, people: Personas) -> None:
+    database: Database, settings: Settings, people: Personas
+) -> None:
     people.product()
     job = finished_job(database, settings, people.technician(), resolved_at=DONE)
-    steps = _run(database, settings, job.number,
-                 [Answer(choice="4"), Answer(choice="3"), Answer(choice="2"), Answer(choice="1"),
-                  Answer(choice="1"), Answer(text="기사님이 늦었어요")])
+    steps = _run(
+        database,
+        settings,
+        job.number,
+        [
+            Answer(choice="4"),
+            Answer(choice="3"),
+            Answer(choice="2"),
+            Answer(choice="1"),
+            Answer(choice="1"),
+            Answer(text="기사님이 늦었어요"),
+        ],
+    )
     assert steps[-3:] == ["comment_offer", "comment", "thanks"]
     with database.session() as session:
         survey = session.scalars(select(Survey)).one()
@@ -65,7 +86,8 @@ def test_a_grade_of_one_and_a_comment_open_follow_ups_for_the_service_department
 
 
 def test_an_answered_survey_is_not_asked_again(
-        database: Database, settings: Settings, people: Personas) -> None:
+    database: Database, settings: Settings, people: Personas
+) -> None:
     people.product()
     job = finished_job(database, settings, people.technician(), resolved_at=DONE)
     _run(database, settings, job.number, [Answer(choice="4")] * 4 + [Answer(choice="2")])
@@ -74,4 +96,9 @@ def test_an_answered_survey_is_not_asked_again(
 
 def test_spoken_grades_are_understood() -> None:
     assert [parse_grade(Answer(text=t)) for t in ("4", "넷", "Three.", "매우 불만족", "2번")] == [
-        4, 4, 3, 1, 2]
+        4,
+        4,
+        3,
+        1,
+        2,
+    ]

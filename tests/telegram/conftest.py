@@ -34,9 +34,11 @@ def bot_api() -> Iterator[FakeBotApi]:
 
 @pytest.fixture
 def tg_settings(settings: Settings, bot_api: FakeBotApi) -> Settings:
-    return settings.with_overrides(telegram_bot_token=bot_api.token,
-                                   telegram_webhook_secret=SECRET,
-                                   telegram_api_base_url=bot_api.url)
+    return settings.with_overrides(
+        telegram_bot_token=bot_api.token,
+        telegram_webhook_secret=SECRET,
+        telegram_api_base_url=bot_api.url,
+    )
 
 
 @pytest.fixture
@@ -56,12 +58,20 @@ def transport(tg_settings: Settings) -> Iterator[TelegramTransport]:
 class TelegramUser:
     """Someone in a private chat with the bot; every update goes through the real webhook."""
 
-    def __init__(self, client: FlaskClient, database: Database, transport: TelegramTransport,
-                 api: FakeBotApi, user_id: int, first_name: str = "길동",
-                 language_code: str = "ko") -> None:
+    def __init__(
+        self,
+        client: FlaskClient,
+        database: Database,
+        transport: TelegramTransport,
+        api: FakeBotApi,
+        user_id: int,
+        first_name: str = "길동",
+        language_code: str = "ko",
+    ) -> None:
         self.client, self.database, self.transport, self.api = client, database, transport, api
-        self.user = User(id=user_id, first_name=first_name, is_bot=False,
-                         language_code=language_code)
+        self.user = User(
+            id=user_id, first_name=first_name, is_bot=False, language_code=language_code
+        )
         self.chat = Chat(id=user_id, type="private")
         self._message_ids = itertools.count(1)
 
@@ -70,8 +80,13 @@ class TelegramUser:
         return self.chat.id
 
     def message(self, **content: Any) -> Message:
-        return Message(message_id=next(self._message_ids), date=datetime.now(UTC),
-                       chat=self.chat, from_user=self.user, **content)
+        return Message(
+            message_id=next(self._message_ids),
+            date=datetime.now(UTC),
+            chat=self.chat,
+            from_user=self.user,
+            **content,
+        )
 
     def post(self, update: Update | dict[str, Any], *, secret: str | None = SECRET) -> Any:
         body = update.to_dict() if isinstance(update, Update) else update
@@ -87,8 +102,11 @@ class TelegramUser:
         return self.post(self.update(message=self.message(text=text)))
 
     def shares_contact(self, phone: str, *, own: bool = True) -> Any:
-        contact = Contact(phone_number=phone, first_name=self.user.first_name,
-                          user_id=self.user.id if own else self.user.id + 1)
+        contact = Contact(
+            phone_number=phone,
+            first_name=self.user.first_name,
+            user_id=self.user.id if own else self.user.id + 1,
+        )
         return self.post(self.update(message=self.message(contact=contact)))
 
     def shares_location(self, lat: float, lon: float) -> Any:
@@ -102,11 +120,20 @@ class TelegramUser:
     def presses(self, callback_data: str) -> Any:
         """Press the button with `callback_data` on the latest bot message that has it."""
         shown = self.api.message_with_button(self.chat_id, callback_data)
-        bot_message = Message(message_id=shown.result["message_id"], date=datetime.now(UTC),
-                              chat=self.chat, from_user=User(**BOT_USER),
-                              text=shown.params.get("text"))
-        query = CallbackQuery(id=f"cb{next(_update_ids)}", from_user=self.user,
-                              chat_instance="ci", data=callback_data, message=bot_message)
+        bot_message = Message(
+            message_id=shown.result["message_id"],
+            date=datetime.now(UTC),
+            chat=self.chat,
+            from_user=User(**BOT_USER),
+            text=shown.params.get("text"),
+        )
+        query = CallbackQuery(
+            id=f"cb{next(_update_ids)}",
+            from_user=self.user,
+            chat_instance="ci",
+            data=callback_data,
+            message=bot_message,
+        )
         return self.post(self.update(callback_query=query))
 
     def buttons(self) -> list[str]:
@@ -119,8 +146,9 @@ class TelegramUser:
 
 
 @pytest.fixture
-def telegram_user(tg_app: Flask, database: Database, transport: TelegramTransport,
-                  bot_api: FakeBotApi) -> Any:
+def telegram_user(
+    tg_app: Flask, database: Database, transport: TelegramTransport, bot_api: FakeBotApi
+) -> Any:
     """A factory: telegram_user(user_id, first_name=…, language_code=…)."""
     client = tg_app.test_client()
 

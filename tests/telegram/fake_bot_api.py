@@ -52,8 +52,9 @@ class FakeBotApi:
     def __post_init__(self) -> None:
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
-                                   request_handler=QuietHandler)
+        self._server = make_server(
+            "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=QuietHandler
+        )
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -70,17 +71,28 @@ class FakeBotApi:
 
     # queries for tests ------------------------------------------------------------------------
     def of(self, method: str, chat_id: int | None = None) -> list[Call]:
-        return [c for c in self.calls if c.method == method
-                and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
+        return [
+            c
+            for c in self.calls
+            if c.method == method
+            and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))
+        ]
 
     def texts(self, chat_id: int) -> list[str]:
-        return [str(c.params.get("text") or c.params.get("caption") or "")
-                for c in self.calls if c.method in ("sendMessage", "sendPhoto", "editMessageText")
-                and str(c.params.get("chat_id")) == str(chat_id)]
+        return [
+            str(c.params.get("text") or c.params.get("caption") or "")
+            for c in self.calls
+            if c.method in ("sendMessage", "sendPhoto", "editMessageText")
+            and str(c.params.get("chat_id")) == str(chat_id)
+        ]
 
     def last_message(self, chat_id: int) -> Call:
-        return [c for c in self.calls if c.method in ("sendMessage", "sendPhoto")
-                and str(c.params.get("chat_id")) == str(chat_id)][-1]
+        return [
+            c
+            for c in self.calls
+            if c.method in ("sendMessage", "sendPhoto")
+            and str(c.params.get("chat_id")) == str(chat_id)
+        ][-1]
 
     def message_with_button(self, chat_id: int, callback_data: str) -> Call:
         """The latest message to `chat_id` that now shows a button with that callback data."""
@@ -96,17 +108,18 @@ class FakeBotApi:
         request = Request(environ)
         prefix = f"/bot{self.token}/"
         if request.path.startswith(f"/file{prefix}"):
-            return self._file(request.path.removeprefix(f"/file{prefix}"))(environ,
-                                                                            start_response)
+            return self._file(request.path.removeprefix(f"/file{prefix}"))(environ, start_response)
         if not request.path.startswith(prefix):
-            return Response(json.dumps({"ok": False, "error_code": 404,
-                                        "description": "Not Found"}), 404)(environ, start_response)
+            return Response(
+                json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}), 404
+            )(environ, start_response)
         method = request.path.removeprefix(prefix)
         params = self._params(request)
         with self._lock:
             status, body = self._answer(method, params)
-        return Response(json.dumps(body), status,
-                        content_type="application/json")(environ, start_response)
+        return Response(json.dumps(body), status, content_type="application/json")(
+            environ, start_response
+        )
 
     @staticmethod
     def _params(request: Request) -> dict[str, Any]:
@@ -126,8 +139,11 @@ class FakeBotApi:
         if self.failures.get(method):
             status, extra = self.failures[method].pop(0)
             self.calls.append(Call(method, params, result=status))
-            body: dict[str, Any] = {"ok": False, "error_code": status,
-                                    "description": extra.pop("description", "failure")}
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": status,
+                "description": extra.pop("description", "failure"),
+            }
             if extra:
                 body["parameters"] = extra
             return status, body
@@ -137,19 +153,32 @@ class FakeBotApi:
         result = handler(params)
         self.calls.append(Call(method, params, result))
         if isinstance(result, _Refusal):
-            return result.status, {"ok": False, "error_code": result.status,
-                                   "description": result.description}
-        if isinstance(result, dict) and "message_id" in result and (
-                "reply_markup" in params or method == "editMessageReplyMarkup"):
+            return result.status, {
+                "ok": False,
+                "error_code": result.status,
+                "description": result.description,
+            }
+        if (
+            isinstance(result, dict)
+            and "message_id" in result
+            and ("reply_markup" in params or method == "editMessageReplyMarkup")
+        ):
             markup = params.get("reply_markup")
             self.markups[result["message_id"]] = markup if isinstance(markup, dict) else {}
         return 200, {"ok": True, "result": result}
 
     def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
-        message = {"message_id": next(self._ids), "date": int(time.time()), "from": BOT_USER,
-                   "chat": {"id": int(params["chat_id"]), "type": "private"}, **content}
-        if isinstance(params.get("reply_markup"), dict) and \
-                "inline_keyboard" in params["reply_markup"]:
+        message = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "from": BOT_USER,
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            **content,
+        }
+        if (
+            isinstance(params.get("reply_markup"), dict)
+            and "inline_keyboard" in params["reply_markup"]
+        ):
             message["reply_markup"] = params["reply_markup"]
         return message
 
@@ -164,8 +193,10 @@ class FakeBotApi:
         return self._message(params, photo=photo, caption=params.get("caption"))
 
     def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {**self._message(params, text=params["text"]),
-                "message_id": int(params["message_id"])}
+        return {
+            **self._message(params, text=params["text"]),
+            "message_id": int(params["message_id"]),
+        }
 
     def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         return {**self._message(params, text="…"), "message_id": int(params["message_id"])}
@@ -186,8 +217,12 @@ class FakeBotApi:
         file_id = str(params["file_id"])
         if file_id not in self.files:
             return _Refusal(400, "Bad Request: invalid file_id")
-        return {"file_id": file_id, "file_unique_id": "u-" + file_id,
-                "file_size": len(self.files[file_id]), "file_path": f"photos/{file_id}.jpg"}
+        return {
+            "file_id": file_id,
+            "file_unique_id": "u-" + file_id,
+            "file_size": len(self.files[file_id]),
+            "file_path": f"photos/{file_id}.jpg",
+        }
 
     def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -198,8 +233,9 @@ class FakeBotApi:
 
     def _m_setWebhook(self, params: dict[str, Any]) -> Any:
         if not str(params.get("url", "")).startswith("https://"):
-            return _Refusal(400, "Bad Request: bad webhook: An HTTPS URL must be provided "
-                                 "for webhook")
+            return _Refusal(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
         return True
 
     def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:

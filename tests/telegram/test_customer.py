@@ -30,7 +30,8 @@ def registered_case(user: Any) -> str:
 
 
 def test_complaint_answers_with_the_case_number_and_who_handles_it(
-        database: Database, telegram_user: Any, people: Personas) -> None:
+    database: Database, telegram_user: Any, people: Personas
+) -> None:
     user = telegram_user(1101)
     user.says("/start")
     user.presses("lang:ko")
@@ -51,15 +52,18 @@ def test_complaint_answers_with_the_case_number_and_who_handles_it(
 
 
 def test_my_cases_lists_status_technician_and_eta(
-        database: Database, telegram_user: Any, people: Personas) -> None:
+    database: Database, telegram_user: Any, people: Personas
+) -> None:
     catalogue(people)
     user = telegram_user(1102, language_code="en")
     number = registered_case(user)
     user.says("/status")
     text = user.last_text()
     assert text.startswith("Your cases:")
-    assert f"{number} (Repair): a technician is assigned, technician 민수, arriving by " \
-           "Wed 25 Nov 16:00" in text  # the promised arrival, 6 working hours (R7.14)
+    assert (
+        f"{number} (Repair): a technician is assigned, technician 민수, arriving by "
+        "Wed 25 Nov 16:00" in text
+    )  # the promised arrival, 6 working hours (R7.14)
     stranger = telegram_user(1199, language_code="en")
     stranger.says("/status")
     assert stranger.last_text() == "What phone number can we reach you on?"
@@ -68,7 +72,8 @@ def test_my_cases_lists_status_technician_and_eta(
 
 
 def test_free_text_with_several_open_cases_asks_which_case_and_lands_in_its_history(
-        database: Database, telegram_user: Any, people: Personas) -> None:
+    database: Database, telegram_user: Any, people: Personas
+) -> None:
     catalogue(people)
     user = telegram_user(1103, language_code="en")
     first = registered_case(user)
@@ -79,19 +84,27 @@ def test_free_text_with_several_open_cases_asks_which_case_and_lands_in_its_hist
     user.presses(f"dlg:case:case:{first}")
     assert f"added to case {first}" in user.last_text()
     with database.session() as session:
-        event = session.scalars(select(CaseEvent).where(
-            CaseEvent.action == "customer_message")).one()
+        event = session.scalars(
+            select(CaseEvent).where(CaseEvent.action == "customer_message")
+        ).one()
         assert event.case.number == first and event.note == "내일 오후 3시 이후에 와 주세요 🙏"
         assert event.channel == "telegram" and event.actor.startswith("customer:")
 
 
-def test_wrong_or_missing_secret_is_refused_with_403(
-        database: Database, tg_app: Flask) -> None:
+def test_wrong_or_missing_secret_is_refused_with_403(database: Database, tg_app: Flask) -> None:
     client = tg_app.test_client()
-    body = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "/start",
-                                        "chat": {"id": 5, "type": "private"}}}
-    wrong = client.post("/telegram/webhook", json=body,
-                        headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+    body = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "text": "/start",
+            "chat": {"id": 5, "type": "private"},
+        },
+    }
+    wrong = client.post(
+        "/telegram/webhook", json=body, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
+    )
     missing = client.post("/telegram/webhook", json=body)
     assert (wrong.status_code, missing.status_code) == (403, 403)
     with database.session() as session:
@@ -99,20 +112,28 @@ def test_wrong_or_missing_secret_is_refused_with_403(
 
 
 def test_odd_updates_get_a_clear_reply_or_are_ignored_never_a_500(
-        database: Database, telegram_user: Any, people: Personas, bot_api: FakeBotApi) -> None:
+    database: Database, telegram_user: Any, people: Personas, bot_api: FakeBotApi
+) -> None:
     catalogue(people)
     user: TelegramUser = telegram_user(1104, language_code="en")
     for body in ("not json", [1, 2], {"update_id": "x"}, {"no": "update id"}):
-        answer = user.client.post("/telegram/webhook", data=body if isinstance(body, str)
-                                  else None, json=None if isinstance(body, str) else body,
-                                  headers={"X-Telegram-Bot-Api-Secret-Token":
-                                           "s3cret-webhook-token"})
+        answer = user.client.post(
+            "/telegram/webhook",
+            data=body if isinstance(body, str) else None,
+            json=None if isinstance(body, str) else body,
+            headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"},
+        )
         assert answer.status_code == 200
     malformed = user.post({"update_id": 77, "message": {"text": "no chat, no date"}})
     assert malformed.status_code == 200
     edited = user.post(user.update(edited_message=user.message(text="edited")))
-    group = Message(message_id=9, date=datetime.now(UTC), chat=Chat(id=-100, type="group"),
-                    from_user=user.user, text="/report")
+    group = Message(
+        message_id=9,
+        date=datetime.now(UTC),
+        chat=Chat(id=-100, type="group"),
+        from_user=user.user,
+        text="/report",
+    )
     in_group = user.post(user.update(message=group))
     assert (edited.status_code, in_group.status_code) == (200, 200)
     assert bot_api.calls == []  # ignored: no reply at all
@@ -134,13 +155,22 @@ def test_odd_updates_get_a_clear_reply_or_are_ignored_never_a_500(
     user.post(user.update(message=user.message(sticker=sticker)))
     assert "Please answer in a few words." in user.last_text()  # a sticker mid-report: re-asked
     with database.session() as session:
-        assert session.scalar(select(func.count(InboundUpdate.id)).where(
-            InboundUpdate.status != "done")) == 0
+        assert (
+            session.scalar(
+                select(func.count(InboundUpdate.id)).where(InboundUpdate.status != "done")
+            )
+            == 0
+        )
 
 
 def test_a_restart_in_the_middle_of_a_report_continues_it(
-        database: Database, tg_settings: Settings, clock: Clock, telegram_user: Any,
-        people: Personas, bot_api: FakeBotApi) -> None:
+    database: Database,
+    tg_settings: Settings,
+    clock: Clock,
+    telegram_user: Any,
+    people: Personas,
+    bot_api: FakeBotApi,
+) -> None:
     catalogue(people)
     user = telegram_user(1105, language_code="en")
     user.says("/start")
@@ -151,8 +181,9 @@ def test_a_restart_in_the_middle_of_a_report_continues_it(
     # The web process restarts: a new app and a new database engine, the same database.
     restarted_db = Database(tg_settings.database_url)
     app = create_app({"settings": tg_settings, "database": restarted_db, "clock": clock})
-    after = TelegramUser(app.test_client(), restarted_db, user.transport, bot_api, 1105,
-                         language_code="en")
+    after = TelegramUser(
+        app.test_client(), restarted_db, user.transport, bot_api, 1105, language_code="en"
+    )
     after.says("RF-800")  # the product question was pending: the typed model answers it
     assert after.last_text() == "What is the serial number? It is on the label of the product."
     with restarted_db.session() as session:
@@ -163,7 +194,8 @@ def test_a_restart_in_the_middle_of_a_report_continues_it(
 
 
 def test_cancel_leaves_the_report_and_help_follows_a_message_out_of_context(
-        database: Database, telegram_user: Any, people: Personas) -> None:
+    database: Database, telegram_user: Any, people: Personas
+) -> None:
     catalogue(people)
     user = telegram_user(1106, language_code="en")
     user.says("/report")

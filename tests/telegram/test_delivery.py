@@ -31,8 +31,13 @@ from tests.telegram.test_jobs import TECHNICIAN, linked_technician, reported_cas
 
 
 def test_a_processing_failure_keeps_the_update_and_tick_retries_it(
-        database: Any, tg_settings: Settings, clock: Clock, telegram_user: Any,
-        bot_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    database: Any,
+    tg_settings: Settings,
+    clock: Clock,
+    telegram_user: Any,
+    bot_api: FakeBotApi,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     original, calls = handlers.COMMANDS["start"], []
 
     def flaky_start(chat: Any, argument: str) -> None:
@@ -55,17 +60,24 @@ def test_a_processing_failure_keeps_the_update_and_tick_retries_it(
 
 
 def test_long_polling_feeds_the_same_processing(
-        database: Any, tg_settings: Settings, telegram_user: Any, bot_api: FakeBotApi) -> None:
+    database: Any, tg_settings: Settings, telegram_user: Any, bot_api: FakeBotApi
+) -> None:
     user = telegram_user(1202)
-    bot_api.updates = [user.update(message=user.message(text="/start")).to_dict(),
-                       user.update(message=user.message(text="/help")).to_dict()]
+    bot_api.updates = [
+        user.update(message=user.message(text="/start")).to_dict(),
+        user.update(message=user.message(text="/help")).to_dict(),
+    ]
     stop = threading.Event()
-    worker = threading.Thread(target=run_polling, args=(tg_settings,),
-                              kwargs={"stop": stop, "timeout": 1, "database": database})
+    worker = threading.Thread(
+        target=run_polling,
+        args=(tg_settings,),
+        kwargs={"stop": stop, "timeout": 1, "database": database},
+    )
     worker.start()
     deadline = time.monotonic() + 20
-    while (len(bot_api.of("sendMessage", 1202)) < 2 or len(bot_api.of("getUpdates")) < 2) \
-            and time.monotonic() < deadline:
+    while (
+        len(bot_api.of("sendMessage", 1202)) < 2 or len(bot_api.of("getUpdates")) < 2
+    ) and time.monotonic() < deadline:
         time.sleep(0.05)
     stop.set()
     worker.join(timeout=10)
@@ -81,7 +93,8 @@ def test_long_polling_feeds_the_same_processing(
 
 @pytest.mark.filterwarnings("error::telegram.warnings.PTBDeprecationWarning")
 def test_flood_control_is_retried_after_retry_after_and_a_block_is_permanent(
-        database: Any, tg_settings: Settings, bot_api: FakeBotApi) -> None:
+    database: Any, tg_settings: Settings, bot_api: FakeBotApi
+) -> None:
     with database.session() as session:
         enqueue(session, channel="telegram", recipient=1301, payload={"text": "hello"})
         enqueue(session, channel="telegram", recipient=1302, payload={"text": "hello"})
@@ -99,14 +112,23 @@ def test_flood_control_is_retried_after_retry_after_and_a_block_is_permanent(
         assert waiting.status == "pending" and waiting.last_error == "rate limited"
         # Telegram's 7 s, not the worker's own 30 s backoff (a warning raised inside the
         # transport would have been a generic failure with that backoff).
-        assert timedelta(seconds=6.5) < waiting.next_attempt_at - waiting.created_at \
+        assert (
+            timedelta(seconds=6.5)
+            < waiting.next_attempt_at - waiting.created_at
             < timedelta(seconds=20)
+        )
         assert rows["1302"].status == "failed" and "blocked" in (rows["1302"].last_error or "")
 
 
 def test_end_of_day_asks_for_the_daily_work_report_once_and_files_it(
-        database: Any, tg_settings: Settings, clock: Clock, people: Personas, tg_app: Any,
-        telegram_user: Any, bot_api: FakeBotApi) -> None:
+    database: Any,
+    tg_settings: Settings,
+    clock: Clock,
+    people: Personas,
+    tg_app: Any,
+    telegram_user: Any,
+    bot_api: FakeBotApi,
+) -> None:
     tech = linked_technician(people, tg_app.test_client(), telegram_user)
     _customer, number = reported_case(people, telegram_user)
     for action in ("accept", "arrive", "resolve"):

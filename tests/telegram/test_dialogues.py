@@ -23,16 +23,23 @@ NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wednesday 10:00 in Seoul
 class Driver:
     """One conversation, each step in its own transaction as a channel would run it."""
 
-    def __init__(self, database: Database, settings: Settings, channel: str = "phone",
-                 address: str = "CA-1", language: str = "en") -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        channel: str = "phone",
+        address: str = "CA-1",
+        language: str = "en",
+    ) -> None:
         self.database, self.settings = database, settings
         self.channel, self.address, self.language = channel, address, language
         self.prompts: list[Prompt] = []
 
     def _run(self, action: object) -> Prompt:
         with self.database.session() as session:
-            conversation = engine.get_conversation(session, self.channel, self.address,
-                                                   language=self.language)
+            conversation = engine.get_conversation(
+                session, self.channel, self.address, language=self.language
+            )
             ctx = Context(session, self.settings, NOW, self.channel, conversation)
             prompt: Prompt = action(ctx)  # type: ignore[operator]
         self.prompts.append(prompt)
@@ -57,7 +64,8 @@ class Driver:
 
 
 def test_phone_fault_report_skips_the_caller_id_photo_and_location(
-        database: Database, settings: Settings, people: Personas) -> None:
+    database: Database, settings: Settings, people: Personas
+) -> None:
     people.product("AC-1")
     people.product("AC-2")
     people.technician()
@@ -73,16 +81,27 @@ def test_phone_fault_report_skips_the_caller_id_photo_and_location(
     talk.answer(Answer(skip=True))  # serial: don't know
     talk.answer(Answer(text="2026-13-40"))  # not a date: asked again
     talk.answer(Answer(text="20260110"))
-    talk.answer(Answer(media={"kind": "recording", "url": "https://rec/1"},
-                       text="찬바람이 안 나와요"))
+    talk.answer(
+        Answer(media={"kind": "recording", "url": "https://rec/1"}, text="찬바람이 안 나와요")
+    )
     talk.answer(Answer(text="서울 중구 세종대로 110"))
     talk.answer(Answer(choice="1"))  # city
     confirm = talk.prompts[-1]
     assert confirm.step == "confirm" and confirm.values["product"] == "AC-1 unit (AC-1)"
     done = talk.answer(Answer(choice="1"))
-    assert talk.steps() == ["name", "product", "model", "serial", "purchase_date",
-                            "purchase_date!", "description", "address", "zone", "confirm",
-                            "done"]
+    assert talk.steps() == [
+        "name",
+        "product",
+        "model",
+        "serial",
+        "purchase_date",
+        "purchase_date!",
+        "description",
+        "address",
+        "zone",
+        "confirm",
+        "done",
+    ]
     assert done.finished and done.result and done.result["case_number"].startswith("AS-2026-")
     assert done.values["number"] == done.result["case_number"]
     assert "call-out 20,000 KRW" in done.values["category"]  # no serial: paid, fees first (R4.11)
@@ -94,7 +113,8 @@ def test_phone_fault_report_skips_the_caller_id_photo_and_location(
 
 
 def test_a_typed_model_search_and_a_known_customer_s_unit(
-        database: Database, settings: Settings, people: Personas) -> None:
+    database: Database, settings: Settings, people: Personas
+) -> None:
     people.product("RF-800", line="refrigerator")
     people.product("AC-1")
     people.technician()
@@ -102,8 +122,14 @@ def test_a_typed_model_search_and_a_known_customer_s_unit(
     first.start("intake", phone="010-3000-0009")
     first.answer(Answer(text="Kim"))
     assert first.answer(Answer(text="rf 800")).step == "serial"  # one match: chosen
-    for answer in (Answer(text="sn-77"), Answer(text="2026-01-10"), Answer(text="noise"),
-                   Answer(text="서울 중구 1"), Answer(choice="city"), Answer(choice="yes")):
+    for answer in (
+        Answer(text="sn-77"),
+        Answer(text="2026-01-10"),
+        Answer(text="noise"),
+        Answer(text="서울 중구 1"),
+        Answer(choice="city"),
+        Answer(choice="yes"),
+    ):
         first.answer(answer)
     assert first.prompts[-1].step == "done"
     again = Driver(database, settings, address="CA-2")
@@ -119,7 +145,8 @@ def test_a_typed_model_search_and_a_known_customer_s_unit(
 
 
 def test_complaint_names_the_case_and_who_handles_it(
-        database: Database, settings: Settings, people: Personas) -> None:
+    database: Database, settings: Settings, people: Personas
+) -> None:
     talk = Driver(database, settings)
     talk.start("complaint", phone="010-3000-0009")
     talk.answer(Answer(text="Lee"))
@@ -134,16 +161,21 @@ def test_complaint_names_the_case_and_who_handles_it(
 
 
 def test_my_cases_and_which_case_a_message_belongs_to(
-        database: Database, settings: Settings, people: Personas) -> None:
+    database: Database, settings: Settings, people: Personas
+) -> None:
     people.product("AC-1")
     people.technician()
     for serial in ("S1", "S2"):
         talk = Driver(database, settings, address=f"CA-{serial}")
         talk.start("intake", phone="010-3000-0009")
         for answer in ([Answer(text="Kim")] if serial == "S1" else []) + [
-                Answer(text="AC-1"), Answer(text=serial), Answer(skip=True),
-                Answer(text="broken"), Answer(text="서울 중구 1") if serial == "S1"
-                else Answer(choice="saved"), Answer(choice="yes")]:
+            Answer(text="AC-1"),
+            Answer(text=serial),
+            Answer(skip=True),
+            Answer(text="broken"),
+            Answer(text="서울 중구 1") if serial == "S1" else Answer(choice="saved"),
+            Answer(choice="yes"),
+        ]:
             talk.answer(answer)
             if talk.prompts[-1].step == "zone":
                 talk.answer(Answer(choice="city"))
@@ -160,6 +192,7 @@ def test_my_cases_and_which_case_a_message_belongs_to(
     added = note.answer(Answer(choice=ask.choices[1].value))
     assert added.finished
     with database.session() as session:
-        event = session.scalars(select(CaseEvent).where(
-            CaseEvent.action == "customer_message")).one()
+        event = session.scalars(
+            select(CaseEvent).where(CaseEvent.action == "customer_message")
+        ).one()
         assert event.note == "내일 오후에 와 주세요" and event.case.number == added.values["number"]

@@ -31,8 +31,9 @@ CUSTOMER, TECHNICIAN, OTHER_TECHNICIAN, DIRECTOR = 1001, 2001, 2002, 3001
 def linked_technician(people: Personas, client: FlaskClient, telegram_user: Any) -> Any:
     """A technician whose Telegram account is linked with a code from the API."""
     technician_id = people.technician(name="김민수")
-    answer = client.post(f"/api/v1/technicians/{technician_id}/link-code",
-                         headers=people.headers("repair_manager"))
+    answer = client.post(
+        f"/api/v1/technicians/{technician_id}/link-code", headers=people.headers("repair_manager")
+    )
     assert answer.status_code == 201
     tech = telegram_user(TECHNICIAN, first_name="민수")
     tech.says(f"/link {answer.get_json()['code'].lower()}")  # codes are read case-blind
@@ -50,15 +51,18 @@ def reported_case(people: Personas, telegram_user: Any) -> tuple[Any, str]:
 
 
 def test_technician_accepts_travels_arrives_and_resolves_with_parts_then_customer_signs(
-        database: Database, people: Personas, tg_app: Any, telegram_user: Any,
-        bot_api: FakeBotApi) -> None:
+    database: Database, people: Personas, tg_app: Any, telegram_user: Any, bot_api: FakeBotApi
+) -> None:
     tech = linked_technician(people, tg_app.test_client(), telegram_user)
     customer, number = reported_case(people, telegram_user)
     card = bot_api.message_with_button(TECHNICIAN, f"job:accept:{number}")
     assert number in card.params["text"] and "서울 중구 세종대로 110" in card.params["text"]
     assert "https://maps.google.com/?q=37.566500,126.978000" in card.params["text"]
-    assert tech.buttons() == [f"job:accept:{number}", f"job:decline:{number}",
-                              f"job:escalate:{number}"]
+    assert tech.buttons() == [
+        f"job:accept:{number}",
+        f"job:decline:{number}",
+        f"job:escalate:{number}",
+    ]
     tech.presses(f"job:accept:{number}")
     tech.presses(f"job:depart:{number}")
     assert any("on the way" in t for t in bot_api.texts(CUSTOMER))
@@ -75,8 +79,9 @@ def test_technician_accepts_travels_arrives_and_resolves_with_parts_then_custome
     with database.session() as session:
         case = session.scalar(select(Case).where(Case.number == number))
         assert case is not None and case.status == "resolved" and case.work_hours == 1.5
-        assert case.charges["parts"] == [{"code": "FAN", "name": "Fan", "quantity": 2,
-                                          "free": True, "amount": 0}]
+        assert case.charges["parts"] == [
+            {"code": "FAN", "name": "Fan", "quantity": 2, "free": True, "amount": 0}
+        ]
         assert [e.action for e in case.events][-4:] == ["accept", "depart", "arrive", "resolve"]
     certificate = bot_api.message_with_button(CUSTOMER, f"case:sign_off:{number}")
     assert "Service certificate" in certificate.params["text"]
@@ -102,8 +107,8 @@ def resolved_job(people: Personas, tg_app: Any, telegram_user: Any) -> tuple[Any
 
 
 def test_customer_rates_the_service_with_buttons_and_a_comment(
-        database: Database, people: Personas, tg_app: Any, telegram_user: Any,
-        bot_api: FakeBotApi) -> None:
+    database: Database, people: Personas, tg_app: Any, telegram_user: Any, bot_api: FakeBotApi
+) -> None:
     _tech, customer, number = resolved_job(people, tg_app, telegram_user)
     customer.presses(f"case:sign_off:{number}")
     customer.presses(f"survey:start:{number}")
@@ -121,8 +126,14 @@ def test_customer_rates_the_service_with_buttons_and_a_comment(
 
 
 def test_rate_a_service_from_the_main_menu_counts_in_the_technician_s_month(
-        database: Database, people: Personas, tg_app: Any, telegram_user: Any,
-        bot_api: FakeBotApi, tg_settings: Settings, clock: Clock) -> None:
+    database: Database,
+    people: Personas,
+    tg_app: Any,
+    telegram_user: Any,
+    bot_api: FakeBotApi,
+    tg_settings: Settings,
+    clock: Clock,
+) -> None:
     _tech, customer, number = resolved_job(people, tg_app, telegram_user)
     customer.says("/start")
     customer.presses("menu:rate")  # R8.4 without waiting for the next-day survey (R8.3)
@@ -137,10 +148,12 @@ def test_rate_a_service_from_the_main_menu_counts_in_the_technician_s_month(
     # The survey's wording is channel-neutral; only the phone speaks of a tone.
     assert customer.last_text() == "Please tell us your comment."
     with database.session() as session:
-        conversation = session.scalars(select(Conversation).where(
-            Conversation.address == str(CUSTOMER))).one()
-        prompt = engine.current_prompt(Context(session, tg_settings, clock(), "phone",
-                                               conversation))
+        conversation = session.scalars(
+            select(Conversation).where(Conversation.address == str(CUSTOMER))
+        ).one()
+        prompt = engine.current_prompt(
+            Context(session, tg_settings, clock(), "phone", conversation)
+        )
     spoken = str(render_prompt(Speaker(tg_settings, "ko"), prompt, action="/ivr/dialogue"))
     assert "의견을 남겨 주세요." in spoken and "삐 소리가 나면" in spoken and "<Record" in spoken
     customer.says("Quick and tidy work")
@@ -148,12 +161,18 @@ def test_rate_a_service_from_the_main_menu_counts_in_the_technician_s_month(
     assert "menu:rate" in customer.buttons()  # back at the main menu
     with database.session() as session:
         technician_id = session.scalars(select(Technician.id)).one()
-    month = tg_app.test_client().get(f"/api/v1/technicians/{technician_id}/performance"
-                                     "?month=2026-11", headers=people.headers("repair_manager"))
+    month = tg_app.test_client().get(
+        f"/api/v1/technicians/{technician_id}/performance?month=2026-11",
+        headers=people.headers("repair_manager"),
+    )
     assert month.status_code == 200
     figures = month.get_json()
-    assert figures["ratings"] == {"attitude": 4.0, "skill": 4.0, "arrival_time": 3.0,
-                                  "promise": 2.0}
+    assert figures["ratings"] == {
+        "attitude": 4.0,
+        "skill": 4.0,
+        "arrival_time": 3.0,
+        "promise": 2.0,
+    }
     assert figures["surveys_answered"] == 1 and figures["jobs"] == 1
     customer.says("/start")
     customer.presses("menu:rate")
@@ -161,11 +180,17 @@ def test_rate_a_service_from_the_main_menu_counts_in_the_technician_s_month(
 
 
 def test_need_help_escalates_to_the_service_director_at_once(
-        database: Database, people: Personas, tg_app: Any, telegram_user: Any,
-        bot_api: FakeBotApi) -> None:
+    database: Database, people: Personas, tg_app: Any, telegram_user: Any, bot_api: FakeBotApi
+) -> None:
     with database.session() as session:
-        session.add(StaffUser(email="director@test.local", role=Role.SERVICE_DIRECTOR,
-                              name="Director", telegram_chat_id=DIRECTOR))
+        session.add(
+            StaffUser(
+                email="director@test.local",
+                role=Role.SERVICE_DIRECTOR,
+                name="Director",
+                telegram_chat_id=DIRECTOR,
+            )
+        )
     tech = linked_technician(people, tg_app.test_client(), telegram_user)
     _customer, number = reported_case(people, telegram_user)
     tech.presses(f"job:escalate:{number}")
@@ -180,16 +205,24 @@ def test_need_help_escalates_to_the_service_director_at_once(
 
 
 def test_decline_with_a_reason_and_only_own_jobs_are_shown(
-        database: Database, people: Personas, tg_app: Any, telegram_user: Any,
-        bot_api: FakeBotApi) -> None:
+    database: Database, people: Personas, tg_app: Any, telegram_user: Any, bot_api: FakeBotApi
+) -> None:
     tech = linked_technician(people, tg_app.test_client(), telegram_user)
     _customer, number = reported_case(people, telegram_user)
     stranger = telegram_user(OTHER_TECHNICIAN)
     stranger.says("/today")
     assert stranger.last_text() == "연결된 기사 계정만 작업을 볼 수 있습니다."
-    stranger.post(stranger.update(callback_query=__import__("telegram").CallbackQuery(
-        id="cb-stranger", from_user=stranger.user, chat_instance="ci",
-        data=f"job:accept:{number}", message=stranger.message(text="card"))))
+    stranger.post(
+        stranger.update(
+            callback_query=__import__("telegram").CallbackQuery(
+                id="cb-stranger",
+                from_user=stranger.user,
+                chat_instance="ci",
+                data=f"job:accept:{number}",
+                message=stranger.message(text="card"),
+            )
+        )
+    )
     assert stranger.last_text() == "연결된 기사 계정만 작업을 볼 수 있습니다."  # R6.5
     tech.says("/today")
     assert number in tech.last_text()
@@ -204,13 +237,19 @@ def test_decline_with_a_reason_and_only_own_jobs_are_shown(
 
 
 def test_link_code_from_the_command_line_is_single_use(
-        database: Database, people: Personas, tg_settings: Any, telegram_user: Any,
-        monkeypatch: Any, bot_api: FakeBotApi) -> None:
+    database: Database,
+    people: Personas,
+    tg_settings: Any,
+    telegram_user: Any,
+    monkeypatch: Any,
+    bot_api: FakeBotApi,
+) -> None:
     technician_id = people.technician()
     monkeypatch.setenv("DATABASE_URL", tg_settings.database_url)
     monkeypatch.setenv("AFTERSALES_SECRET_KEY", "x")
-    result = CliRunner().invoke(cli, ["technician", "link-code", "--technician-id",
-                                      str(technician_id)])
+    result = CliRunner().invoke(
+        cli, ["technician", "link-code", "--technician-id", str(technician_id)]
+    )
     assert result.exit_code == 0, result.output
     code = result.stdout.strip().splitlines()[0]
     first, second = telegram_user(TECHNICIAN), telegram_user(OTHER_TECHNICIAN)

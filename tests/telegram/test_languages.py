@@ -28,8 +28,14 @@ def technician_language(database: Database) -> str:
 
 
 def test_a_technician_who_chooses_english_gets_every_job_message_in_english(
-        database: Database, people: Personas, tg_app: Any, telegram_user: Any,
-        bot_api: FakeBotApi, tg_settings: Settings, clock: Clock) -> None:
+    database: Database,
+    people: Personas,
+    tg_app: Any,
+    telegram_user: Any,
+    bot_api: FakeBotApi,
+    tg_settings: Settings,
+    clock: Clock,
+) -> None:
     tech = linked_technician(people, tg_app.test_client(), telegram_user)  # Korean until now
     assert technician_language(database) == "ko"
     tech.says("/language")
@@ -60,30 +66,49 @@ def test_a_technician_who_chooses_english_gets_every_job_message_in_english(
     tech.presses("dlg:parts:done")
     tech.presses("dlg:hours:1")
     tech.presses("dlg:confirm:yes")
-    assert tick(database, tg_settings, clock.advance(hours=3, minutes=5))[
-        "work_report_prompts"] == 1  # 18:05, the day has closed
+    assert (
+        tick(database, tg_settings, clock.advance(hours=3, minutes=5))["work_report_prompts"] == 1
+    )  # 18:05, the day has closed
     deliver_due(database, {"telegram": tech.transport})
     assert tech.last_text().startswith("Time for your daily work report for 2026-11-25")
     assert tech.buttons() == ["report:start:2026-11-25"]
     # Korean technicians get the same messages in Korean (the default).
-    assert missing_translations("ko", [
-        "New job {number}", "Reminder: {number} must be reached by {due}.", "Your jobs today:",
-        "Your day {day}: {count} job(s).", "Fill in the daily report",
-        "Time for your daily work report for {day}: {jobs} job(s) to confirm, and any admin "
-        "work."]) == []
+    assert (
+        missing_translations(
+            "ko",
+            [
+                "New job {number}",
+                "Reminder: {number} must be reached by {due}.",
+                "Your jobs today:",
+                "Your day {day}: {count} job(s).",
+                "Fill in the daily report",
+                "Time for your daily work report for {day}: {jobs} job(s) to confirm, and any admin "
+                "work.",
+            ],
+        )
+        == []
+    )
 
 
 def test_a_language_chosen_before_linking_becomes_the_technician_s(
-        database: Database, people: Personas, tg_app: Any, telegram_user: Any) -> None:
+    database: Database, people: Personas, tg_app: Any, telegram_user: Any
+) -> None:
     technician_id = people.technician(name="Alex Kim")
-    code = tg_app.test_client().post(f"/api/v1/technicians/{technician_id}/link-code",
-                                     headers=people.headers("repair_manager")).get_json()["code"]
+    code = (
+        tg_app.test_client()
+        .post(
+            f"/api/v1/technicians/{technician_id}/link-code",
+            headers=people.headers("repair_manager"),
+        )
+        .get_json()["code"]
+    )
     tech = telegram_user(TECHNICIAN, first_name="Alex", language_code="ko")
     tech.says("/start")
     tech.presses("lang:en")
     tech.says(f"/link {code}")
-    assert tech.last_text() == ("Linked: you are Alex Kim. Your jobs will come here; /today "
-                                "lists them.")
+    assert tech.last_text() == (
+        "Linked: you are Alex Kim. Your jobs will come here; /today lists them."
+    )
     assert technician_language(database) == "en"
     tech.says("/today")
     assert tech.last_text() == "No open jobs for you today."

@@ -31,8 +31,14 @@ def media_of(client: Any, people: Personas, number: str) -> list[dict[str, Any]]
 
 
 def test_a_photo_is_fetched_after_the_answer_and_shown_to_the_staff(
-        database: Database, people: Personas, tg_app: Any, telegram_user: Any,
-        bot_api: FakeBotApi, tg_settings: Settings, clock: Clock) -> None:
+    database: Database,
+    people: Personas,
+    tg_app: Any,
+    telegram_user: Any,
+    bot_api: FakeBotApi,
+    tg_settings: Settings,
+    clock: Clock,
+) -> None:
     catalogue(people)
     bot_api.files["big-id"] = JPEG  # the largest size of the photo the customer sends
     user = telegram_user(1401, language_code="en")
@@ -42,12 +48,22 @@ def test_a_photo_is_fetched_after_the_answer_and_shown_to_the_staff(
     with database.session() as session:
         number = session.scalars(select(Case.number)).one()
     assert bot_api.of("getFile") == []  # nothing fetched while the webhook answered
-    assert media_of(client, people, number) == [{
-        "n": 1, "kind": "photo", "status": "pending", "url": None, "content_type": None,
-        "size": None, "transcription": None}]
+    assert media_of(client, people, number) == [
+        {
+            "n": 1,
+            "kind": "photo",
+            "status": "pending",
+            "url": None,
+            "content_type": None,
+            "size": None,
+            "transcription": None,
+        }
+    ]
     waiting = client.get(f"/api/v1/cases/{number}/media/1", headers=people.headers())
-    assert waiting.status_code == 404 and "not downloaded yet" in \
-        waiting.get_json()["error"]["message"]
+    assert (
+        waiting.status_code == 404
+        and "not downloaded yet" in waiting.get_json()["error"]["message"]
+    )
 
     assert tick(database, tg_settings, clock())["media_downloads"] == 1
     assert [c.params["file_id"] for c in bot_api.of("getFile")] == ["big-id"]
@@ -63,8 +79,14 @@ def test_a_photo_is_fetched_after_the_answer_and_shown_to_the_staff(
 
 
 def test_only_staff_handling_the_case_see_its_photos(
-        database: Database, people: Personas, tg_app: Any, telegram_user: Any,
-        bot_api: FakeBotApi, tg_settings: Settings, clock: Clock) -> None:
+    database: Database,
+    people: Personas,
+    tg_app: Any,
+    telegram_user: Any,
+    bot_api: FakeBotApi,
+    tg_settings: Settings,
+    clock: Clock,
+) -> None:
     catalogue(people)
     bot_api.files["big-id"] = JPEG
     user = telegram_user(1402, language_code="en")
@@ -84,8 +106,9 @@ def test_only_staff_handling_the_case_see_its_photos(
     with database.session() as session:  # the technician's staff account is the other's
         technician = session.get(Technician, other)
         assert technician is not None
-        technician.user_id = session.scalar(select(StaffUser.id).where(
-            StaffUser.role == "technician"))
+        technician.user_id = session.scalar(
+            select(StaffUser.id).where(StaffUser.role == "technician")
+        )
     assert client.get(url, headers=technician_headers).status_code == 404  # not their job
     with database.session() as session:  # … and now the assigned one's
         technician = session.get(Technician, other)
@@ -93,19 +116,28 @@ def test_only_staff_handling_the_case_see_its_photos(
         assert technician is not None and assigned is not None
         technician.user_id = None
         session.flush()
-        assigned.user_id = session.scalar(select(StaffUser.id).where(
-            StaffUser.role == "technician"))
+        assigned.user_id = session.scalar(
+            select(StaffUser.id).where(StaffUser.role == "technician")
+        )
     assert client.get(url, headers=technician_headers).data == JPEG  # their own job
     for bad in ("0", "-1", "2", "99999999999999999999", "x"):
         answer = client.get(f"/api/v1/cases/{number}/media/{bad}", headers=people.headers())
         assert answer.status_code == 404 and answer.is_json, bad
-    assert client.get("/api/v1/cases/AS-2026-999999/media/1",
-                      headers=people.headers()).status_code == 404
+    assert (
+        client.get("/api/v1/cases/AS-2026-999999/media/1", headers=people.headers()).status_code
+        == 404
+    )
 
 
 def test_a_photo_sent_about_an_open_case_joins_it_and_a_refused_file_is_given_up(
-        database: Database, people: Personas, tg_app: Any, telegram_user: Any,
-        bot_api: FakeBotApi, tg_settings: Settings, clock: Clock) -> None:
+    database: Database,
+    people: Personas,
+    tg_app: Any,
+    telegram_user: Any,
+    bot_api: FakeBotApi,
+    tg_settings: Settings,
+    clock: Clock,
+) -> None:
     catalogue(people)
     bot_api.files["big-id"] = JPEG
     user = telegram_user(1403, language_code="en")
@@ -126,11 +158,11 @@ def test_a_photo_sent_about_an_open_case_joins_it_and_a_refused_file_is_given_up
         assert gone_row.status == "failed"
         assert "invalid file_id" in (gone_row.last_error or "").lower()
     media = media_of(client, people, number)
-    assert [(m["n"], m["status"]) for m in media] == [(1, "stored"), (2, "stored"),
-                                                      (3, "failed")]
+    assert [(m["n"], m["status"]) for m in media] == [(1, "stored"), (2, "stored"), (3, "failed")]
     assert client.get(media[1]["url"], headers=people.headers()).data == b"\x89PNG-not-really"
-    assert client.get(f"/api/v1/cases/{number}/media/3",
-                      headers=people.headers()).status_code == 404
+    assert (
+        client.get(f"/api/v1/cases/{number}/media/3", headers=people.headers()).status_code == 404
+    )
     # A refused file is not asked for again.
     calls = len(bot_api.of("getFile"))
     tick(database, tg_settings, clock.advance(hours=2))

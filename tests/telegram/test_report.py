@@ -44,7 +44,8 @@ def report_until_confirm(user: Any, *, description: str = "찬바람이 안 나�
 
 
 def test_whole_fault_report_from_start_to_case_number(
-        database: Database, people: Personas, telegram_user: Any, bot_api: FakeBotApi) -> None:
+    database: Database, people: Personas, telegram_user: Any, bot_api: FakeBotApi
+) -> None:
     catalogue(people)
     user = telegram_user(1001, language_code="en")
     report_until_confirm(user)
@@ -66,15 +67,17 @@ def test_whole_fault_report_from_start_to_case_number(
     # The backend's own confirmation went to this chat, so it is not said twice.
     assert sum(number in text for text in bot_api.texts(1001)) == 1
     # The phone number was asked with a contact-sharing button (contract).
-    contact_prompt = next(c for c in bot_api.of("sendMessage", 1001)
-                          if "phone number" in c.params["text"])
+    contact_prompt = next(
+        c for c in bot_api.of("sendMessage", 1001) if "phone number" in c.params["text"]
+    )
     assert contact_prompt.params["reply_markup"]["keyboard"][0][0]["request_contact"] is True
     # Every button press was answered (the spinner stops).
     assert len(bot_api.of("answerCallbackQuery")) == 6
 
 
 def test_korean_is_the_default_and_the_choice_is_remembered(
-        database: Database, people: Personas, telegram_user: Any, bot_api: FakeBotApi) -> None:
+    database: Database, people: Personas, telegram_user: Any, bot_api: FakeBotApi
+) -> None:
     user = telegram_user(1002)
     user.says("/start")
     assert user.buttons() == ["lang:ko", "lang:en"]
@@ -89,7 +92,8 @@ def test_korean_is_the_default_and_the_choice_is_remembered(
 
 
 def test_the_same_update_three_times_makes_one_case(
-        database: Database, people: Personas, telegram_user: Any, bot_api: FakeBotApi) -> None:
+    database: Database, people: Personas, telegram_user: Any, bot_api: FakeBotApi
+) -> None:
     catalogue(people)
     user = telegram_user(1003, language_code="en")
     report_until_confirm(user)
@@ -99,18 +103,36 @@ def test_the_same_update_three_times_makes_one_case(
     from telegram import CallbackQuery, Message, User
 
     from tests.telegram.fake_bot_api import BOT_USER
-    query = CallbackQuery(id="cb-once", from_user=user.user, chat_instance="ci",
-                          data="dlg:confirm:yes", message=Message(
-                              message_id=shown.result["message_id"], date=datetime.now(UTC),
-                              chat=user.chat, from_user=User(**BOT_USER)))
+
+    query = CallbackQuery(
+        id="cb-once",
+        from_user=user.user,
+        chat_instance="ci",
+        data="dlg:confirm:yes",
+        message=Message(
+            message_id=shown.result["message_id"],
+            date=datetime.now(UTC),
+            chat=user.chat,
+            from_user=User(**BOT_USER),
+        ),
+    )
     update = user.update(callback_query=query)
     answers = [user.post(update) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert [a.get_json().get("duplicate", False) for a in answers] == [False, True, True]
     with database.session() as session:
         assert session.scalar(select(func.count(Case.id))) == 1
-        assert session.scalar(select(func.count(InboundUpdate.id)).where(
-            InboundUpdate.update_id == update.update_id)) == 1
-        intake_messages = session.scalar(select(func.count(OutboundMessage.id)).where(
-            OutboundMessage.payload["text"].as_string().like("%is registered%")))
+        assert (
+            session.scalar(
+                select(func.count(InboundUpdate.id)).where(
+                    InboundUpdate.update_id == update.update_id
+                )
+            )
+            == 1
+        )
+        intake_messages = session.scalar(
+            select(func.count(OutboundMessage.id)).where(
+                OutboundMessage.payload["text"].as_string().like("%is registered%")
+            )
+        )
         assert intake_messages == 1

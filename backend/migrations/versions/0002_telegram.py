@@ -18,8 +18,11 @@ branch_labels = None
 depends_on = None
 
 # Telegram chat ids pass 2**31 (they are up to 52 bits): a 32-bit column cannot hold them.
-CHAT_COLUMNS = (("customers", "telegram_chat_id"), ("technicians", "telegram_chat_id"),
-                ("staff_users", "telegram_chat_id"))
+CHAT_COLUMNS = (
+    ("customers", "telegram_chat_id"),
+    ("technicians", "telegram_chat_id"),
+    ("staff_users", "telegram_chat_id"),
+)
 
 
 def upgrade() -> None:
@@ -60,13 +63,18 @@ def upgrade() -> None:
         sa.Column("used_by_chat", sa.BigInteger(), nullable=True),
         sa.Column("created_by", sa.String(length=120), nullable=False),
         sa.Column("created_at", backend.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["technician_id"], ["technicians.id"], ondelete="CASCADE",
-                                name=op.f("fk_technician_link_codes_technician_id_technicians")),
+        sa.ForeignKeyConstraint(
+            ["technician_id"],
+            ["technicians.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_technician_link_codes_technician_id_technicians"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_technician_link_codes")),
         sa.UniqueConstraint("code_hash", name=op.f("uq_technician_link_codes_code_hash")),
     )
-    op.create_index(op.f("ix_technician_link_codes_technician_id"), "technician_link_codes",
-                    ["technician_id"])
+    op.create_index(
+        op.f("ix_technician_link_codes_technician_id"), "technician_link_codes", ["technician_id"]
+    )
     op.create_table(
         "work_reports",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -76,8 +84,12 @@ def upgrade() -> None:
         sa.Column("hours_by_category", sa.JSON(), nullable=False),
         sa.Column("admin_note", sa.Text(), nullable=True),
         sa.Column("submitted_at", backend.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["technician_id"], ["technicians.id"], ondelete="CASCADE",
-                                name=op.f("fk_work_reports_technician_id_technicians")),
+        sa.ForeignKeyConstraint(
+            ["technician_id"],
+            ["technicians.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_work_reports_technician_id_technicians"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_work_reports")),
         sa.UniqueConstraint("technician_id", "day", name=op.f("uq_work_reports_technician_id")),
     )
@@ -89,14 +101,18 @@ def upgrade() -> None:
         sa.Column("category", sa.String(length=1), nullable=False),
         sa.Column("hours", sa.Double(), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"],
-                                name=op.f("fk_work_report_entries_case_id_cases")),
-        sa.ForeignKeyConstraint(["report_id"], ["work_reports.id"], ondelete="CASCADE",
-                                name=op.f("fk_work_report_entries_report_id_work_reports")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_work_report_entries_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["work_reports.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_work_report_entries_report_id_work_reports"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_work_report_entries")),
     )
-    op.create_index(op.f("ix_work_report_entries_report_id"), "work_report_entries",
-                    ["report_id"])
+    op.create_index(op.f("ix_work_report_entries_report_id"), "work_report_entries", ["report_id"])
     if op.get_bind().dialect.name == "postgresql":
         for table, column in CHAT_COLUMNS:
             op.alter_column(table, column, type_=sa.BigInteger(), existing_nullable=True)

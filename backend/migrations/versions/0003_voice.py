@@ -38,11 +38,15 @@ def upgrade() -> None:
         sa.Column("ended_at", backend.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("duration_seconds", sa.Integer(), nullable=True),
         sa.Column("created_at", backend.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"],
-                                name=op.f("fk_phone_calls_customer_id_customers")),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_phone_calls_case_id_cases")),
-        sa.ForeignKeyConstraint(["survey_id"], ["surveys.id"],
-                                name=op.f("fk_phone_calls_survey_id_surveys")),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_phone_calls_customer_id_customers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_phone_calls_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["survey_id"], ["surveys.id"], name=op.f("fk_phone_calls_survey_id_surveys")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_phone_calls")),
         sa.UniqueConstraint("call_sid", name=op.f("uq_phone_calls_call_sid")),
     )

@@ -32,10 +32,15 @@ def upgrade() -> None:
         sa.Column("travel_km", sa.Double(), nullable=False),
         sa.Column("late_minutes", sa.Double(), nullable=False),
         sa.Column("planned_at", backend.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["technician_id"], ["technicians.id"], ondelete="CASCADE",
-                                name=op.f("fk_plan_stops_technician_id_technicians")),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], ondelete="CASCADE",
-                                name=op.f("fk_plan_stops_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["technician_id"],
+            ["technicians.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_plan_stops_technician_id_technicians"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], ondelete="CASCADE", name=op.f("fk_plan_stops_case_id_cases")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_stops")),
         sa.UniqueConstraint("day", "case_id", name=op.f("uq_plan_stops_day")),
     )
@@ -48,10 +53,18 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("pinned_by", sa.String(length=120), nullable=False),
         sa.Column("pinned_at", backend.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], ondelete="CASCADE",
-                                name=op.f("fk_dispatch_pins_case_id_cases")),
-        sa.ForeignKeyConstraint(["technician_id"], ["technicians.id"], ondelete="CASCADE",
-                                name=op.f("fk_dispatch_pins_technician_id_technicians")),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_dispatch_pins_case_id_cases"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["technician_id"],
+            ["technicians.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_dispatch_pins_technician_id_technicians"),
+        ),
         sa.PrimaryKeyConstraint("case_id", name=op.f("pk_dispatch_pins")),
     )
     op.create_table(

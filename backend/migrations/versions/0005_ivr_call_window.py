@@ -20,8 +20,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("not_after", backend.db.UTCDateTime(timezone=True),
-                                      nullable=True))
+        batch_op.add_column(
+            sa.Column("not_after", backend.db.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:

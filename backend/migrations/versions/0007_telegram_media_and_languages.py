@@ -21,8 +21,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("technicians", schema=None) as batch_op:
         # Existing technicians keep hearing Korean, as they did before the column existed.
-        batch_op.add_column(sa.Column("language", sa.String(length=8), nullable=False,
-                                      server_default="ko"))
+        batch_op.add_column(
+            sa.Column("language", sa.String(length=8), nullable=False, server_default="ko")
+        )
     op.create_table(
         "media_files",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -40,8 +41,9 @@ def upgrade() -> None:
         sa.Column("size", sa.Integer(), nullable=True),
         sa.Column("created_at", backend.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("stored_at", backend.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], ondelete="CASCADE",
-                                name=op.f("fk_media_files_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], ondelete="CASCADE", name=op.f("fk_media_files_case_id_cases")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media_files")),
         sa.UniqueConstraint("case_id", "position", name=op.f("uq_media_files_case_id")),
     )
