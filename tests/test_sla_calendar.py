@@ -55,7 +55,8 @@ def korean_calendar() -> BusinessCalendar:
         (seoul(2026, 9, 23, 17, 0), "city", seoul(2026, 9, 28, 14, 0)),
         # Christmas 2026 is a Friday: Thursday 16:00 + 2 h, Monday + 4 h.
         (seoul(2026, 12, 24, 16, 0), "city", seoul(2026, 12, 28, 13, 0)),
-        # Seollal 2027 (Sat 6 – Tue 9 February, with the substitute day): Friday 15:00 + 3 h, Wed + 4 h.
+        # Seollal 2027 (Sat 6 – Tue 9 February, with the substitute day):
+        # Friday 15:00 + 3 h, Wed + 4 h.
         (seoul(2027, 2, 5, 15, 0), "suburb", seoul(2027, 2, 10, 13, 0)),
     ],
 )

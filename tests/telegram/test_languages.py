@@ -82,8 +82,8 @@ def test_a_technician_who_chooses_english_gets_every_job_message_in_english(
                 "Your jobs today:",
                 "Your day {day}: {count} job(s).",
                 "Fill in the daily report",
-                "Time for your daily work report for {day}: {jobs} job(s) to confirm, and any admin "
-                "work.",
+                "Time for your daily work report for {day}: {jobs} job(s) to confirm, "
+                "and any admin work.",
             ],
         )
         == []
