@@ -38,7 +38,7 @@ AFTER_INTAKE = {
 def paths_to_statuses(kind: str) -> dict[str, list[str]]:
     """The shortest list of actions from the status after intake to every reachable status."""
     start = AFTER_INTAKE[kind]
-    paths = {start: []}
+    paths: dict[str, list[str]] = {start: []}
     queue = deque([start])
     while queue:
         status = queue.popleft()

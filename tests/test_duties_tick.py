@@ -29,8 +29,10 @@ SEOUL = ZoneInfo("Asia/Seoul")
 MINE = ("sla_warnings", "sla_breaches", "roll_over", "contract_expiry")
 
 
-def seoul(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SEOUL)  # type: ignore[misc]
+def seoul(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=SEOUL)
 
 
 def mine(results: dict[str, int]) -> dict[str, int]:

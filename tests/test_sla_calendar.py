@@ -20,8 +20,8 @@ from tests.factories import Personas, repair_body
 SEOUL = ZoneInfo("Asia/Seoul")
 
 
-def seoul(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SEOUL)  # type: ignore[misc]
+def seoul(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SEOUL)
 
 
 def korean_calendar() -> BusinessCalendar:

@@ -13,7 +13,15 @@ from typing import Any
 
 from backend.calls.models import CallPurpose, PhoneCall
 from backend.calls.proactive import follow_up, record_call_result, save_answer, save_comment
-from backend.dialogues.engine import Answer, Choice, Context, Dialogue, Prompt, register
+from backend.dialogues.engine import (
+    Answer,
+    Choice,
+    Context,
+    Dialogue,
+    InputKind,
+    Prompt,
+    register,
+)
 from backend.dialogues.survey import GRADE_CHOICES, parse_grade, parse_yes_no
 from backend.errors import NotFound
 
@@ -21,7 +29,7 @@ YES_NO = (Choice("1", "Yes"), Choice("2", "No"))
 COMMENT_CHOICES = (Choice("1", "Yes, leave a comment"), Choice("2", "No, thank you"))
 
 # step → (kind, question). The first question of each call carries its introduction.
-QUESTIONS: dict[str, dict[str, tuple[str, str]]] = {
+QUESTIONS: dict[str, dict[str, tuple[InputKind, str]]] = {
     CallPurpose.PROACTIVE: {
         "overall": (
             "grade",
@@ -76,7 +84,7 @@ class OpinionDialogue(Dialogue):
                 step=step,
                 text=text,
                 kind=kind,
-                values=values,  # type: ignore[arg-type]
+                values=values,
                 choices=choices,
             )
         if step == "comment_offer":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -96,7 +96,7 @@ def morning_plan(session: Session, settings: Settings, now: datetime) -> int:
     return push_day(session, settings, day)
 
 
-def push_day(session: Session, settings: Settings, day: object) -> int:
+def push_day(session: Session, settings: Settings, day: date) -> int:
     """Each technician with stops that day gets the whole day in one message."""
     technician_ids = sorted(
         set(session.scalars(select(PlanStop.technician_id).where(PlanStop.day == day)).all())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from backend.actors import SYSTEM
 from backend.cases.actions import perform_action
@@ -57,7 +58,7 @@ def finished_job(
     number = open_repair(
         database, settings, at=resolved_at - timedelta(hours=2), phone=phone, language=language
     )
-    steps = [
+    steps: list[tuple[str, dict[str, Any], int]] = [
         ("assign", {"technician_id": technician_id}, -110),
         ("accept", {}, -100),
         ("arrive", {}, -60),

@@ -149,7 +149,8 @@ def test_a_mystery_customer_check_asks_the_policy_questions_and_flags_a_no(
     clock.set(WEDNESDAY_11AM)
     assert _request(client, people, job.number, "mystery_check").status_code == 201
     call = _answer(client, fake_twilio, deliver)
-    assert "신분증" in spoken(call.last)  # type: ignore[arg-type]  (R4.7)
+    assert call.last is not None
+    assert "신분증" in spoken(call.last)  # R4.7
     assert "요금" in spoken(call.press("1"))  # R4.11
     call.say("아니요")
     call.press("1")  # R4.9

@@ -22,7 +22,12 @@ class QuietHandler(WSGIRequestHandler):
         """Tests read the recorded calls; an access log per call is noise."""
 
 
-BOT_USER = {"id": 123, "is_bot": True, "first_name": "AfterSales", "username": "aftersales_bot"}
+BOT_USER: dict[str, Any] = {
+    "id": 123,
+    "is_bot": True,
+    "first_name": "AfterSales",
+    "username": "aftersales_bot",
+}
 
 
 @dataclass

@@ -79,6 +79,7 @@ def test_technician_accepts_travels_arrives_and_resolves_with_parts_then_custome
     with database.session() as session:
         case = session.scalar(select(Case).where(Case.number == number))
         assert case is not None and case.status == "resolved" and case.work_hours == 1.5
+        assert case.charges is not None
         assert case.charges["parts"] == [
             {"code": "FAN", "name": "Fan", "quantity": 2, "free": True, "amount": 0}
         ]
