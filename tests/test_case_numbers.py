@@ -106,27 +106,35 @@ def test_concurrent_intakes_for_one_new_caller_all_succeed(
     statuses: list[int] = []
     start = threading.Barrier(len(roles))
 
-    def intake(token: str) -> None:
-        own_database = Database(database_url)
-        client = create_app(
-            {"settings": settings, "database": own_database, "clock": clock}
-        ).test_client()
-        start.wait()
-        try:
-            response = client.post(
-                "/api/v1/cases",
-                headers={"Authorization": f"Bearer {token}"},
-                json=repair_body(phone="010-7777-0001", serial="SAME-1"),
-            )
-            statuses.append(response.status_code)
-        finally:
-            own_database.dispose()
+    # Each thread has its own engine and app, built here: CPython 3.11's compiler (werkzeug
+    # compiles every URL rule with ast.parse) is not safe to run in several threads at once.
+    databases = [Database(database_url) for _ in tokens]
+    clients = [
+        create_app({"settings": settings, "database": own, "clock": clock}).test_client()
+        for own in databases
+    ]
 
-    threads = [threading.Thread(target=intake, args=(token,)) for token in tokens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    def intake(client: FlaskClient, token: str) -> None:
+        start.wait()
+        response = client.post(
+            "/api/v1/cases",
+            headers={"Authorization": f"Bearer {token}"},
+            json=repair_body(phone="010-7777-0001", serial="SAME-1"),
+        )
+        statuses.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=intake, args=(client, token))
+        for client, token in zip(clients, tokens, strict=True)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        for own in databases:
+            own.dispose()
     assert statuses == [201] * len(roles)
     from sqlalchemy import func, select
 
