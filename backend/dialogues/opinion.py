@@ -13,7 +13,7 @@ from typing import Any
 
 from backend.calls.models import CallPurpose, PhoneCall
 from backend.calls.proactive import follow_up, record_call_result, save_answer, save_comment
-from backend.dialogues.engine import Answer, Choice, Context, Dialogue, Prompt, register
+from backend.dialogues.engine import Answer, Choice, Context, Dialogue, InputKind, Prompt
 from backend.dialogues.survey import GRADE_CHOICES, parse_grade, parse_yes_no
 from backend.errors import NotFound
 
@@ -21,7 +21,7 @@ YES_NO = (Choice("1", "Yes"), Choice("2", "No"))
 COMMENT_CHOICES = (Choice("1", "Yes, leave a comment"), Choice("2", "No, thank you"))
 
 # step → (kind, question). The first question of each call carries its introduction.
-QUESTIONS: dict[str, dict[str, tuple[str, str]]] = {
+QUESTIONS: dict[str, dict[str, tuple[InputKind, str]]] = {
     CallPurpose.PROACTIVE: {
         "overall": (
             "grade",
@@ -148,4 +148,4 @@ class OpinionDialogue(Dialogue):
         return "thanks"
 
 
-OPINION = register(OpinionDialogue())
+OPINION = OpinionDialogue()
