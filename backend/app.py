@@ -1,4 +1,4 @@
-"""create_app(): settings, database, blueprints and error handling."""
+"""create_app(): settings, database, the composition root's blueprints, error handling."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from backend import web
 from backend.api.errors import error_response, register_error_handlers
+from backend.composition import COMPONENTS, Components
 from backend.db import Database, utcnow
 from backend.settings import Settings, load_settings
 
@@ -20,8 +21,10 @@ logger = logging.getLogger(__name__)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """The web application. `config` may carry `settings`, `database` and `clock` (for tests)."""
+    """The web application. `config` may carry `settings`, `database`, `clock` and `components`
+    (for tests); the blueprints and dialogues come from the composition root."""
     config = config or {}
+    components: Components = config.get("components") or COMPONENTS
     settings: Settings = config.get("settings") or load_settings()
     database: Database = config.get("database") or Database(settings.database_url)
     clock: Callable[[], datetime] = config.get("clock") or utcnow
@@ -38,15 +41,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app, database, settings, clock)
     register_error_handlers(app)
 
-    from backend.api import openapi  # noqa: F401  (adds /openapi.json to the blueprint)
-    from backend.api.views import api
-    from backend.calls import views as _calls  # noqa: F401  (adds /cases/<number>/calls)
-    from backend.dispatch import views as _dispatch  # noqa: F401  (adds /plans/<date>)
-    from backend.inbox import views as _media  # noqa: F401  (adds /cases/<number>/media/<n>)
-    from backend.surveys import views as _surveys  # noqa: F401  (adds /reports/surveys)
-
-    app.register_blueprint(api)
-    _register_optional_blueprints(app)
+    components.install_dialogues()
+    for blueprint in components.blueprints:
+        app.register_blueprint(blueprint)
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:
@@ -59,18 +56,3 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return jsonify({"status": "ok", "database": "ok"})
 
     return app
-
-
-def _register_optional_blueprints(app: Flask) -> None:
-    """Channels and the dashboard live in their own packages; each adds one blueprint."""
-    from backend.dashboard.views import dashboard
-
-    app.register_blueprint(dashboard)
-    for module_name in ("bot.webhook", "ivr.views"):
-        try:
-            module = __import__(module_name, fromlist=["blueprint"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        app.register_blueprint(module.blueprint)

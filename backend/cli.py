@@ -7,12 +7,16 @@ import logging
 import signal
 import threading
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from backend.db import Database, utcnow
 from backend.errors import DomainError
 from backend.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from backend.scheduler import Worker
 
 
 def _settings() -> Settings:
@@ -44,12 +48,12 @@ def serve(host: str, port: int, no_worker: bool, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     from backend.app import create_app
-    from backend.scheduler import Worker
+    from backend.composition import COMPONENTS
 
     settings = _settings()
     database = Database(settings.database_url)
-    app = create_app({"settings": settings, "database": database})
-    worker = None if no_worker else Worker(database, settings)
+    app = create_app({"settings": settings, "database": database, "components": COMPONENTS})
+    worker = None if no_worker else _worker(database, settings)
     if worker is not None:
         worker.start()
     click.echo(
@@ -63,14 +67,26 @@ def serve(host: str, port: int, no_worker: bool, threads: int) -> None:
             worker.stop()
 
 
+def _worker(database: Database, settings: Settings) -> Worker:
+    """The scheduler and outbox worker, with the composition root's duties and transports."""
+    from backend.composition import COMPONENTS
+    from backend.scheduler import Worker
+
+    return Worker(
+        database,
+        settings,
+        duties=COMPONENTS.duties,
+        dialogues=COMPONENTS.dialogues,
+        build_transports=COMPONENTS.build_transports,
+    )
+
+
 @main.command()
 def worker() -> None:
     """Run the scheduler and the outbound-message worker alone (any number may run)."""
     _configure_logging()
-    from backend.scheduler import Worker
-
     settings = _settings()
-    running = Worker(Database(settings.database_url), settings)
+    running = _worker(Database(settings.database_url), settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     running.start()
@@ -100,12 +116,12 @@ def bot(polling: bool, set_hook: bool, delete_hook: bool) -> None:
     settings = _settings()
     if not settings.telegram_enabled:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set")
-    try:
-        from bot.polling import run_polling
-        from bot.registration import WebhookSetupError, delete_webhook, set_webhook
-    except ModuleNotFoundError as error:
-        raise click.ClickException("the Telegram channel is not installed") from error
+    from backend.composition import COMPONENTS
+    from bot.polling import run_polling
+    from bot.registration import WebhookSetupError, delete_webhook, set_webhook
+
     if polling:
+        COMPONENTS.install_dialogues()
         run_polling(settings)
         return
     try:
@@ -220,7 +236,7 @@ def technician_link_code(technician_id: int) -> None:
 @click.option("--at", "at", default=None, help="ISO-8601 moment with offset (default: now).")
 def tick(at: str | None) -> None:
     """Run every time-driven duty once, as of --at."""
-    from backend.duties import tick as run_tick
+    from backend.composition import COMPONENTS
 
     settings = _settings()
     moment = utcnow()
@@ -231,7 +247,7 @@ def tick(at: str | None) -> None:
             raise click.BadParameter("use ISO-8601, e.g. 2026-11-27T18:05:00+09:00") from error
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=settings.tz)
-    results = run_tick(Database(settings.database_url), settings, moment)
+    results = COMPONENTS.tick(Database(settings.database_url), settings, moment)
     click.echo(json.dumps(results))
 
 

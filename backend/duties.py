@@ -7,7 +7,7 @@ running `tick` twice for the same moment does nothing twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -32,6 +32,7 @@ UNFINISHED_FIELD_JOB = (*NOT_ARRIVED, "on_site")
 EXPIRY_NOTICE_DAYS = 30
 
 Duty = Callable[[Session, Settings, datetime], int]
+NamedDuty = tuple[str, Duty]  # the name is the key of `tick`'s result
 
 
 def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
@@ -214,25 +215,22 @@ def _contract_expiry_call(
     )
 
 
-DUTIES: list[tuple[str, Duty]] = [
+# The case desk's own duties; the other domains' come from their `duties` modules, and
+# backend/composition.py lists them all, in the order `tick` runs them.
+CORE_DUTIES: tuple[NamedDuty, ...] = (
     ("sla_warnings", sla_warnings),
     ("sla_breaches", sla_breaches),
     ("roll_over", roll_over_unfinished),
     ("contract_expiry", contract_expiry_notices),
-]
+)
 
 
-def register_duty(name: str, duty: Duty) -> None:
-    """Other domains (surveys, dispatch) add their duties here at import time."""
-    if all(existing != name for existing, _ in DUTIES):
-        DUTIES.append((name, duty))
-
-
-def tick(database: Database, settings: Settings, now: datetime) -> dict[str, int]:
-    """Run every duty once as of `now`, each in its own transaction."""
-    _load_plugin_duties()
+def tick(
+    database: Database, settings: Settings, now: datetime, *, duties: Sequence[NamedDuty]
+) -> dict[str, int]:
+    """Run each of `duties` once as of `now`, in order, each in its own transaction."""
     results: dict[str, int] = {}
-    for name, duty in DUTIES:
+    for name, duty in duties:
         try:
             with database.session() as session:
                 results[name] = duty(session, settings, now)
@@ -240,17 +238,3 @@ def tick(database: Database, settings: Settings, now: datetime) -> dict[str, int
             logger.exception("duty %s failed; the others still run", name)
             results[name] = -1
     return results
-
-
-def _load_plugin_duties() -> None:
-    for module in (
-        "backend.surveys.duties",
-        "backend.dispatch.duties",
-        "backend.inbox.duties",
-        "backend.fieldwork.duties",
-    ):
-        try:
-            __import__(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise

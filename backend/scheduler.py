@@ -1,15 +1,20 @@
-"""APScheduler only decides *when*: each minute it calls `tick`; the worker drains the outbox."""
+"""APScheduler only decides *when*: each minute it runs the duties; the worker drains the outbox.
+
+The duties and transports come from the composition root (backend/composition.py), passed in."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from backend.db import Database, utcnow
-from backend.duties import tick
-from backend.outbox.transports import build_transports
+from backend.dialogues import engine
+from backend.dialogues.engine import Dialogue
+from backend.duties import NamedDuty, tick
+from backend.outbox.transport import Transport
 from backend.outbox.worker import run_forever
 from backend.settings import Settings
 
@@ -19,19 +24,30 @@ logger = logging.getLogger(__name__)
 class Worker:
     """The scheduler plus the outbox delivery loop, in background threads of this process."""
 
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        *,
+        duties: Sequence[NamedDuty],
+        dialogues: Sequence[Dialogue],
+        build_transports: Callable[[Settings], dict[str, Transport]],
+    ) -> None:
         self.database = database
         self.settings = settings
+        self.duties, self.dialogues = duties, dialogues
+        self.build_transports = build_transports
         self.stop_event = threading.Event()
         self.scheduler = BackgroundScheduler(timezone=settings.tz)
         self._thread: threading.Thread | None = None
 
     def _tick(self) -> None:
-        results = tick(self.database, self.settings, utcnow())
+        results = tick(self.database, self.settings, utcnow(), duties=self.duties)
         if any(results.values()):
             logger.info("tick: %s", results)
 
     def start(self) -> None:
+        engine.install(self.dialogues)  # `inbound_retry` runs the Telegram dialogues
         self.scheduler.add_job(
             self._tick,
             "interval",
@@ -42,7 +58,7 @@ class Worker:
             next_run_time=utcnow(),
         )
         self.scheduler.start()
-        transports = build_transports(self.settings)
+        transports = self.build_transports(self.settings)
         self._thread = threading.Thread(
             target=run_forever,
             name="outbox",

@@ -9,7 +9,7 @@ import threading
 
 from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 
-from backend.inbox.media import FetchedFile, FetchError, register_fetcher
+from backend.inbox.media import FetchedFile, FetchError
 from backend.settings import Settings
 from bot.transport import make_bot
 
@@ -53,6 +53,3 @@ def fetch_telegram_file(settings: Settings, file_id: str) -> FetchedFile:
     with _FETCHERS_LOCK:
         files = _FETCHERS.get(key) or _FETCHERS.setdefault(key, TelegramFiles(settings))
     return files.fetch(file_id)
-
-
-register_fetcher("telegram", fetch_telegram_file)

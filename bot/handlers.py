@@ -22,7 +22,6 @@ from backend.cases.actions import perform_action
 from backend.cases.notices import job_buttons
 from backend.cases.service import find_case, get_case, open_cases_of_customer
 from backend.dialogues import engine
-from backend.dialogues.common import load_dialogues
 from backend.dialogues.engine import Answer, Context, Prompt
 from backend.dialogues.models import Conversation
 from backend.dialogues.status import cases_text
@@ -32,7 +31,6 @@ from backend.fieldwork.links import redeem_link_code
 from backend.i18n import normalize_language, translate
 from backend.inbox.media import queue_case_media
 from backend.inbox.models import InboundUpdate, TelegramChat
-from backend.inbox.service import register_processor
 from backend.outbox.service import enqueue
 from backend.people.models import Customer, Technician
 from backend.settings import Settings
@@ -47,8 +45,6 @@ from bot.render import (
 )
 
 logger = logging.getLogger(__name__)
-
-load_dialogues()
 
 SIMPLE_JOB_ACTIONS = frozenset({"accept", "depart", "arrive", "take_to_workshop", "escalate"})
 JOB_DIALOGUES = {"decline": "job_decline", "resolve": "job_resolve"}
@@ -589,5 +585,3 @@ CALLBACKS: dict[str, Callable[[Chat, str, int], None]] = {
     "survey": on_survey,
     "report": on_work_report,
 }
-
-register_processor("telegram", process_update)

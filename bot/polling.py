@@ -22,7 +22,8 @@ from backend.inbox.models import InboundUpdate
 from backend.inbox.service import process, store_update
 from backend.outbox.worker import deliver_due
 from backend.settings import Settings
-from bot import files, handlers  # noqa: F401  (register the Telegram fetcher and processor)
+from bot.files import fetch_telegram_file
+from bot.handlers import process_update
 from bot.registration import ALLOWED_UPDATES
 from bot.transport import TelegramTransport, make_bot
 from bot.webhook import chat_id_of
@@ -52,7 +53,7 @@ def handle_batch(database: Database, settings: Settings, updates: list[dict[str,
         with database.session() as session:
             row = session.get(InboundUpdate, row_id)
             assert row is not None
-            processed += process(session, settings, moment, row)
+            processed += process(session, settings, moment, row, process_update)
     return processed
 
 
@@ -60,7 +61,7 @@ def fetch_files(database: Database, settings: Settings) -> int:
     """The photos people sent, fetched as the worker's `media_downloads` duty does."""
     try:
         with database.session() as session:
-            return fetch_due(session, settings, utcnow())
+            return fetch_due(session, settings, utcnow(), {"telegram": fetch_telegram_file})
     except Exception:  # noqa: BLE001 - the worker's duty will try again; keep polling
         logger.exception("fetching sent files failed")
         return 0

@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from backend.inbox.models import InboundUpdate
 from backend.inbox.service import process, store_update
 from backend.web import database, now, settings
-from bot import handlers  # noqa: F401  (registers the Telegram processor)
+from bot.handlers import process_update
 
 logger = logging.getLogger(__name__)
 
@@ -74,5 +74,5 @@ def webhook() -> ResponseReturnValue:
     with database().session() as session:
         row = session.get(InboundUpdate, row_id)
         assert row is not None
-        process(session, settings(), moment, row)
+        process(session, settings(), moment, row, process_update)
     return jsonify({"ok": True})

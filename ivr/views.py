@@ -10,11 +10,6 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from twilio.twiml.voice_response import VoiceResponse
 
-import backend.dialogues.complaint  # noqa: F401  (registers the dialogues this menu speaks)
-import backend.dialogues.intake  # noqa: F401
-import backend.dialogues.opinion  # noqa: F401
-import backend.dialogues.status  # noqa: F401
-import backend.dialogues.survey  # noqa: F401
 from backend.api.errors import error_response
 from backend.calls.flows import (
     attach_transcription,

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from backend.app import create_app
+from backend.composition import COMPONENTS
 from backend.db import Base, Database
 from backend.migrate import upgrade
 from backend.settings import Settings, load_settings
@@ -36,6 +37,12 @@ class Clock:
     def advance(self, **delta: float) -> datetime:
         self.moment += timedelta(**delta)
         return self.moment
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dialogues_installed() -> None:
+    """As every entry point does: the dialogue engine runs the composition root's dialogues."""
+    COMPONENTS.install_dialogues()
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from backend.cases.models import Case, CaseEvent
 from backend.catalog.models import Contract, Unit
 from backend.cli import main
+from backend.composition import tick
 from backend.db import Database
-from backend.duties import tick
 from backend.outbox.models import OutboundMessage
 from backend.people.models import Customer
 from backend.settings import Settings

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
 from backend.api import schemas
-from backend.api.views import api
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
+
+blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 REF = "#/components/schemas/{model}"
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -402,6 +403,6 @@ def build_document() -> dict[str, Any]:
     }
 
 
-@api.get("/openapi.json")
+@blueprint.get("/openapi.json")
 def openapi_document() -> ResponseReturnValue:
     return jsonify(build_document())

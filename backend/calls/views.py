@@ -5,22 +5,24 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from backend.api.auth import MANAGERS, current_actor, require_roles
 from backend.api.schemas import Body
-from backend.api.views import api, parse_body
+from backend.api.views import parse_body
 from backend.calls.proactive import call_json, case_calls, request_case_call
 from backend.cases.service import get_case
 from backend.web import db_session, now, settings
+
+blueprint = Blueprint("calls", __name__, url_prefix="/api/v1")
 
 
 class CaseCallRequest(Body):
     purpose: Literal["opinion", "mystery_check"]
 
 
-@api.post("/cases/<number>/calls")
+@blueprint.post("/cases/<number>/calls")
 @require_roles(*MANAGERS)
 def request_call(number: str) -> ResponseReturnValue:
     """Queue the call at the next calling moment; 201 with the call as queued."""
@@ -34,7 +36,7 @@ def request_call(number: str) -> ResponseReturnValue:
     return jsonify({"case_number": case.number, **call_json(call)}), 201
 
 
-@api.get("/cases/<number>/calls")
+@blueprint.get("/cases/<number>/calls")
 @require_roles(*MANAGERS)
 def list_calls(number: str) -> ResponseReturnValue:
     session = db_session()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -21,7 +21,6 @@ from backend.complaints.routing import DepartmentCode, Severity, Topic
 from backend.dashboard import auth, forms
 from backend.dashboard.i18n import gettext, label, moment
 from backend.dashboard.present import event_views, sla_view
-from backend.dashboard.views import dashboard
 from backend.errors import DomainError, NotFound
 from backend.inbox.views import MEDIA_ROLES, send_case_media
 from backend.people.models import Role, Technician
@@ -54,7 +53,6 @@ def _case_filter() -> CaseFilter:
     )
 
 
-@dashboard.get("/cases")
 @auth.login_required()
 def cases() -> ResponseReturnValue:
     case_filter = _case_filter()
@@ -158,13 +156,11 @@ def _case_page(
     ), status
 
 
-@dashboard.get("/cases/<number>")
 @auth.login_required()
 def case_page(number: str) -> ResponseReturnValue:
     return _case_page(_visible_case(number))
 
 
-@dashboard.post("/cases/<number>/actions/<action>")
 @auth.login_required()
 def case_action(number: str, action: str) -> ResponseReturnValue:
     """One step of the case's life through perform_action, exactly as the API takes it."""
@@ -198,7 +194,6 @@ def case_action(number: str, action: str) -> ResponseReturnValue:
     return redirect(url_for("dashboard.case_page", number=case.number))
 
 
-@dashboard.get("/cases/<number>/media/<int:n>")
 @auth.login_required(*MEDIA_ROLES)
 def case_media(number: str, n: int) -> ResponseReturnValue:
     """A photo the customer sent, served as the API serves it (R6.5: not to the warehouse)."""
@@ -208,7 +203,6 @@ def case_media(number: str, n: int) -> ResponseReturnValue:
         abort(404)
 
 
-@dashboard.post("/cases/<number>/calls")
 @auth.login_required(*auth.MANAGERS)
 def request_call(number: str) -> ResponseReturnValue:
     """A manager asks for an opinion call (R9.5) or a mystery-customer check (R9.7)."""
@@ -259,7 +253,6 @@ def _intake_page(form: forms.Form, status: int = 200) -> ResponseReturnValue:
     ), status
 
 
-@dashboard.get("/cases/new")
 @auth.login_required(*auth.INTAKE_ROLES)
 def new_case() -> ResponseReturnValue:
     kind = request.args.get("kind")
@@ -269,7 +262,6 @@ def new_case() -> ResponseReturnValue:
     return _intake_page(form)
 
 
-@dashboard.post("/cases/new")
 @auth.login_required(*auth.INTAKE_ROLES)
 def create_case() -> ResponseReturnValue:
     """Staff entry of a contact (R2.3, R4.5): the intake every channel uses."""
@@ -288,3 +280,16 @@ def create_case() -> ResponseReturnValue:
         return _intake_page(form, error.status)
     flash(gettext("Case {number} registered.", number=case.number), "success")
     return redirect(url_for("dashboard.case_page", number=case.number))
+
+
+def add_routes(blueprint: Blueprint) -> None:
+    """The case pages (list, detail, actions, media, calls, intake) on the dashboard."""
+    blueprint.add_url_rule("/cases", view_func=cases, methods=["GET"])
+    blueprint.add_url_rule("/cases/<number>", view_func=case_page, methods=["GET"])
+    blueprint.add_url_rule(
+        "/cases/<number>/actions/<action>", view_func=case_action, methods=["POST"]
+    )
+    blueprint.add_url_rule("/cases/<number>/media/<int:n>", view_func=case_media, methods=["GET"])
+    blueprint.add_url_rule("/cases/<number>/calls", view_func=request_call, methods=["POST"])
+    blueprint.add_url_rule("/cases/new", view_func=new_case, methods=["GET"])
+    blueprint.add_url_rule("/cases/new", view_func=create_case, methods=["POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import selectinload
@@ -14,7 +14,6 @@ from backend.cases.machine import OPEN_REPAIR
 from backend.cases.models import Case
 from backend.dashboard import auth, forms
 from backend.dashboard.i18n import gettext
-from backend.dashboard.views import dashboard
 from backend.errors import ValidationError
 from backend.people.models import Role, StaffUser, Technician
 from backend.reports.monthly import monthly_report
@@ -41,7 +40,6 @@ def _task_scope(user: StaffUser) -> list[ColumnElement[bool]]:
     return [] if user.role == Role.ADMIN else [Task.role == user.role]
 
 
-@dashboard.get("/tasks")
 @auth.login_required()
 def tasks() -> ResponseReturnValue:
     user = auth.signed_in_user()
@@ -74,7 +72,6 @@ def tasks() -> ResponseReturnValue:
     )
 
 
-@dashboard.post("/tasks/<int(max=2147483647):task_id>/done")
 @auth.login_required()
 def task_done(task_id: int) -> ResponseReturnValue:
     user = auth.signed_in_user()
@@ -89,7 +86,6 @@ def task_done(task_id: int) -> ResponseReturnValue:
     return redirect(url_for("dashboard.tasks"))
 
 
-@dashboard.get("/technicians")
 @auth.login_required()
 def technicians() -> ResponseReturnValue:
     user = auth.signed_in_user()
@@ -133,7 +129,6 @@ def _month_or_current() -> tuple[int, int, str | None]:
     return year, month, None
 
 
-@dashboard.get("/technicians/<int(max=2147483647):technician_id>")
 @auth.login_required()
 def technician_page(technician_id: int) -> ResponseReturnValue:
     """Certifications, zone, open jobs and the month's evaluation (R8.2) — managers or self."""
@@ -167,10 +162,24 @@ def technician_page(technician_id: int) -> ResponseReturnValue:
     )
 
 
-@dashboard.get("/reports")
 @auth.login_required(*auth.MANAGERS)
 def reports() -> ResponseReturnValue:
     """The month in figures for managers (R7.11 hours by category, R8.3 survey coverage)."""
     year, month, month_error = _month_or_current()
     report = monthly_report(db_session(), settings=settings(), year=year, month=month, now=now())
     return render_template("dashboard/reports.html", report=report, month_error=month_error)
+
+
+def add_routes(blueprint: Blueprint) -> None:
+    """The staff pages (tasks, technicians, reports), on the dashboard's blueprint."""
+    blueprint.add_url_rule("/tasks", view_func=tasks, methods=["GET"])
+    blueprint.add_url_rule(
+        "/tasks/<int(max=2147483647):task_id>/done", view_func=task_done, methods=["POST"]
+    )
+    blueprint.add_url_rule("/technicians", view_func=technicians, methods=["GET"])
+    blueprint.add_url_rule(
+        "/technicians/<int(max=2147483647):technician_id>",
+        view_func=technician_page,
+        methods=["GET"],
+    )
+    blueprint.add_url_rule("/reports", view_func=reports, methods=["GET"])

@@ -21,7 +21,7 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from backend.dashboard import auth, i18n
+from backend.dashboard import auth, case_views, i18n, staff_views
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES
 from backend.web import db_session, now
@@ -141,5 +141,5 @@ def change_language() -> ResponseReturnValue:
     return redirect(auth.safe_next(request.form.get("next")) or url_for("dashboard.home"))
 
 
-# The pages register their routes on `dashboard` when imported.
-from backend.dashboard import case_views, staff_views  # noqa: E402,F401
+case_views.add_routes(dashboard)
+staff_views.add_routes(dashboard)

@@ -214,18 +214,3 @@ def confirm_in_conversation(ctx: Context, case_number: str) -> None:
     ).all()
     for row in rows:
         ctx.session.delete(row)
-
-
-DIALOGUE_MODULES = ("intake", "complaint", "status", "note", "jobs", "work_report", "survey")
-
-
-def load_dialogues() -> None:
-    """Import every dialogue module so that each registers itself (channels call this once)."""
-    import importlib
-
-    for module in DIALOGUE_MODULES:
-        try:
-            importlib.import_module(f"backend.dialogues.{module}")
-        except ModuleNotFoundError as error:
-            if error.name != f"backend.dialogues.{module}":
-                raise

@@ -25,7 +25,7 @@ from backend.dialogues.common import (
     recording_of,
     words,
 )
-from backend.dialogues.engine import Answer, Choice, Context, Prompt, register
+from backend.dialogues.engine import Answer, Choice, Context, Prompt
 from backend.errors import ValidationError
 
 TOPIC_CHOICES = (
@@ -149,4 +149,4 @@ class Complaint(CallerSteps, StepDialogue):
         )
 
 
-COMPLAINT = register(Complaint())
+COMPLAINT = Complaint()

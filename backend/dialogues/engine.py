@@ -11,6 +11,7 @@ Channels never decide anything: which step follows, what is valid and what the a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -96,12 +97,26 @@ class Dialogue:
         """Called once when the dialogue starts (options come from the channel)."""
 
 
+# The dialogues a conversation can be in, by name (a conversation row stores the name). Filled
+# only by `install`, which the composition root calls with its list before serving anyone.
 REGISTRY: dict[str, Dialogue] = {}
 
 
-def register(dialogue: Dialogue) -> Dialogue:
-    REGISTRY[dialogue.name] = dialogue
-    return dialogue
+def install(dialogues: Iterable[Dialogue]) -> None:
+    """Make exactly `dialogues` the ones conversations can run (backend/composition.py)."""
+    table = {dialogue.name: dialogue for dialogue in dialogues}
+    REGISTRY.clear()
+    REGISTRY.update(table)
+
+
+def dialogue_named(name: str) -> Dialogue:
+    """The installed dialogue `name`; a clear error when the composition root did not install it."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise LookupError(
+            f"no dialogue {name!r} is installed (backend/composition.py installs them)"
+        ) from None
 
 
 def get_conversation(
@@ -124,7 +139,7 @@ def get_conversation(
 
 def start(ctx: Context, name: str, **options: Any) -> Prompt:
     """Begin dialogue `name` in this conversation (abandoning any other) and ask its first step."""
-    dialogue = REGISTRY[name]
+    dialogue = dialogue_named(name)
     conversation = ctx.conversation
     conversation.dialogue, conversation.step = name, dialogue.first_step
     conversation.data, conversation.retries = {}, 0
@@ -140,7 +155,7 @@ def current_prompt(ctx: Context, error: str | None = None) -> Prompt:
     conversation = ctx.conversation
     if conversation.dialogue is None or conversation.step is None:
         raise ValueError("no dialogue is running in this conversation")
-    prompt = REGISTRY[conversation.dialogue].prompt(ctx, conversation.step)
+    prompt = dialogue_named(conversation.dialogue).prompt(ctx, conversation.step)
     if error is not None:
         prompt = Prompt(**{**prompt.__dict__, "error": error})
     return prompt
@@ -151,7 +166,7 @@ def advance(ctx: Context, answer: Answer) -> Prompt:
     conversation = ctx.conversation
     if conversation.dialogue is None or conversation.step is None:
         raise ValueError("no dialogue is running in this conversation")
-    dialogue = REGISTRY[conversation.dialogue]
+    dialogue = dialogue_named(conversation.dialogue)
     try:
         next_step = dialogue.accept(ctx, conversation.step, answer)
     except ValidationError as error:

@@ -42,7 +42,7 @@ from backend.dialogues.common import (
     turn_page,
     words,
 )
-from backend.dialogues.engine import Answer, Choice, Context, Prompt, register
+from backend.dialogues.engine import Answer, Choice, Context, Prompt
 from backend.errors import ValidationError
 from backend.people.models import Zone
 
@@ -499,4 +499,4 @@ class FaultReport(CallerSteps, StepDialogue):
         )
 
 
-INTAKE = register(FaultReport())
+INTAKE = FaultReport()

@@ -18,7 +18,7 @@ from backend.dialogues.common import (
     turn_page,
     words,
 )
-from backend.dialogues.engine import Answer, Choice, Context, Prompt, register
+from backend.dialogues.engine import Answer, Choice, Context, Prompt
 from backend.errors import ValidationError
 from backend.fieldwork.jobs import own_job, work_job
 from backend.people.models import Technician
@@ -243,5 +243,5 @@ class ResolveJob(JobStep):
         )
 
 
-DECLINE = register(DeclineJob())
-RESOLVE = register(ResolveJob())
+DECLINE = DeclineJob()
+RESOLVE = ResolveJob()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from backend.cases.models import Case
 from backend.cases.service import open_cases_of_customer, record_event
 from backend.dialogues.common import MORE, StepDialogue, chosen, page_of, turn_page
-from backend.dialogues.engine import Answer, Choice, Context, Prompt, register
+from backend.dialogues.engine import Answer, Choice, Context, Prompt
 from backend.errors import ValidationError
 from backend.inbox.media import attach_media
 from backend.people.models import Customer
@@ -135,4 +135,4 @@ class CaseNote(StepDialogue):
         )
 
 
-NOTE = register(CaseNote())
+NOTE = CaseNote()

@@ -13,15 +13,7 @@ from typing import Any
 
 from backend.calls.models import CallPurpose, PhoneCall
 from backend.calls.proactive import follow_up, record_call_result, save_answer, save_comment
-from backend.dialogues.engine import (
-    Answer,
-    Choice,
-    Context,
-    Dialogue,
-    InputKind,
-    Prompt,
-    register,
-)
+from backend.dialogues.engine import Answer, Choice, Context, Dialogue, InputKind, Prompt
 from backend.dialogues.survey import GRADE_CHOICES, parse_grade, parse_yes_no
 from backend.errors import NotFound
 
@@ -156,4 +148,4 @@ class OpinionDialogue(Dialogue):
         return "thanks"
 
 
-OPINION = register(OpinionDialogue())
+OPINION = OpinionDialogue()

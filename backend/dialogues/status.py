@@ -19,7 +19,7 @@ from backend.cases.machine import TERMINAL
 from backend.cases.models import Case
 from backend.cases.notices import format_moment
 from backend.dialogues.common import CallerSteps, StepDialogue, language
-from backend.dialogues.engine import Context, Prompt, register
+from backend.dialogues.engine import Context, Prompt
 from backend.i18n import translate
 from backend.people.models import Customer
 from backend.people.service import get_customer_by_phone
@@ -168,6 +168,6 @@ class MyCases(CallerSteps, StepDialogue):
         )
 
 
-STATUS = register(MyCases())
+STATUS = MyCases()
 
 __all__ = ["STATUS", "CaseSummary", "cases_text", "customer_cases"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from backend.dialogues.engine import Answer, Choice, Context, Dialogue, Prompt, register
+from backend.dialogues.engine import Answer, Choice, Context, Dialogue, Prompt
 from backend.errors import NotFound, ValidationError
 from backend.surveys.models import QUESTIONS, Survey, SurveyStatus
 from backend.surveys.service import (
@@ -200,4 +200,4 @@ class SurveyDialogue(Dialogue):
         return "thanks"
 
 
-SURVEY = register(SurveyDialogue())
+SURVEY = SurveyDialogue()

@@ -9,7 +9,7 @@ from typing import Any
 
 from backend.cases.models import Case
 from backend.dialogues.common import StepDialogue, free_text, words
-from backend.dialogues.engine import Answer, Choice, Context, Prompt, register
+from backend.dialogues.engine import Answer, Choice, Context, Prompt
 from backend.errors import ValidationError
 from backend.fieldwork.models import WorkReport
 from backend.fieldwork.reports import jobs_of_day, submit_work_report
@@ -134,4 +134,4 @@ class WorkReportDialogue(StepDialogue):
         )
 
 
-WORK_REPORT = register(WorkReportDialogue())
+WORK_REPORT = WorkReportDialogue()

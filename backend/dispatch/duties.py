@@ -15,7 +15,6 @@ from backend.cases.service import record_event
 from backend.dispatch.flows import day_message, pinned_technician, replan_day
 from backend.dispatch.loader import HELP_DELAY_MINUTES
 from backend.dispatch.models import PlanRun, PlanStop
-from backend.duties import register_duty
 from backend.outbox.service import message_technician
 from backend.people.models import Role, Technician
 from backend.settings import Settings
@@ -212,9 +211,3 @@ def _help_delays(requests: list[tuple[datetime, int]], now: datetime) -> dict[in
         if left > 0:
             delayed[technician_id] = max(delayed.get(technician_id, 0.0), left)
     return delayed
-
-
-register_duty("dispatch_acceptance_timeouts", acceptance_timeouts)
-register_duty("dispatch_morning_plan", morning_plan)
-register_duty("dispatch_help_replans", help_replans)
-register_duty("dispatch_late_running", late_running)

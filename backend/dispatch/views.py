@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from backend.api.auth import MANAGERS, require_roles
-from backend.api.views import api
 from backend.cases.models import Case
 from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.errors import ValidationError
 from backend.people.models import Role, Technician
 from backend.web import db_session, settings
+
+blueprint = Blueprint("dispatch", __name__, url_prefix="/api/v1")
 
 
 def _day(raw: str) -> date:
@@ -53,7 +54,7 @@ def _stop_json(stop: PlanStop, case: Case, pin: DispatchPin | None, tz: Any) -> 
     }
 
 
-@api.get("/plans/<day>")
+@blueprint.get("/plans/<day>")
 @require_roles(*MANAGERS, Role.RECEPTIONIST)
 def day_plan(day: str) -> ResponseReturnValue:
     target = _day(day)

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
-from backend.duties import register_duty
 from backend.fieldwork.reports import jobs_of_day, report_of
 from backend.i18n import translate
 from backend.outbox.service import message_technician
@@ -55,6 +54,3 @@ def work_report_prompts(session: Session, settings: Settings, now: datetime) -> 
         ):
             sent += 1
     return sent
-
-
-register_duty("work_report_prompts", work_report_prompts)

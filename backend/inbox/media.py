@@ -3,14 +3,14 @@ answered, kept under `<var_dir>/media/<case number>/`, and shown to the staff (R
 contact is complete, the photo included).
 
 A channel only hands over an id (Telegram's `file_id`); `queue_case_media` notes the case's files
-to fetch, the `media_downloads` duty fetches them through the channel's registered fetcher, off the
+to fetch, the `media_downloads` duty fetches them through the channel's fetcher, off the
 webhook's path, with retries. A file that cannot be fetched keeps its id in the case's media list.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -59,11 +59,6 @@ class FetchedFile:
 
 
 Fetcher = Callable[[Settings, str], FetchedFile]
-FETCHERS: dict[str, Fetcher] = {}
-
-
-def register_fetcher(channel: str, fetcher: Fetcher) -> None:
-    FETCHERS[channel] = fetcher
 
 
 def media_root(settings: Settings) -> Path:
@@ -110,7 +105,9 @@ def extension_for(row: MediaFile, remote_path: str | None) -> str:
     return suffix if suffix in TYPES else DEFAULT_EXTENSION.get(row.kind, ".bin")
 
 
-def fetch_due(session: Session, settings: Settings, now: datetime) -> int:
+def fetch_due(
+    session: Session, settings: Settings, now: datetime, fetchers: Mapping[str, Fetcher]
+) -> int:
     """Fetch the files whose turn has come and store them; the number stored.
 
     The downloads happen before anything is written, so no database lock is held while the
@@ -126,7 +123,7 @@ def fetch_due(session: Session, settings: Settings, now: datetime) -> int:
         .order_by(MediaFile.id)
         .limit(BATCH)
     ).all()
-    outcomes = [(row, fetch_one(settings, row)) for row in rows]
+    outcomes = [(row, fetch_one(settings, row, fetchers.get(row.channel))) for row in rows]
     stored = 0
     for row, outcome in outcomes:
         if isinstance(outcome, FetchError):
@@ -137,8 +134,9 @@ def fetch_due(session: Session, settings: Settings, now: datetime) -> int:
     return stored
 
 
-def fetch_one(settings: Settings, row: MediaFile) -> FetchedFile | FetchError:
-    fetcher = FETCHERS.get(row.channel)
+def fetch_one(
+    settings: Settings, row: MediaFile, fetcher: Fetcher | None
+) -> FetchedFile | FetchError:
     if fetcher is None:
         return FetchError(f"no fetcher for {row.channel} files")
     try:

@@ -1,6 +1,7 @@
 """Inbound updates: stored first (deduplicated by the provider's id), then processed.
 
-A channel registers one processor; processing runs inside a savepoint, so a failure rolls back
+Each channel has one processor (backend/composition.py names them); processing runs inside a
+savepoint, so a failure rolls back
 its half-done effects, marks the update failed and leaves it for the `inbound_retry` duty —
 the update itself is never lost.
 """
@@ -22,14 +23,9 @@ from backend.settings import Settings
 logger = logging.getLogger(__name__)
 
 Processor = Callable[[Session, Settings, datetime, InboundUpdate], None]
-PROCESSORS: dict[str, Processor] = {}
 MAX_ATTEMPTS = 6
 STALE = timedelta(minutes=2)  # a "received" row this old was abandoned by a crashed process
 LEASE = timedelta(minutes=2)
-
-
-def register_processor(channel: str, processor: Processor) -> None:
-    PROCESSORS[channel] = processor
 
 
 def store_update(
@@ -65,9 +61,14 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def process(session: Session, settings: Settings, now: datetime, row: InboundUpdate) -> bool:
+def process(
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    row: InboundUpdate,
+    processor: Processor | None,
+) -> bool:
     """Run the channel's processor on one stored update; True when it went through."""
-    processor = PROCESSORS.get(row.channel)
     if processor is None:
         logger.warning("no processor for %s updates", row.channel)
         return False

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, send_file
+from flask import Blueprint, Response, send_file
 from flask.typing import ResponseReturnValue
 
 from backend.api.auth import require_roles
-from backend.api.views import _visible, api
+from backend.api.views import _visible
 from backend.cases.models import Case
 from backend.cases.service import get_case
 from backend.errors import NotFound
@@ -14,12 +14,14 @@ from backend.inbox.media import stored_media
 from backend.people.models import Role
 from backend.web import db_session, settings
 
+blueprint = Blueprint("media", __name__, url_prefix="/api/v1")
+
 # Whoever handles cases; the warehouse has no business with the customers' photos (R6.5).
 MEDIA_ROLES = tuple(role for role in Role if role != Role.WAREHOUSE_CLERK)
 MAX_POSITION = 10_000
 
 
-@api.get("/cases/<number>/media/<int:n>")
+@blueprint.get("/cases/<number>/media/<int:n>")
 @require_roles(*MEDIA_ROLES)
 def case_media(number: str, n: int) -> ResponseReturnValue:
     """The n-th file of the case (1-based, as listed in the case's `media`)."""

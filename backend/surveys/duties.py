@@ -9,7 +9,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from backend.calls.service import rearm_deferred_calls, within_calling_hours
-from backend.duties import register_duty
 from backend.settings import Settings
 from backend.surveys.calling import call_survey, due_surveys, fall_back, give_up_on_lost_calls
 
@@ -34,7 +33,3 @@ def survey_calls(session: Session, settings: Settings, now: datetime) -> int:
 def deferred_calls(session: Session, settings: Settings, now: datetime) -> int:
     """Calls a late worker did not place (window closed) wait for the next calling hours."""
     return rearm_deferred_calls(session, settings, now)
-
-
-register_duty("deferred_calls", deferred_calls)
-register_duty("survey_calls", survey_calls)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from backend.api.auth import MANAGERS, require_roles
-from backend.api.views import api
 from backend.calendar import calendar_for
 from backend.surveys.performance import parse_month
 from backend.surveys.reports import survey_coverage
 from backend.web import db_session, now, settings
 
+blueprint = Blueprint("surveys", __name__, url_prefix="/api/v1")
 
-@api.get("/reports/surveys")
+
+@blueprint.get("/reports/surveys")
 @require_roles(*MANAGERS)
 def survey_report() -> ResponseReturnValue:
     today = calendar_for(settings()).local_date(now())

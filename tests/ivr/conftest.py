@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from backend.composition import build_transports
 from backend.db import Database
-from backend.outbox.transports import build_transports
 from backend.outbox.worker import deliver_due
 from backend.settings import Settings, load_settings
 from tests.conftest import Clock

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from backend.calls.models import PhoneCall
 from backend.catalog.service import create_contract, get_product_by_model
+from backend.composition import tick
 from backend.db import Database
-from backend.duties import tick
 from backend.outbox.models import OutboundMessage
 from backend.outbox.service import enqueue
 from backend.outbox.worker import deliver_due

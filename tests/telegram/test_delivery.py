@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from telegram.error import RetryAfter
 
-from backend.duties import tick
+from backend.composition import tick
 from backend.fieldwork.models import WorkReport
 from backend.inbox.models import InboundUpdate
 from backend.outbox.models import OutboundMessage

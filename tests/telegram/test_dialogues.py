@@ -10,13 +10,11 @@ from sqlalchemy import select
 from backend.cases.models import Case, CaseEvent
 from backend.db import Database
 from backend.dialogues import engine
-from backend.dialogues.common import load_dialogues
 from backend.dialogues.engine import Answer, Context, Prompt
 from backend.i18n import missing_translations
 from backend.settings import Settings
 from tests.factories import Personas
 
-load_dialogues()
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wednesday 10:00 in Seoul
 
 

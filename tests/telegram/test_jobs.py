@@ -8,6 +8,7 @@ from typing import Any
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from telegram import CallbackQuery
 
 from backend.cases.models import Case
 from backend.cli import main as cli
@@ -215,7 +216,7 @@ def test_decline_with_a_reason_and_only_own_jobs_are_shown(
     assert stranger.last_text() == "연결된 기사 계정만 작업을 볼 수 있습니다."
     stranger.post(
         stranger.update(
-            callback_query=__import__("telegram").CallbackQuery(
+            callback_query=CallbackQuery(
                 id="cb-stranger",
                 from_user=stranger.user,
                 chat_instance="ci",

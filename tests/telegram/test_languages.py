@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from backend.calendar import calendar_for
+from backend.composition import tick
 from backend.db import Database
 from backend.dispatch.duties import push_day
-from backend.duties import tick
 from backend.i18n import missing_translations
 from backend.outbox.worker import deliver_due
 from backend.people.models import Technician

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from telegram import PhotoSize
 
 from backend.cases.models import Case
+from backend.composition import tick
 from backend.db import Database
-from backend.duties import tick
 from backend.inbox.models import MediaFile
 from backend.people.models import StaffUser, Technician
 from backend.settings import Settings

@@ -1,0 +1,150 @@
+"""The composition root: every part of the product, named once, read top to bottom.
+
+Nothing registers itself on import and nothing is imported by a string: each blueprint, outbound
+transport, inbox processor, media fetcher, duty and dialogue that exists is listed here, by a
+direct import. `create_app`, the worker, `aftersales tick`, `aftersales serve` and
+`aftersales bot --polling` all take their parts from `COMPONENTS`.
+
+This module is the top of the house, not a domain package: it may import the channels (`bot`,
+`ivr`), which the domain packages never do (the import-linter contracts in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from types import MappingProxyType
+
+from flask import Blueprint
+
+from backend import duties as core_duties
+from backend.api import openapi
+from backend.api import views as api_views
+from backend.calls import views as calls_views
+from backend.dashboard import views as dashboard_views
+from backend.db import Database
+from backend.dialogues import engine
+from backend.dialogues.complaint import COMPLAINT
+from backend.dialogues.engine import Dialogue
+from backend.dialogues.intake import INTAKE
+from backend.dialogues.jobs import DECLINE, RESOLVE
+from backend.dialogues.note import NOTE
+from backend.dialogues.opinion import OPINION
+from backend.dialogues.status import STATUS
+from backend.dialogues.survey import SURVEY
+from backend.dialogues.work_report import WORK_REPORT
+from backend.dispatch import duties as dispatch_duties
+from backend.dispatch import views as dispatch_views
+from backend.duties import NamedDuty
+from backend.fieldwork import duties as fieldwork_duties
+from backend.inbox import duties as inbox_duties
+from backend.inbox import views as media_views
+from backend.inbox.media import Fetcher
+from backend.inbox.service import Processor
+from backend.outbox.transport import Transport
+from backend.settings import Settings
+from backend.surveys import duties as survey_duties
+from backend.surveys import views as survey_views
+from bot import webhook as telegram_webhook
+from bot.files import fetch_telegram_file
+from bot.handlers import process_update as process_telegram_update
+from bot.transport import TelegramTransport
+from ivr import views as ivr_views
+from ivr.transport import TwilioCallTransport, TwilioSmsTransport
+
+# Blueprints ----------------------------------------------------------------------------------
+# /api/v1 is served by several blueprints (one per domain that has routes); the OpenAPI
+# document (backend/api/openapi.py) describes all of them.
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    api_views.api,  # /api/v1: cases, actions, catalogue, technicians, contracts
+    openapi.blueprint,  # /api/v1/openapi.json
+    calls_views.blueprint,  # /api/v1/cases/<number>/calls
+    dispatch_views.blueprint,  # /api/v1/plans/<day>
+    media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
+    survey_views.blueprint,  # /api/v1/reports/surveys
+    dashboard_views.dashboard,  # / (the staff pages)
+    telegram_webhook.blueprint,  # /telegram/webhook
+    ivr_views.blueprint,  # /ivr/*
+)
+
+# Inbound channels: who processes a stored update, who fetches a file people sent -------------
+PROCESSORS: Mapping[str, Processor] = MappingProxyType({"telegram": process_telegram_update})
+FETCHERS: Mapping[str, Fetcher] = MappingProxyType({"telegram": fetch_telegram_file})
+
+# Dialogues: the conversations a customer or technician can have, on any channel --------------
+DIALOGUES: tuple[Dialogue, ...] = (
+    INTAKE,  # report a fault (Telegram, phone)
+    COMPLAINT,  # make a complaint (Telegram, phone)
+    STATUS,  # my cases (Telegram, phone)
+    NOTE,  # a note or photo about an open case (Telegram)
+    DECLINE,  # a technician declines a job (Telegram)
+    RESOLVE,  # a technician resolves a job (Telegram)
+    WORK_REPORT,  # the technician's daily work report (R7.10, Telegram)
+    SURVEY,  # the rating survey (R8.4, phone and Telegram)
+    OPINION,  # the opinion call (R9.5, phone)
+)
+
+# Duties: `tick` runs them in this order, each in its own transaction --------------------------
+DUTIES: tuple[NamedDuty, ...] = (
+    *core_duties.CORE_DUTIES,  # SLA warnings and breaches, roll-over, contract expiry
+    ("deferred_calls", survey_duties.deferred_calls),
+    ("survey_calls", survey_duties.survey_calls),
+    ("dispatch_acceptance_timeouts", dispatch_duties.acceptance_timeouts),
+    ("dispatch_morning_plan", dispatch_duties.morning_plan),
+    ("dispatch_help_replans", dispatch_duties.help_replans),
+    ("dispatch_late_running", dispatch_duties.late_running),
+    ("inbound_retry", partial(inbox_duties.retry_inbound_updates, processors=PROCESSORS)),
+    ("media_downloads", partial(inbox_duties.download_media, fetchers=FETCHERS)),
+    ("work_report_prompts", fieldwork_duties.work_report_prompts),
+)
+
+
+# Outbound transports: one per channel, built from the settings when that channel is configured
+def build_transports(settings: Settings) -> dict[str, Transport]:
+    """The transports this configuration can use; rows of other channels wait until configured."""
+    transports: dict[str, Transport] = {}
+    if settings.telegram_enabled:
+        transports["telegram"] = TelegramTransport(settings)
+    if settings.voice_enabled:
+        transports["voice"] = TwilioCallTransport(settings)
+        if settings.twilio_phone_number:
+            transports["sms"] = TwilioSmsTransport(settings)
+    return transports
+
+
+@dataclass(frozen=True)
+class Components:
+    """The parts one process runs with; the entry points take them from here, never by import."""
+
+    blueprints: Sequence[Blueprint]
+    duties: Sequence[NamedDuty]
+    processors: Mapping[str, Processor]
+    fetchers: Mapping[str, Fetcher]
+    dialogues: Sequence[Dialogue]
+    build_transports: Callable[[Settings], dict[str, Transport]]
+
+    def install_dialogues(self) -> None:
+        """The dialogue engine runs exactly these (a conversation row names its dialogue)."""
+        engine.install(self.dialogues)
+
+    def tick(self, database: Database, settings: Settings, now: datetime) -> dict[str, int]:
+        """Every duty once as of `now` (`aftersales tick`; the scheduler calls it each minute)."""
+        self.install_dialogues()  # `inbound_retry` runs the Telegram dialogues
+        return core_duties.tick(database, settings, now, duties=self.duties)
+
+
+COMPONENTS = Components(
+    blueprints=BLUEPRINTS,
+    duties=DUTIES,
+    processors=PROCESSORS,
+    fetchers=FETCHERS,
+    dialogues=DIALOGUES,
+    build_transports=build_transports,
+)
+
+
+def tick(database: Database, settings: Settings, now: datetime) -> dict[str, int]:
+    """`COMPONENTS.tick`: every duty of the product once as of `now`."""
+    return COMPONENTS.tick(database, settings, now)
