@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from backend.calendar import BusinessCalendar
 from backend.cases.models import Case
+from backend.dispatch.day import DayPlan, Job, Route, build_route
 from backend.dispatch.decision import Assignment
 from backend.dispatch.explain import assignment_note
 from backend.dispatch.loader import DayContext, load_day, save_route, stored_plan
-from backend.dispatch.model import DayPlan, Job, Route, build_route
 from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.dispatch.online import Insertion, insertions
 from backend.dispatch.solver import PlannerOptions, plan_day, unreachable_reason

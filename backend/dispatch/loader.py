@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from backend.calendar import BusinessCalendar
 from backend.cases.models import Case
-from backend.dispatch.model import Crew, DayInstance, DayPlan, Job, Route, build_route
+from backend.dispatch.day import Crew, DayInstance, DayPlan, Job, Route, build_route
 from backend.dispatch.models import DispatchPin, PlanStop
 from backend.dispatch.travel import Place, locate
 from backend.people.models import Technician
