@@ -259,7 +259,8 @@ def plan(day: str | None) -> None:
 
     from backend.calendar import calendar_for
     from backend.dispatch.duties import push_day
-    from backend.dispatch.flows import replan_day, service_day
+    from backend.dispatch.flows import replan_day
+    from backend.dispatch.service import service_day
 
     settings = _settings()
     calendar = calendar_for(settings)

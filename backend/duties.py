@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
+from backend.cases.machine import NOT_ARRIVED, UNFINISHED_FIELD_JOB
 from backend.cases.models import Case, Priority
 from backend.cases.notices import format_moment
 from backend.cases.service import record_event
@@ -27,8 +28,6 @@ from backend.tasks.service import alert, open_task
 
 logger = logging.getLogger(__name__)
 
-NOT_ARRIVED = ("new", "assigned", "accepted", "en_route")
-UNFINISHED_FIELD_JOB = (*NOT_ARRIVED, "on_site")
 EXPIRY_NOTICE_DAYS = 30
 
 Duty = Callable[[Session, Settings, datetime], int]

@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from backend.dispatch.model import DayInstance, DayPlan, build_route, plan_figures  # noqa: E402
+from backend.dispatch.day import DayInstance, DayPlan, build_route, plan_figures  # noqa: E402
 from backend.dispatch.online import greedy_plan, insertions  # noqa: E402
 from backend.dispatch.solver import PlannerOptions, plan_day  # noqa: E402
 from backend.dispatch.synthetic import DAY_MINUTES, LINES, generate_day  # noqa: E402

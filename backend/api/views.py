@@ -14,11 +14,11 @@ from backend.api import schemas
 from backend.api.auth import MANAGERS, current_actor, current_user, require_roles
 from backend.api.serializers import case_json, contract_json, product_json, technician_json
 from backend.calendar import calendar_for
-from backend.cases.actions import perform_action
-from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput, intake_case
+from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
 from backend.cases.service import CaseFilter, get_case, list_cases
 from backend.catalog import service as catalog
+from backend.dispatch.casework import intake_case, perform_action
 from backend.errors import Forbidden, NotFound, ValidationError
 from backend.people import service as people
 from backend.people.models import Role

@@ -1,7 +1,13 @@
-"""One step of a case's life: who may take it, what it changes, whom it tells."""
+"""One step of a case's life: who may take it, what it changes, whom it tells.
+
+The steps whose technician dispatch chooses (`assign`, and `decline` which hands the job on) are
+dispatch flows: every channel calls `backend.dispatch.casework.perform_action`, which takes those
+itself and every other step here. This package never imports backend.dispatch.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -10,12 +16,11 @@ from sqlalchemy.orm import Session
 
 from backend.actors import Actor
 from backend.calendar import calendar_for
-from backend.cases import assignment
 from backend.cases.intake import fee_schedule
 from backend.cases.machine import next_status
 from backend.cases.models import Case, CaseKind
 from backend.cases.notices import service_certificate
-from backend.cases.service import record_event
+from backend.cases.service import apply_transition
 from backend.catalog.warranty import charges_at_resolution, resolve_parts
 from backend.complaints.routing import DepartmentCode
 from backend.errors import Forbidden, ValidationError
@@ -24,6 +29,8 @@ from backend.people.models import Role
 from backend.settings import Settings
 from backend.surveys.service import schedule_survey
 from backend.tasks.service import alert
+
+logger = logging.getLogger(__name__)
 
 TECHNICIAN_ACTIONS = frozenset(
     {"accept", "decline", "depart", "arrive", "resolve", "take_to_workshop", "escalate"}
@@ -90,7 +97,17 @@ def authorize(actor: Actor, case: Case, action: str) -> None:
         raise Forbidden(f"the {actor.role} role cannot {action} this case", field="action")
 
 
-def perform_action(
+# Steps that need a technician chosen: backend.dispatch.casework.perform_action takes them.
+DISPATCHED_ACTIONS = frozenset({"assign", "decline"})
+
+
+def check_step(actor: Actor, case: Case, action: str) -> None:
+    """Forbidden, or TransitionNotAllowed (409 naming the allowed actions), before any change."""
+    authorize(actor, case, action)  # first: someone not allowed learns nothing of the status
+    next_status(case.kind, case.status, action)
+
+
+def take_step(
     session: Session,
     case: Case,
     action: str,
@@ -100,98 +117,30 @@ def perform_action(
     settings: Settings,
     now: datetime,
 ) -> Case:
-    """Take one step (contract: 409 naming the allowed actions when the status forbids it)."""
-    authorize(actor, case, action)  # first: someone not allowed learns nothing of the status
-    target = next_status(case.kind, case.status, action)
-    previous = case.status
+    """Take one step that needs no dispatch decision: its effects, then the move in the history."""
+    if action in DISPATCHED_ACTIONS:
+        raise ValueError(f"{action} is a dispatch step: backend.dispatch.casework.perform_action")
+    check_step(actor, case, action)
     handler = HANDLERS.get(action)
-    note = str(body.get("note") or body.get("reason") or "")[:2000] or None
-    if handler is not None:
-        data = handler(session, case, actor=actor, body=body, settings=settings, now=now)
-        if action in ("assign", "decline"):
-            return case  # those record their own history (an assignment names its reasons)
-    else:
-        data = None
-    case.status = target
-    record_event(
+    data = (
+        handler(session, case, actor=actor, body=body, settings=settings, now=now)
+        if handler
+        else None
+    )
+    apply_transition(
         session,
         case,
+        action,
         actor=actor.label,
-        action=action,
         at=now,
         channel=actor.channel,
-        from_status=previous,
-        to_status=target,
-        note=note,
+        note=str(body.get("note") or body.get("reason") or "")[:2000] or None,
         data=data,
     )
     return case
 
 
 Handler = Callable[..., dict[str, Any] | None]
-
-
-def _assign(
-    session: Session,
-    case: Case,
-    *,
-    actor: Actor,
-    body: dict[str, Any],
-    settings: Settings,
-    now: datetime,
-) -> None:
-    technician_id = body.get("technician_id")
-    if technician_id is not None and (
-        not isinstance(technician_id, int) or isinstance(technician_id, bool)
-    ):
-        raise ValidationError("technician_id must be a whole number", field="technician_id")
-    reason = str(body.get("reason") or body.get("note") or "")[:500] or None  # R4.6 override
-    decision = assignment.auto_assign(
-        session,
-        case,
-        settings=settings,
-        now=now,
-        actor=actor,
-        technician_id=technician_id,
-        reason=reason,
-    )
-    if decision.technician is None:
-        raise ValidationError(decision.explanation, field="technician_id")
-    return None
-
-
-def _decline(
-    session: Session,
-    case: Case,
-    *,
-    actor: Actor,
-    body: dict[str, Any],
-    settings: Settings,
-    now: datetime,
-) -> None:
-    declined_by = case.assigned_technician_id
-    previous = case.status
-    case.status, case.assigned_technician_id, case.assigned_technician = "new", None, None
-    record_event(
-        session,
-        case,
-        actor=actor.label,
-        action="decline",
-        at=now,
-        channel=actor.channel,
-        from_status=previous,
-        to_status="new",
-        note=str(body.get("reason") or "")[:500] or None,
-        data={"technician_id": declined_by},
-    )
-    exclude = {
-        e.data["technician_id"]
-        for e in case.events
-        if e.action == "decline" and e.data and e.data.get("technician_id")
-    }
-    assignment.auto_assign(
-        session, case, settings=settings, now=now, actor=Actor("system"), exclude=exclude
-    )
 
 
 def _arrive(session: Session, case: Case, *, now: datetime, **_: Any) -> dict[str, Any]:
@@ -307,9 +256,9 @@ def _escalate(
         dedupe_key=f"escalate:{case.number}:{len(case.events)}",
     )
     if case.kind == CaseKind.REPAIR and case.assigned_technician_id is not None:
-        from backend.dispatch.flows import replan_after_help  # "need help": re-plan the day
-
-        replan_after_help(session, case, settings=settings, now=now)
+        # "Need help": the dispatch duty re-plans the rest of the day at the next tick, finding
+        # this escalation in the history, so the request answers at once.
+        logger.info("need help on %s: the day is re-planned at the next tick", case.number)
     return {"to": target}
 
 
@@ -362,8 +311,6 @@ def _close(session: Session, case: Case, *, now: datetime, **_: Any) -> None:
 
 
 HANDLERS: dict[str, Handler] = {
-    "assign": _assign,
-    "decline": _decline,
     "arrive": _arrive,
     "resolve": _resolve,
     "finish_repair": _work_done,

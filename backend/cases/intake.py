@@ -1,4 +1,8 @@
-"""Registering a contact as a case (R2.3, R4.5, R7.3): the one intake every channel calls."""
+"""Registering a contact as a case (R2.3, R4.5, R7.3).
+
+Every channel calls `backend.dispatch.casework.intake_case`, which registers the case here and
+then dispatches a repair at once; this package never imports backend.dispatch.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,17 @@ from sqlalchemy.orm import Session
 
 from backend.actors import Actor
 from backend.calendar import calendar_for
-from backend.cases import assignment
 from backend.cases.machine import INITIAL_STATUS
 from backend.cases.models import Case, CaseKind, Channel
 from backend.cases.notices import intake_confirmation
-from backend.cases.service import next_case_number, record_event
+from backend.cases.service import apply_transition, next_case_number, record_event
 from backend.catalog.models import Product, Unit
 from backend.catalog.service import get_product_by_model, register_unit
 from backend.catalog.warranty import FeeSchedule, category_at_intake
 from backend.complaints.routing import Severity, Topic, route_complaint
 from backend.errors import ValidationError
 from backend.outbox.service import message_customer
-from backend.people.models import Customer, Role, Zone
+from backend.people.models import Role, Zone
 from backend.people.service import upsert_customer
 from backend.settings import Settings
 from backend.tasks.service import alert
@@ -114,7 +117,7 @@ def _check(request: IntakeRequest, now: datetime) -> None:
         raise ValidationError("purchased_on is after the report", field="product.purchased_on")
 
 
-def intake_case(
+def register_case(
     session: Session,
     request: IntakeRequest,
     *,
@@ -122,7 +125,9 @@ def intake_case(
     now: datetime,
     actor: Actor,
 ) -> Case:
-    """Validate, register and route a new case; queue the customer's confirmation."""
+    """Validate, register and route a new case; queue the customer's confirmation.
+
+    A repair is left `new` with its deadline: dispatch (casework.intake_case) assigns it."""
     _check(request, now)
     calendar = calendar_for(settings)
     customer = upsert_customer(
@@ -176,7 +181,7 @@ def intake_case(
         to_status=case.status,
     )
     if case.kind == CaseKind.REPAIR:
-        _register_repair(session, case, customer, settings, now, actor)
+        _register_repair(session, case, settings)
     elif case.kind == CaseKind.COMPLAINT:
         _route_complaint(session, case, request, now)
     due = calendar.local(case.sla_due_at) if case.sla_due_at else None
@@ -192,21 +197,13 @@ def intake_case(
     return case
 
 
-def _register_repair(
-    session: Session,
-    case: Case,
-    customer: Customer,
-    settings: Settings,
-    now: datetime,
-    actor: Actor,
-) -> None:
+def _register_repair(session: Session, case: Case, settings: Settings) -> None:
     calendar = calendar_for(settings)
     reported_day = calendar.local_date(case.reported_at)
     case.service_category = category_at_intake(case.unit, case.product, reported_day)
     hours = sla_hours(settings, case.zone)
     case.sla_due_at = calendar.add_working_hours(case.reported_at, hours)  # R7.14
     case.sla_warn_at = calendar.add_working_hours(case.reported_at, hours * 0.8)
-    assignment.auto_assign(session, case, settings=settings, now=now, actor=actor)
 
 
 def _route_complaint(session: Session, case: Case, request: IntakeRequest, now: datetime) -> None:
@@ -220,15 +217,12 @@ def _route_complaint(session: Session, case: Case, request: IntakeRequest, now: 
     case.priority = routing.priority
     case.escalated_to = routing.escalated_to
     case.accountable_role = routing.accountable_role
-    case.status = "routed"
-    record_event(
+    apply_transition(
         session,
         case,
+        "route",
         actor="system",
-        action="route",
         at=now,
-        from_status="received",
-        to_status="routed",
         note=f"routed to {routing.department}",
         data={"department": routing.department, "priority": routing.priority},
     )

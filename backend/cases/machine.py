@@ -1,79 +1,168 @@
-"""The status machine of each case kind: which action moves a case from which status to which."""
+"""The status machine of each case kind: its statuses, named sets of them, and which action moves
+a case from which status to which.
+
+Only `backend.cases.service.apply_transition` changes a case's status: it asks `next_status`
+here, sets the status and records the move in the history (tests/test_status_machine.py keeps
+it so). The values are the strings stored in the database and shown in the API; never change one.
+"""
 
 from __future__ import annotations
+
+import enum
 
 from backend.cases.models import CaseKind
 from backend.errors import TransitionNotAllowed
 
-SAME = "="  # an action that records something without moving the case
 
-OPEN_REPAIR = (
-    "new",
-    "assigned",
-    "accepted",
-    "en_route",
-    "on_site",
-    "in_workshop",
-    "repaired",
-    "inspected",
-    "resolved",
+class RepairStatus(enum.StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    EN_ROUTE = "en_route"
+    ON_SITE = "on_site"
+    IN_WORKSHOP = "in_workshop"  # R4.10, R7.6
+    REPAIRED = "repaired"  # R7.7 repair card filled in
+    INSPECTED = "inspected"  # R7.7 supervisor inspection passed
+    RESOLVED = "resolved"  # waiting for the customer's signature (R7.4)
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class ComplaintStatus(enum.StrEnum):
+    RECEIVED = "received"
+    ROUTED = "routed"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class ReturnStatus(enum.StrEnum):
+    RECEIVED = "received"
+    INSPECTED = "inspected"  # R3.5 the cause is established here
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class InquiryStatus(enum.StrEnum):
+    RECEIVED = "received"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+Status = RepairStatus | ComplaintStatus | ReturnStatus | InquiryStatus
+
+STATUSES: dict[str, type[Status]] = {
+    CaseKind.REPAIR: RepairStatus,
+    CaseKind.COMPLAINT: ComplaintStatus,
+    CaseKind.RETURN: ReturnStatus,
+    CaseKind.INQUIRY: InquiryStatus,
+}
+
+INITIAL_STATUS: dict[str, Status] = {
+    CaseKind.REPAIR: RepairStatus.NEW,
+    CaseKind.COMPLAINT: ComplaintStatus.RECEIVED,
+    CaseKind.RETURN: ReturnStatus.RECEIVED,
+    CaseKind.INQUIRY: InquiryStatus.RECEIVED,
+}
+
+# Statuses of several kinds share a value ("closed" is closed whatever the kind), so a set of
+# members answers `case.status in SET` for a status read back from the database as a plain str.
+TERMINAL: frozenset[Status] = frozenset(
+    {
+        RepairStatus.CLOSED,
+        RepairStatus.CANCELLED,
+        ComplaintStatus.CLOSED,
+        ReturnStatus.CLOSED,
+        ReturnStatus.CANCELLED,
+        InquiryStatus.CLOSED,
+    }
 )
+# Repair jobs whose technician has not arrived yet: the arrival deadline still runs (R7.14),
+# the planner may still (re)order them, and the customer may still cancel.
+NOT_ARRIVED: frozenset[RepairStatus] = frozenset(
+    {RepairStatus.NEW, RepairStatus.ASSIGNED, RepairStatus.ACCEPTED, RepairStatus.EN_ROUTE}
+)
+# A technician holds the job and has not arrived: a late planned arrival re-plans the day.
+AWAITING_ARRIVAL: frozenset[RepairStatus] = NOT_ARRIVED - {RepairStatus.NEW}
+# Once a technician has accepted or set off, the job stays theirs in every re-plan.
+COMMITTED: frozenset[RepairStatus] = frozenset({RepairStatus.ACCEPTED, RepairStatus.EN_ROUTE})
+# A technician's job in hand: on their list in the chat (R6.5).
+FIELD_JOB: frozenset[RepairStatus] = AWAITING_ARRIVAL | {RepairStatus.ON_SITE}
+# Not finished in the field: at the day's end it is carried over to tomorrow (R7.13).
+UNFINISHED_FIELD_JOB: frozenset[RepairStatus] = NOT_ARRIVED | {RepairStatus.ON_SITE}
+OPEN_REPAIR: frozenset[RepairStatus] = frozenset(RepairStatus) - TERMINAL
+
+SAME = "="  # an action that records something without moving the case
 
 # action → {from status: to status}
 TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
     CaseKind.REPAIR: {
-        "assign": {"new": "assigned", "assigned": "assigned", "accepted": "assigned"},
-        "accept": {"assigned": "accepted"},
-        "decline": {"assigned": "new", "accepted": "new"},
-        "depart": {"accepted": "en_route"},
-        "arrive": {"accepted": "on_site", "en_route": "on_site"},
-        "resolve": {"on_site": "resolved"},
-        "take_to_workshop": {"on_site": "in_workshop"},  # R4.10, R7.6
-        "finish_repair": {"in_workshop": "repaired"},  # R7.7 repair card
-        "inspect": {"repaired": "inspected"},  # R7.7 supervisor inspection
-        "return_item": {"inspected": "resolved"},
-        "sign_off": {"resolved": "closed"},  # R7.4 the customer signs the certificate
+        "assign": {
+            RepairStatus.NEW: RepairStatus.ASSIGNED,
+            RepairStatus.ASSIGNED: RepairStatus.ASSIGNED,
+            RepairStatus.ACCEPTED: RepairStatus.ASSIGNED,
+        },
+        "accept": {RepairStatus.ASSIGNED: RepairStatus.ACCEPTED},
+        "decline": {
+            RepairStatus.ASSIGNED: RepairStatus.NEW,
+            RepairStatus.ACCEPTED: RepairStatus.NEW,
+        },
+        "depart": {RepairStatus.ACCEPTED: RepairStatus.EN_ROUTE},
+        "arrive": {
+            RepairStatus.ACCEPTED: RepairStatus.ON_SITE,
+            RepairStatus.EN_ROUTE: RepairStatus.ON_SITE,
+        },
+        "resolve": {RepairStatus.ON_SITE: RepairStatus.RESOLVED},
+        "take_to_workshop": {RepairStatus.ON_SITE: RepairStatus.IN_WORKSHOP},  # R4.10, R7.6
+        "finish_repair": {RepairStatus.IN_WORKSHOP: RepairStatus.REPAIRED},  # R7.7 repair card
+        "inspect": {RepairStatus.REPAIRED: RepairStatus.INSPECTED},  # R7.7 supervisor inspection
+        "return_item": {RepairStatus.INSPECTED: RepairStatus.RESOLVED},
+        # R7.4 the customer signs the certificate
+        "sign_off": {RepairStatus.RESOLVED: RepairStatus.CLOSED},
         "escalate": {status: SAME for status in OPEN_REPAIR},
-        "cancel": {s: "cancelled" for s in ("new", "assigned", "accepted", "en_route")},
+        "cancel": {status: RepairStatus.CANCELLED for status in NOT_ARRIVED},
     },
     CaseKind.COMPLAINT: {
-        "route": {"received": "routed", "routed": "routed"},
-        "answer": {"routed": "answered"},
-        "escalate": {s: SAME for s in ("received", "routed", "answered")},
-        "close": {"answered": "closed"},
+        "route": {
+            ComplaintStatus.RECEIVED: ComplaintStatus.ROUTED,
+            ComplaintStatus.ROUTED: ComplaintStatus.ROUTED,
+        },
+        "answer": {ComplaintStatus.ROUTED: ComplaintStatus.ANSWERED},
+        "escalate": {
+            s: SAME
+            for s in (ComplaintStatus.RECEIVED, ComplaintStatus.ROUTED, ComplaintStatus.ANSWERED)
+        },
+        "close": {ComplaintStatus.ANSWERED: ComplaintStatus.CLOSED},
     },
     CaseKind.RETURN: {
-        "inspect": {"received": "inspected"},  # R3.5 the cause is established here
-        "close": {"inspected": "closed"},
-        "escalate": {s: SAME for s in ("received", "inspected")},
-        "cancel": {"received": "cancelled"},
+        "inspect": {ReturnStatus.RECEIVED: ReturnStatus.INSPECTED},  # R3.5 the cause is found
+        "close": {ReturnStatus.INSPECTED: ReturnStatus.CLOSED},
+        "escalate": {s: SAME for s in (ReturnStatus.RECEIVED, ReturnStatus.INSPECTED)},
+        "cancel": {ReturnStatus.RECEIVED: ReturnStatus.CANCELLED},
     },
     CaseKind.INQUIRY: {
-        "answer": {"received": "answered"},
-        "close": {"answered": "closed", "received": "closed"},
-        "escalate": {s: SAME for s in ("received", "answered")},
+        "answer": {InquiryStatus.RECEIVED: InquiryStatus.ANSWERED},
+        "close": {
+            InquiryStatus.ANSWERED: InquiryStatus.CLOSED,
+            InquiryStatus.RECEIVED: InquiryStatus.CLOSED,
+        },
+        "escalate": {s: SAME for s in (InquiryStatus.RECEIVED, InquiryStatus.ANSWERED)},
     },
 }
 
-INITIAL_STATUS = {
-    CaseKind.REPAIR: "new",
-    CaseKind.COMPLAINT: "received",
-    CaseKind.RETURN: "received",
-    CaseKind.INQUIRY: "received",
+# Moves the system makes on its own (duties); never offered to anyone as an action.
+SYSTEM_TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
+    CaseKind.REPAIR: {
+        # not accepted in time: the job goes to someone else
+        "acceptance_timeout": {RepairStatus.ASSIGNED: RepairStatus.NEW},
+    },
+    CaseKind.COMPLAINT: {},
+    CaseKind.RETURN: {},
+    CaseKind.INQUIRY: {},
 }
 
-TERMINAL = frozenset({"closed", "cancelled"})
-
 ALL_ACTIONS = sorted({action for table in TRANSITIONS.values() for action in table})
-ALL_STATUSES = (
-    frozenset(
-        status
-        for table in TRANSITIONS.values()
-        for moves in table.values()
-        for status in (*moves.keys(), *moves.values())
-        if status != SAME
-    )
-    | TERMINAL
+ALL_STATUSES: frozenset[str] = frozenset(
+    status for statuses in STATUSES.values() for status in statuses
 )
 
 
@@ -81,13 +170,17 @@ def allowed_actions(kind: str, status: str) -> list[str]:
     return [action for action, moves in TRANSITIONS[kind].items() if status in moves]
 
 
-def next_status(kind: str, status: str, action: str) -> str:
-    """The status after `action`, or TransitionNotAllowed naming what is allowed."""
-    moves = TRANSITIONS[kind].get(action, {})
-    if status not in moves:
+def next_status(kind: str, status: str, action: str, *, by_system: bool = False) -> Status:
+    """The status after `action`, or TransitionNotAllowed naming what is allowed.
+
+    `by_system` also allows the moves only the system makes (SYSTEM_TRANSITIONS)."""
+    moves = TRANSITIONS[kind].get(action)
+    if moves is None and by_system:
+        moves = SYSTEM_TRANSITIONS[kind].get(action)
+    if moves is None or status not in moves:
         raise TransitionNotAllowed(action, status, allowed_actions(kind, status))
     target = moves[status]
-    return status if target == SAME else target
+    return STATUSES[kind](status if target == SAME else target)
 
 
 def is_open(status: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from backend.cases.machine import RepairStatus
 from backend.cases.models import Case, ServiceCategory
 from backend.catalog.warranty import FeeSchedule
 from backend.i18n import translate
@@ -79,10 +80,10 @@ def job_push(case: Case, local_due: datetime | None, language: str) -> str:
 # The steps a technician can take from each status, as buttons (callback `job:<action>:<number>`);
 # "need help" is `escalate`: to the service director at once (R7.9).
 JOB_BUTTONS: dict[str, tuple[str, ...]] = {
-    "assigned": ("accept", "decline", "escalate"),
-    "accepted": ("depart", "arrive", "decline", "escalate"),
-    "en_route": ("arrive", "escalate"),
-    "on_site": ("resolve", "take_to_workshop", "escalate"),
+    RepairStatus.ASSIGNED: ("accept", "decline", "escalate"),
+    RepairStatus.ACCEPTED: ("depart", "arrive", "decline", "escalate"),
+    RepairStatus.EN_ROUTE: ("arrive", "escalate"),
+    RepairStatus.ON_SITE: ("resolve", "take_to_workshop", "escalate"),
 }
 JOB_BUTTON_LABELS = {
     "accept": "Accept",

@@ -1,4 +1,4 @@
-"""Queries and small writes on cases: numbers, lookups, listings, the history."""
+"""Queries and small writes on cases: numbers, lookups, listings, the history, status moves."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from backend.cases.machine import TERMINAL, next_status
 from backend.cases.models import Case, CaseEvent, CaseSequence
 from backend.errors import NotFound
 from backend.people.models import Customer
@@ -146,11 +147,43 @@ def record_event(
     return event
 
 
+def apply_transition(
+    session: Session,
+    case: Case,
+    action: str,
+    *,
+    actor: str,
+    at: datetime,
+    channel: str | None = None,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+    by_system: bool = False,
+) -> CaseEvent:
+    """Move `case` by `action` as its machine says and record the move (from → to) in the history.
+
+    The one place a case's status changes; TransitionNotAllowed when the status forbids `action`.
+    `by_system` also allows the moves only duties make (machine.SYSTEM_TRANSITIONS)."""
+    previous = case.status
+    case.status = next_status(case.kind, previous, action, by_system=by_system)
+    return record_event(
+        session,
+        case,
+        actor=actor,
+        action=action,
+        at=at,
+        channel=channel,
+        from_status=previous,
+        to_status=case.status,
+        note=note,
+        data=data,
+    )
+
+
 def open_cases_of_customer(session: Session, customer_id: int) -> list[Case]:
     return list(
         session.scalars(
             select(Case)
-            .where(Case.customer_id == customer_id, Case.status.not_in(("closed", "cancelled")))
+            .where(Case.customer_id == customer_id, Case.status.not_in(TERMINAL))
             .order_by(Case.reported_at.desc())
         )
     )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.calendar import BusinessCalendar
-from backend.cases.machine import is_open
+from backend.cases.machine import RepairStatus, is_open
 from backend.cases.models import Case, CaseEvent
 from backend.people.models import Customer, StaffUser, Technician
 
@@ -34,7 +34,7 @@ def sla_view(case: Case, now: datetime, calendar: BusinessCalendar) -> SlaView:
         return SlaView(None, None, "none")
     if case.arrived_at is not None:
         return SlaView(due, None, "met" if case.arrived_at <= due else "missed")
-    if not is_open(case.status) or case.status in ("resolved",):
+    if not is_open(case.status) or case.status == RepairStatus.RESOLVED:
         return SlaView(due, None, "none")
     if now > due:
         return SlaView(due, None, "late")

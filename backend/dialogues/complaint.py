@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from backend.actors import Actor
-from backend.cases.intake import CustomerInput, IntakeRequest, intake_case
+from backend.cases.intake import CustomerInput, IntakeRequest
 from backend.cases.models import Case
 from backend.complaints.routing import DEPARTMENT_NAMES, Severity, Topic
 from backend.dialogues.common import (
@@ -26,6 +26,7 @@ from backend.dialogues.common import (
     words,
 )
 from backend.dialogues.engine import Answer, Choice, Context, Prompt
+from backend.dispatch.casework import intake_case
 from backend.errors import ValidationError
 
 TOPIC_CHOICES = (

@@ -24,7 +24,6 @@ from backend.cases.intake import (
     IntakeRequest,
     ProductInput,
     fee_schedule,
-    intake_case,
 )
 from backend.cases.models import Case
 from backend.cases.notices import category_words, format_moment
@@ -43,6 +42,7 @@ from backend.dialogues.common import (
     words,
 )
 from backend.dialogues.engine import Answer, Choice, Context, Prompt
+from backend.dispatch.casework import intake_case
 from backend.errors import ValidationError
 from backend.people.models import Zone
 

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
-from backend.cases.machine import TERMINAL
+from backend.cases.machine import NOT_ARRIVED, TERMINAL
 from backend.cases.models import Case
 from backend.cases.notices import format_moment
 from backend.dialogues.common import CallerSteps, StepDialogue, language
@@ -27,7 +27,6 @@ from backend.settings import Settings
 
 RECENT = timedelta(days=30)
 LISTED = 8
-NOT_ARRIVED = ("new", "assigned", "accepted", "en_route")
 STATUS_WORDS = {
     "new": "registered, waiting for a technician",
     "assigned": "a technician is assigned",

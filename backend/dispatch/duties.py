@@ -8,13 +8,13 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.actors import SYSTEM
 from backend.calendar import calendar_for
+from backend.cases.machine import AWAITING_ARRIVAL, RepairStatus
 from backend.cases.models import Case, CaseEvent
-from backend.cases.service import record_event
-from backend.dispatch.flows import day_message, pinned_technician, replan_day
+from backend.dispatch.flows import hand_on, replan_day
 from backend.dispatch.loader import HELP_DELAY_MINUTES
 from backend.dispatch.models import PlanRun, PlanStop
+from backend.dispatch.service import day_message, pinned_technician
 from backend.outbox.service import message_technician
 from backend.people.models import Role, Technician
 from backend.settings import Settings
@@ -29,13 +29,11 @@ LATE_RUNNING_MINUTES = 30  # a planned arrival missed by this much re-plans the 
 
 def acceptance_timeouts(session: Session, settings: Settings, now: datetime) -> int:
     """No acceptance within 15 working minutes: the job goes to someone else."""
-    from backend.cases.assignment import auto_assign
-
     calendar = calendar_for(settings)
     waiting = session.scalars(
         select(Case).where(
             Case.kind == "repair",
-            Case.status == "assigned",
+            Case.status == RepairStatus.ASSIGNED,
             Case.assigned_at.is_not(None),
             Case.assigned_at <= now - timedelta(minutes=ACCEPTANCE_MINUTES),
         )
@@ -59,19 +57,14 @@ def acceptance_timeouts(session: Session, settings: Settings, now: datetime) -> 
                 dedupe_key=f"not-accepted:{case.number}:{case.assigned_at.isoformat()}",
             )
             continue
-        case.status, case.assigned_technician_id, case.assigned_technician = "new", None, None
-        record_event(
+        hand_on(
             session,
             case,
-            actor="system",
-            action="acceptance_timeout",
-            at=now,
-            from_status="assigned",
-            to_status="new",
+            "acceptance_timeout",
+            settings=settings,
+            now=now,
             note=f"not accepted within {ACCEPTANCE_MINUTES} working minutes",
-            data={"technician_id": technician_id},
         )
-        auto_assign(session, case, settings=settings, now=now, actor=SYSTEM)
         moved += 1
     return moved
 
@@ -135,7 +128,7 @@ def late_running(session: Session, settings: Settings, now: datetime) -> int:
     overdue = session.scalars(
         select(Case.id).where(
             Case.kind == "repair",
-            Case.status.in_(("assigned", "accepted", "en_route")),
+            Case.status.in_(AWAITING_ARRIVAL),
             Case.planned_arrival_at >= window[0],  # an arrival planned on an earlier day is stale
             Case.planned_arrival_at < now - timedelta(minutes=LATE_RUNNING_MINUTES),
         )

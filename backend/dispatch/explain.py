@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.cases.notices import format_moment
-from backend.dispatch.model import Route, Stop
+from backend.dispatch.day import Route, Stop
 from backend.i18n import translate
 from backend.people.models import Technician
 

@@ -1,7 +1,9 @@
-"""Dispatch operations on the database: place one case at once, re-plan a day, push the plans.
+"""Dispatch operations on the database: choose the technician for a case and apply it (status,
+history, the job push), place one case at once, hand a refused job on, re-plan a day.
 
 The planner itself (solver.py, online.py) works on plain data; these functions load a day,
-ask it, store the stops and apply the assignments with their reasons.
+ask it, store the stops and apply the assignments with their reasons. Queries and pure decisions
+(who is eligible, which day, who refused) are in service.py, which never imports this module.
 """
 
 from __future__ import annotations
@@ -13,37 +15,182 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from backend.calendar import BusinessCalendar
+from backend.actors import SYSTEM, Actor
+from backend.calendar import BusinessCalendar, calendar_for
 from backend.cases.models import Case
+from backend.cases.notices import job_buttons, job_push
+from backend.cases.service import apply_transition, record_event
+from backend.dispatch.day import DayPlan, Job, Route, build_route
 from backend.dispatch.decision import Assignment
 from backend.dispatch.explain import assignment_note
 from backend.dispatch.loader import DayContext, load_day, save_route, stored_plan
-from backend.dispatch.model import DayPlan, Job, Route, build_route
 from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.dispatch.online import Insertion, insertions
+from backend.dispatch.service import ineligibility, refused_by, service_day
 from backend.dispatch.solver import PlannerOptions, plan_day, unreachable_reason
-from backend.i18n import translate
+from backend.errors import ValidationError
+from backend.outbox.service import message_technician
+from backend.people.models import Role, Technician
+from backend.settings import Settings
+from backend.tasks.service import alert
 
 logger = logging.getLogger(__name__)
 
-REFUSALS = ("decline", "acceptance_timeout")
+
+def auto_assign(
+    session: Session,
+    case: Case,
+    *,
+    settings: Settings,
+    now: datetime,
+    actor: Actor,
+    technician_id: int | None = None,
+    exclude: Collection[int] = (),
+    reason: str | None = None,
+) -> Assignment:
+    """Dispatch `case` (to `technician_id` when named) and record it; flag it when no one can."""
+    decision = choose_technician(
+        session,
+        case,
+        calendar=calendar_for(settings),
+        now=now,
+        technician_id=technician_id,
+        exclude=exclude,
+        reason=reason,
+        actor_label=actor.label,
+    )
+    if decision.technician is None:
+        record_event(
+            session, case, actor="system", action="unassignable", at=now, note=decision.explanation
+        )
+        alert(
+            session,
+            kind="unassigned",
+            role=Role.REPAIR_MANAGER,
+            title=f"No technician for {case.number}: {decision.explanation}",
+            case=case,
+            dedupe_key=f"unassigned:{case.number}:{case.events[-1].id if case.events else 0}",
+        )
+        return decision
+    apply_assignment(session, case, decision, settings=settings, now=now, actor=actor)
+    return decision
 
 
-def service_day(calendar: BusinessCalendar, now: datetime) -> date:
-    """The day a job reported `now` will be served: today in hours, else the next business day."""
-    return calendar.local_date(calendar.add_working_hours(now, 0))
+def apply_assignment(
+    session: Session,
+    case: Case,
+    decision: Assignment,
+    *,
+    settings: Settings,
+    now: datetime,
+    actor: Actor,
+) -> None:
+    """The case's `assign` step with the decision's reasons, and the technician's job push."""
+    technician = decision.technician
+    assert technician is not None
+    case.assigned_technician = technician
+    case.assigned_technician_id = technician.id
+    case.assigned_at = now
+    apply_transition(
+        session,
+        case,
+        "assign",
+        actor=actor.label if decision.manual else "system",
+        at=now,
+        channel=actor.channel,
+        note=decision.explanation,
+        data={
+            "technician_id": technician.id,
+            "manual": decision.manual,
+            "runner_up_id": decision.runner_up.id if decision.runner_up else None,
+        },
+    )
+    calendar = calendar_for(settings)
+    due = calendar.local(case.sla_due_at) if case.sla_due_at else None
+    language = technician.language  # the technician's own, set with /language in Telegram
+    message_technician(
+        session,
+        technician,
+        job_push(case, due, language),
+        case=case,
+        purpose="job_push",
+        reply_markup=job_buttons(case, language),
+        dedupe_key=f"job:{case.number}:{technician.id}:{len(case.events)}",
+    )
 
 
-def refused_by(case: Case) -> set[int]:
-    """Technicians who declined this case or let it time out: it does not go back to them."""
-    return {
-        int(e.data["technician_id"])
-        for e in case.events
-        if e.action in REFUSALS and e.data and e.data.get("technician_id")
-    }
+def hand_on(
+    session: Session,
+    case: Case,
+    action: str,
+    *,
+    settings: Settings,
+    now: datetime,
+    actor: Actor = SYSTEM,
+    note: str | None = None,
+) -> Assignment:
+    """The technician gave the job back (`decline`) or let it time out (`acceptance_timeout`):
+    the case is new again, and goes at once to someone who has not refused it."""
+    technician_id = case.assigned_technician_id
+    case.assigned_technician_id, case.assigned_technician = None, None
+    apply_transition(
+        session,
+        case,
+        action,
+        actor=actor.label,
+        at=now,
+        channel=actor.channel,
+        note=note,
+        data={"technician_id": technician_id},
+        by_system=actor.kind == "system",
+    )
+    return auto_assign(
+        session, case, settings=settings, now=now, actor=SYSTEM, exclude=refused_by(case)
+    )
+
+
+def choose_technician(
+    session: Session,
+    case: Case,
+    *,
+    calendar: BusinessCalendar,
+    now: datetime,
+    technician_id: int | None = None,
+    exclude: Collection[int] = (),
+    reason: str | None = None,
+    actor_label: str = "system",
+) -> Assignment:
+    """Who takes `case`, placed in their day: the named technician if allowed (R4.6), else the
+    one whose plan takes it with the fewest late arrivals, least lateness and least driving."""
+    if technician_id is not None:
+        technician = session.get(Technician, technician_id)
+        if technician is None:
+            raise ValidationError(f"no technician {technician_id}", field="technician_id")
+        day = service_day(calendar, now)
+        line = case.product.product_line if case.product else None
+        why = ineligibility(technician, line, day)
+        if why:
+            raise ValidationError(
+                f"{technician.name} cannot take this job: {why}", field="technician_id"
+            )
+    decision = place_case(
+        session,
+        case,
+        calendar=calendar,
+        now=now,
+        technician_id=technician_id,
+        exclude=exclude,
+        reason=reason,
+        pinned_by=actor_label,
+    )
+    if technician_id is not None and decision.technician is None:
+        raise ValidationError(
+            f"no room in that technician's day: {decision.explanation}", field="technician_id"
+        )
+    return decision
 
 
 def _without_job(context: DayContext, plan: DayPlan, job_id: int) -> tuple[DayPlan, Route | None]:
@@ -191,11 +338,6 @@ def _unpin_if_refused(session: Session, case: Case, barred: set[int]) -> None:
         session.flush()
 
 
-def pinned_technician(session: Session, case: Case) -> int | None:
-    pin = session.get(DispatchPin, case.id)
-    return pin.technician_id if pin else None
-
-
 def replan_day(
     session: Session,
     *,
@@ -262,9 +404,6 @@ def _apply(
     session: Session, context: DayContext, plan: DayPlan, *, settings: Any, now: datetime
 ) -> int:
     """Hand each case whose technician changed to the new one, with the reasons."""
-    from backend.actors import SYSTEM
-    from backend.cases.assignment import apply_assignment
-
     changed = 0
     for route in plan.routes.values():
         for position, stop in enumerate(route.stops):
@@ -297,9 +436,6 @@ def _apply(
 
 def _flag_unassigned(session: Session, context: DayContext, plan: DayPlan, now: datetime) -> None:
     """A job no one can take that day goes to the repair manager at once, with the reason."""
-    from backend.people.models import Role
-    from backend.tasks.service import alert
-
     for job_id, why in plan.unassigned.items():
         case = context.cases.get(job_id)
         if case is None or case.assigned_technician_id is not None:
@@ -312,48 +448,3 @@ def _flag_unassigned(session: Session, context: DayContext, plan: DayPlan, now: 
             title=f"No technician for {case.number} on {context.day.isoformat()}: {why}",
             dedupe_key=f"unassigned:{case.number}:{context.day.isoformat()}",
         )
-
-
-def day_message(
-    session: Session, context_day: date, technician_id: int, tz: Any, language: str = "ko"
-) -> str | None:
-    """A technician's day as one message: the stops in order with arrival times."""
-    from backend.cases.notices import format_moment
-
-    stops = session.scalars(
-        select(PlanStop)
-        .where(PlanStop.day == context_day, PlanStop.technician_id == technician_id)
-        .order_by(PlanStop.position)
-    ).all()
-    if not stops:
-        return None
-    lines = [
-        translate(
-            language,
-            "Your day {day}: {count} job(s).",
-            day=context_day.isoformat(),
-            count=len(stops),
-        )
-    ]
-    for index, stop in enumerate(stops, start=1):
-        case = session.get(Case, stop.case_id)
-        assert case is not None
-        lines.append(
-            f"{index}. {stop.arrival_at.astimezone(tz):%H:%M} {case.number} · "
-            f"{case.address or '-'} · "
-            + translate(
-                language,
-                "deadline {due}",
-                due=format_moment(case.sla_due_at.astimezone(tz), language)
-                if case.sla_due_at
-                else "-",
-            )
-        )
-    return "\n".join(lines)
-
-
-def replan_after_help(session: Session, case: Case, *, settings: Any, now: datetime) -> None:
-    """ "Need help" (R7.9): the escalation itself is immediate (the caller alerts the director);
-    the re-plan of the rest of today is left to the next tick (`dispatch_help_replans`), which
-    finds the request in the case history, so the request answers at once."""
-    logger.info("need help on %s: the day is re-planned at the next tick", case.number)

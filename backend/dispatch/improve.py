@@ -10,7 +10,7 @@ passes take the plan the rest of the way cheaply.
 
 from __future__ import annotations
 
-from backend.dispatch.model import Crew, DayInstance, DayPlan, Route, build_route
+from backend.dispatch.day import Crew, DayInstance, DayPlan, Route, build_route
 from backend.dispatch.online import insertions
 from backend.dispatch.travel import travel_matrix
 

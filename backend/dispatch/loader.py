@@ -10,16 +10,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.calendar import BusinessCalendar
+from backend.cases.machine import COMMITTED, NOT_ARRIVED, RepairStatus
 from backend.cases.models import Case
-from backend.dispatch.model import Crew, DayInstance, DayPlan, Job, Route, build_route
+from backend.dispatch.day import Crew, DayInstance, DayPlan, Job, Route, build_route
 from backend.dispatch.models import DispatchPin, PlanStop
 from backend.dispatch.travel import Place, locate
 from backend.people.models import Technician
 
-# Jobs a plan may (re)order; a technician on site is busy, not a stop.
-PLANNABLE = ("new", "assigned", "accepted", "en_route")
-# Once a technician has accepted or set off, the job stays theirs in every re-plan.
-COMMITTED = ("accepted", "en_route")
+# Jobs a plan may (re)order; a technician on site is busy, not a stop. Once a technician has
+# accepted or set off (machine.COMMITTED), the job stays theirs in every re-plan.
+PLANNABLE = NOT_ARRIVED
 # Minutes on site per product line, until work orders give real figures (R4.12).
 SERVICE_MINUTES = {
     "air_conditioner": 90,
@@ -129,7 +129,9 @@ def _crew(
     place = home
     worked = 0.0
     on_site = session.scalars(
-        select(Case).where(Case.assigned_technician_id == technician.id, Case.status == "on_site")
+        select(Case).where(
+            Case.assigned_technician_id == technician.id, Case.status == RepairStatus.ON_SITE
+        )
     ).all()
     for case in on_site:  # the job in hand ends first
         place = case_place(case)

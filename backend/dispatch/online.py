@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backend.dispatch.model import (
+from backend.dispatch.day import (
     Crew,
     DayInstance,
     DayPlan,

@@ -1,25 +1,24 @@
-"""Choosing the technician for a repair job (R4.4, R4.6, R7.13, R7.14).
-
-Everything else calls `choose_technician`; behind it the case is inserted into the current day
-plans at once (the cheapest place that keeps the most jobs on time), and the day planner
-re-optimises every plan each morning and on demand.
+"""Dispatch queries and pure decisions: who may take a job, which day serves it, who refused it,
+a technician's day as one message. No writes; `flows.py` acts on these answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.calendar import BusinessCalendar
 from backend.cases.models import Case
-from backend.dispatch.decision import Assignment
-from backend.dispatch.flows import place_case, service_day
-from backend.errors import ValidationError
+from backend.cases.notices import format_moment
+from backend.dispatch.models import DispatchPin, PlanStop
+from backend.i18n import translate
 from backend.people.models import Technician
 
-__all__ = ["Assignment", "choose_technician", "ineligibility", "service_day"]
+# History entries in which a technician gave a job back: it does not go back to them.
+REFUSALS = ("decline", "acceptance_timeout")
 
 
 def ineligibility(technician: Technician, product_line: str | None, day: date) -> str | None:
@@ -33,42 +32,57 @@ def ineligibility(technician: Technician, product_line: str | None, day: date) -
     return None
 
 
-def choose_technician(
-    session: Session,
-    case: Case,
-    *,
-    calendar: BusinessCalendar,
-    now: datetime,
-    technician_id: int | None = None,
-    exclude: Collection[int] = (),
-    reason: str | None = None,
-    actor_label: str = "system",
-) -> Assignment:
-    """Who takes `case`, placed in their day: the named technician if allowed (R4.6), else the
-    one whose plan takes it with the fewest late arrivals, least lateness and least driving."""
-    if technician_id is not None:
-        technician = session.get(Technician, technician_id)
-        if technician is None:
-            raise ValidationError(f"no technician {technician_id}", field="technician_id")
-        day = service_day(calendar, now)
-        line = case.product.product_line if case.product else None
-        why = ineligibility(technician, line, day)
-        if why:
-            raise ValidationError(
-                f"{technician.name} cannot take this job: {why}", field="technician_id"
-            )
-    decision = place_case(
-        session,
-        case,
-        calendar=calendar,
-        now=now,
-        technician_id=technician_id,
-        exclude=exclude,
-        reason=reason,
-        pinned_by=actor_label,
-    )
-    if technician_id is not None and decision.technician is None:
-        raise ValidationError(
-            f"no room in that technician's day: {decision.explanation}", field="technician_id"
+def service_day(calendar: BusinessCalendar, now: datetime) -> date:
+    """The day a job reported `now` will be served: today in hours, else the next business day."""
+    return calendar.local_date(calendar.add_working_hours(now, 0))
+
+
+def refused_by(case: Case) -> set[int]:
+    """Technicians who declined this case or let it time out: it does not go back to them."""
+    return {
+        int(e.data["technician_id"])
+        for e in case.events
+        if e.action in REFUSALS and e.data and e.data.get("technician_id")
+    }
+
+
+def pinned_technician(session: Session, case: Case) -> int | None:
+    """The technician the repair manager chose by hand for `case` (R4.6), if any."""
+    pin = session.get(DispatchPin, case.id)
+    return pin.technician_id if pin else None
+
+
+def day_message(
+    session: Session, context_day: date, technician_id: int, tz: Any, language: str = "ko"
+) -> str | None:
+    """A technician's day as one message: the stops in order with arrival times."""
+    stops = session.scalars(
+        select(PlanStop)
+        .where(PlanStop.day == context_day, PlanStop.technician_id == technician_id)
+        .order_by(PlanStop.position)
+    ).all()
+    if not stops:
+        return None
+    lines = [
+        translate(
+            language,
+            "Your day {day}: {count} job(s).",
+            day=context_day.isoformat(),
+            count=len(stops),
         )
-    return decision
+    ]
+    for index, stop in enumerate(stops, start=1):
+        case = session.get(Case, stop.case_id)
+        assert case is not None
+        lines.append(
+            f"{index}. {stop.arrival_at.astimezone(tz):%H:%M} {case.number} · "
+            f"{case.address or '-'} · "
+            + translate(
+                language,
+                "deadline {due}",
+                due=format_moment(case.sla_due_at.astimezone(tz), language)
+                if case.sla_due_at
+                else "-",
+            )
+        )
+    return "\n".join(lines)

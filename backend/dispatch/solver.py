@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from backend.dispatch.day import Crew, DayInstance, DayPlan, Job, Route, build_route
 from backend.dispatch.improve import fill_leftovers, relieve_late_jobs, shorten_drives
-from backend.dispatch.model import Crew, DayInstance, DayPlan, Job, Route, build_route
 from backend.dispatch.online import greedy_plan
 from backend.dispatch.travel import Place, travel_matrix
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 
-from backend.dispatch.model import Crew, DayInstance, Job
+from backend.dispatch.day import Crew, DayInstance, Job
 from backend.dispatch.travel import Place
 
 LINES = ("air_conditioner", "refrigerator", "washing_machine", "water_purifier", "television")

@@ -10,17 +10,17 @@ from sqlalchemy.orm import Session
 
 from backend.actors import Actor
 from backend.calendar import calendar_for
-from backend.cases.actions import perform_action
+from backend.cases.machine import FIELD_JOB
 from backend.cases.models import Case
 from backend.cases.notices import format_moment
 from backend.cases.service import get_case
+from backend.dispatch.casework import perform_action
 from backend.errors import Forbidden
 from backend.i18n import translate
 from backend.outbox.service import message_customer
 from backend.people.models import Technician
 from backend.settings import Settings
 
-FIELD_STATUSES = ("assigned", "accepted", "en_route", "on_site")
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2}
 ACTION_DONE = {
     "accept": "You accepted {number}. Please arrive by {due}.",
@@ -55,9 +55,7 @@ def own_job(session: Session, technician: Technician, number: str) -> Case:
 def todays_jobs(session: Session, technician: Technician) -> list[Case]:
     """Open field jobs in working order: carried over first (R7.13), priority, deadline."""
     jobs = session.scalars(
-        select(Case).where(
-            Case.assigned_technician_id == technician.id, Case.status.in_(FIELD_STATUSES)
-        )
+        select(Case).where(Case.assigned_technician_id == technician.id, Case.status.in_(FIELD_JOB))
     ).all()
     far = datetime.max.replace(tzinfo=None)
     return sorted(

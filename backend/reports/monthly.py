@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend.cases.machine import RepairStatus
 from backend.cases.models import Case, CaseKind
 from backend.fieldwork.models import WorkReport, WorkReportEntry
 from backend.people.models import Technician
@@ -62,7 +63,7 @@ def sla_by_zone(session: Session, period: Period, now: datetime) -> dict[str, Sl
     rows = session.execute(
         select(Case.zone, Case.arrived_at, Case.sla_due_at).where(
             Case.kind == CaseKind.REPAIR,
-            Case.status != "cancelled",
+            Case.status != RepairStatus.CANCELLED,
             Case.sla_due_at.is_not(None),
             Case.reported_at >= period.start,
             Case.reported_at < period.end,

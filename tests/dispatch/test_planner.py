@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from backend.dispatch.day import Crew, DayInstance, DayPlan, Job, build_route
 from backend.dispatch.improve import fill_leftovers, shorten_drives
-from backend.dispatch.model import Crew, DayInstance, DayPlan, Job, build_route
 from backend.dispatch.online import greedy_plan, insertions
 from backend.dispatch.solver import PlannerOptions, plan_day
 from backend.dispatch.synthetic import generate_day

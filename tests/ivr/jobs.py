@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from backend.actors import SYSTEM
-from backend.cases.actions import perform_action
-from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput, intake_case
+from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.cases.service import get_case
 from backend.db import Database
+from backend.dispatch.casework import intake_case, perform_action
 from backend.settings import Settings
 
 

@@ -1,0 +1,96 @@
+"""The two entry points every channel calls for a case: take in a contact, take one step.
+
+Each is the case domain's own operation (backend.cases) plus, where a technician must be chosen,
+the dispatch flow: a repair is dispatched as soon as it is registered (R7.14: the arrival deadline
+runs from the report); `assign` and `decline` are dispatch steps. Dependencies point one way:
+backend.dispatch imports backend.cases, never the reverse.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from backend.actors import Actor
+from backend.cases.actions import DISPATCHED_ACTIONS, check_step, take_step
+from backend.cases.intake import IntakeRequest, register_case
+from backend.cases.models import Case, CaseKind
+from backend.dispatch.flows import auto_assign, hand_on
+from backend.errors import ValidationError
+from backend.settings import Settings
+
+
+def intake_case(
+    session: Session,
+    request: IntakeRequest,
+    *,
+    settings: Settings,
+    now: datetime,
+    actor: Actor,
+) -> Case:
+    """Validate, register and route a new case, queue the customer's confirmation, and dispatch
+    a repair at once (the repair manager is told when no one can take it)."""
+    case = register_case(session, request, settings=settings, now=now, actor=actor)
+    if case.kind == CaseKind.REPAIR:
+        auto_assign(session, case, settings=settings, now=now, actor=actor)
+    return case
+
+
+def perform_action(
+    session: Session,
+    case: Case,
+    action: str,
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+) -> Case:
+    """Take one step (contract: 409 naming the allowed actions when the status forbids it)."""
+    if action not in DISPATCHED_ACTIONS:
+        return take_step(session, case, action, actor=actor, body=body, settings=settings, now=now)
+    check_step(actor, case, action)
+    if action == "assign":
+        _assign(session, case, actor=actor, body=body, settings=settings, now=now)
+    else:
+        hand_on(
+            session,
+            case,
+            action,
+            settings=settings,
+            now=now,
+            actor=actor,
+            note=str(body.get("reason") or "")[:500] or None,
+        )
+    return case
+
+
+def _assign(
+    session: Session,
+    case: Case,
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """To the technician named in the body (R4.6, with the manager's reason), else the best."""
+    technician_id = body.get("technician_id")
+    if technician_id is not None and (
+        not isinstance(technician_id, int) or isinstance(technician_id, bool)
+    ):
+        raise ValidationError("technician_id must be a whole number", field="technician_id")
+    reason = str(body.get("reason") or body.get("note") or "")[:500] or None  # R4.6 override
+    decision = auto_assign(
+        session,
+        case,
+        settings=settings,
+        now=now,
+        actor=actor,
+        technician_id=technician_id,
+        reason=reason,
+    )
+    if decision.technician is None:
+        raise ValidationError(decision.explanation, field="technician_id")
