@@ -27,7 +27,7 @@ from backend.people.models import Customer, Role
 from backend.surveys.service import open_survey_of_customer, survey_for_case
 from backend.tasks.service import open_task
 from backend.web import db_session, now, settings
-from ivr import menu as spoken
+from ivr import phone_menu
 from ivr.parse import answer_from_form
 from ivr.render import Speaker, recorded, render_prompt
 from ivr.security import twilio_only
@@ -90,8 +90,8 @@ def voice() -> ResponseReturnValue:
     conversation.retries = 0
     speaker = _speaker(conversation)
     response = VoiceResponse()
-    spoken.greet(speaker, response, caller)
-    spoken.menu(speaker, response, offer_survey=_has_open_survey(conversation))
+    phone_menu.greet(speaker, response, caller)
+    phone_menu.menu(speaker, response, offer_survey=_has_open_survey(conversation))
     session.commit()
     return twiml(response)
 
@@ -107,7 +107,7 @@ def main_menu() -> ResponseReturnValue:
     call, conversation, ctx = _caller_context()
     speaker = _speaker(conversation)
     offer_survey = _has_open_survey(conversation)
-    choice = spoken.menu_choice(
+    choice = phone_menu.menu_choice(
         request.form,
         allowed="1230" + ("4" if offer_survey else "") + ("9" if speaker.language == "ko" else ""),
     )
@@ -115,17 +115,17 @@ def main_menu() -> ResponseReturnValue:
         return _again(
             call,
             conversation,
-            lambda r: spoken.menu(_speaker(conversation), r, offer_survey=offer_survey),
+            lambda r: phone_menu.menu(_speaker(conversation), r, offer_survey=offer_survey),
         )
     conversation.retries = 0
     response = VoiceResponse()
     if choice == "9":
         conversation.language = "en"
-        spoken.menu(_speaker(conversation), response, offer_survey=offer_survey)
+        phone_menu.menu(_speaker(conversation), response, offer_survey=offer_survey)
     elif choice == "1":
         _start(ctx, response, "intake", phone=request.form.get("From"))
     elif choice == "2":
-        spoken.complaint_question(speaker, response)
+        phone_menu.complaint_question(speaker, response)
     elif choice == "3":
         _status(ctx, speaker, response, offer_survey)
     elif choice == "4":
@@ -163,13 +163,13 @@ def _status(ctx: Context, speaker: Speaker, response: VoiceResponse, offer_surve
         return
     engine.cancel(ctx)
     speaker.say(response, prompt.text, **prompt.values)
-    spoken.menu(speaker, response, offer_survey=offer_survey)
+    phone_menu.menu(speaker, response, offer_survey=offer_survey)
 
 
 def _start_survey(ctx: Context, response: VoiceResponse) -> None:
     survey = open_survey_of_customer(ctx.session, ctx.conversation.customer_id or 0)
     if survey is None:
-        spoken.menu(_speaker(ctx.conversation), response)
+        phone_menu.menu(_speaker(ctx.conversation), response)
         return
     _start(ctx, response, "survey", case_number=survey.case.number)
 
@@ -179,10 +179,10 @@ def _start_survey(ctx: Context, response: VoiceResponse) -> None:
 def complaint() -> ResponseReturnValue:
     """Menu 2: staff complaints to the independent hotline (R9.4), others to the dialogue."""
     call, conversation, ctx = _caller_context()
-    choice = spoken.menu_choice(request.form, allowed="12")
+    choice = phone_menu.menu_choice(request.form, allowed="12")
     if choice is None:
         return _again(
-            call, conversation, lambda r: spoken.complaint_question(_speaker(conversation), r)
+            call, conversation, lambda r: phone_menu.complaint_question(_speaker(conversation), r)
         )
     conversation.retries = 0
     response = VoiceResponse()
@@ -208,7 +208,7 @@ def dialogue_step() -> ResponseReturnValue:
         if call.direction == "outbound":
             response.hangup()
         else:
-            spoken.menu(speaker, response, offer_survey=_has_open_survey(conversation))
+            phone_menu.menu(speaker, response, offer_survey=_has_open_survey(conversation))
         return twiml(response)
     name = conversation.dialogue
     prompt = engine.current_prompt(ctx)
@@ -270,8 +270,8 @@ def _person(
         }
         engine.cancel(Context(db_session(), settings(), now(), "phone", conversation))
     call.data = {**(call.data or {}), "transfer": "complaint_hotline" if complaint else "hotline"}
-    number = spoken.hotline(settings(), complaint=complaint)
-    if not spoken.connect(_speaker(conversation), response, number):
+    number = phone_menu.hotline(settings(), complaint=complaint)
+    if not phone_menu.connect(_speaker(conversation), response, number):
         _callback_task(call, reason="no hotline number is configured")
 
 
@@ -413,7 +413,7 @@ def notice_call() -> ResponseReturnValue:
 def notice_reply() -> ResponseReturnValue:
     call, conversation, _ctx = _caller_context()
     response = VoiceResponse()
-    if spoken.menu_choice(request.form, allowed="1") == "1":
+    if phone_menu.menu_choice(request.form, allowed="1") == "1":
         _person(call, conversation, response)
     else:
         _speaker(conversation).say(response, "Thank you. Goodbye.")

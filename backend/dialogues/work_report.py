@@ -12,7 +12,7 @@ from backend.dialogues.common import StepDialogue, free_text, words
 from backend.dialogues.engine import Answer, Choice, Context, Prompt
 from backend.errors import ValidationError
 from backend.fieldwork.models import WorkReport
-from backend.fieldwork.reports import jobs_of_day, submit_work_report
+from backend.fieldwork.work_reports import jobs_of_day, submit_work_report
 
 ADMIN_CHOICES = tuple(Choice(h, "{hours} h", {"hours": h}) for h in ("0", "0.5", "1", "2", "4"))
 

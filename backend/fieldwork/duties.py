@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
-from backend.fieldwork.reports import jobs_of_day, report_of
+from backend.fieldwork.work_reports import jobs_of_day, report_of
 from backend.i18n import translate
 from backend.outbox.service import message_technician
 from backend.people.models import Technician

@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 
 from backend.api.auth import MANAGERS, require_roles
 from backend.calendar import calendar_for
+from backend.surveys.coverage import survey_coverage
 from backend.surveys.performance import parse_month
-from backend.surveys.reports import survey_coverage
 from backend.web import db_session, now, settings
 
 blueprint = Blueprint("surveys", __name__, url_prefix="/api/v1")

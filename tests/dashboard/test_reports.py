@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime
 
 from backend.db import Database
-from backend.fieldwork.reports import submit_work_report
+from backend.fieldwork.work_reports import submit_work_report
 from backend.surveys.models import QUESTIONS
 from backend.surveys.service import record_answer, survey_for_case
 from tests.conftest import Clock

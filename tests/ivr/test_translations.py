@@ -9,7 +9,7 @@ from backend.i18n import missing_translations
 
 ROOT = Path(__file__).resolve().parents[2]
 SPOKEN_SOURCES = [
-    "ivr/menu.py",
+    "ivr/phone_menu.py",
     "ivr/views.py",
     "ivr/render.py",
     "ivr/parse.py",
