@@ -14,9 +14,10 @@ from backend.api import schemas
 from backend.api.auth import MANAGERS, current_actor, current_user, require_roles
 from backend.api.serializers import case_json, contract_json, product_json, technician_json
 from backend.calendar import calendar_for
+from backend.cases.access import visible_case
 from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
-from backend.cases.service import CaseFilter, get_case, list_cases
+from backend.cases.service import CaseFilter, list_cases
 from backend.catalog import service as catalog
 from backend.dispatch.casework import intake_case, perform_action
 from backend.errors import Forbidden, NotFound, ValidationError
@@ -88,14 +89,6 @@ def _case_response(case: Any, status: int = 200) -> ResponseReturnValue:
     return jsonify(case_json(db_session(), case, settings().tz)), status
 
 
-def _visible(case: Any) -> Any:
-    """Technicians see only their own jobs (R6.5)."""
-    actor = current_actor()
-    if actor.role == Role.TECHNICIAN and case.assigned_technician_id != actor.technician_id:
-        raise NotFound(f"no case {case.number}", field="number")
-    return case
-
-
 @api.post("/cases")
 @require_roles(*INTAKE_ROLES)
 def create_case() -> ResponseReturnValue:
@@ -133,7 +126,10 @@ def create_case() -> ResponseReturnValue:
 @api.get("/cases/<number>")
 @require_roles()
 def show_case(number: str) -> ResponseReturnValue:
-    return _case_response(_visible(get_case(db_session(), number)))
+    case = visible_case(
+        db_session(), current_actor(), number, unlinked_technician_sees_unassigned=True
+    )
+    return _case_response(case)
 
 
 @api.get("/cases")
@@ -171,7 +167,7 @@ def case_action(number: str, action: str) -> ResponseReturnValue:
             f"unknown action {action!r}; actions: {', '.join(ALL_ACTIONS)}", field="action"
         )
     session = db_session()
-    case = _visible(get_case(session, number))
+    case = visible_case(session, current_actor(), number, unlinked_technician_sees_unassigned=True)
     body = parse_body(schemas.ActionBody, optional=True)
     perform_action(
         session,

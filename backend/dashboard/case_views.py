@@ -11,10 +11,11 @@ from backend.actors import Actor
 from backend.api.serializers import case_json
 from backend.calendar import calendar_for
 from backend.calls.proactive import REQUESTS, VoiceDisabled, request_case_call
+from backend.cases.access import CaseNotVisible, visible_case
 from backend.cases.actions import authorize
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES, allowed_actions
 from backend.cases.models import Case, CaseKind, Channel
-from backend.cases.service import CaseFilter, get_case, list_cases
+from backend.cases.service import CaseFilter, list_cases
 from backend.catalog.service import list_products
 from backend.complaints.routing import DepartmentCode, Severity, Topic
 from backend.dashboard import auth, forms
@@ -92,11 +93,10 @@ def cases() -> ResponseReturnValue:
 
 
 def _visible_case(number: str) -> Case:
-    case = get_case(db_session(), number[:40])
-    scope = _technician_scope()
-    if scope is not None and case.assigned_technician_id != scope:
+    try:
+        return visible_case(db_session(), auth.current_actor(), number[:40])
+    except CaseNotVisible:
         abort(404)  # R6.5: someone else's job does not exist for this technician
-    return case
 
 
 def _permitted_actions(case: Case, actor: Actor) -> list[str]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, send_file
 from flask.typing import ResponseReturnValue
 
-from backend.api.auth import require_roles
-from backend.api.views import _visible
+from backend.api.auth import current_actor, require_roles
+from backend.cases.access import visible_case
 from backend.cases.models import Case
-from backend.cases.service import get_case
 from backend.errors import NotFound
 from backend.inbox.media import stored_media
 from backend.people.models import Role
@@ -25,7 +24,9 @@ MAX_POSITION = 10_000
 @require_roles(*MEDIA_ROLES)
 def case_media(number: str, n: int) -> ResponseReturnValue:
     """The n-th file of the case (1-based, as listed in the case's `media`)."""
-    case = _visible(get_case(db_session(), number))  # technicians: their own jobs only
+    case = visible_case(  # technicians: their own jobs only (R6.5), as the API's case route
+        db_session(), current_actor(), number, unlinked_technician_sees_unassigned=True
+    )
     return send_case_media(case, n)
 
 
