@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,15 +21,15 @@ from backend.actors import Actor
 from backend.cases.notices import job_buttons
 from backend.cases.service import find_case, get_case, open_cases_of_customer
 from backend.dialogues import engine
+from backend.dialogues import flows as dialogue_flows
 from backend.dialogues.engine import Answer, Context, Prompt
 from backend.dialogues.models import Conversation
 from backend.dialogues.status import cases_text
 from backend.dispatch.casework import perform_action
 from backend.errors import DomainError, TransitionNotAllowed
 from backend.fieldwork.jobs import action_done_text, technician_for_chat, today_text, work_job
-from backend.fieldwork.links import redeem_link_code
+from backend.fieldwork.links import link_telegram
 from backend.i18n import normalize_language, translate
-from backend.inbox.media import queue_case_media
 from backend.inbox.models import InboundUpdate, TelegramChat
 from backend.outbox.service import enqueue
 from backend.people.models import Customer, Technician
@@ -48,7 +48,6 @@ logger = logging.getLogger(__name__)
 
 SIMPLE_JOB_ACTIONS = frozenset({"accept", "depart", "arrive", "take_to_workshop", "escalate"})
 JOB_DIALOGUES = {"decline": "job_decline", "resolve": "job_resolve"}
-LINK_ATTEMPTS = 5
 HELP = (
     "I did not understand that. Choose from the menu below, or use /report, /complaint, "
     "/status, /cancel or /language."
@@ -197,7 +196,7 @@ def free_message(chat: Chat, message: Message) -> None:
         chat.say(HELP, markup=main_menu(chat.language))
         return
     media = [{"kind": "photo", "file_id": message.photo[-1].file_id}] if message.photo else []
-    show(chat, engine.start(chat.context(), "case_note", text=text, media=media))
+    start_dialogue(chat, "case_note", text=text, media=media)
 
 
 # dialogues ----------------------------------------------------------------------------------
@@ -206,16 +205,7 @@ def show(chat: Chat, prompt: Prompt) -> None:
     payload = render_prompt(prompt, chat.language)
     if prompt.finished and chat.technician is None:
         payload["reply_markup"] = main_menu(chat.language)
-    if prompt.finished:
-        fetch_files_later(chat, (prompt.result or {}).get("case_number"))
     chat.send(payload)
-
-
-def fetch_files_later(chat: Chat, number: str | None) -> None:
-    """Telegram gave only file ids for the photos: the worker fetches them, not this request."""
-    case = find_case(chat.session, number)
-    if case is not None:
-        queue_case_media(chat.session, case, channel="telegram", now=chat.now)
 
 
 def start_dialogue(chat: Chat, name: str, **options: Any) -> None:
@@ -223,26 +213,20 @@ def start_dialogue(chat: Chat, name: str, **options: Any) -> None:
     if name not in engine.REGISTRY:
         chat.say("This is not available yet.")
         return
-    try:
-        with chat.session.begin_nested():
-            prompt = engine.start(chat.context(), name, **options)
-    except DomainError as error:
-        engine.cancel(chat.context())
-        chat.say(error.message)
-        return
-    show(chat, prompt)
+    step = dialogue_flows.begin(chat.context(), name, **options)
+    if step.refusal is not None:
+        chat.say(step.refusal.message)
+    elif step.prompt is not None:
+        show(chat, step.prompt)
 
 
 def answer_dialogue(chat: Chat, answer: Answer) -> None:
-    """One answer to the running dialogue; a domain refusal ends the dialogue with its reason."""
-    try:
-        with chat.session.begin_nested():
-            prompt = engine.advance(chat.context(), answer)
-    except DomainError as error:
-        engine.cancel(chat.context())
-        chat.say(refusal(error))
-        return
-    show(chat, prompt)
+    """One answer to the running dialogue: one backend step, then its prompt or its refusal."""
+    step = dialogue_flows.answer(chat.context(), answer)
+    if step.refusal is not None:
+        chat.say(refusal(step.refusal))
+    elif step.prompt is not None:
+        show(chat, step.prompt)
 
 
 def refusal(error: DomainError) -> str:
@@ -337,26 +321,14 @@ def cmd_today(chat: Chat, _argument: str) -> None:
 
 def cmd_link(chat: Chat, argument: str) -> None:
     """/link CODE: tie this chat to a technician record with a one-time code."""
-    preference = chat.session.get(TelegramChat, chat.chat_id)
-    assert preference is not None
-    if preference.link_blocked_until and preference.link_blocked_until > chat.now:
+    outcome = link_telegram(chat.session, chat_id=chat.chat_id, code=argument, now=chat.now)
+    if outcome.blocked:
         chat.say("Too many wrong codes. Please try again later.")
         return
-    try:
-        with chat.session.begin_nested():
-            technician = redeem_link_code(
-                chat.session, argument, chat_id=chat.chat_id, now=chat.now
-            )
-    except DomainError:
-        preference.link_failures += 1
-        if preference.link_failures >= LINK_ATTEMPTS:
-            preference.link_blocked_until = chat.now + timedelta(hours=1)
-            preference.link_failures = 0
+    technician = outcome.technician
+    if technician is None:
         chat.say("This code is not valid or has expired.")
         return
-    preference.link_failures = 0
-    if preference.language is not None:  # chosen in this chat before linking: keep it
-        technician.language = preference.language
     chat.technician, chat.language = technician, technician.language
     chat.say(
         "Linked: you are {name}. Your jobs will come here; /today lists them.", name=technician.name

@@ -24,6 +24,7 @@ from backend.dialogues.engine import Answer, Context, Prompt
 from backend.dialogues.models import Conversation
 from backend.errors import DomainError, NotFound
 from backend.people.models import Customer, Role
+from backend.surveys.calling import SURVEY_CALLS
 from backend.surveys.service import open_survey_of_customer, survey_for_case
 from backend.tasks.service import open_task
 from backend.web import db_session, now, settings
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 blueprint = Blueprint("ivr", __name__, url_prefix="/ivr")
 
 DIALOGUE_ACTION = "/ivr/dialogue"
+CALL_OWNERS = (SURVEY_CALLS,)  # the domains whose calls' ends and transcriptions are theirs
 MAX_TRIES = 2  # a prompt is asked again once; then the caller is offered a person
 
 
@@ -432,7 +434,12 @@ def call_status() -> ResponseReturnValue:
     session = db_session()
     try:
         outcome = status_callback(
-            session, settings(), form(), call_id=request.args.get("call_id"), now=now()
+            session,
+            settings(),
+            form(),
+            call_id=request.args.get("call_id"),
+            now=now(),
+            owners=CALL_OWNERS,
         )
     except NotFound:
         logger.info("status callback for an unknown call")
@@ -452,6 +459,7 @@ def transcription() -> ResponseReturnValue:
         recording_url=request.form.get("RecordingUrl", ""),
         text=request.form.get("TranscriptionText", ""),
         now=now(),
+        owners=CALL_OWNERS,
     )
     session.commit()
     return jsonify({"attached": attached})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
-from backend.calls.models import CallPurpose, PhoneCall
+from backend.calls.models import PhoneCall
 from backend.calls.proactive import CASE_CALL_PURPOSES, case_call_ended, transcription_arrived
-from backend.calls.service import apply_status, find_call, record_inbound
+from backend.calls.service import MACHINE_ANSWERS, apply_status, find_call, record_inbound
 from backend.cases.machine import TERMINAL
 from backend.cases.models import Case
 from backend.cases.service import find_case
@@ -29,6 +29,17 @@ from backend.settings import Settings
 from backend.tasks.service import open_task
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CallOwner:
+    """A domain that places calls through this machinery (the rating survey, R8.3): what it does
+    when one of its calls ends, and with a transcription of a recording made in one. Passed in
+    by whoever handles Twilio's callbacks, so that the call machinery never imports its users."""
+
+    purpose: str
+    ended: Callable[[Session, Settings, PhoneCall, datetime], object]
+    transcribed: Callable[[Session, PhoneCall, str, str], bool]
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,7 @@ def status_callback(
     *,
     call_id: str | None,
     now: datetime,
+    owners: Sequence[CallOwner] = (),
 ) -> str:
     """Apply a Twilio status callback once: "applied", or "replayed" when seen before."""
     call = find_call(session, form.get("CallSid"), call_id)
@@ -99,16 +111,23 @@ def status_callback(
     if not apply_status(call, form, now):
         return "replayed"
     if call.over:
-        call_ended(session, settings, call, now)
+        call_ended(session, settings, call, now, owners=owners)
     return "applied"
 
 
-def call_ended(session: Session, settings: Settings, call: PhoneCall, now: datetime) -> None:
-    """The call is over: a survey attempt is scored; a dialogue cut short is kept for a callback."""
-    if call.purpose == CallPurpose.SURVEY:
-        from backend.surveys.calling import survey_call_ended
-
-        survey_call_ended(session, settings, call, now)
+def call_ended(
+    session: Session,
+    settings: Settings,
+    call: PhoneCall,
+    now: datetime,
+    *,
+    owners: Sequence[CallOwner] = (),
+) -> None:
+    """The call is over: its owner scores it (a survey attempt); a dialogue cut short is kept
+    for a callback."""
+    owner = next((o for o in owners if o.purpose == call.purpose), None)
+    if owner is not None:
+        owner.ended(session, settings, call, now)
     elif call.purpose in CASE_CALL_PURPOSES:
         case_call_ended(session, call, now)
     elif call.outcome is None:
@@ -161,6 +180,70 @@ def hung_up_mid_dialogue(
     )
 
 
+def person_answered(call: PhoneCall, answered_by: str | None) -> bool:
+    """An outbound call was picked up: Twilio's answering-machine verdict is kept on the call,
+    and False means a machine took it (R8.3: an answering machine counts as no answer)."""
+    call.answered_by = (answered_by or "")[:24] or None
+    return (call.answered_by or "") not in MACHINE_ANSWERS
+
+
+def transfer_to_person(
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    call: PhoneCall,
+    conversation: Conversation,
+    *,
+    complaint: bool = False,
+) -> str | None:
+    """The number to <Dial> for a person: the hotline, or the independent complaint hotline for
+    a complaint about staff (R9.4). What was said so far is kept on the call, so that a failed
+    transfer still leads to a callback (R2.3); None (no number configured) opens the callback."""
+    if conversation.dialogue is not None:
+        call.data = {
+            **(call.data or {}),
+            "interrupted": {
+                "dialogue": conversation.dialogue,
+                "step": conversation.step,
+                "answers": dict(conversation.data or {}),
+            },
+        }
+        engine.cancel(engine.Context(session, settings, now, "phone", conversation))
+    call.data = {**(call.data or {}), "transfer": "complaint_hotline" if complaint else "hotline"}
+    number = settings.complaint_hotline_number if complaint else settings.hotline_phone_number
+    if not number:
+        open_callback(session, call, reason="no hotline number is configured")
+    return number or None
+
+
+def transfer_ended(session: Session, call: PhoneCall, dial_status: str) -> bool:
+    """After the <Dial>: True when nobody answered, and a callback task is open (R2.3)."""
+    if dial_status == "completed":
+        return False
+    open_callback(session, call, reason=f"transfer ended: {dial_status or 'unknown'}")
+    return True
+
+
+def open_callback(session: Session, call: PhoneCall, *, reason: str) -> None:
+    """R2.3: a caller we could not put through is called back: by the complaint hotline's
+    officer after a transfer to the complaint hotline (R9.4), else by a receptionist."""
+    role = (
+        Role.HOTLINE_OFFICER
+        if (call.data or {}).get("transfer") == "complaint_hotline"
+        else Role.RECEPTIONIST
+    )
+    open_task(
+        session,
+        kind="callback",
+        role=role,
+        customer_id=call.customer_id,
+        title=f"Call back: {reason}",
+        detail=None,
+        data={"phone": call.phone, "call_sid": call.call_sid, **(call.data or {})},
+        dedupe_key=f"callback:{call.call_sid}",
+    )
+
+
 def _summary(said: dict[str, Any], step: str | None) -> str:
     lines = [
         f"{key}: {value}"
@@ -172,7 +255,13 @@ def _summary(said: dict[str, Any], step: str | None) -> str:
 
 
 def attach_transcription(
-    session: Session, *, call_sid: str, recording_url: str, text: str, now: datetime | None = None
+    session: Session,
+    *,
+    call_sid: str,
+    recording_url: str,
+    text: str,
+    now: datetime | None = None,
+    owners: Sequence[CallOwner] = (),
 ) -> bool:
     """Twilio's transcription arrives after the call moved on: keep it beside the recording."""
     call = find_call(session, call_sid)
@@ -187,13 +276,8 @@ def attach_transcription(
         session, call, recording_url, text, now or utcnow()
     ):
         return True
-    if call.survey_id is not None:
-        from backend.surveys.models import Survey
-
-        survey = session.get(Survey, call.survey_id)
-        if survey is not None and survey.comment_recording_url == recording_url:
-            survey.comment = text
-            return True
+    if any(owner.transcribed(session, call, recording_url, text) for owner in owners):
+        return True
     call.data = {
         **(call.data or {}),
         "transcriptions": {**(call.data or {}).get("transcriptions", {}), recording_url: text},

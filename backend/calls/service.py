@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -191,9 +191,15 @@ def calling_window(settings: Settings, moment: datetime) -> tuple[datetime, date
     return start.astimezone(UTC), calendar.at(calendar.local_date(start), closing).astimezone(UTC)
 
 
-def rearm_deferred_calls(session: Session, settings: Settings, now: datetime) -> int:
+CallMoved = Callable[[Session, PhoneCall, datetime], object]
+
+
+def rearm_deferred_calls(
+    session: Session, settings: Settings, now: datetime, *, on_moved: CallMoved | None = None
+) -> int:
     """Calls the worker found too late are queued again for the next calling hours; the same
-    attempt, not a new one (a survey's attempts and its one-call-an-hour rule stay right)."""
+    attempt, not a new one. `on_moved(session, call, start)` lets the domain that placed the call
+    follow it (a survey's attempts and its one-call-an-hour rule stay right)."""
     rows = session.scalars(
         select(OutboundMessage)
         .where(
@@ -210,9 +216,7 @@ def rearm_deferred_calls(session: Session, settings: Settings, now: datetime) ->
             call.placed_at = start
             data = call.data or {}
             call.data = {**data, "deferrals": data.get("deferrals", 0) + 1}
-        if call is not None and call.survey_id is not None:
-            from backend.surveys.calling import survey_call_deferred
-
-            survey_call_deferred(session, call, start)
+        if call is not None and on_moved is not None:
+            on_moved(session, call, start)
         logger.info("call %s deferred to %s", row.payload.get("call_id"), start.isoformat())
     return len(rows)

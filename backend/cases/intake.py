@@ -25,7 +25,7 @@ from backend.catalog.warranty import FeeSchedule, category_at_intake
 from backend.complaints.routing import Severity, Topic, route_complaint
 from backend.errors import ValidationError
 from backend.outbox.service import message_customer
-from backend.people.models import Role, Zone
+from backend.people.models import Customer, Role, Zone
 from backend.people.service import upsert_customer
 from backend.settings import Settings
 from backend.tasks.service import alert
@@ -67,6 +67,9 @@ class IntakeRequest:
     lon: float | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
     telegram_chat_id: int | None = None
+    # The Telegram chat in which the intake dialogue's closing message names the case: no
+    # separate confirmation to that chat (the customer would read the same news twice).
+    confirmed_in_chat: int | None = None
 
 
 def fee_schedule(settings: Settings) -> FeeSchedule:
@@ -184,17 +187,24 @@ def register_case(
         _register_repair(session, case, settings)
     elif case.kind == CaseKind.COMPLAINT:
         _route_complaint(session, case, request, now)
-    due = calendar.local(case.sla_due_at) if case.sla_due_at else None
-    message_customer(
-        session,
-        customer,
-        intake_confirmation(case, due, fee_schedule(settings)),
-        case=case,
-        purpose="intake_confirmation",
-        dedupe_key=f"intake:{case.number}",
-    )
+    if not _confirmed_in_dialogue(request, customer):
+        due = calendar.local(case.sla_due_at) if case.sla_due_at else None
+        message_customer(
+            session,
+            customer,
+            intake_confirmation(case, due, fee_schedule(settings)),
+            case=case,
+            purpose="intake_confirmation",
+            dedupe_key=f"intake:{case.number}",
+        )
     logger.info("case %s registered (%s via %s)", case.number, case.kind, case.channel)
     return case
+
+
+def _confirmed_in_dialogue(request: IntakeRequest, customer: Customer) -> bool:
+    """The confirmation would go to the very chat whose dialogue already names the case."""
+    chat = request.confirmed_in_chat
+    return chat is not None and customer.telegram_chat_id == chat
 
 
 def _register_repair(session: Session, case: Case, settings: Settings) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from backend.cases.models import Case
 from backend.dialogues.engine import Answer, Choice, Context, Dialogue, Prompt
 from backend.errors import ValidationError
 from backend.i18n import translate
@@ -183,9 +184,9 @@ class CallerSteps:
             return None
         return int(address) if taken is None or taken == phone_owner else None
 
-    def linked_chat(self, ctx: Context, case: Any) -> bool:
-        """Whether the case's customer now answers in this very chat."""
-        chat = self.chat_to_link(ctx)
+    def linked_chat(self, case: Case, chat: int | None) -> bool:
+        """Whether the case's customer now answers in this very chat (`chat_to_link`'s answer,
+        asked before the intake: the intake itself only links that chat)."""
         return chat is not None and case.customer.telegram_chat_id == chat
 
     def known_customer(self, ctx: Context) -> Customer | None:
@@ -196,21 +197,23 @@ class CallerSteps:
         return ctx.session.get(Customer, data["customer_id"])
 
 
-def confirm_in_conversation(ctx: Context, case_number: str) -> None:
-    """The closing prompt tells the customer in this very chat: drop the separate confirmation.
+def conversation_chat(ctx: Context) -> int | None:
+    """The Telegram chat this conversation runs in, or None (a phone call).
 
-    Intake queues a confirmation to the customer's text channel; when that channel is the chat
-    this dialogue runs in, the customer would read the same news twice.
+    Its closing prompt names the case number in that very chat, so intake sends no separate
+    confirmation there: the customer would read the same news twice.
     """
-    from backend.outbox.models import OutboundMessage, OutboxStatus
+    address = ctx.conversation.address
+    if ctx.conversation.channel != "telegram" or not address.lstrip("-").isdigit():
+        return None
+    return int(address)
 
-    rows = ctx.session.scalars(
-        select(OutboundMessage).where(
-            OutboundMessage.dedupe_key == f"intake:{case_number}",
-            OutboundMessage.channel == ctx.conversation.channel,
-            OutboundMessage.recipient == ctx.conversation.address,
-            OutboundMessage.status == OutboxStatus.PENDING,
+
+def created_case(ctx: Context) -> Case:
+    """The case this dialogue registered: the one the step kept, looked up only if it did not."""
+    if ctx.case is None:
+        ctx.case = ctx.session.scalar(
+            select(Case).where(Case.number == ctx.conversation.data["case_number"])
         )
-    ).all()
-    for row in rows:
-        ctx.session.delete(row)
+    assert ctx.case is not None
+    return ctx.case

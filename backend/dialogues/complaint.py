@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from backend.actors import Actor
 from backend.cases.intake import CustomerInput, IntakeRequest
 from backend.cases.models import Case
@@ -19,7 +17,8 @@ from backend.dialogues.common import (
     CallerSteps,
     StepDialogue,
     chosen,
-    confirm_in_conversation,
+    conversation_chat,
+    created_case,
     free_text,
     language,
     recording_of,
@@ -88,6 +87,7 @@ class Complaint(CallerSteps, StepDialogue):
         data = ctx.conversation.data
         data["description"] = free_text(answer, field="description")
         media = recording_of(answer)
+        chat = self.chat_to_link(ctx)
         case = intake_case(
             ctx.session,
             IntakeRequest(
@@ -100,16 +100,17 @@ class Complaint(CallerSteps, StepDialogue):
                 topic=data["topic"],
                 severity=data["severity"],
                 media=[media] if media else [],
-                telegram_chat_id=self.chat_to_link(ctx),
+                telegram_chat_id=chat,
+                confirmed_in_chat=conversation_chat(ctx),
             ),
             settings=ctx.settings,
             now=ctx.now,
             actor=Actor("customer", id=data.get("customer_id"), channel=ctx.channel),
         )
+        ctx.case = case
         data["case_number"] = case.number
-        if data.get("verified") or self.linked_chat(ctx, case):
+        if data.get("verified") or self.linked_chat(case, chat):
             ctx.conversation.customer_id = case.customer_id
-        confirm_in_conversation(ctx, case.number)
         return "done"
 
     def handlers(self, ctx: Context, case: Case) -> str:
@@ -132,10 +133,7 @@ class Complaint(CallerSteps, StepDialogue):
         return "\n".join(lines)
 
     def ask_done(self, ctx: Context) -> Prompt:
-        case = ctx.session.scalar(
-            select(Case).where(Case.number == ctx.conversation.data["case_number"])
-        )
-        assert case is not None
+        case = created_case(ctx)
         return Prompt(
             step="done",
             kind="end",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +23,9 @@ from sqlalchemy.orm.attributes import flag_modified
 from backend.dialogues.models import Conversation
 from backend.errors import ValidationError
 from backend.settings import Settings
+
+if TYPE_CHECKING:  # the engine itself never touches cases; the dialogues built on it do
+    from backend.cases.models import Case
 
 # "recording": the person's own words at length (a fault, a comment): typed in a chat, recorded
 # with <Record> on the phone. "text": a short answer (a name, an address), a speech guess there.
@@ -77,6 +80,9 @@ class Context:
     now: datetime
     channel: str  # the case channel: "telegram" or "phone"
     conversation: Conversation
+    # The case this step created or worked on, set by the dialogue: the closing prompt and the
+    # channel's follow-up use this object instead of looking the case up by number again.
+    case: Case | None = None
 
 
 class Dialogue:

@@ -33,7 +33,8 @@ from backend.dialogues.common import (
     CallerSteps,
     StepDialogue,
     chosen,
-    confirm_in_conversation,
+    conversation_chat,
+    created_case,
     free_text,
     language,
     page_of,
@@ -418,20 +419,21 @@ class FaultReport(CallerSteps, StepDialogue):
             return "cancelled"
         if (known := self.known_customer(ctx)) is not None:
             known.language = language(ctx)  # the confirmation below speaks their language
+        chat = self.chat_to_link(ctx)
         case = intake_case(
             ctx.session,
-            self.request(ctx),
+            self.request(ctx, chat),
             settings=ctx.settings,
             now=ctx.now,
             actor=self.actor(ctx),
         )
+        ctx.case = case
         ctx.conversation.data["case_number"] = case.number
-        if ctx.conversation.data.get("verified") or self.linked_chat(ctx, case):
+        if ctx.conversation.data.get("verified") or self.linked_chat(case, chat):
             ctx.conversation.customer_id = case.customer_id
-        confirm_in_conversation(ctx, case.number)
         return "done"
 
-    def request(self, ctx: Context) -> IntakeRequest:
+    def request(self, ctx: Context, chat: int | None) -> IntakeRequest:
         data = ctx.conversation.data
         product = ctx.session.get(Product, data["product_id"])
         purchased = date.fromisoformat(data["purchased_on"]) if data.get("purchased_on") else None
@@ -454,7 +456,8 @@ class FaultReport(CallerSteps, StepDialogue):
             lat=data.get("lat"),
             lon=data.get("lon"),
             media=list(data.get("media", [])),
-            telegram_chat_id=self.chat_to_link(ctx),
+            telegram_chat_id=chat,
+            confirmed_in_chat=conversation_chat(ctx),
         )
 
     def actor(self, ctx: Context) -> Actor:
@@ -463,10 +466,7 @@ class FaultReport(CallerSteps, StepDialogue):
 
     # endings -------------------------------------------------------------------------------------
     def ask_done(self, ctx: Context) -> Prompt:
-        case = ctx.session.scalar(
-            select(Case).where(Case.number == ctx.conversation.data["case_number"])
-        )
-        assert case is not None
+        case = created_case(ctx)
         return Prompt(
             step="done",
             kind="end",

@@ -115,6 +115,7 @@ class CaseNote(StepDialogue):
             media=data.get("media"),
         )
         data["case_number"] = case.number
+        ctx.case = case
 
     def ask_added(self, ctx: Context) -> Prompt:
         number = ctx.conversation.data["case_number"]

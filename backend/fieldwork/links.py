@@ -6,13 +6,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.errors import ValidationError
+from backend.errors import DomainError, ValidationError
 from backend.fieldwork.models import LinkCode
+from backend.inbox.models import TelegramChat
 from backend.people.models import Technician
 
 logger = logging.getLogger(__name__)
@@ -20,6 +22,17 @@ logger = logging.getLogger(__name__)
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
 CODE_LENGTH = 8
 CODE_LIFETIME = timedelta(hours=24)
+# Codes are short enough to guess: five wrong ones in a row block the chat for an hour.
+LINK_ATTEMPTS = 5
+LINK_BLOCK = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class LinkOutcome:
+    """A chat's /link attempt: the technician now linked, or why not."""
+
+    technician: Technician | None
+    blocked: bool = False  # too many wrong codes: not even tried
 
 
 def normalize_code(text: str) -> str:
@@ -69,3 +82,27 @@ def redeem_link_code(session: Session, code: str, *, chat_id: int, now: datetime
     row.used_at, row.used_by_chat = now, chat_id
     logger.info("technician %s linked a Telegram chat", technician.id)
     return technician
+
+
+def link_telegram(session: Session, *, chat_id: int, code: str, now: datetime) -> LinkOutcome:
+    """A code typed in a Telegram chat: link the chat to its technician (R6.5), counting wrong
+    codes per chat; the chat's chosen language carries over to the technician."""
+    chat = session.get(TelegramChat, chat_id)
+    if chat is None:
+        chat = TelegramChat(chat_id=chat_id)
+        session.add(chat)
+    if chat.link_blocked_until and chat.link_blocked_until > now:
+        return LinkOutcome(None, blocked=True)
+    try:
+        with session.begin_nested():
+            technician = redeem_link_code(session, code, chat_id=chat_id, now=now)
+    except DomainError:
+        chat.link_failures = (chat.link_failures or 0) + 1
+        if chat.link_failures >= LINK_ATTEMPTS:
+            chat.link_blocked_until = now + LINK_BLOCK
+            chat.link_failures = 0
+        return LinkOutcome(None)
+    chat.link_failures = 0
+    if chat.language is not None:  # chosen in this chat before linking: keep it
+        technician.language = chat.language
+    return LinkOutcome(technician)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
+from backend.calls.flows import CallOwner
 from backend.calls.models import CallPurpose, PhoneCall
 from backend.calls.service import (
     MIN_GAP_PER_CUSTOMER,
@@ -215,7 +216,7 @@ def _call_lost(session: Session, survey: Survey, now: datetime) -> bool:
 def survey_call_deferred(session: Session, call: PhoneCall, start: datetime) -> None:
     """The worker found the call too late and it waits for the next calling hours: the same
     attempt, moved (not a failed one, so the survey keeps its three real tries)."""
-    survey = session.get(Survey, call.survey_id)
+    survey = session.get(Survey, call.survey_id) if call.survey_id is not None else None
     if survey is None:
         return
     survey.attempt_log = [
@@ -224,6 +225,17 @@ def survey_call_deferred(session: Session, call: PhoneCall, start: datetime) -> 
         else entry
         for entry in (survey.attempt_log or [])
     ]
+
+
+def survey_comment_transcribed(
+    session: Session, call: PhoneCall, recording_url: str, text: str
+) -> bool:
+    """Twilio's transcription of the comment recorded in a rating call joins the survey."""
+    survey = session.get(Survey, call.survey_id) if call.survey_id is not None else None
+    if survey is None or survey.comment_recording_url != recording_url:
+        return False
+    survey.comment = text
+    return True
 
 
 def give_up_on_lost_calls(session: Session, settings: Settings, now: datetime) -> int:
@@ -237,3 +249,7 @@ def give_up_on_lost_calls(session: Session, settings: Settings, now: datetime) -
         else:
             fall_back(session, survey, now)
     return len(surveys)
+
+
+# The rating survey as the owner of its calls, for the call machinery's callbacks (R8.3).
+SURVEY_CALLS = CallOwner(CallPurpose.SURVEY, survey_call_ended, survey_comment_transcribed)

@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 
 from backend.calls.service import rearm_deferred_calls, within_calling_hours
 from backend.settings import Settings
-from backend.surveys.calling import call_survey, due_surveys, fall_back, give_up_on_lost_calls
+from backend.surveys.calling import (
+    call_survey,
+    due_surveys,
+    fall_back,
+    give_up_on_lost_calls,
+    survey_call_deferred,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,4 +38,4 @@ def survey_calls(session: Session, settings: Settings, now: datetime) -> int:
 
 def deferred_calls(session: Session, settings: Settings, now: datetime) -> int:
     """Calls a late worker did not place (window closed) wait for the next calling hours."""
-    return rearm_deferred_calls(session, settings, now)
+    return rearm_deferred_calls(session, settings, now, on_moved=survey_call_deferred)
