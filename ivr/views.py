@@ -11,22 +11,17 @@ from flask.typing import ResponseReturnValue
 from twilio.twiml.voice_response import VoiceResponse
 
 from backend.api.errors import error_response
-from backend.calls.flows import (
-    attach_transcription,
-    inbound_call,
-    link_case,
-    status_callback,
-)
+from backend.calls.flows import attach_transcription, person_answered, transfer_ended
 from backend.calls.models import PhoneCall
-from backend.calls.service import MACHINE_ANSWERS, find_call
-from backend.dialogues import engine
+from backend.calls.service import find_call
+from backend.dialogues import engine, phone
 from backend.dialogues.engine import Answer, Context, Prompt
 from backend.dialogues.models import Conversation
 from backend.errors import DomainError, NotFound
-from backend.people.models import Customer, Role
+from backend.i18n import normalize_language
+from backend.people.models import Customer
 from backend.surveys.calling import SURVEY_CALLS
 from backend.surveys.service import open_survey_of_customer, survey_for_case
-from backend.tasks.service import open_task
 from backend.web import db_session, now, settings
 from ivr import phone_menu
 from ivr.parse import answer_from_form
@@ -38,7 +33,6 @@ blueprint = Blueprint("ivr", __name__, url_prefix="/ivr")
 
 DIALOGUE_ACTION = "/ivr/dialogue"
 CALL_OWNERS = (SURVEY_CALLS,)  # the domains whose calls' ends and transcriptions are theirs
-MAX_TRIES = 2  # a prompt is asked again once; then the caller is offered a person
 
 
 def twiml(response: VoiceResponse) -> Response:
@@ -58,15 +52,15 @@ def _call_sid() -> str:
 
 def _caller_context() -> tuple[PhoneCall, Conversation, Context]:
     """The call and conversation of this request; a call first seen here is recorded too."""
-    session = db_session()
-    sid = _call_sid()
-    call = find_call(session, sid, request.args.get("call_id"))
-    conversation = engine.get_conversation(session, "phone", sid)
-    if call is None:
-        call, _caller, conversation = inbound_call(
-            session, settings(), call_sid=sid, raw_from=request.form.get("From"), now=now()
-        )
-    return call, conversation, Context(session, settings(), now(), "phone", conversation)
+    call, ctx = phone.call_context(
+        db_session(),
+        settings(),
+        now(),
+        call_sid=_call_sid(),
+        call_id=request.args.get("call_id"),
+        raw_from=request.form.get("From"),
+    )
+    return call, ctx.conversation, ctx
 
 
 def _speaker(conversation: Conversation) -> Speaker:
@@ -86,7 +80,7 @@ def _domain_error(error: DomainError) -> ResponseReturnValue:
 def voice() -> ResponseReturnValue:
     """An inbound call: greet (by name when known), mention an open case, offer the menu."""
     session = db_session()
-    _call, caller, conversation = inbound_call(
+    _call, caller, conversation = phone.inbound_call(
         session, settings(), call_sid=_call_sid(), raw_from=request.form.get("From"), now=now()
     )
     conversation.retries = 0
@@ -99,8 +93,7 @@ def voice() -> ResponseReturnValue:
 
 
 def _has_open_survey(conversation: Conversation) -> bool:
-    customer_id = conversation.customer_id
-    return bool(customer_id and open_survey_of_customer(db_session(), customer_id))
+    return phone.has_open_survey(db_session(), conversation)
 
 
 @blueprint.post("/menu")
@@ -140,9 +133,8 @@ def main_menu() -> ResponseReturnValue:
 
 def _again(call: PhoneCall, conversation: Conversation, ask: Any) -> ResponseReturnValue:
     """Silence or an invalid key: ask once more, then offer a person (never stuck)."""
-    conversation.retries += 1
     response = VoiceResponse()
-    if conversation.retries >= MAX_TRIES:
+    if phone.missed(conversation):
         _person(call, conversation, response)
     else:
         _speaker(conversation).say(response, "Sorry, I did not get that.")
@@ -152,7 +144,7 @@ def _again(call: PhoneCall, conversation: Conversation, ask: Any) -> ResponseRet
 
 
 def _start(ctx: Context, response: VoiceResponse, dialogue: str, **options: Any) -> None:
-    prompt = _skip_unanswerable(ctx, engine.start(ctx, dialogue, **options))
+    prompt = phone.begin(ctx, dialogue, **options)
     render_prompt(_speaker(ctx.conversation), prompt, action=DIALOGUE_ACTION, response=response)
 
 
@@ -203,54 +195,40 @@ def complaint() -> ResponseReturnValue:
 @twilio_only
 def dialogue_step() -> ResponseReturnValue:
     """One answer to the running dialogue; the next prompt, the same one again, or a person."""
-    call, conversation, ctx = _caller_context()
-    speaker = _speaker(conversation)
-    if conversation.dialogue is None:
-        response = VoiceResponse()
-        if call.direction == "outbound":
+    step = phone.answer_step(
+        db_session(),
+        settings(),
+        now(),
+        call_sid=_call_sid(),
+        call_id=request.args.get("call_id"),
+        raw_from=request.form.get("From"),
+        read=_read_answer,
+    )
+    speaker = _speaker(step.conversation)
+    response = VoiceResponse()
+    if step.idle:
+        if step.call.direction == "outbound":
             response.hangup()
         else:
-            phone_menu.menu(speaker, response, offer_survey=_has_open_survey(conversation))
+            phone_menu.menu(speaker, response, offer_survey=step.offer_survey)
         return twiml(response)
-    name = conversation.dialogue
-    prompt = engine.current_prompt(ctx)
-    answer = answer_from_form(prompt, request.form, speaker.language)
-    if answer is None and prompt.optional and recorded(prompt):
-        answer = Answer(skip=True)
-    if answer is None:
-        conversation.retries += 1
-        prompt = engine.current_prompt(ctx, error="Sorry, I did not hear anything.")
-    else:
-        prompt = _skip_unanswerable(ctx, engine.advance(ctx, answer))
-    response = VoiceResponse()
-    if prompt.error is not None and conversation.retries >= MAX_TRIES:
-        _give_up(call, conversation, response, name)
-    else:
-        if prompt.finished:
-            link_case(call, (prompt.result or {}).get("case_number"), ctx.session)
-        render_prompt(speaker, prompt, action=DIALOGUE_ACTION, response=response)
-    ctx.session.commit()
+    if step.goodbye:
+        speaker.say(response, "Thank you for your time. Goodbye.")
+        response.hangup()
+    elif step.transfer:
+        phone_menu.connect(speaker, response, step.dial)
+    elif step.prompt is not None:
+        render_prompt(speaker, step.prompt, action=DIALOGUE_ACTION, response=response)
+    db_session().commit()
     return twiml(response)
 
 
-def _skip_unanswerable(ctx: Context, prompt: Prompt) -> Prompt:
-    """A photo or a location cannot be given by phone: skip it when the dialogue allows."""
-    while prompt.kind in ("photo", "location") and prompt.optional and prompt.error is None:
-        prompt = engine.advance(ctx, Answer(skip=True))
-    return prompt
-
-
-def _give_up(
-    call: PhoneCall, conversation: Conversation, response: VoiceResponse, name: str
-) -> None:
-    speaker = _speaker(conversation)
-    if name in ("survey", "opinion"):
-        # Answers given so far are saved; a call we placed ends politely.
-        engine.cancel(Context(db_session(), settings(), now(), "phone", conversation))
-        speaker.say(response, "Thank you for your time. Goodbye.")
-        response.hangup()
-        return
-    _person(call, conversation, response, complaint=False)
+def _read_answer(prompt: Prompt, language: str) -> Answer | None:
+    """The caller's keys or words as the answer to `prompt`; None when nothing usable came."""
+    answer = answer_from_form(prompt, request.form, normalize_language(language))
+    if answer is None and prompt.optional and recorded(prompt):
+        return Answer(skip=True)  # an optional recording left silent: skipped
+    return answer
 
 
 # --- a person --------------------------------------------------------------------------------
@@ -259,22 +237,12 @@ def _give_up(
 def _person(
     call: PhoneCall, conversation: Conversation, response: VoiceResponse, *, complaint: bool = False
 ) -> None:
-    """<Dial> the hotline (the complaint hotline for staff complaints, R9.4); what was said so far
-    is kept on the call so that a failed transfer still leads to a callback (R2.3)."""
-    if conversation.dialogue is not None:
-        call.data = {
-            **(call.data or {}),
-            "interrupted": {
-                "dialogue": conversation.dialogue,
-                "step": conversation.step,
-                "answers": dict(conversation.data or {}),
-            },
-        }
-        engine.cancel(Context(db_session(), settings(), now(), "phone", conversation))
-    call.data = {**(call.data or {}), "transfer": "complaint_hotline" if complaint else "hotline"}
-    number = phone_menu.hotline(settings(), complaint=complaint)
-    if not phone_menu.connect(_speaker(conversation), response, number):
-        _callback_task(call, reason="no hotline number is configured")
+    """<Dial> the hotline (the complaint hotline for staff complaints, R9.4); without a number
+    the backend has opened a callback task (R2.3) and the caller is told so."""
+    number = phone.transfer_to_person(
+        db_session(), settings(), now(), call, conversation, complaint=complaint
+    )
+    phone_menu.connect(_speaker(conversation), response, number)
 
 
 @blueprint.post("/person/done")
@@ -282,10 +250,8 @@ def _person(
 def person_done() -> ResponseReturnValue:
     """After the <Dial>: nobody answered → a receptionist calls back (R2.3)."""
     call, conversation, _ctx = _caller_context()
-    status = request.form.get("DialCallStatus", "")
     response = VoiceResponse()
-    if status != "completed":
-        _callback_task(call, reason=f"transfer ended: {status or 'unknown'}")
+    if transfer_ended(db_session(), call, request.form.get("DialCallStatus", "")):
         _speaker(conversation).say(
             response,
             "Sorry, no one could answer. We will call you back as soon as possible. Goodbye.",
@@ -293,24 +259,6 @@ def person_done() -> ResponseReturnValue:
     response.hangup()
     db_session().commit()
     return twiml(response)
-
-
-def _callback_task(call: PhoneCall, *, reason: str) -> None:
-    role = (
-        Role.HOTLINE_OFFICER
-        if (call.data or {}).get("transfer") == "complaint_hotline"
-        else Role.RECEPTIONIST
-    )
-    open_task(
-        db_session(),
-        kind="callback",
-        role=role,
-        customer_id=call.customer_id,
-        title=f"Call back: {reason}",
-        detail=None,
-        data={"phone": call.phone, "call_sid": call.call_sid, **(call.data or {})},
-        dedupe_key=f"callback:{call.call_sid}",
-    )
 
 
 # --- outbound calls ----------------------------------------------------------------------------
@@ -327,8 +275,7 @@ def survey_call(number: str) -> ResponseReturnValue:
     if call is None or survey is None or call.survey_id != survey.id:
         response.hangup()
         return twiml(response)
-    call.answered_by = (request.form.get("AnsweredBy") or "")[:24] or None
-    if (call.answered_by or "") in MACHINE_ANSWERS:
+    if not person_answered(call, request.form.get("AnsweredBy")):
         response.hangup()  # R8.3: a machine is no answer; the duty calls again later
         session.commit()
         return twiml(response)
@@ -359,8 +306,7 @@ def opinion_call(number: str) -> ResponseReturnValue:
     if call is None or call.case is None or call.case.number != number:
         response.hangup()
         return twiml(response)
-    call.answered_by = (request.form.get("AnsweredBy") or "")[:24] or None
-    if (call.answered_by or "") in MACHINE_ANSWERS:
+    if not person_answered(call, request.form.get("AnsweredBy")):
         response.hangup()  # a machine gives no opinion; the case history says so
         session.commit()
         return twiml(response)
@@ -393,11 +339,11 @@ def notice_call() -> ResponseReturnValue:
     if call is None:
         response.hangup()
         return twiml(response)
-    call.answered_by = (request.form.get("AnsweredBy") or "")[:24] or None
+    person = person_answered(call, request.form.get("AnsweredBy"))
     customer = session.get(Customer, call.customer_id) if call.customer_id else None
     speaker = Speaker(settings(), customer.language if customer else None)
     message = (call.data or {}).get("message") or {}
-    if (call.answered_by or "") in MACHINE_ANSWERS:
+    if not person:  # a machine hears the message and the call ends
         speaker.say(response, message.get("text", ""), **message.get("values", {}))
         response.hangup()
     else:
@@ -433,7 +379,7 @@ def call_status() -> ResponseReturnValue:
     """Twilio's call-status callback: applied once; a replay or unknown CallSid changes nothing."""
     session = db_session()
     try:
-        outcome = status_callback(
+        outcome = phone.status_callback(
             session,
             settings(),
             form(),

@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.calendar import calendar_for
 from backend.calls.models import PhoneCall
 from backend.calls.proactive import CASE_CALL_PURPOSES, case_call_ended, transcription_arrived
-from backend.calls.service import MACHINE_ANSWERS, apply_status, find_call, record_inbound
+from backend.calls.service import MACHINE_ANSWERS, find_call
 from backend.cases.machine import TERMINAL
 from backend.cases.models import Case
-from backend.cases.service import find_case
 from backend.db import utcnow
-from backend.dialogues import engine
-from backend.dialogues.models import Conversation
-from backend.errors import NotFound, ValidationError
+from backend.errors import ValidationError
 from backend.people.models import Customer, Role
 from backend.people.service import get_customer_by_phone
-from backend.phones import mask_phone, normalize_phone
+from backend.phones import normalize_phone
 from backend.settings import Settings
 from backend.tasks.service import open_task
 
@@ -75,47 +70,7 @@ def latest_open_case(session: Session, customer_id: int) -> Case | None:
     )
 
 
-def inbound_call(
-    session: Session, settings: Settings, *, call_sid: str, raw_from: str | None, now: datetime
-) -> tuple[PhoneCall, Caller, Conversation]:
-    """Record the call (R2.3) and open its conversation in the caller's known language."""
-    caller = recognise_caller(session, settings, raw_from)
-    call = record_inbound(
-        session,
-        call_sid=call_sid,
-        phone=caller.phone or "unknown",
-        customer_id=caller.customer.id if caller.customer else None,
-        now=now,
-    )
-    conversation = engine.get_conversation(
-        session, "phone", call_sid, language=caller.customer.language if caller.customer else None
-    )
-    if caller.customer is not None:
-        conversation.customer_id = caller.customer.id
-    return call, caller, conversation
-
-
-def status_callback(
-    session: Session,
-    settings: Settings,
-    form: Mapping[str, str],
-    *,
-    call_id: str | None,
-    now: datetime,
-    owners: Sequence[CallOwner] = (),
-) -> str:
-    """Apply a Twilio status callback once: "applied", or "replayed" when seen before."""
-    call = find_call(session, form.get("CallSid"), call_id)
-    if call is None:
-        raise NotFound("no call with this CallSid", field="CallSid")
-    if not apply_status(call, form, now):
-        return "replayed"
-    if call.over:
-        call_ended(session, settings, call, now, owners=owners)
-    return "applied"
-
-
-def call_ended(
+def score_call(
     session: Session,
     settings: Settings,
     call: PhoneCall,
@@ -123,8 +78,8 @@ def call_ended(
     *,
     owners: Sequence[CallOwner] = (),
 ) -> None:
-    """The call is over: its owner scores it (a survey attempt); a dialogue cut short is kept
-    for a callback."""
+    """The call is over: its owner scores it (a survey attempt, R8.3), a manager's call lands in
+    the case history (R9.5, R9.7), any other call keeps how it went."""
     owner = next((o for o in owners if o.purpose == call.purpose), None)
     if owner is not None:
         owner.ended(session, settings, call, now)
@@ -132,52 +87,6 @@ def call_ended(
         case_call_ended(session, call, now)
     elif call.outcome is None:
         call.outcome = call.status if call.status != "completed" else "answered"
-    conversation = session.scalar(
-        select(Conversation).where(
-            Conversation.channel == "phone", Conversation.address == call.call_sid
-        )
-    )
-    if conversation is None or conversation.dialogue is None:
-        return
-    if conversation.dialogue not in ("survey", "opinion"):  # we called them: no callback
-        hung_up_mid_dialogue(session, settings, call, conversation, now)
-    conversation.dialogue = conversation.step = None
-
-
-def hung_up_mid_dialogue(
-    session: Session, settings: Settings, call: PhoneCall, conversation: Conversation, now: datetime
-) -> None:
-    """R2.3: a call cut short is never lost; a receptionist calls back with what was said."""
-    said = {
-        key: value
-        for key, value in (conversation.data or {}).items()
-        if value not in (None, "", [], {}) and not key.endswith("_page")
-    }
-    local = calendar_for(settings).local(now)
-    open_task(
-        session,
-        kind="callback",
-        role=Role.RECEPTIONIST,
-        title=f"Call back: caller hung up during {conversation.dialogue} ({local:%Y-%m-%d %H:%M})",
-        customer_id=call.customer_id,
-        detail=_summary(said, conversation.step),
-        data={
-            "phone": call.phone,
-            "call_sid": call.call_sid,
-            "dialogue": conversation.dialogue,
-            "step": conversation.step,
-            "answers": said,
-        },
-        dedupe_key=f"callback:{call.call_sid}",
-    )
-    call.outcome = "hung_up"
-    logger.info(
-        "call %s from %s ended during %s at %s: callback task opened",
-        call.id,
-        mask_phone(call.phone),
-        conversation.dialogue,
-        conversation.step,
-    )
 
 
 def person_answered(call: PhoneCall, answered_by: str | None) -> bool:
@@ -185,35 +94,6 @@ def person_answered(call: PhoneCall, answered_by: str | None) -> bool:
     and False means a machine took it (R8.3: an answering machine counts as no answer)."""
     call.answered_by = (answered_by or "")[:24] or None
     return (call.answered_by or "") not in MACHINE_ANSWERS
-
-
-def transfer_to_person(
-    session: Session,
-    settings: Settings,
-    now: datetime,
-    call: PhoneCall,
-    conversation: Conversation,
-    *,
-    complaint: bool = False,
-) -> str | None:
-    """The number to <Dial> for a person: the hotline, or the independent complaint hotline for
-    a complaint about staff (R9.4). What was said so far is kept on the call, so that a failed
-    transfer still leads to a callback (R2.3); None (no number configured) opens the callback."""
-    if conversation.dialogue is not None:
-        call.data = {
-            **(call.data or {}),
-            "interrupted": {
-                "dialogue": conversation.dialogue,
-                "step": conversation.step,
-                "answers": dict(conversation.data or {}),
-            },
-        }
-        engine.cancel(engine.Context(session, settings, now, "phone", conversation))
-    call.data = {**(call.data or {}), "transfer": "complaint_hotline" if complaint else "hotline"}
-    number = settings.complaint_hotline_number if complaint else settings.hotline_phone_number
-    if not number:
-        open_callback(session, call, reason="no hotline number is configured")
-    return number or None
 
 
 def transfer_ended(session: Session, call: PhoneCall, dial_status: str) -> bool:
@@ -242,16 +122,6 @@ def open_callback(session: Session, call: PhoneCall, *, reason: str) -> None:
         data={"phone": call.phone, "call_sid": call.call_sid, **(call.data or {})},
         dedupe_key=f"callback:{call.call_sid}",
     )
-
-
-def _summary(said: dict[str, Any], step: str | None) -> str:
-    lines = [
-        f"{key}: {value}"
-        for key, value in said.items()
-        if key not in ("verified", "customer_id", "media", "model_ids")
-    ]
-    lines.append(f"stopped at: {step}")
-    return "\n".join(lines)[:3000]
 
 
 def attach_transcription(
@@ -299,11 +169,9 @@ def _transcribe_media(case: Case, recording_url: str, text: str) -> bool:
     return found
 
 
-def link_case(call: PhoneCall, case_number: str | None, session: Session) -> None:
+def link_case(session: Session, call: PhoneCall, case: Case) -> None:
     """The case this call created (R2.3: the registration record names its call)."""
-    case = find_case(session, case_number)
-    if case is not None:
-        call.case_id = case.id
-        transcriptions = (call.data or {}).get("transcriptions", {})
-        for url, text in transcriptions.items():
-            _transcribe_media(case, url, text)
+    call.case_id = case.id
+    transcriptions = (call.data or {}).get("transcriptions", {})
+    for url, text in transcriptions.items():
+        _transcribe_media(case, url, text)
