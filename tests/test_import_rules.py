@@ -22,7 +22,6 @@ SOURCES = ("backend", "bot", "ivr")
 KNOWN_CYCLES_BEING_BROKEN: frozenset[frozenset[str]] = frozenset(
     {
         frozenset({"backend.cases", "backend.dispatch"}),
-        frozenset({"backend.calls", "backend.surveys"}),
     }
 )
 # Cycles found when the rule came in and not broken yet (see the `wiring` report): most hang
@@ -32,7 +31,6 @@ CYCLES_NOT_BROKEN_YET: frozenset[frozenset[str]] = frozenset(
     {
         frozenset({"backend.api", "backend.inbox"}),
         frozenset({"backend.api", "backend.surveys"}),
-        frozenset({"backend.calls", "backend.dialogues"}),
         frozenset({"backend.cases", "backend.catalog"}),
         frozenset({"backend.cases", "backend.complaints"}),
         frozenset({"backend.cases", "backend.outbox"}),

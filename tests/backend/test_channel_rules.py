@@ -15,8 +15,8 @@ from backend.calls.flows import open_callback, person_answered, transfer_ended
 from backend.calls.models import CallPurpose, PhoneCall
 from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput, intake_case
 from backend.dialogues import engine, phone
-from backend.dialogues.common import load_dialogues
 from backend.dialogues.engine import Context
+from backend.dialogues.intake import INTAKE
 from backend.fieldwork.links import LINK_ATTEMPTS, create_link_code, link_telegram
 from backend.inbox.models import TelegramChat
 from backend.outbox.models import OutboundMessage
@@ -52,7 +52,7 @@ def _tasks(session: Session) -> list[Task]:
 def test_a_caller_who_hangs_up_mid_report_becomes_a_receptionists_callback(
     session: Session, settings: Settings
 ) -> None:
-    load_dialogues()
+    engine.install([INTAKE])
     call = _inbound(session)
     conversation = engine.get_conversation(session, "phone", call.call_sid or "")
     ctx = Context(session, settings, NOW, "phone", conversation)
@@ -66,7 +66,7 @@ def test_a_caller_who_hangs_up_mid_report_becomes_a_receptionists_callback(
 
 
 def test_a_survey_call_cut_short_opens_no_callback(session: Session, settings: Settings) -> None:
-    load_dialogues()
+    engine.install([INTAKE])
     call = _inbound(session)
     conversation = engine.get_conversation(session, "phone", call.call_sid or "")
     conversation.dialogue, conversation.step = "survey", "attitude"
