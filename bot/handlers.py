@@ -321,7 +321,11 @@ def cmd_today(chat: Chat, _argument: str) -> None:
 
 def cmd_link(chat: Chat, argument: str) -> None:
     """/link CODE: tie this chat to a technician record with a one-time code."""
-    outcome = link_telegram(chat.session, chat_id=chat.chat_id, code=argument, now=chat.now)
+    preference = chat.session.get(TelegramChat, chat.chat_id)
+    assert preference is not None  # open_chat added it
+    outcome = link_telegram(
+        chat.session, preference, chat_id=chat.chat_id, code=argument, now=chat.now
+    )
     if outcome.blocked:
         chat.say("Too many wrong codes. Please try again later.")
         return

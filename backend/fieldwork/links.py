@@ -8,13 +8,13 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.errors import DomainError, ValidationError
 from backend.fieldwork.models import LinkCode
-from backend.inbox.models import TelegramChat
 from backend.people.models import Technician
 
 logger = logging.getLogger(__name__)
@@ -25,6 +25,14 @@ CODE_LIFETIME = timedelta(hours=24)
 # Codes are short enough to guess: five wrong ones in a row block the chat for an hour.
 LINK_ATTEMPTS = 5
 LINK_BLOCK = timedelta(hours=1)
+
+
+class LinkAttempts(Protocol):
+    """A chat's record of its link attempts (the inbox's TelegramChat row)."""
+
+    link_failures: int
+    link_blocked_until: datetime | None
+    language: str | None
 
 
 @dataclass(frozen=True)
@@ -84,13 +92,11 @@ def redeem_link_code(session: Session, code: str, *, chat_id: int, now: datetime
     return technician
 
 
-def link_telegram(session: Session, *, chat_id: int, code: str, now: datetime) -> LinkOutcome:
-    """A code typed in a Telegram chat: link the chat to its technician (R6.5), counting wrong
-    codes per chat; the chat's chosen language carries over to the technician."""
-    chat = session.get(TelegramChat, chat_id)
-    if chat is None:
-        chat = TelegramChat(chat_id=chat_id)
-        session.add(chat)
+def link_telegram(
+    session: Session, chat: LinkAttempts, *, chat_id: int, code: str, now: datetime
+) -> LinkOutcome:
+    """A code typed in Telegram chat `chat_id`: link the chat to its technician (R6.5), counting
+    wrong codes on `chat`; the chat's chosen language carries over to the technician."""
     if chat.link_blocked_until and chat.link_blocked_until > now:
         return LinkOutcome(None, blocked=True)
     try:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from backend.actors import Actor
 from backend.calls.flows import open_callback, person_answered, transfer_ended
 from backend.calls.models import CallPurpose, PhoneCall
-from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput, intake_case
+from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput, register_case
 from backend.dialogues import engine, phone
 from backend.dialogues.engine import Context
 from backend.dialogues.intake import INTAKE
@@ -124,12 +124,15 @@ def test_five_wrong_codes_block_the_chat_for_an_hour_even_for_the_right_code(
     technician = session.get(Technician, people.technician())
     assert technician is not None
     code, _expires = create_link_code(session, technician, now=NOW, created_by="admin")
+    chat = TelegramChat(chat_id=555)
+    session.add(chat)
+    session.flush()
     for attempt in range(LINK_ATTEMPTS):
-        outcome = link_telegram(session, chat_id=555, code="WRONG-CODE", now=NOW)
+        outcome = link_telegram(session, chat, chat_id=555, code="WRONG-CODE", now=NOW)
         assert outcome.technician is None and not outcome.blocked, attempt
-    assert link_telegram(session, chat_id=555, code=code, now=NOW).blocked
+    assert link_telegram(session, chat, chat_id=555, code=code, now=NOW).blocked
     later = NOW + timedelta(hours=1, seconds=1)
-    linked = link_telegram(session, chat_id=555, code=code, now=later)
+    linked = link_telegram(session, chat, chat_id=555, code=code, now=later)
     assert linked.technician is not None and linked.technician.telegram_chat_id == 555
 
 
@@ -139,12 +142,12 @@ def test_a_right_code_resets_the_count_and_keeps_the_chats_language(
     technician = session.get(Technician, people.technician())
     assert technician is not None
     code, _expires = create_link_code(session, technician, now=NOW, created_by="admin")
-    session.add(TelegramChat(chat_id=777, language="en", link_failures=LINK_ATTEMPTS - 1))
+    chat = TelegramChat(chat_id=777, language="en", link_failures=LINK_ATTEMPTS - 1)
+    session.add(chat)
     session.flush()
-    outcome = link_telegram(session, chat_id=777, code=code, now=NOW)
+    outcome = link_telegram(session, chat, chat_id=777, code=code, now=NOW)
     assert outcome.technician is technician and technician.language == "en"
-    chat = session.get(TelegramChat, 777)
-    assert chat is not None and chat.link_failures == 0 and chat.link_blocked_until is None
+    assert chat.link_failures == 0 and chat.link_blocked_until is None
 
 
 # intake confirmation --------------------------------------------------------------------------
@@ -172,7 +175,7 @@ def test_intake_sends_no_confirmation_into_the_chat_whose_dialogue_names_the_cas
 ) -> None:
     people.product()
     actor = Actor("customer", channel="telegram")
-    case = intake_case(session, _repair(4242, 4242), settings=settings, now=NOW, actor=actor)
+    case = register_case(session, _repair(4242, 4242), settings=settings, now=NOW, actor=actor)
     assert _confirmations(session, case.number) == []
 
 
@@ -181,6 +184,6 @@ def test_intake_confirms_to_the_customers_chat_when_the_dialogue_ran_elsewhere(
 ) -> None:
     people.product()
     actor = Actor("customer", channel="telegram")
-    case = intake_case(session, _repair(4242, 9999), settings=settings, now=NOW, actor=actor)
+    case = register_case(session, _repair(4242, 9999), settings=settings, now=NOW, actor=actor)
     [row] = _confirmations(session, case.number)
     assert (row.channel, row.recipient) == ("telegram", "4242")
