@@ -275,7 +275,7 @@ def plan(day: str | None) -> None:
         )
         if run is None:
             raise click.ClickException(f"{target.isoformat()} is not a working day: no plan")
-        pushed = push_day(session, settings, target)
+        pushed = push_day(session, settings, target, now=now)
         click.echo(
             json.dumps(
                 {

@@ -64,6 +64,7 @@ def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
             case=case,
             title=f"{case.number}: arrival due {due}",
             dedupe_key=f"sla-warn:{case.number}",
+            now=now,
         )
         if (technician := case.assigned_technician) is not None:
             language = technician.language  # staff notes above stay Korean; this is theirs
@@ -82,6 +83,7 @@ def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
                 case=case,
                 purpose="sla_warning",
                 dedupe_key=f"sla-warn:{case.number}:tech",
+                now=now,
             )
     return len(cases)
 
@@ -115,6 +117,7 @@ def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
             case=case,
             title=f"{case.number}: arrival deadline passed ({case.status})",
             dedupe_key=f"sla-breach:{case.number}",
+            now=now,
         )
     return len(cases)
 
@@ -180,6 +183,7 @@ def contract_expiry_notices(session: Session, settings: Settings, now: datetime)
             text,
             purpose="contract_expiry",
             dedupe_key=f"contract-expiry:{contract.id}",
+            now=now,
         )
         _contract_expiry_call(session, settings, contract, now)
         open_task(

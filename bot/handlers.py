@@ -77,6 +77,7 @@ class Chat:
             recipient=self.chat_id,
             payload=payload,
             purpose=purpose,
+            now=self.now,
         )
 
     def say(self, message: str, *, markup: dict[str, Any] | None = None, **values: Any) -> None:

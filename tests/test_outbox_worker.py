@@ -47,6 +47,7 @@ def _queue(
                 recipient="+821030000001",
                 payload={"body": f"hello {i}"},
                 not_before=at,
+                now=at,
             )
             for i in range(count)
         ]
@@ -215,6 +216,7 @@ def test_enqueue_with_a_known_dedupe_key_adds_nothing(database: Database) -> Non
                 recipient="+821030000001",
                 payload={"body": "a"},
                 dedupe_key="k1",
+                now=T0,
             )
             is not None
         )
@@ -225,6 +227,7 @@ def test_enqueue_with_a_known_dedupe_key_adds_nothing(database: Database) -> Non
                 recipient="+821030000001",
                 payload={"body": "a"},
                 dedupe_key="k1",
+                now=T0,
             )
             is None
         )
@@ -236,6 +239,7 @@ def test_enqueue_with_a_known_dedupe_key_adds_nothing(database: Database) -> Non
                 recipient="+821030000001",
                 payload={"body": "a"},
                 dedupe_key="k1",
+                now=T0,
             )
             is None
         )

@@ -12,7 +12,7 @@ from backend.actors import Actor
 from backend.errors import DomainError, Forbidden
 from backend.people.models import Role, StaffUser
 from backend.people.service import technician_for_user, user_for_token
-from backend.web import db_session
+from backend.web import db_session, now
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,7 +55,7 @@ def require_roles(*roles: str) -> Callable[[F], F]:
                 raise Unauthorized(
                     "an 'Authorization: Bearer <token>' header is required", field="Authorization"
                 )
-            user = user_for_token(db_session(), token.strip())
+            user = user_for_token(db_session(), token.strip(), now=now())
             if user is None:
                 raise Unauthorized("the token is not valid", field="Authorization")
             if user.role not in allowed:

@@ -15,7 +15,6 @@ from backend.calls.proactive import CASE_CALL_PURPOSES, case_call_ended, transcr
 from backend.calls.service import MACHINE_ANSWERS, find_call
 from backend.cases.machine import TERMINAL
 from backend.cases.models import Case
-from backend.db import utcnow
 from backend.errors import ValidationError
 from backend.people.models import Customer, Role
 from backend.people.service import get_customer_by_phone
@@ -130,7 +129,7 @@ def attach_transcription(
     call_sid: str,
     recording_url: str,
     text: str,
-    now: datetime | None = None,
+    now: datetime,
     owners: Sequence[CallOwner] = (),
 ) -> bool:
     """Twilio's transcription arrives after the call moved on: keep it beside the recording."""
@@ -143,7 +142,7 @@ def attach_transcription(
         if case is not None and _transcribe_media(case, recording_url, text):
             return True
     if call.purpose in CASE_CALL_PURPOSES and transcription_arrived(
-        session, call, recording_url, text, now or utcnow()
+        session, call, recording_url, text, now
     ):
         return True
     if any(owner.transcribed(session, call, recording_url, text) for owner in owners):

@@ -195,7 +195,9 @@ def transcription_arrived(
     return True
 
 
-def follow_up(session: Session, call: PhoneCall, *, title: str, detail: str | None) -> None:
+def follow_up(
+    session: Session, call: PhoneCall, *, title: str, detail: str | None, now: datetime
+) -> None:
     """R8.5 / R9.7: a poor opinion or a failed check goes to the service director to act on."""
     from backend.tasks.service import alert
 
@@ -210,6 +212,7 @@ def follow_up(session: Session, call: PhoneCall, *, title: str, detail: str | No
         title=f"{case.number}: {title}",
         detail=detail,
         dedupe_key=f"call-follow-up:{call.id}:{title}"[:200],
+        now=now,
     )
 
 

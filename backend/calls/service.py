@@ -105,6 +105,7 @@ def place_call(
         dedupe_key=dedupe_key,
         not_before=start,
         not_after=closing,
+        now=now,
     )
     logger.info("%s call %s queued to %s", purpose, call.id, mask_phone(phone))
     return call

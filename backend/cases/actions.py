@@ -217,6 +217,7 @@ def _finish(session: Session, case: Case, settings: Settings, now: datetime) -> 
                 ]
             ]
         },
+        now=now,
     )
 
 
@@ -254,6 +255,7 @@ def _escalate(
         title=f"Escalated: {case.number} ({case.status}) by {actor.label}",
         detail=reason,
         dedupe_key=f"escalate:{case.number}:{len(case.events)}",
+        now=now,
     )
     if case.kind == CaseKind.REPAIR and case.assigned_technician_id is not None:
         # "Need help": the dispatch duty re-plans the rest of the day at the next tick, finding
@@ -276,7 +278,9 @@ def _route(session: Session, case: Case, *, body: dict[str, Any], **_: Any) -> d
     return {"department": department}
 
 
-def _answer(session: Session, case: Case, *, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+def _answer(
+    session: Session, case: Case, *, body: dict[str, Any], now: datetime, **_: Any
+) -> dict[str, Any]:
     """R2.10, R8.5: the customer is told the outcome."""
     answer = body.get("answer")
     if not isinstance(answer, str) or not answer.strip():
@@ -288,6 +292,7 @@ def _answer(session: Session, case: Case, *, body: dict[str, Any], **_: Any) -> 
         case=case,
         purpose="answer",
         dedupe_key=f"answer:{case.number}:{len(case.events)}",
+        now=now,
     )
     return {"answer": answer.strip()[:3000]}
 

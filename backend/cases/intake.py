@@ -196,6 +196,7 @@ def register_case(
             case=case,
             purpose="intake_confirmation",
             dedupe_key=f"intake:{case.number}",
+            now=now,
         )
     logger.info("case %s registered (%s via %s)", case.number, case.kind, case.channel)
     return case
@@ -246,6 +247,7 @@ def _route_complaint(session: Session, case: Case, request: IntakeRequest, now: 
         case=case,
         detail=case.description[:300],
         dedupe_key=f"complaint:{case.number}:director",
+        now=now,
     )
     if routing.escalated_to:
         record_event(
@@ -265,4 +267,5 @@ def _route_complaint(session: Session, case: Case, request: IntakeRequest, now: 
             case=case,
             detail=case.description[:300],
             dedupe_key=f"complaint:{case.number}:vp",
+            now=now,
         )

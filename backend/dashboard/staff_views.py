@@ -80,7 +80,7 @@ def task_done(task_id: int) -> ResponseReturnValue:
     if task is None:
         abort(404)
     if task.status != "done":
-        close_task(session, task, user_id=user.id)
+        close_task(session, task, user_id=user.id, now=now())
         session.commit()
     flash(gettext("Task marked done."), "success")
     return redirect(url_for("dashboard.tasks"))

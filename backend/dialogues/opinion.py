@@ -124,13 +124,23 @@ class OpinionDialogue(Dialogue):
             save_answer(call, step, grade)
             if grade == 1:
                 follow_up(
-                    ctx.session, call, title="opinion call: very dissatisfied", detail=f"{step} = 1"
+                    ctx.session,
+                    call,
+                    title="opinion call: very dissatisfied",
+                    detail=f"{step} = 1",
+                    now=ctx.now,
                 )
             return
         said_yes = parse_yes_no(answer)
         save_answer(call, step, said_yes)
         if not said_yes:
-            follow_up(ctx.session, call, title=f"mystery-customer check: {step} = no", detail=None)
+            follow_up(
+                ctx.session,
+                call,
+                title=f"mystery-customer check: {step} = no",
+                detail=None,
+                now=ctx.now,
+            )
 
     def _comment(self, ctx: Context, call: PhoneCall, answer: Answer) -> None:
         recording = (answer.media or {}).get("url") if answer.media else None
@@ -140,7 +150,9 @@ class OpinionDialogue(Dialogue):
         if recording and not (answer.media or {}).get("text"):
             text = None  # a stand-in, not the customer's words: the transcription comes later
         save_comment(call, text=text, recording_url=recording)
-        follow_up(ctx.session, call, title="comment on a call", detail=text or recording)
+        follow_up(
+            ctx.session, call, title="comment on a call", detail=text or recording, now=ctx.now
+        )
 
     def _finish(self, ctx: Context, call: PhoneCall) -> str:
         record_call_result(ctx.session, call, outcome="answered", now=ctx.now)

@@ -176,6 +176,7 @@ class SurveyDialogue(Dialogue):
                     survey,
                     reason="low_grade",
                     detail=f"{step} = 1 (very dissatisfied)",
+                    now=ctx.now,
                 )
             following = QUESTIONS.index(step) + 1
             return QUESTIONS[following] if following < len(QUESTIONS) else "comment_offer"
@@ -196,6 +197,7 @@ class SurveyDialogue(Dialogue):
             survey,
             reason="comment",
             detail=(text or "") + (f"\n{recording}" if recording else ""),
+            now=ctx.now,
         )
         return "thanks"
 

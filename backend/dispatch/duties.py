@@ -55,6 +55,7 @@ def acceptance_timeouts(session: Session, settings: Settings, now: datetime) -> 
                 case=case,
                 title=f"{case.number}: not accepted within {ACCEPTANCE_MINUTES} minutes",
                 dedupe_key=f"not-accepted:{case.number}:{case.assigned_at.isoformat()}",
+                now=now,
             )
             continue
         hand_on(
@@ -85,10 +86,10 @@ def morning_plan(session: Session, settings: Settings, now: datetime) -> int:
     )
     if run is None:
         return 0
-    return push_day(session, settings, day)
+    return push_day(session, settings, day, now=now)
 
 
-def push_day(session: Session, settings: Settings, day: date) -> int:
+def push_day(session: Session, settings: Settings, day: date, *, now: datetime) -> int:
     """Each technician with stops that day gets the whole day in one message."""
     technician_ids = sorted(
         set(session.scalars(select(PlanStop.technician_id).where(PlanStop.day == day)).all())
@@ -113,6 +114,7 @@ def push_day(session: Session, settings: Settings, day: date) -> int:
             text,
             purpose="day_plan",
             dedupe_key=f"day-plan:{day}:{technician_id}",
+            now=now,
         ):
             sent += 1
     return sent

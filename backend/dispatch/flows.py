@@ -73,6 +73,7 @@ def auto_assign(
             title=f"No technician for {case.number}: {decision.explanation}",
             case=case,
             dedupe_key=f"unassigned:{case.number}:{case.events[-1].id if case.events else 0}",
+            now=now,
         )
         return decision
     apply_assignment(session, case, decision, settings=settings, now=now, actor=actor)
@@ -119,6 +120,7 @@ def apply_assignment(
         purpose="job_push",
         reply_markup=job_buttons(case, language),
         dedupe_key=f"job:{case.number}:{technician.id}:{len(case.events)}",
+        now=now,
     )
 
 
@@ -447,4 +449,5 @@ def _flag_unassigned(session: Session, context: DayContext, plan: DayPlan, now: 
             case=case,
             title=f"No technician for {case.number} on {context.day.isoformat()}: {why}",
             dedupe_key=f"unassigned:{case.number}:{context.day.isoformat()}",
+            now=now,
         )

@@ -51,6 +51,7 @@ def work_report_prompts(session: Session, settings: Settings, now: datetime) -> 
             purpose="work_report_prompt",
             reply_markup={"inline_keyboard": [[button]]},
             dedupe_key=f"work-report:{technician.id}:{day.isoformat()}",
+            now=now,
         ):
             sent += 1
     return sent

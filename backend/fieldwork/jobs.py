@@ -132,6 +132,7 @@ def work_job(
             case=case,
             purpose="en_route",
             dedupe_key=f"en-route:{case.number}:{len(case.events)}",
+            now=now,
         )
     return case
 

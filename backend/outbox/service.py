@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
-from backend.db import utcnow
 from backend.outbox.models import OutboundMessage, OutboxChannel
 from backend.people.models import Customer, StaffUser, Technician
 from backend.phones import can_receive_sms
@@ -29,6 +28,7 @@ def enqueue(
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
     not_after: datetime | None = None,
+    now: datetime,
 ) -> OutboundMessage | None:
     """Queue one outbound effect; None when `dedupe_key` was already queued (idempotent duties)."""
     if dedupe_key is not None:
@@ -49,7 +49,7 @@ def enqueue(
         case_id=case.id if case is not None else None,
         purpose=purpose,
         dedupe_key=dedupe_key,
-        next_attempt_at=not_before or utcnow(),
+        next_attempt_at=not_before or now,
         not_after=not_after,
     )
     session.add(message)
@@ -65,6 +65,7 @@ def message_customer(
     purpose: str = "message",
     dedupe_key: str | None = None,
     reply_markup: dict[str, Any] | None = None,
+    now: datetime,
 ) -> OutboundMessage | None:
     """A text to the customer by Telegram when linked, else by SMS to a mobile number."""
     if customer.telegram_chat_id is not None:
@@ -79,6 +80,7 @@ def message_customer(
             case=case,
             purpose=purpose,
             dedupe_key=dedupe_key,
+            now=now,
         )
     if can_receive_sms(customer.phone):
         return enqueue(
@@ -89,6 +91,7 @@ def message_customer(
             case=case,
             purpose=purpose,
             dedupe_key=dedupe_key,
+            now=now,
         )
     logger.info("customer %s has no text channel; %s not sent", customer.id, purpose)
     return None
@@ -103,6 +106,7 @@ def message_technician(
     purpose: str = "message",
     dedupe_key: str | None = None,
     reply_markup: dict[str, Any] | None = None,
+    now: datetime,
 ) -> OutboundMessage | None:
     """A Telegram message to a linked technician; unlinked technicians see jobs on the dashboard."""
     if technician.telegram_chat_id is None:
@@ -118,6 +122,7 @@ def message_technician(
         case=case,
         purpose=purpose,
         dedupe_key=dedupe_key,
+        now=now,
     )
 
 
@@ -129,6 +134,7 @@ def message_role(
     case: Case | None = None,
     purpose: str = "staff_alert",
     dedupe_key: str | None = None,
+    now: datetime,
 ) -> int:
     """A Telegram message to every active staff user of `role` with a linked chat."""
     users = session.scalars(
@@ -149,6 +155,7 @@ def message_role(
             case=case,
             purpose=purpose,
             dedupe_key=key,
+            now=now,
         ):
             sent += 1
     return sent

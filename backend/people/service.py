@@ -6,14 +6,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from backend.db import utcnow
 from backend.errors import Conflict, NotFound, ValidationError
 from backend.people.models import (
     ApiToken,
@@ -193,7 +192,7 @@ def create_token(session: Session, user: StaffUser) -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> StaffUser | None:
+def user_for_token(session: Session, token: str, *, now: datetime) -> StaffUser | None:
     """The active user owning `token`, or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
@@ -203,7 +202,7 @@ def user_for_token(session: Session, token: str) -> StaffUser | None:
     )
     if row is None or not hmac.compare_digest(row.token_hash, digest) or not row.user.active:
         return None
-    row.last_used_at = utcnow()
+    row.last_used_at = now
     return row.user
 
 

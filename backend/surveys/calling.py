@@ -162,6 +162,7 @@ def fall_back(session: Session, survey: Survey, now: datetime) -> str | None:
             case=case,
             purpose="survey_fallback",
             dedupe_key=f"survey-fallback:{survey.id}",
+            now=now,
         )
         channel = "telegram"
     elif can_receive_sms(customer.phone):
@@ -179,6 +180,7 @@ def fall_back(session: Session, survey: Survey, now: datetime) -> str | None:
             case=case,
             purpose="survey_fallback",
             dedupe_key=f"survey-fallback:{survey.id}",
+            now=now,
         )
         channel = "sms"
     survey.channel = channel or survey.channel

@@ -88,7 +88,7 @@ FOLLOW_UP_REASONS = {
 
 
 def open_follow_up(
-    session: Session, survey: Survey, *, reason: str, detail: str | None = None
+    session: Session, survey: Survey, *, reason: str, detail: str | None = None, now: datetime
 ) -> None:
     """R8.5: a very dissatisfied grade or a comment goes to the service department to act on."""
     from backend.people.models import Role
@@ -103,6 +103,7 @@ def open_follow_up(
         title=f"Survey {case.number}: {FOLLOW_UP_REASONS.get(reason, reason)}",
         detail=detail,
         dedupe_key=f"survey-follow-up:{case.number}:{reason}",
+        now=now,
     )
 
 

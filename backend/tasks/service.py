@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
-from backend.db import utcnow
 from backend.outbox.service import message_role
 from backend.tasks.models import Task
 
@@ -55,6 +55,7 @@ def alert(
     case: Case | None = None,
     detail: str | None = None,
     dedupe_key: str | None = None,
+    now: datetime,
 ) -> Task | None:
     """An alert to a role: a task on their list and a Telegram message to each of them."""
     task = open_task(
@@ -62,12 +63,12 @@ def alert(
     )
     if task is not None:
         text = title if not detail else f"{title}\n{detail}"
-        message_role(session, role, text, case=case, dedupe_key=dedupe_key)
+        message_role(session, role, text, case=case, dedupe_key=dedupe_key, now=now)
     return task
 
 
-def close_task(session: Session, task: Task, *, user_id: int | None = None) -> Task:
+def close_task(session: Session, task: Task, *, user_id: int | None = None, now: datetime) -> Task:
     task.status = "done"
-    task.done_at = utcnow()
+    task.done_at = now
     task.done_by = user_id
     return task

@@ -86,6 +86,7 @@ def test_a_row_whose_window_closed_is_deferred_not_delivered_and_not_counted_as_
             payload={"body": "hi"},
             not_before=WEDNESDAY_6_50PM,
             not_after=WEDNESDAY_7PM,
+            now=WEDNESDAY_6_50PM,
         )
         session.flush()
         assert row is not None
@@ -111,6 +112,7 @@ def test_a_row_inside_its_window_is_delivered_as_before(database: Database) -> N
             payload={"body": "hi"},
             not_before=WEDNESDAY_6_50PM,
             not_after=WEDNESDAY_7PM,
+            now=WEDNESDAY_6_50PM,
         )
     transport = Script()
     late_but_inside = WEDNESDAY_7PM - timedelta(seconds=1)

@@ -93,16 +93,16 @@ def test_long_polling_feeds_the_same_processing(
 
 @pytest.mark.filterwarnings("error::telegram.warnings.PTBDeprecationWarning")
 def test_flood_control_is_retried_after_retry_after_and_a_block_is_permanent(
-    database: Any, tg_settings: Settings, bot_api: FakeBotApi
+    database: Any, tg_settings: Settings, bot_api: FakeBotApi, clock: Clock
 ) -> None:
     with database.session() as session:
-        enqueue(session, channel="telegram", recipient=1301, payload={"text": "hello"})
-        enqueue(session, channel="telegram", recipient=1302, payload={"text": "hello"})
+        enqueue(session, channel="telegram", recipient=1301, payload={"text": "hello"}, now=clock())
+        enqueue(session, channel="telegram", recipient=1302, payload={"text": "hello"}, now=clock())
     bot_api.fail_next("sendMessage", 429, retry_after=7, description="Too Many Requests")
     bot_api.fail_next("sendMessage", 403, description="Forbidden: bot was blocked by the user")
     transport = TelegramTransport(tg_settings)
     try:
-        outcomes = deliver_due(database, {"telegram": transport})
+        outcomes = deliver_due(database, {"telegram": transport}, clock=clock)
     finally:
         transport.close()
     assert outcomes == {"retry": 1, "failed": 1}
@@ -112,11 +112,7 @@ def test_flood_control_is_retried_after_retry_after_and_a_block_is_permanent(
         assert waiting.status == "pending" and waiting.last_error == "rate limited"
         # Telegram's 7 s, not the worker's own 30 s backoff (a warning raised inside the
         # transport would have been a generic failure with that backoff).
-        assert (
-            timedelta(seconds=6.5)
-            < waiting.next_attempt_at - waiting.created_at
-            < timedelta(seconds=20)
-        )
+        assert timedelta(seconds=6.5) < waiting.next_attempt_at - clock() < timedelta(seconds=20)
         assert rows["1302"].status == "failed" and "blocked" in (rows["1302"].last_error or "")
 
 

@@ -55,7 +55,8 @@ def test_a_technician_who_chooses_english_gets_every_job_message_in_english(
     tech.says("/today")
     assert tech.last_text().startswith("Your jobs today:\n1. " + number)
     with database.session() as session:
-        assert push_day(session, tg_settings, calendar_for(tg_settings).local_date(clock())) == 1
+        day = calendar_for(tg_settings).local_date(clock())
+        assert push_day(session, tg_settings, day, now=clock()) == 1
     deliver_due(database, {"telegram": tech.transport})
     assert tech.last_text().startswith("Your day 2026-11-25: 1 job(s).")
     assert tick(database, tg_settings, clock.advance(hours=5))["sla_warnings"] == 1  # 15:00
