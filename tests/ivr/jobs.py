@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from backend.actors import SYSTEM
 from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.cases.service import get_case
 from backend.db import Database
 from backend.dispatch.casework import intake_case, perform_action
+from backend.outbox.models import OutboundMessage, OutboxStatus
 from backend.settings import Settings
 
 
@@ -77,5 +80,14 @@ def finished_job(
                 now=resolved_at + timedelta(minutes=minutes),
             )
     with database.session() as session:
-        customer_phone = get_case(session, number).customer.phone
+        case = get_case(session, number)
+        # The repair's own messages (confirmation, job card, visit summary) went out as it
+        # happened: they are queued at the moments above, so the worker would find them due.
+        for message in session.scalars(
+            select(OutboundMessage).where(
+                OutboundMessage.case_id == case.id, OutboundMessage.status == OutboxStatus.PENDING
+            )
+        ):
+            message.status, message.sent_at = OutboxStatus.SENT, message.next_attempt_at
+        customer_phone = case.customer.phone
     return Job(number, technician_id, customer_phone)
