@@ -20,12 +20,12 @@ from telegram import CallbackQuery, Message, Update
 from backend.actors import Actor
 from backend.cases.notices import job_buttons
 from backend.cases.service import find_case, get_case, open_cases_of_customer
+from backend.casework.flows import perform_action
 from backend.dialogues import engine
 from backend.dialogues import flows as dialogue_flows
 from backend.dialogues.engine import Answer, Context, Prompt
 from backend.dialogues.models import Conversation
 from backend.dialogues.status import cases_text
-from backend.dispatch.casework import perform_action
 from backend.errors import DomainError, TransitionNotAllowed
 from backend.fieldwork.jobs import action_done_text, technician_for_chat, today_text, work_job
 from backend.fieldwork.links import link_telegram

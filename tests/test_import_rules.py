@@ -17,28 +17,6 @@ from backend.dialogues.engine import REGISTRY, Dialogue
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("backend", "bot", "ivr")
 
-# Cycles other branches are breaking right now (the `statuses` and `channels` work). The lead
-# empties this after merging them; any cycle not listed here fails the test at once.
-KNOWN_CYCLES_BEING_BROKEN: frozenset[frozenset[str]] = frozenset(
-    {
-        frozenset({"backend.cases", "backend.dispatch"}),
-    }
-)
-# Cycles found when the rule came in and not broken yet (see the `wiring` report): most hang
-# on `backend.cases.models` being read by the packages that `backend.cases` orchestrates, two on
-# domain views using backend.api's auth. Shrink it, never grow it.
-CYCLES_NOT_BROKEN_YET: frozenset[frozenset[str]] = frozenset(
-    {
-        frozenset({"backend.api", "backend.inbox"}),
-        frozenset({"backend.api", "backend.surveys"}),
-        frozenset({"backend.cases", "backend.catalog"}),
-        frozenset({"backend.cases", "backend.complaints"}),
-        frozenset({"backend.cases", "backend.outbox"}),
-        frozenset({"backend.cases", "backend.surveys"}),
-        frozenset({"backend.cases", "backend.tasks"}),
-    }
-)
-
 # Spelled in pieces so that `git grep` for them finds nothing in the tree, this file included.
 FORBIDDEN_TEXT = (
     "import" + "_module",  # import by a string
@@ -119,32 +97,16 @@ def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return [group for group in groups if len(group) > 1]
 
 
-def _without(edges: dict[str, set[str]], pairs: frozenset[frozenset[str]]) -> dict[str, set[str]]:
-    return {
-        importer: {target for target in targets if frozenset({importer, target}) not in pairs}
-        for importer, targets in edges.items()
-    }
-
-
 def test_backend_packages_import_each_other_without_cycles() -> None:
-    allowed = KNOWN_CYCLES_BEING_BROKEN | CYCLES_NOT_BROKEN_YET
-    assert _cycles(_without(_package_imports(), allowed)) == []
-
-
-def test_every_allowed_cycle_is_still_there_so_the_allowlists_only_shrink() -> None:
-    edges = _package_imports()
-    gone = [
-        sorted(pair)
-        for pair in KNOWN_CYCLES_BEING_BROKEN | CYCLES_NOT_BROKEN_YET
-        if not all(b in edges.get(a, ()) for a, b in (sorted(pair), sorted(pair)[::-1]))
-    ]
-    assert gone == [], "broken at last: remove these from the allowlist"
+    """Also an import-linter contract (acyclic_siblings); this one names the whole cycle."""
+    assert _cycles(_package_imports()) == []
 
 
 def test_the_cycle_check_finds_a_cycle() -> None:
     edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(edges) == [["a", "b", "c"]]
-    assert _cycles(_without(edges, frozenset({frozenset({"c", "a"})}))) == []
+    edges["c"] = set()
+    assert _cycles(edges) == []
 
 
 def test_every_blueprint_in_the_code_is_registered_by_the_composition_root(app: Flask) -> None:

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from backend.app import create_app
 from backend.calendar import BusinessCalendar, calendar_for
-from backend.cases.intake import sla_hours
+from backend.casework.intake import sla_hours
 from backend.db import Database
 from backend.settings import Settings, load_settings
 from tests.conftest import Clock

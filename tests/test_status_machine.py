@@ -262,7 +262,7 @@ def test_only_apply_transition_writes_a_case_status() -> None:
 
 
 def test_the_case_package_never_imports_dispatch() -> None:
-    """Dependencies point one way: dispatch → cases (backend/dispatch/casework.py)."""
+    """Dependencies point one way: dispatch → cases (backend/casework/flows.py)."""
     imports = []
     for path in sorted((ROOT / "backend" / "cases").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AwareDatetime, Field, StrictBool, StrictInt
+
+from backend.web.bodies import Body
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 # Row ids are 32-bit on PostgreSQL; Telegram chat ids need 64 bits (BIGINT columns).
 RowId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 ChatId = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
 Zone = Literal["city", "suburb"]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CustomerIn(Body):

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel
 
 from backend.api import schemas
-from backend.api.auth import MANAGERS, current_actor, current_user, require_roles
 from backend.api.serializers import case_json, contract_json, product_json, technician_json
 from backend.calendar import calendar_for
 from backend.cases.access import visible_case
-from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
 from backend.cases.service import CaseFilter, list_cases
+from backend.casework.flows import intake_case, perform_action
+from backend.casework.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.catalog import service as catalog
-from backend.dispatch.casework import intake_case, perform_action
 from backend.errors import Forbidden, NotFound, ValidationError
 from backend.people import service as people
 from backend.people.models import Role
 from backend.surveys.performance import parse_month, technician_performance
 from backend.web import db_session, now, settings
+from backend.web.auth import MANAGERS, current_actor, current_user, require_roles
+from backend.web.bodies import parse_body
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-M = TypeVar("M", bound=BaseModel)
 
 INTAKE_ROLES = (
     Role.RECEPTIONIST,
@@ -38,35 +36,6 @@ INTAKE_ROLES = (
     Role.ADMIN,
 )
 CATALOGUE_ROLES = (Role.ADMIN, Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER)
-
-
-def parse_body(model: type[M], *, optional: bool = False) -> M:
-    """The JSON body as `model`, or a 4xx naming what is wrong."""
-    raw = request.get_data(cache=True)
-    if not raw.strip() and optional:
-        return model()
-    if request.mimetype != "application/json":
-        raise ValidationError("send JSON with Content-Type: application/json", field="body")
-    try:
-        data = json.loads(raw)
-    except ValueError as error:  # also bad UTF-8 (UnicodeDecodeError is a ValueError)
-        raise ValidationError("the body is not valid JSON", field="body") from error
-    if not isinstance(data, dict):
-        raise ValidationError("the body must be a JSON object", field="body")
-    _reject_nul(data, "")
-    return model.model_validate(data)
-
-
-def _reject_nul(value: Any, path: str) -> None:
-    """NUL characters cannot be stored in PostgreSQL text; name the field that holds one."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValidationError("text may not contain NUL characters", field=path or "body")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _reject_nul(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _reject_nul(item, f"{path}[{index}]")
 
 
 def query_int(name: str, *, minimum: int = 1) -> int | None:

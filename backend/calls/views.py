@@ -8,12 +8,11 @@ from typing import Literal
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from backend.api.auth import MANAGERS, current_actor, require_roles
-from backend.api.schemas import Body
-from backend.api.views import parse_body
 from backend.calls.proactive import call_json, case_calls, request_case_call
 from backend.cases.service import get_case
 from backend.web import db_session, now, settings
+from backend.web.auth import MANAGERS, current_actor, require_roles
+from backend.web.bodies import Body, parse_body
 
 blueprint = Blueprint("calls", __name__, url_prefix="/api/v1")
 

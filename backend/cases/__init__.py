@@ -1,6 +1,7 @@
-"""The case: its record and history, status machines, intake, steps, notices.
+"""The case record: the Case and its history, status enums and machines, numbers, who may see a
+case (access), warranty → service category and charges (warranty), and the texts about a case
+(notices).
 
-Dependencies point one way: backend.dispatch imports this package, never the reverse, so the
-steps that need a technician chosen (a repair's intake, `assign`, `decline`) are taken through
-backend.dispatch.casework, which every channel calls.
+Everything that reads a case imports this package; it imports only the catalogue and people
+below it. Operations that reach other domains (intake, steps, dispatch) live in backend.casework.
 """

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from backend.cases.machine import RepairStatus
 from backend.cases.models import Case, ServiceCategory
-from backend.catalog.warranty import FeeSchedule
+from backend.cases.warranty import FeeSchedule
 from backend.i18n import translate
 
 

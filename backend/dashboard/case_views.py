@@ -12,16 +12,16 @@ from backend.api.serializers import case_json
 from backend.calendar import calendar_for
 from backend.calls.proactive import REQUESTS, VoiceDisabled, request_case_call
 from backend.cases.access import CaseNotVisible, visible_case
-from backend.cases.actions import authorize
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES, allowed_actions
 from backend.cases.models import Case, CaseKind, Channel
 from backend.cases.service import CaseFilter, list_cases
+from backend.casework.actions import authorize
+from backend.casework.flows import intake_case, perform_action
 from backend.catalog.service import list_products
 from backend.complaints.routing import DepartmentCode, Severity, Topic
 from backend.dashboard import auth, forms
 from backend.dashboard.i18n import gettext, label, moment
 from backend.dashboard.present import event_views, sla_view
-from backend.dispatch.casework import intake_case, perform_action
 from backend.errors import DomainError, NotFound
 from backend.inbox.views import MEDIA_ROLES, send_case_media
 from backend.people.models import Role, Technician

@@ -15,8 +15,8 @@ import pydantic
 from werkzeug.datastructures import MultiDict
 
 from backend.api.schemas import ActionBody
-from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.cases.models import CaseKind, Channel
+from backend.casework.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.catalog.models import Product
 
 

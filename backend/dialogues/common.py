@@ -21,7 +21,7 @@ from backend.phones import normalize_phone
 
 MENU_SIZE = 9  # a phone keypad offers 1–9; "more" takes the last key when a list is longer
 MORE = "more"
-MAX_TEXT = 5000  # the intake's limit for a description (backend.cases.intake.MAX_DESCRIPTION)
+MAX_TEXT = 5000  # the intake's limit for a description (backend.casework.intake.MAX_DESCRIPTION)
 
 
 class StepDialogue(Dialogue):

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from backend.actors import Actor
-from backend.cases.intake import CustomerInput, IntakeRequest
 from backend.cases.models import Case
+from backend.casework.flows import intake_case
+from backend.casework.intake import CustomerInput, IntakeRequest
 from backend.complaints.routing import DEPARTMENT_NAMES, Severity, Topic
 from backend.dialogues.common import (
     CallerSteps,
@@ -25,7 +26,6 @@ from backend.dialogues.common import (
     words,
 )
 from backend.dialogues.engine import Answer, Choice, Context, Prompt
-from backend.dispatch.casework import intake_case
 from backend.errors import ValidationError
 
 TOPIC_CHOICES = (

@@ -19,14 +19,15 @@ from sqlalchemy import func, or_, select
 
 from backend.actors import Actor
 from backend.calendar import calendar_for
-from backend.cases.intake import (
+from backend.cases.models import Case
+from backend.cases.notices import category_words, format_moment
+from backend.casework.flows import intake_case
+from backend.casework.intake import (
     CustomerInput,
     IntakeRequest,
     ProductInput,
     fee_schedule,
 )
-from backend.cases.models import Case
-from backend.cases.notices import category_words, format_moment
 from backend.catalog.models import Product, Unit
 from backend.dialogues.common import (
     MORE,
@@ -43,7 +44,6 @@ from backend.dialogues.common import (
     words,
 )
 from backend.dialogues.engine import Answer, Choice, Context, Prompt
-from backend.dispatch.casework import intake_case
 from backend.errors import ValidationError
 from backend.people.models import Zone
 

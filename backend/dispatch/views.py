@@ -9,12 +9,12 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from backend.api.auth import MANAGERS, require_roles
 from backend.cases.models import Case
 from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.errors import ValidationError
 from backend.people.models import Role, Technician
 from backend.web import db_session, settings
+from backend.web.auth import MANAGERS, require_roles
 
 blueprint = Blueprint("dispatch", __name__, url_prefix="/api/v1")
 

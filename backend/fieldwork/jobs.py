@@ -14,7 +14,7 @@ from backend.cases.machine import FIELD_JOB
 from backend.cases.models import Case
 from backend.cases.notices import format_moment
 from backend.cases.service import get_case
-from backend.dispatch.casework import perform_action
+from backend.casework.flows import perform_action
 from backend.errors import Forbidden
 from backend.i18n import translate
 from backend.outbox.service import message_customer

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, send_file
 from flask.typing import ResponseReturnValue
 
-from backend.api.auth import current_actor, require_roles
 from backend.cases.access import visible_case
 from backend.cases.models import Case
 from backend.errors import NotFound
 from backend.inbox.media import stored_media
 from backend.people.models import Role
 from backend.web import db_session, settings
+from backend.web.auth import current_actor, require_roles
 
 blueprint = Blueprint("media", __name__, url_prefix="/api/v1")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from backend.api.auth import MANAGERS, require_roles
 from backend.calendar import calendar_for
 from backend.surveys.coverage import survey_coverage
 from backend.surveys.performance import parse_month
 from backend.web import db_session, now, settings
+from backend.web.auth import MANAGERS, require_roles
 
 blueprint = Blueprint("surveys", __name__, url_prefix="/api/v1")
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from backend.actors import Actor
 from backend.calls.flows import open_callback, person_answered, transfer_ended
 from backend.calls.models import CallPurpose, PhoneCall
-from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput, register_case
+from backend.casework.intake import CustomerInput, IntakeRequest, ProductInput, register_case
 from backend.dialogues import engine, phone
 from backend.dialogues.engine import Context
 from backend.dialogues.intake import INTAKE

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 
 from backend.actors import SYSTEM
-from backend.cases.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.cases.service import get_case
+from backend.casework.flows import intake_case, perform_action
+from backend.casework.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.db import Database
-from backend.dispatch.casework import intake_case, perform_action
 from backend.outbox.models import OutboundMessage, OutboxStatus
 from backend.settings import Settings
 

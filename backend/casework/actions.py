@@ -1,8 +1,8 @@
 """One step of a case's life: who may take it, what it changes, whom it tells.
 
 The steps whose technician dispatch chooses (`assign`, and `decline` which hands the job on) are
-dispatch flows: every channel calls `backend.dispatch.casework.perform_action`, which takes those
-itself and every other step here. This package never imports backend.dispatch.
+dispatch flows: every channel calls `backend.casework.flows.perform_action`, which takes those
+itself and every other step here; this module does not import backend.dispatch.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from backend.actors import Actor
 from backend.calendar import calendar_for
-from backend.cases.intake import fee_schedule
 from backend.cases.machine import next_status
 from backend.cases.models import Case, CaseKind
 from backend.cases.notices import service_certificate
 from backend.cases.service import apply_transition
-from backend.catalog.warranty import charges_at_resolution, resolve_parts
+from backend.cases.warranty import charges_at_resolution, resolve_parts
+from backend.casework.intake import fee_schedule
 from backend.complaints.routing import DepartmentCode
 from backend.errors import Forbidden, ValidationError
 from backend.outbox.service import message_customer
@@ -97,7 +97,7 @@ def authorize(actor: Actor, case: Case, action: str) -> None:
         raise Forbidden(f"the {actor.role} role cannot {action} this case", field="action")
 
 
-# Steps that need a technician chosen: backend.dispatch.casework.perform_action takes them.
+# Steps that need a technician chosen: backend.casework.flows.perform_action takes them.
 DISPATCHED_ACTIONS = frozenset({"assign", "decline"})
 
 
@@ -119,7 +119,7 @@ def take_step(
 ) -> Case:
     """Take one step that needs no dispatch decision: its effects, then the move in the history."""
     if action in DISPATCHED_ACTIONS:
-        raise ValueError(f"{action} is a dispatch step: backend.dispatch.casework.perform_action")
+        raise ValueError(f"{action} is a dispatch step: backend.casework.flows.perform_action")
     check_step(actor, case, action)
     handler = HANDLERS.get(action)
     data = (

@@ -1,9 +1,8 @@
 """The two entry points every channel calls for a case: take in a contact, take one step.
 
-Each is the case domain's own operation (backend.cases) plus, where a technician must be chosen,
-the dispatch flow: a repair is dispatched as soon as it is registered (R7.14: the arrival deadline
-runs from the report); `assign` and `decline` are dispatch steps. Dependencies point one way:
-backend.dispatch imports backend.cases, never the reverse.
+Each is the case's own operation (`intake.register_case`, `actions.take_step`) plus, where a
+technician must be chosen, the dispatch flow: a repair is dispatched as soon as it is registered
+(R7.14: the arrival deadline runs from the report); `assign` and `decline` are dispatch steps.
 """
 
 from __future__ import annotations
@@ -14,9 +13,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backend.actors import Actor
-from backend.cases.actions import DISPATCHED_ACTIONS, check_step, take_step
-from backend.cases.intake import IntakeRequest, register_case
 from backend.cases.models import Case, CaseKind
+from backend.casework.actions import DISPATCHED_ACTIONS, check_step, take_step
+from backend.casework.intake import IntakeRequest, register_case
 from backend.dispatch.flows import auto_assign, hand_on
 from backend.errors import ValidationError
 from backend.settings import Settings

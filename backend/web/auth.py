@@ -1,4 +1,4 @@
-"""Bearer tokens and roles on every API route."""
+"""Bearer tokens and roles on every API route (the /api/v1 blueprints of every domain)."""
 
 from __future__ import annotations
 

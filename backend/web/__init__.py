@@ -1,4 +1,5 @@
-"""Per-request access to the database session, settings and clock."""
+"""The web edge below every domain's routes: per-request access to the database session, settings
+and clock here; bearer tokens and roles in `auth`, JSON bodies in `bodies`."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Registering a contact as a case (R2.3, R4.5, R7.3).
 
-Every channel calls `backend.dispatch.casework.intake_case`, which registers the case here and
-then dispatches a repair at once; this package never imports backend.dispatch.
+Every channel calls `backend.casework.flows.intake_case`, which registers the case here and
+then dispatches a repair at once; this module does not import backend.dispatch.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from backend.cases.machine import INITIAL_STATUS
 from backend.cases.models import Case, CaseKind, Channel
 from backend.cases.notices import intake_confirmation
 from backend.cases.service import apply_transition, next_case_number, record_event
+from backend.cases.warranty import FeeSchedule, category_at_intake
 from backend.catalog.models import Product, Unit
 from backend.catalog.service import get_product_by_model, register_unit
-from backend.catalog.warranty import FeeSchedule, category_at_intake
 from backend.complaints.routing import Severity, Topic, route_complaint
 from backend.errors import ValidationError
 from backend.outbox.service import message_customer
