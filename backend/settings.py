@@ -54,6 +54,14 @@ def _parse_weekdays(name: str, value: str) -> frozenset[int]:
     return frozenset(day - 1 for day in days)
 
 
+def _parse_bool(name: str, value: str) -> bool:
+    """1/true/yes/on or 0/false/no/off, in any case."""
+    answer = {"1": True, "true": True, "yes": True, "on": True}.get(value.strip().lower())
+    if answer is None and value.strip().lower() not in ("0", "false", "no", "off"):
+        raise SettingsError(f"{name} must be 1/true/yes/on or 0/false/no/off, got {value!r}")
+    return bool(answer)
+
+
 def _parse_int(name: str, value: str, minimum: int = 0) -> int:
     try:
         number = int(value)
@@ -103,6 +111,7 @@ class Settings:
     max_body_bytes: int = 1_000_000
     outbox_max_attempts: int = 8
     var_dir: Path = Path("var")
+    dispatch_solver_log: bool = False  # OR-Tools prints every search of the day planner
 
     @property
     def tz(self) -> ZoneInfo:
@@ -160,6 +169,8 @@ def load_settings(
     }.items():
         if (value := get(var)) is not None:
             values[attr] = _parse_hours(var, value)
+    if (value := get("DISPATCH_SOLVER_LOG")) is not None:
+        values["dispatch_solver_log"] = _parse_bool("DISPATCH_SOLVER_LOG", value)
     if (value := get("AFTERSALES_WORK_DAYS")) is not None:
         values["work_days"] = _parse_weekdays("AFTERSALES_WORK_DAYS", value)
     for var, attr, minimum in [

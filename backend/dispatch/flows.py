@@ -344,7 +344,7 @@ def replan_day(
     session: Session,
     *,
     calendar: BusinessCalendar,
-    settings: Any,
+    settings: Settings,
     day: date,
     now: datetime,
     kind: str,
@@ -361,6 +361,7 @@ def replan_day(
     assert context is not None
     previous = stored_plan(session, context)
     has_previous = any(route.stops for route in previous.routes.values())
+    options = options or PlannerOptions(log_search=settings.dispatch_solver_log)
     plan = plan_day(context.instance, options, initial=previous if has_previous else None)
     _store(session, context, plan, now)
     assigned = _apply(session, context, plan, settings=settings, now=now)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +65,7 @@ class PlannerOptions:
 
     time_limit_s: float | None = None  # a wall-clock budget instead of the solution count
     solution_limit: int | None = None  # solutions over the day's searches, instead of the default
+    log_search: bool = False  # OR-Tools prints its search (settings: DISPATCH_SOLVER_LOG)
 
     def limits(self, jobs: int) -> tuple[float, int | None]:
         """(seconds, solutions) for a day of `jobs` jobs, over all its searches."""
@@ -118,7 +118,7 @@ def plan_day(
         return DayPlan({crew.id: Route(crew.id, ()) for crew in crews}, unassigned)
     day = DayInstance(tuple(routable), crews)
     seconds, solutions = options.limits(len(routable))
-    budget = _Budget(seconds, solutions, time.monotonic() + seconds)
+    budget = _Budget(seconds, solutions, time.monotonic() + seconds, options.log_search)
     if len(routable) > SPLIT_JOBS:
         # A large day: areas of AREA_JOBS jobs, each searched with its share of the budget.
         plan = _plan_by_area(day, budget, initial)
@@ -148,10 +148,11 @@ class _Budget:
     seconds: float
     solutions: int | None
     deadline: float  # time.monotonic() at which the whole day's planning must stop
+    log_search: bool = False
 
     def share(self, fraction: float) -> _Budget:
         solutions = None if self.solutions is None else max(1, round(self.solutions * fraction))
-        return _Budget(self.seconds * fraction, solutions, self.deadline)
+        return _Budget(self.seconds * fraction, solutions, self.deadline, self.log_search)
 
     def search_seconds(self) -> float:
         """Counted solutions stop the search; the day's deadline is only a safety net then."""
@@ -176,7 +177,7 @@ def _search(day: DayInstance, budget: _Budget, initial: DayPlan | None) -> DayPl
     for start in starts:
         model = _RoutingModel(crews, list(reachable), late_variants=True)
         share = budget.share(1 / len(starts))
-        solution = model.solve(share.search_seconds(), share.solutions, start)
+        solution = model.solve(share.search_seconds(), share.solutions, start, share.log_search)
         if solution is not None:
             sequences = model.sequences(solution)
             plans.append(
@@ -360,7 +361,11 @@ class _RoutingModel:
             self.routing.AddDisjunction(by_job[job.id], penalty, 1)
 
     def solve(
-        self, seconds: float, solution_limit: int | None, start: DayPlan | None
+        self,
+        seconds: float,
+        solution_limit: int | None,
+        start: DayPlan | None,
+        log_search: bool = False,
     ) -> pywrapcp.Assignment | None:
         """Improve `start` (or OR-Tools' parallel cheapest insertion) for `seconds`."""
         parameters = pywrapcp.DefaultRoutingSearchParameters()
@@ -382,7 +387,7 @@ class _RoutingModel:
         parameters.time_limit.FromMilliseconds(max(100, int(seconds * 1000)))
         if solution_limit is not None:
             parameters.solution_limit = solution_limit
-        parameters.log_search = bool(os.environ.get("DISPATCH_SOLVER_LOG"))
+        parameters.log_search = log_search
         started = time.monotonic()
         solution = self._run(parameters, start)
         if solution_limit is not None and time.monotonic() - started >= seconds - 0.05:
