@@ -23,7 +23,7 @@ ALLOWED_CLOCK_READS: dict[tuple[str, str], str] = {
     ("backend/outbox/worker.py", "deliver_one"): "the worker's default clock parameter",
     ("backend/outbox/worker.py", "deliver_due"): "the worker's default clock parameter",
     ("backend/app.py", "create_app"): "the app's clock, unless the config gives one",
-    ("backend/web.py", "init_app"): "the default clock behind backend.web.now()",
+    ("backend/web/__init__.py", "init_app"): "the default clock behind backend.web.now()",
 }
 
 # Functions and methods that read the wall clock. time.monotonic/perf_counter are not here: they
