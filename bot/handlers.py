@@ -146,8 +146,10 @@ def handle_message(session: Session, settings: Settings, now: datetime, message:
     text = (message.text or "").strip()
     if text.startswith("/"):
         command, _, argument = text[1:].partition(" ")
-        handler = COMMANDS.get(command.split("@")[0].lower(), cmd_unknown)
-        handler(chat, argument.strip())
+        name = command.split("@")[0].lower()
+        if name == "start" and argument.strip():
+            name = "link"  # a deep link (t.me/<bot>?start=CODE) arrives as "/start CODE"
+        COMMANDS.get(name, cmd_unknown)(chat, argument.strip())
     elif chat.conversation.dialogue is not None:
         answer_dialogue(chat, answer_from(message, chat))
     elif chat.technician is not None:
@@ -235,11 +237,8 @@ def refusal(error: DomainError) -> str:
 
 
 # commands -----------------------------------------------------------------------------------
-def cmd_start(chat: Chat, argument: str) -> None:
-    """/start: a link code from a deep link, else the language choice or the main menu."""
-    if argument:
-        cmd_link(chat, argument)
-        return
+def cmd_start(chat: Chat, _argument: str) -> None:
+    """/start: the language choice, or the main menu (with a link code: see handle_message)."""
     engine.cancel(chat.context())
     if chat.preference.language is None:
         chat.send(
