@@ -63,8 +63,13 @@ def inbound_call(
         customer_id=caller.customer.id if caller.customer else None,
         now=now,
     )
+    customer = caller.customer
     conversation = engine.get_conversation(
-        session, "phone", call_sid, language=caller.customer.language if caller.customer else None
+        session,
+        "phone",
+        call_sid,
+        language=customer.language if customer else None,
+        customer_id=customer.id if customer else None,
     )
     if caller.customer is not None:
         conversation.customer_id = caller.customer.id

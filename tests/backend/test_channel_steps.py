@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from backend.calls.models import CallPurpose, PhoneCall
 from backend.cases.service import get_case
+from backend.composition import COMPONENTS
 from backend.db import Database
 from backend.dialogues import chat, phone, phone_inbound, phone_outbound
 from backend.dialogues.engine import Context
@@ -27,6 +28,12 @@ WEDNESDAY_10AM = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 10:00 in Seoul
 TUESDAY_3PM = WEDNESDAY_10AM - timedelta(hours=19)
 HOTLINE, COMPLAINT_HOTLINE = "+82215880001", "+82215880002"
 CALLER = "+821030000001"  # open_repair's customer
+
+
+@pytest.fixture(autouse=True)
+def dialogues() -> None:
+    """Every dialogue, as the composition root installs them (other rule tests install fewer)."""
+    COMPONENTS.install_dialogues()
 
 
 @pytest.fixture
