@@ -455,3 +455,29 @@ def test_finding_12_a_path_on_this_site_is_kept(browser: Browser) -> None:
     email = browser.user("receptionist").email
     target = "/cases?status=new&q=김"
     assert login(browser.client, email, next_url=target).location.startswith("/cases?status=new")
+
+
+# --- housekeeping -----------------------------------------------------------------------------
+
+
+def test_tick_prunes_old_sessions_and_forgotten_failure_counters(
+    app: Flask, browser: Browser, database: Database, settings: Settings, clock: Clock
+) -> None:
+    from backend.composition import tick
+    from backend.people.models import LoginFailures
+
+    browser.login("receptionist", password="guess")
+    browser.login("receptionist")
+    browser.post("/logout")
+    browser.login("receptionist")  # never logged out: ends by age
+    with database.session() as session:
+        # the address's; the account's went with the right password
+        assert len(list(session.scalars(select(LoginFailures)))) == 1
+    clock.advance(days=2)
+    assert tick(database, settings, clock())["sign_in_housekeeping"] == 1  # the counter
+    assert len(session_rows(database)) == 2
+    clock.advance(days=29)
+    assert tick(database, settings, clock())["sign_in_housekeeping"] == 1  # logged out 31 d ago
+    clock.advance(days=7)
+    assert tick(database, settings, clock())["sign_in_housekeeping"] == 1  # 7 + 30 days old
+    assert session_rows(database) == []
