@@ -6,7 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -109,13 +109,18 @@ class Settings:
     labour_rate_per_hour: int = 30_000
     call_out_fee: int = 20_000
     max_body_bytes: int = 1_000_000
-    outbox_max_attempts: int = 8
+    outbox_max_attempts: int = 8  # real failures of one message (429s are not counted)
+    outbox_give_up_hours: int = 24  # undelivered this long after it was due: failed for good
     var_dir: Path = Path("var")
     dispatch_solver_log: bool = False  # OR-Tools prints every search of the day planner
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def outbox_give_up_after(self) -> timedelta:
+        return timedelta(hours=self.outbox_give_up_hours)
 
     @property
     def telegram_enabled(self) -> bool:
@@ -179,6 +184,8 @@ def load_settings(
         ("AFTERSALES_LABOUR_RATE", "labour_rate_per_hour", 0),
         ("AFTERSALES_CALL_OUT_FEE", "call_out_fee", 0),
         ("AFTERSALES_MAX_BODY_BYTES", "max_body_bytes", 1024),
+        ("AFTERSALES_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts", 1),
+        ("AFTERSALES_OUTBOX_GIVE_UP_HOURS", "outbox_give_up_hours", 1),
     ]:
         if (value := get(var)) is not None:
             values[attr] = _parse_int(var, value, minimum)
