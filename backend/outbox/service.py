@@ -171,7 +171,9 @@ def message_role(
 DELIVERY_SUPERVISORS = frozenset({Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN})
 PAGE_SIZE = 50
 # A provider's error may quote the number it refused ("The 'To' number +8210… is not valid").
-_LONG_NUMBER = re.compile(r"\+?\d[\d\- ]{5,}\d")
+# An E.164 number (maybe spaced) or any seven digits and more (a chat id, a national number);
+# not "400 21211", an HTTP status and an error code.
+_LONG_NUMBER = re.compile(r"\+\d[\d\- ]{5,}\d|\d(?:-?\d){6,}")
 
 
 def masked_recipient(channel: str, recipient: str) -> str:

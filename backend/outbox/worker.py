@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, update
 
 from backend.db import Database, utcnow
 from backend.outbox.models import OutboundMessage, OutboxStatus
+from backend.outbox.service import masked_error
 from backend.outbox.transport import Transport, TransportError
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,8 @@ def _fail(row: OutboundMessage, now: datetime, reason: str) -> str:
     """Failed for good: listed for staff (who may retry it), counted by the burst alert."""
     row.status, row.failed_at, row.locked_until = OutboxStatus.FAILED, now, None
     row.last_error = reason[:1000]
-    logger.warning("outbox %s (%s) failed for good: %s", row.id, row.channel, reason)
+    # Providers quote the number or chat they refused; logs never carry one whole.
+    logger.warning("outbox %s (%s) failed for good: %s", row.id, row.channel, masked_error(reason))
     return "failed"
 
 
