@@ -207,6 +207,8 @@ def _validate(settings: Settings) -> None:
     for name in ("public_base_url", "telegram_api_base_url", "twilio_api_base_url"):
         if not getattr(settings, name).startswith(("http://", "https://")):
             raise SettingsError(f"{name.upper()} must start with http:// or https://")
+    if settings.outbox_give_up_hours > 24 * 366:
+        raise SettingsError("AFTERSALES_OUTBOX_GIVE_UP_HOURS must be at most a year (8784)")
     if bool(settings.twilio_account_sid) != bool(settings.twilio_auth_token):
         raise SettingsError(
             "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set together or not at all"

@@ -141,8 +141,9 @@ def test_give_up_hours_and_max_attempts_are_read_from_the_environment(tmp_path: 
         read_dotenv=False,
     )
     assert (custom.outbox_give_up_after, custom.outbox_max_attempts) == (timedelta(hours=48), 3)
-    with pytest.raises(SettingsError, match="AFTERSALES_OUTBOX_GIVE_UP_HOURS"):
-        load_settings({**base, "AFTERSALES_OUTBOX_GIVE_UP_HOURS": "0"}, read_dotenv=False)
+    for bad in ("0", "1e3", "99999999999999"):
+        with pytest.raises(SettingsError, match="AFTERSALES_OUTBOX_GIVE_UP_HOURS"):
+            load_settings({**base, "AFTERSALES_OUTBOX_GIVE_UP_HOURS": bad}, read_dotenv=False)
 
 
 # the failed list and retry through the API -----------------------------------------------------
