@@ -43,11 +43,14 @@ from backend.inbox import duties as inbox_duties
 from backend.inbox import views as media_views
 from backend.inbox.media import Fetcher
 from backend.inbox.service import Processor
+from backend.outbox import duties as outbox_duties
+from backend.outbox import views as outbox_views
 from backend.outbox.transport import Transport
 from backend.people import duties as people_duties
 from backend.settings import Settings
 from backend.surveys import duties as survey_duties
 from backend.surveys import views as survey_views
+from backend.tasks.service import alert
 from bot import webhook as telegram_webhook
 from bot.files import fetch_telegram_file
 from bot.handlers import process_update as process_telegram_update
@@ -65,6 +68,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     dispatch_views.blueprint,  # /api/v1/plans/<day>
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
+    outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
     dashboard_views.dashboard,  # / (the staff pages)
     telegram_webhook.blueprint,  # /telegram/webhook
     ivr_views.blueprint,  # /ivr/*
@@ -100,6 +104,7 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("media_downloads", partial(inbox_duties.download_media, fetchers=FETCHERS)),
     ("work_report_prompts", fieldwork_duties.work_report_prompts),
     ("sign_in_housekeeping", people_duties.prune_sign_in_records),
+    ("delivery_failure_bursts", partial(outbox_duties.delivery_failure_bursts, alert=alert)),
 )
 
 

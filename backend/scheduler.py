@@ -64,7 +64,10 @@ class Worker:
             name="outbox",
             daemon=True,
             args=(self.database, transports, self.stop_event),
-            kwargs={"max_attempts": self.settings.outbox_max_attempts},
+            kwargs={
+                "max_attempts": self.settings.outbox_max_attempts,
+                "give_up_after": self.settings.outbox_give_up_after,
+            },
         )
         self._thread.start()
 

@@ -7,7 +7,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -129,7 +129,8 @@ class Settings:
     labour_rate_per_hour: int = 30_000
     call_out_fee: int = 20_000
     max_body_bytes: int = 1_000_000
-    outbox_max_attempts: int = 8
+    outbox_max_attempts: int = 8  # real failures of one message (429s are not counted)
+    outbox_give_up_hours: int = 24  # undelivered this long after it was due: failed for good
     var_dir: Path = Path("var")
     dispatch_solver_log: bool = False  # OR-Tools prints every search of the day planner
     session_idle_hours: int = 8  # a dashboard session unused this long ends
@@ -146,6 +147,10 @@ class Settings:
     def https(self) -> bool:
         """Served over TLS (judged by PUBLIC_BASE_URL): Secure cookies and HSTS."""
         return self.public_base_url.lower().startswith("https://")
+
+    @property
+    def outbox_give_up_after(self) -> timedelta:
+        return timedelta(hours=self.outbox_give_up_hours)
 
     @property
     def telegram_enabled(self) -> bool:
@@ -211,6 +216,8 @@ def load_settings(
         ("AFTERSALES_MAX_BODY_BYTES", "max_body_bytes", 1024),
         ("AFTERSALES_SESSION_IDLE_HOURS", "session_idle_hours", 1),
         ("AFTERSALES_SESSION_MAX_DAYS", "session_max_days", 1),
+        ("AFTERSALES_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts", 1),
+        ("AFTERSALES_OUTBOX_GIVE_UP_HOURS", "outbox_give_up_hours", 1),
     ]:
         if (value := get(var)) is not None:
             values[attr] = _parse_int(var, value, minimum)
@@ -235,6 +242,8 @@ def _validate(settings: Settings) -> None:
     for name in ("public_base_url", "telegram_api_base_url", "twilio_api_base_url"):
         if not getattr(settings, name).startswith(("http://", "https://")):
             raise SettingsError(f"{name.upper()} must start with http:// or https://")
+    if settings.outbox_give_up_hours > 24 * 366:
+        raise SettingsError("AFTERSALES_OUTBOX_GIVE_UP_HOURS must be at most a year (8784)")
     if bool(settings.twilio_account_sid) != bool(settings.twilio_auth_token):
         raise SettingsError(
             "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set together or not at all"

@@ -99,7 +99,10 @@ def run_polling(
             if updates:
                 offset = max(u["update_id"] for u in updates) + 1
             deliver_due(
-                database, {"telegram": transport}, max_attempts=settings.outbox_max_attempts
+                database,
+                {"telegram": transport},
+                max_attempts=settings.outbox_max_attempts,
+                give_up_after=settings.outbox_give_up_after,
             )
             fetch_files(database, settings)
     except KeyboardInterrupt:

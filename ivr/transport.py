@@ -25,11 +25,19 @@ def absolute_url(settings: Settings, path: str) -> str:
     return settings.public_base_url.rstrip("/") + "/" + path.lstrip("/")
 
 
+# Twilio's "Too Many Requests" (HTTP 429, error 20429) names no wait in what the library hands
+# back, so the row waits this long; it is not a failed attempt (backend/outbox/worker.py).
+RATE_LIMIT_WAIT_SECONDS = 60.0
+TOO_MANY_REQUESTS = 20429
+
+
 def _translate(error: TwilioException) -> TransportError:
     if isinstance(error, TwilioRestException):
         status = error.status or 0
-        permanent = 400 <= status < 500 and status != 429
-        return TransportError(f"twilio {status} {error.code}: {error.msg}", permanent=permanent)
+        text = f"twilio {status} {error.code}: {error.msg}"
+        if status == 429 or error.code == TOO_MANY_REQUESTS:
+            return TransportError(text, retry_after=RATE_LIMIT_WAIT_SECONDS)
+        return TransportError(text, permanent=400 <= status < 500)
     return TransportError(f"twilio: {error}")
 
 

@@ -152,4 +152,5 @@ def test_tick_runs_the_duties_in_the_stated_order() -> None:
         "media_downloads",
         "work_report_prompts",
         "sign_in_housekeeping",
+        "delivery_failure_bursts",
     ]

@@ -141,8 +141,10 @@ def test_the_providers_retry_after_is_honoured(database: Database, at: Clock) ->
     transport = ScriptedTransport(
         "telegram", TransportError("429 Too Many Requests", retry_after=90)
     )
-    assert deliver_due(database, {"telegram": transport}, clock=at) == {"retry": 1}
-    assert _row(database, message_id).next_attempt_at == T0 + timedelta(seconds=90)
+    assert deliver_due(database, {"telegram": transport}, clock=at) == {"rate_limited": 1}
+    row = _row(database, message_id)
+    assert row.next_attempt_at == T0 + timedelta(seconds=90)
+    assert (row.status, row.attempts) == ("pending", 0)  # waiting is not a failed attempt
 
 
 def test_an_unexpected_exception_in_a_transport_is_a_transient_failure(

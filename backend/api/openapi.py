@@ -157,6 +157,25 @@ CASE_CALL = {
 }
 
 
+OUTBOUND_MESSAGE = {
+    "type": "object",
+    "required": ["id", "channel", "purpose", "recipient", "status", "attempts", "created_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "channel": {"type": "string", "enum": ["telegram", "sms", "voice"]},
+        "purpose": {"type": "string"},
+        "case_number": {"type": ["string", "null"]},
+        "recipient": {"type": "string", "description": "masked: never a whole number or chat id"},
+        "status": {"type": "string", "enum": ["pending", "sent", "failed", "deferred"]},
+        "attempts": {"type": "integer", "description": "real failures; 429s are not counted"},
+        "last_error": {"type": ["string", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "failed_at": {"type": ["string", "null"], "format": "date-time"},
+        "next_attempt_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
 def build_document() -> dict[str, Any]:
     case_ref = {"$ref": REF.format(model="Case")}
     number = _path_param("number", {"type": "string", "pattern": r"^AS-\d{4}-\d{6}$"})
@@ -372,6 +391,45 @@ def build_document() -> dict[str, Any]:
                         "required": ["date", "planned_at", "technicians", "late_arrivals"],
                     },
                 ),
+            }
+        },
+        "/outbox": {
+            "get": {
+                "summary": "Outbound messages in one status, newest first (default: failed for "
+                "good); recipients masked, texts never shown (managers)",
+                "operationId": "listOutbox",
+                "parameters": [
+                    _query(
+                        "status",
+                        {"type": "string", "enum": ["failed", "pending", "sent", "deferred"]},
+                    ),
+                    _query("page", {"type": "integer", "minimum": 1, "maximum": 999999}),
+                ],
+                "responses": _answers(
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["items", "page", "pages", "total"],
+                        "properties": {
+                            "items": {"type": "array", "items": OUTBOUND_MESSAGE},
+                            "page": {"type": "integer"},
+                            "pages": {"type": "integer"},
+                            "total": {"type": "integer"},
+                        },
+                    },
+                ),
+            }
+        },
+        "/outbox/{message_id}/retry": {
+            "post": {
+                "summary": "Queue a failed message again, with a fresh deadline (managers)",
+                "operationId": "retryOutboundMessage",
+                "parameters": [
+                    _path_param(
+                        "message_id", {"type": "integer", "minimum": 1, "maximum": 2147483647}
+                    )
+                ],
+                "responses": _answers(200, OUTBOUND_MESSAGE, 404, 409),
             }
         },
         "/contracts": {

@@ -110,6 +110,7 @@ LABELS: dict[str, str] = {
     "renewal": "Contract renewal",
     "unassigned": "Unassigned job",
     "escalation": "Escalation",
+    "delivery_failures": "Delivery failures",
     "pending": "Pending",
     "in_progress": "In progress",
     "partial": "Partly answered",

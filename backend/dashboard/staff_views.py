@@ -32,6 +32,7 @@ TASK_KINDS = (
     "complaint",
     "sla_warning",
     "sla_breach",
+    "delivery_failures",
 )
 
 

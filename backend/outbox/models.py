@@ -21,7 +21,7 @@ class OutboxChannel(enum.StrEnum):
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"  # permanently: the reason is in last_error
+    FAILED = "failed"  # for good (until staff retry it): the reason is in last_error
     DEFERRED = "deferred"  # its window (not_after) closed before delivery; the backend re-arms it
 
 
@@ -34,7 +34,7 @@ class OutboundMessage(Base):
     recipient: Mapped[str] = mapped_column(String(64))  # a chat id or an E.164 number
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # real failures and the sending; not 429s
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Deliver before this moment or not at all (customer calls only inside calling hours).
     not_after: Mapped[datetime | None]
@@ -45,4 +45,8 @@ class OutboundMessage(Base):
     purpose: Mapped[str] = mapped_column(String(40), default="message")
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The give-up deadline counts from here: the moment the row was first due (its creation, or
+    # the later moment it was queued for), set again when staff retry a failed row.
+    first_due_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None] = mapped_column(index=True)  # burst alerts count these

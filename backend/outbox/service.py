@@ -1,18 +1,22 @@
-"""Writing outbound effects: a row per message, call or SMS, inside the caller's transaction."""
+"""Writing outbound effects: a row per message, call or SMS, inside the caller's transaction;
+and the staff's view of them: the failed rows (recipients masked) and queuing one again."""
 
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
-from backend.outbox.models import OutboundMessage, OutboxChannel
-from backend.people.models import Customer, StaffUser, Technician
-from backend.phones import can_receive_sms
+from backend.errors import Conflict, NotFound
+from backend.outbox.models import OutboundMessage, OutboxChannel, OutboxStatus
+from backend.people.models import Customer, Role, StaffUser, Technician
+from backend.phones import can_receive_sms, mask_phone
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,8 @@ def enqueue(
         dedupe_key=dedupe_key,
         next_attempt_at=not_before or now,
         not_after=not_after,
+        created_at=now,
+        first_due_at=max(not_before or now, now),
     )
     session.add(message)
     return message
@@ -159,3 +165,101 @@ def message_role(
         ):
             sent += 1
     return sent
+
+
+# Who sees undelivered messages and sends them again (API and dashboard alike).
+DELIVERY_SUPERVISORS = frozenset({Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN})
+PAGE_SIZE = 50
+# A provider's error may quote the number it refused ("The 'To' number +8210… is not valid").
+# An E.164 number (maybe spaced) or any seven digits and more (a chat id, a national number);
+# not "400 21211", an HTTP status and an error code.
+_LONG_NUMBER = re.compile(r"\+\d[\d\- ]{5,}\d|\d(?:-?\d){6,}")
+
+
+def masked_recipient(channel: str, recipient: str) -> str:
+    """A recipient for staff screens: never a whole phone number or chat id."""
+    if channel == OutboxChannel.TELEGRAM:
+        return f"chat …{recipient[-3:]}" if len(recipient) > 3 else "chat …"
+    return mask_phone(recipient)
+
+
+def masked_error(error: str | None) -> str | None:
+    """The last error with any phone number or chat id in it cut to its last two digits."""
+    if error is None:
+        return None
+    return _LONG_NUMBER.sub(lambda match: "…" + match.group()[-2:], error)
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    items: list[tuple[OutboundMessage, str | None]]  # each row with its case number
+    page: int
+    pages: int
+    total: int
+
+
+def list_messages(session: Session, *, status: str, page: int = 1) -> MessagePage:
+    """Outbox rows in `status`, newest first, with the number of the case each is about."""
+    condition = OutboundMessage.status == status
+    total = session.scalar(select(func.count(OutboundMessage.id)).where(condition)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = session.execute(
+        select(OutboundMessage, Case.number)
+        .outerjoin(Case, OutboundMessage.case_id == Case.id)
+        .where(condition)
+        .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    items: list[tuple[OutboundMessage, str | None]] = [(row, number) for row, number in rows]
+    return MessagePage(items=items, page=page, pages=pages, total=total)
+
+
+def message_summary(message: OutboundMessage, case_number: str | None) -> dict[str, Any]:
+    """What staff may see of a row: never the text (it may hold personal data) nor the address."""
+    return {
+        "id": message.id,
+        "channel": message.channel,
+        "purpose": message.purpose,
+        "case_number": case_number,
+        "recipient": masked_recipient(message.channel, message.recipient),
+        "status": message.status,
+        "attempts": message.attempts,
+        "last_error": masked_error(message.last_error),
+        "created_at": message.created_at.isoformat(),
+        "failed_at": message.failed_at.isoformat() if message.failed_at else None,
+        "next_attempt_at": message.next_attempt_at.isoformat(),
+    }
+
+
+def requeue(session: Session, message_id: int, *, user_id: int, now: datetime) -> OutboundMessage:
+    """A failed row queued again now, with a fresh deadline and attempt count (staff's retry)."""
+    message = session.get(OutboundMessage, message_id, with_for_update=True)
+    if message is None:
+        raise NotFound(f"no outbound message {message_id}", field="id")
+    if message.status != OutboxStatus.FAILED:
+        raise Conflict(
+            f"only a failed message can be sent again; this one is {message.status}",
+            field="status",
+        )
+    message.status, message.attempts, message.failed_at = OutboxStatus.PENDING, 0, None
+    message.next_attempt_at = message.first_due_at = now
+    message.locked_until = None
+    if message.not_after is not None and message.not_after <= now:
+        if message.channel == OutboxChannel.VOICE:
+            # Customers are called only in calling hours: the calls domain re-arms a deferred
+            # call for the next window (backend/calls/service.rearm_deferred_calls).
+            message.status = OutboxStatus.DEFERRED
+        else:
+            message.not_after = None  # its window has passed; staff chose to send it anyway
+    logger.info(
+        "outbox %s (%s) queued again by staff user %s", message.id, message.channel, user_id
+    )
+    return message
+
+
+def case_number_of(session: Session, message: OutboundMessage) -> str | None:
+    if message.case_id is None:
+        return None
+    return session.scalar(select(Case.number).where(Case.id == message.case_id))

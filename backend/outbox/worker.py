@@ -1,4 +1,16 @@
-"""Delivering due outbox rows with retries and backoff; several workers may run at once."""
+"""Delivering due outbox rows with retries and backoff; several workers may run at once.
+
+How a row ends (README "Configuration": AFTERSALES_OUTBOX_GIVE_UP_HOURS, …_MAX_ATTEMPTS):
+- sent;
+- rate limited (a 429 naming `retry_after`): not a failed attempt — the row waits as long as the
+  provider asks and its `attempts` stay as they were;
+- a transient failure: an attempt; retried after a doubling backoff, failed for good once
+  `max_attempts` real failures were made;
+- a permanent failure (a blocked bot, an invalid number): failed for good at once;
+- whatever happens, a row that could not be delivered within `give_up_after` of being first due
+  fails for good (a row with a delivery window, `not_after`, is bounded by its window instead).
+A row failed for good is listed for staff, who may queue it again (service.requeue).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +23,29 @@ from sqlalchemy import or_, select, update
 
 from backend.db import Database, utcnow
 from backend.outbox.models import OutboundMessage, OutboxStatus
+from backend.outbox.service import masked_error
 from backend.outbox.transport import Transport, TransportError
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 BATCH = 20
+MAX_ATTEMPTS = 8
+GIVE_UP_AFTER = timedelta(hours=24)
+# A 429 that names no wait (or 0 s) still waits a little: an immediate retry is refused again.
+MIN_RATE_LIMIT_WAIT = timedelta(seconds=1)
 
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min … capped at one hour."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def give_up_at(message: OutboundMessage, give_up_after: timedelta) -> datetime | None:
+    """The moment `message` fails for good if still undelivered; None for a windowed row."""
+    if message.not_after is not None:
+        return None  # a call inside calling hours: deferred at the window's end, then re-armed
+    return message.first_due_at + give_up_after
 
 
 def claim_due(database: Database, channels: list[str], now: datetime) -> list[int]:
@@ -59,25 +83,33 @@ def deliver_one(
     transport: Transport,
     message_id: int,
     *,
-    max_attempts: int,
+    max_attempts: int = MAX_ATTEMPTS,
+    give_up_after: timedelta = GIVE_UP_AFTER,
     clock: Callable[[], datetime] = utcnow,
 ) -> str:
-    """Send one leased row and record the outcome: sent, retry later, or failed for good."""
+    """Send one leased row and record the outcome: sent, rate limited, retry later, deferred or
+    failed for good."""
     with database.session() as session:
         message = session.get(OutboundMessage, message_id)
         if message is None or message.status != OutboxStatus.PENDING:
             return "skipped"
-        if message.not_after is not None and clock() >= message.not_after:
+        now = clock()
+        if message.not_after is not None and now >= message.not_after:
             return _defer(message)
+        deadline = give_up_at(message, give_up_after)
+        if deadline is not None and now >= deadline:
+            # A worker that was down, or a rate limit that outlasted the deadline: a day-old
+            # message is not sent now; staff see it among the failed and may send it again.
+            return _fail(message, now, f"gave up: not delivered within {give_up_after}")
         session.expunge(message)
     try:
         provider_id = transport.notify(message)
     except TransportError as error:
-        return _record_failure(database, message_id, error, max_attempts, clock())
+        return _record_failure(database, message_id, error, max_attempts, give_up_after, clock())
     except Exception as error:  # noqa: BLE001 - a library bug must not stop the worker
         logger.exception("transport %s raised for outbox %s", transport.channel, message_id)
         return _record_failure(
-            database, message_id, TransportError(repr(error)), max_attempts, clock()
+            database, message_id, TransportError(repr(error)), max_attempts, give_up_after, clock()
         )
     with database.session() as session:
         row = session.get(OutboundMessage, message_id)
@@ -101,32 +133,65 @@ def _defer(message: OutboundMessage) -> str:
     return "deferred"
 
 
+def _fail(row: OutboundMessage, now: datetime, reason: str) -> str:
+    """Failed for good: listed for staff (who may retry it), counted by the burst alert."""
+    row.status, row.failed_at, row.locked_until = OutboxStatus.FAILED, now, None
+    row.last_error = reason[:1000]
+    # Providers quote the number or chat they refused; logs never carry one whole.
+    logger.warning("outbox %s (%s) failed for good: %s", row.id, row.channel, masked_error(reason))
+    return "failed"
+
+
 def _record_failure(
-    database: Database, message_id: int, error: TransportError, max_attempts: int, now: datetime
+    database: Database,
+    message_id: int,
+    error: TransportError,
+    max_attempts: int,
+    give_up_after: timedelta,
+    now: datetime,
 ) -> str:
     with database.session() as session:
         row = session.get(OutboundMessage, message_id)
         assert row is not None
-        row.attempts += 1
-        row.last_error = error.message[:1000]
         row.locked_until = None
-        if error.permanent or row.attempts >= max_attempts:
-            row.status = OutboxStatus.FAILED
-            logger.warning(
-                "outbox %s (%s) failed for good: %s", message_id, row.channel, error.message
-            )
-            return "failed"
-        delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(row.attempts)
+        if error.retry_after is not None and not error.permanent:
+            return _wait_for_rate_limit(row, error, give_up_after, now)
+        row.attempts += 1
+        if error.permanent:
+            return _fail(row, now, error.message)
+        if row.attempts >= max_attempts:
+            return _fail(row, now, f"{error.message} (after {row.attempts} attempts)")
+        delay = backoff(row.attempts)
+        deadline = give_up_at(row, give_up_after)
+        if deadline is not None and now + delay >= deadline:
+            return _fail(row, now, f"{error.message} (deadline reached)")
+        row.last_error = error.message[:1000]
         row.next_attempt_at = now + delay
         logger.info("outbox %s (%s) will retry in %s", message_id, row.channel, delay)
         return "retry"
+
+
+def _wait_for_rate_limit(
+    row: OutboundMessage, error: TransportError, give_up_after: timedelta, now: datetime
+) -> str:
+    """The provider's flood control: wait as long as it asks (sooner extends the ban); the
+    attempt did not fail, so `attempts` stay; only the deadline can end the waiting."""
+    wait = max(timedelta(seconds=error.retry_after or 0), MIN_RATE_LIMIT_WAIT)
+    deadline = give_up_at(row, give_up_after)
+    if deadline is not None and now + wait >= deadline:
+        return _fail(row, now, f"{error.message} until after the deadline")
+    row.last_error = error.message[:1000]
+    row.next_attempt_at = now + wait
+    logger.info("outbox %s (%s) rate limited; waiting %s", row.id, row.channel, wait)
+    return "rate_limited"
 
 
 def deliver_due(
     database: Database,
     transports: Mapping[str, Transport],
     *,
-    max_attempts: int = 8,
+    max_attempts: int = MAX_ATTEMPTS,
+    give_up_after: timedelta = GIVE_UP_AFTER,
     clock: Callable[[], datetime] = utcnow,
 ) -> dict[str, int]:
     """One pass: deliver every due row of a channel that has a transport."""
@@ -137,7 +202,12 @@ def deliver_due(
         with database.session() as session:
             channel = session.get(OutboundMessage, message_id).channel  # type: ignore[union-attr]
         outcome = deliver_one(
-            database, transports[channel], message_id, max_attempts=max_attempts, clock=clock
+            database,
+            transports[channel],
+            message_id,
+            max_attempts=max_attempts,
+            give_up_after=give_up_after,
+            clock=clock,
         )
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
@@ -148,14 +218,17 @@ def run_forever(
     transports: Mapping[str, Transport],
     stop: threading.Event,
     *,
-    max_attempts: int = 8,
+    max_attempts: int = MAX_ATTEMPTS,
+    give_up_after: timedelta = GIVE_UP_AFTER,
     idle_seconds: float = 1.0,
 ) -> None:
     """The delivery loop: work while there is work, then wait a little."""
     logger.info("outbox worker started for %s", ", ".join(transports) or "no channels")
     while not stop.is_set():
         try:
-            outcomes = deliver_due(database, transports, max_attempts=max_attempts)
+            outcomes = deliver_due(
+                database, transports, max_attempts=max_attempts, give_up_after=give_up_after
+            )
         except Exception:  # noqa: BLE001 - a database hiccup: wait and try again
             logger.exception("outbox pass failed")
             outcomes = {}

@@ -35,7 +35,12 @@ class FakeTwilio:
 
     requests: list[RestRequest] = field(default_factory=list)
     url: str = ""
+    refusals: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # answered first
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def refuse_next(self, status: int, code: int, message: str) -> None:
+        """The next REST request answers `status` with Twilio's error body (e.g. 429, 20429)."""
+        self.refusals.append((status, {"code": code, "message": message, "status": status}))
 
     def calls(self) -> list[RestRequest]:
         return [r for r in self.requests if r.resource == "Calls"]
@@ -44,6 +49,8 @@ class FakeTwilio:
         return [r for r in self.requests if r.resource == "Messages"]
 
     def handle(self, path: str, body: str) -> tuple[int, dict[str, Any]]:
+        if self.refusals:
+            return self.refusals.pop(0)
         parts = path.strip("/").split("/")
         if len(parts) != 4 or parts[:2] != ["2010-04-01", "Accounts"] or parts[2] != ACCOUNT_SID:
             return 404, {

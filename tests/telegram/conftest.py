@@ -92,7 +92,9 @@ class TelegramUser:
         body = update.to_dict() if isinstance(update, Update) else update
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
         response = self.client.post("/telegram/webhook", json=body, headers=headers)
-        deliver_due(self.database, {"telegram": self.transport})
+        # The worker reads the app's clock, as in one process; the outbox rows carry its time.
+        clock = self.client.application.extensions["aftersales"]["clock"]
+        deliver_due(self.database, {"telegram": self.transport}, clock=clock)
         return response
 
     def update(self, **parts: Any) -> Update:

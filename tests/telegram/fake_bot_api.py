@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -53,6 +56,11 @@ class FakeBotApi:
     failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     markups: dict[int, dict[str, Any]] = field(default_factory=dict)  # message id → buttons now
     files: dict[str, bytes] = field(default_factory=dict)  # file id → content, for getFile
+    # Flood control: until this moment of `flood_clock`, every method answers 429 with the
+    # seconds left as retry_after (time is set by the test, never waited for).
+    flood_until: datetime | None = None
+    flood_clock: Callable[[], datetime] | None = None
+    flood_retry_after: int | None = None  # the wait named in each 429 (default: all that is left)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1000)
@@ -73,6 +81,21 @@ class FakeBotApi:
     def fail_next(self, method: str, status: int, **extra: Any) -> None:
         """The next call of `method` answers `status` (429 → parameters.retry_after)."""
         self.failures.setdefault(method, []).append((status, extra))
+
+    def flood(
+        self, until: datetime, clock: Callable[[], datetime], retry_after: int | None = None
+    ) -> None:
+        """Telegram's flood control until `until`: every call answers 429 naming `retry_after`
+        seconds (or all the time left), as Telegram does for a bot that sends too fast."""
+        self.flood_until, self.flood_clock, self.flood_retry_after = until, clock, retry_after
+
+    def _flood_wait(self) -> int | None:
+        if self.flood_until is None or self.flood_clock is None:
+            return None
+        left = math.ceil((self.flood_until - self.flood_clock()).total_seconds())
+        if left <= 0:
+            return None
+        return min(left, self.flood_retry_after) if self.flood_retry_after else left
 
     # queries for tests ------------------------------------------------------------------------
     def of(self, method: str, chat_id: int | None = None) -> list[Call]:
@@ -141,6 +164,14 @@ class FakeBotApi:
         return params
 
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if (wait := self._flood_wait()) is not None:
+            self.calls.append(Call(method, params, result=429))
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {wait}",
+                "parameters": {"retry_after": wait},
+            }
         if self.failures.get(method):
             status, extra = self.failures[method].pop(0)
             self.calls.append(Call(method, params, result=status))

@@ -54,7 +54,7 @@ def test_a_processing_failure_keeps_the_update_and_tick_retries_it(
         assert row.status == "failed" and "database hiccup" in (row.last_error or "")
     assert bot_api.calls == []
     assert tick(database, tg_settings, clock.advance(minutes=1))["inbound_retry"] == 1
-    deliver_due(database, {"telegram": user.transport})
+    deliver_due(database, {"telegram": user.transport}, clock=clock)
     assert "Please choose your language" in user.last_text()
     assert tick(database, tg_settings, clock.advance(minutes=5))["inbound_retry"] == 0
 
@@ -105,7 +105,7 @@ def test_flood_control_is_retried_after_retry_after_and_a_block_is_permanent(
         outcomes = deliver_due(database, {"telegram": transport}, clock=clock)
     finally:
         transport.close()
-    assert outcomes == {"retry": 1, "failed": 1}
+    assert outcomes == {"rate_limited": 1, "failed": 1}
     with database.session() as session:
         rows = {r.recipient: r for r in session.scalars(select(OutboundMessage))}
         waiting = rows["1301"]
@@ -135,7 +135,7 @@ def test_end_of_day_asks_for_the_daily_work_report_once_and_files_it(
     evening = clock.advance(hours=8, minutes=5)  # 18:05 in Seoul, the day has closed
     assert tick(database, tg_settings, evening)["work_report_prompts"] == 1
     assert tick(database, tg_settings, evening)["work_report_prompts"] == 0  # once a day
-    deliver_due(database, {"telegram": tech.transport})
+    deliver_due(database, {"telegram": tech.transport}, clock=clock)
     tech.presses("report:start:2026-11-25")
     assert number in tech.last_text() and "1.5" in tech.last_text()
     tech.presses("dlg:job:1.5")

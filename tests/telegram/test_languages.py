@@ -57,10 +57,10 @@ def test_a_technician_who_chooses_english_gets_every_job_message_in_english(
     with database.session() as session:
         day = calendar_for(tg_settings).local_date(clock())
         assert push_day(session, tg_settings, day, now=clock()) == 1
-    deliver_due(database, {"telegram": tech.transport})
+    deliver_due(database, {"telegram": tech.transport}, clock=clock)
     assert tech.last_text().startswith("Your day 2026-11-25: 1 job(s).")
     assert tick(database, tg_settings, clock.advance(hours=5))["sla_warnings"] == 1  # 15:00
-    deliver_due(database, {"telegram": tech.transport})
+    deliver_due(database, {"telegram": tech.transport}, clock=clock)
     assert tech.last_text() == f"Reminder: {number} must be reached by Wed 25 Nov 16:00."
     for action in ("arrive", "resolve"):
         tech.presses(f"job:{action}:{number}")
@@ -70,7 +70,7 @@ def test_a_technician_who_chooses_english_gets_every_job_message_in_english(
     assert (
         tick(database, tg_settings, clock.advance(hours=3, minutes=5))["work_report_prompts"] == 1
     )  # 18:05, the day has closed
-    deliver_due(database, {"telegram": tech.transport})
+    deliver_due(database, {"telegram": tech.transport}, clock=clock)
     assert tech.last_text().startswith("Time for your daily work report for 2026-11-25")
     assert tech.buttons() == ["report:start:2026-11-25"]
     # Korean technicians get the same messages in Korean (the default).
