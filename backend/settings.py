@@ -109,6 +109,7 @@ class Settings:
     labour_rate_per_hour: int = 30_000
     call_out_fee: int = 20_000
     max_body_bytes: int = 1_000_000
+    max_amount: int = 100_000_000  # the largest fee or price anyone may enter (KRW)
     outbox_max_attempts: int = 8
     var_dir: Path = Path("var")
     dispatch_solver_log: bool = False  # OR-Tools prints every search of the day planner
@@ -124,6 +125,17 @@ class Settings:
     @property
     def voice_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values no log line may show (the logging filter masks them)."""
+        values = (
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.twilio_auth_token,
+            self.secret_key,
+        )
+        return tuple(v for v in values if v)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **overrides)
@@ -179,6 +191,7 @@ def load_settings(
         ("AFTERSALES_LABOUR_RATE", "labour_rate_per_hour", 0),
         ("AFTERSALES_CALL_OUT_FEE", "call_out_fee", 0),
         ("AFTERSALES_MAX_BODY_BYTES", "max_body_bytes", 1024),
+        ("AFTERSALES_MAX_AMOUNT", "max_amount", 1),
     ]:
         if (value := get(var)) is not None:
             values[attr] = _parse_int(var, value, minimum)
