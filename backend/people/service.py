@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend.bounds import check_term_date
 from backend.errors import Conflict, NotFound, ValidationError
+from backend.parsing import ascii_digits
 from backend.people.models import (
     ApiToken,
     Certification,
@@ -267,7 +268,7 @@ def find_token(session: Session, reference: str) -> ApiToken:
     """A token by its id ("12") or its shown prefix ("as_AbC1234"); 404 otherwise, 409 when a
     prefix names several."""
     reference = reference.strip()
-    if reference.isascii() and reference.isdigit() and len(reference) <= 9:
+    if ascii_digits(reference) and len(reference) <= 9:
         row = session.get(ApiToken, int(reference))
         if row is not None:
             return row
