@@ -13,6 +13,7 @@ import click
 
 from backend.db import Database, utcnow
 from backend.errors import DomainError
+from backend.logs import configure_logging
 from backend.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -26,10 +27,8 @@ def _settings() -> Settings:
         raise click.ClickException(f"configuration: {error}") from error
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def _configure_logging(settings: Settings) -> None:
+    configure_logging(settings.secrets, level=logging.INFO)
 
 
 @click.group()
@@ -44,13 +43,13 @@ def main() -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, no_worker: bool, threads: int) -> None:
     """Run the web app (API, dashboard, webhooks) and, unless --no-worker, the worker."""
-    _configure_logging()
+    settings = _settings()
+    _configure_logging(settings)
     from waitress import serve as waitress_serve
 
     from backend.app import create_app
     from backend.composition import COMPONENTS
 
-    settings = _settings()
     database = Database(settings.database_url)
     app = create_app({"settings": settings, "database": database, "components": COMPONENTS})
     worker = None if no_worker else _worker(database, settings)
@@ -84,8 +83,8 @@ def _worker(database: Database, settings: Settings) -> Worker:
 @main.command()
 def worker() -> None:
     """Run the scheduler and the outbound-message worker alone (any number may run)."""
-    _configure_logging()
     settings = _settings()
+    _configure_logging(settings)
     running = _worker(Database(settings.database_url), settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -112,8 +111,8 @@ def bot(polling: bool, set_hook: bool, delete_hook: bool) -> None:
     """Telegram: long polling, or register / remove the webhook that `serve` answers."""
     if [polling, set_hook, delete_hook].count(True) != 1:
         raise click.UsageError("choose one of --polling, --set-webhook, --delete-webhook")
-    _configure_logging()
     settings = _settings()
+    _configure_logging(settings)
     if not settings.telegram_enabled:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set")
     from backend.composition import COMPONENTS
@@ -185,6 +184,36 @@ def user_create(email: str, role: str, password: str | None, name: str) -> None:
         raise click.ClickException(f"{error.field or 'input'}: {error.message}") from error
 
 
+@user.command("deactivate")
+@click.option("--email", required=True)
+def user_deactivate(email: str) -> None:
+    """Deactivate an account: no sign-in, every API token revoked at once."""
+    from backend.people.service import deactivate_user, get_user_by_email
+
+    settings = _settings()
+    try:
+        with Database(settings.database_url).session() as session:
+            revoked = deactivate_user(session, get_user_by_email(session, email), utcnow())
+            click.echo(f"user {email} deactivated; {revoked} token(s) revoked")
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
+@user.command("reactivate")
+@click.option("--email", required=True)
+def user_reactivate(email: str) -> None:
+    """Let a deactivated account sign in again (it needs new API tokens)."""
+    from backend.people.service import get_user_by_email, reactivate_user
+
+    settings = _settings()
+    try:
+        with Database(settings.database_url).session() as session:
+            reactivate_user(session, get_user_by_email(session, email))
+            click.echo(f"user {email} reactivated")
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
 @main.group()
 def token() -> None:
     """API tokens."""
@@ -192,14 +221,65 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--email", required=True)
-def token_create(email: str) -> None:
+@click.option(
+    "--expires-in-days",
+    "days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="The token stops working after this many days (default: until revoked).",
+)
+def token_create(email: str, days: int | None) -> None:
     """Print a new API bearer token for that account."""
-    from backend.people.service import create_token, get_user_by_email
+    from backend.people.service import create_token, get_user_by_email, token_expiry
 
     settings = _settings()
     try:
         with Database(settings.database_url).session() as session:
-            click.echo(create_token(session, get_user_by_email(session, email)))
+            user = get_user_by_email(session, email)
+            token = create_token(session, user, expires_at=token_expiry(utcnow(), days))
+            click.echo(token)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
+@token.command("list")
+@click.option("--email", required=True)
+def token_list(email: str) -> None:
+    """List the account's tokens: id, prefix, created, expires, last used, revoked."""
+    from backend.people.service import get_user_by_email, list_tokens
+
+    settings = _settings()
+    try:
+        with Database(settings.database_url).session() as session:
+            for row in list_tokens(session, get_user_by_email(session, email)):
+                moments = (row.created_at, row.expires_at, row.last_used_at, row.revoked_at)
+                shown = [m.isoformat(timespec="seconds") if m else "-" for m in moments]
+                click.echo(f"{row.id}\t{row.prefix}…\t" + "\t".join(shown))
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
+@token.command("revoke")
+@click.argument("reference", required=False)
+@click.option("--email", default=None, help="Revoke every token of this account instead.")
+def token_revoke(reference: str | None, email: str | None) -> None:
+    """Revoke a token by its id or prefix (as `token list` shows), or all of --email's."""
+    from backend.people.service import find_token, get_user_by_email, revoke_token, revoke_tokens
+
+    if (reference is None) == (email is None):
+        raise click.UsageError("give a token id or prefix, or --email (not both)")
+    settings = _settings()
+    try:
+        with Database(settings.database_url).session() as session:
+            if email is not None:
+                count = revoke_tokens(session, get_user_by_email(session, email), now=utcnow())
+                click.echo(f"revoked {count} token(s) of {email}")
+            else:
+                row = find_token(session, reference or "")
+                changed = revoke_token(row, now=utcnow())
+                click.echo(
+                    f"token {row.id} ({row.prefix}…) {'revoked' if changed else 'was revoked'}"
+                )
     except DomainError as error:
         raise click.ClickException(error.message) from error
 

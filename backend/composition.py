@@ -21,6 +21,7 @@ from flask import Blueprint
 
 from backend import duties as core_duties
 from backend.api import openapi
+from backend.api import users as users_views
 from backend.api import views as api_views
 from backend.calls import views as calls_views
 from backend.dashboard import views as dashboard_views
@@ -64,6 +65,7 @@ from ivr.transport import TwilioCallTransport, TwilioSmsTransport
 BLUEPRINTS: tuple[Blueprint, ...] = (
     api_views.api,  # /api/v1: cases, actions, catalogue, technicians, contracts
     openapi.blueprint,  # /api/v1/openapi.json
+    users_views.blueprint,  # /api/v1/users/<id>/tokens, /deactivate, /reactivate (admins)
     calls_views.blueprint,  # /api/v1/cases/<number>/calls
     dispatch_views.blueprint,  # /api/v1/plans/<day>
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>

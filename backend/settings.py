@@ -131,6 +131,7 @@ class Settings:
     max_body_bytes: int = 1_000_000
     outbox_max_attempts: int = 8  # real failures of one message (429s are not counted)
     outbox_give_up_hours: int = 24  # undelivered this long after it was due: failed for good
+    max_amount: int = 100_000_000  # the largest fee or price anyone may enter (KRW)
     var_dir: Path = Path("var")
     dispatch_solver_log: bool = False  # OR-Tools prints every search of the day planner
     session_idle_hours: int = 8  # a dashboard session unused this long ends
@@ -159,6 +160,17 @@ class Settings:
     @property
     def voice_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values no log line may show (the logging filter masks them)."""
+        values = (
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.twilio_auth_token,
+            self.secret_key,
+        )
+        return tuple(v for v in values if v)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **overrides)
@@ -218,6 +230,7 @@ def load_settings(
         ("AFTERSALES_SESSION_MAX_DAYS", "session_max_days", 1),
         ("AFTERSALES_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts", 1),
         ("AFTERSALES_OUTBOX_GIVE_UP_HOURS", "outbox_give_up_hours", 1),
+        ("AFTERSALES_MAX_AMOUNT", "max_amount", 1),
     ]:
         if (value := get(var)) is not None:
             values[attr] = _parse_int(var, value, minimum)

@@ -28,6 +28,7 @@ from backend.fieldwork.links import link_telegram
 from backend.i18n import translate
 from backend.inbox.models import InboundUpdate, TelegramChat
 from backend.outbox.service import enqueue
+from backend.parsing import whole_number
 from backend.people.models import Customer, Technician
 from backend.settings import Settings
 from backend.surveys.service import unanswered_surveys
@@ -410,12 +411,13 @@ def on_dialogue(chat: Chat, rest: str, message_id: int) -> None:
     if value == SKIP:
         answer_dialogue(chat, Answer(skip=True))
         return
-    if value.startswith("#") and value[1:].isdigit():  # too long to carry: the position
-        index = int(value[1:])
+    index = whole_number(value[1:]) if value.startswith("#") else None
+    if index is not None:  # too long to carry: the position
+        position = index
 
         def chosen(prompt: Prompt) -> Answer:
             choices = prompt.choices
-            return Answer(choice=choices[index].value if index < len(choices) else "")
+            return Answer(choice=choices[position].value if position < len(choices) else "")
 
         answer_dialogue(chat, chosen)
         return

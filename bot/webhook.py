@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from backend.inbox.models import InboundUpdate
 from backend.inbox.service import process, store_update
+from backend.parsing import fits_int64, loads_json
 from backend.web import database, now, settings
 from bot.handlers import process_update
 
@@ -47,14 +48,27 @@ def chat_id_of(update: dict[str, Any]) -> int | None:
     return None
 
 
+def read_update() -> dict[str, Any] | None:
+    """The body as an update, or None: not JSON, nested too deeply to be one (RecursionError in
+    json.loads otherwise), or carrying an integer past 64 bits (Telegram's ids fit in 64 bits;
+    such a value would overflow the BIGINT columns)."""
+    try:
+        update = loads_json(request.get_data(cache=True))
+    except ValueError:
+        return None
+    if not isinstance(update, dict) or not fits_int64(update):
+        return None
+    return update
+
+
 @blueprint.post("/webhook")
 def webhook() -> ResponseReturnValue:
     if not secret_ok():
         return jsonify(
             {"error": {"code": "forbidden", "message": f"wrong or missing {SECRET_HEADER}"}}
         ), 403
-    update = request.get_json(silent=True)
-    update_id = update.get("update_id") if isinstance(update, dict) else None
+    update = read_update()
+    update_id = update.get("update_id") if update is not None else None
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         logger.warning("Telegram webhook: a body without an update_id was ignored")
         return jsonify({"ok": True, "ignored": True})

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from backend.dialogues.engine import Answer, Choice, Prompt
 from backend.i18n import translate
+from backend.parsing import ascii_digits, whole_number
 
 # Spoken numbers as Twilio's recogniser writes them ("일 번", "one", "first").
 SPOKEN_DIGITS: dict[str, int] = {
@@ -71,7 +72,7 @@ def spoken_number(text: str) -> int | None:
     words = normalise_speech(text).replace("number", "").replace("번째", "").replace("번", "")
     words = words.replace("press", "").strip()
     compact = words.replace(" ", "")
-    if compact.isdigit() and len(compact) <= 2:
+    if ascii_digits(compact) and len(compact) <= 2:
         return int(compact)
     return SPOKEN_DIGITS.get(compact)
 
@@ -106,8 +107,9 @@ def answer_from_form(prompt: Prompt, form: Mapping[str, str], language: str) -> 
 
 
 def _keyed(prompt: Prompt, digits: str) -> Answer:
-    if prompt.choices and digits.isdigit() and 1 <= int(digits) <= len(prompt.choices):
-        return Answer(choice=prompt.choices[int(digits) - 1].value)
+    number = whole_number(digits, minimum=1, maximum=len(prompt.choices))
+    if prompt.choices and number is not None:
+        return Answer(choice=prompt.choices[number - 1].value)
     if prompt.kind in ("phone", "date") or (prompt.kind == "text" and len(digits) >= 4):
         return Answer(text=digits)  # a typed number is text, never a verified contact (R6.5)
     if prompt.kind == "text":

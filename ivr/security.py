@@ -32,6 +32,15 @@ def signature_is_valid(settings: Settings) -> bool:
     return bool(validator.validate(signed_url(settings), request.form, signature))
 
 
+def _field_with_nul() -> str | None:
+    """The first form or query field holding a NUL character (CallSid, CallStatus …), if any."""
+    for source in (request.form, request.args):
+        for name, value in source.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                return name.replace("\x00", "")[:64] or "form"
+    return None
+
+
 def twilio_only(view: F) -> F:
     """Refuse what Twilio did not sign; answer 503 when voice is not configured at all."""
 
@@ -49,6 +58,12 @@ def twilio_only(view: F) -> F:
                 "bad_signature",
                 "the X-Twilio-Signature header is missing or not valid",
                 field="X-Twilio-Signature",
+            )
+        if (field := _field_with_nul()) is not None:
+            # Twilio never sends NUL; PostgreSQL text cannot hold it (a 500 otherwise).
+            logger.warning("refused %s: a NUL character in %s", request.path, field)
+            return error_response(
+                400, "bad_request", "form fields may not contain NUL characters", field=field
             )
         return view(*args, **kwargs)
 

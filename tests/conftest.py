@@ -3,6 +3,7 @@ a settable clock, and named personas."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from backend.app import create_app
 from backend.composition import COMPONENTS
 from backend.db import Base, Database
+from backend.logs import quiet_noisy_loggers
 from backend.migrate import upgrade
 from backend.settings import Settings, load_settings
 from tests.factories import Personas
@@ -37,6 +39,60 @@ class Clock:
     def advance(self, **delta: float) -> datetime:
         self.moment += timedelta(**delta)
         return self.moment
+
+
+# What no log line of a whole run may contain (finding 13): the tokens and secrets the tests
+# configure, and the phone numbers and addresses of the test personas in full.
+SECRETS_IN_TESTS = (
+    "123:TEST",  # the fake Bot API's token (tests/telegram/fake_bot_api.py)
+    "test-auth-token-0123456789abcdef",  # Twilio (tests/ivr/fake_twilio.py)
+    "s3cret-webhook-token",  # TELEGRAM_WEBHOOK_SECRET (tests/telegram/conftest.py)
+    "test-secret",  # AFTERSALES_SECRET_KEY
+)
+PERSONAL_DATA_IN_TESTS = (
+    "+821030000001",
+    "010-3000-0001",
+    "01030000001",
+    "+821020000001",
+    "010-2000-0001",
+    "+821030000009",
+    "010-3000-0009",
+    "세종대로 110",
+)
+
+
+class LogScan(logging.Handler):
+    """Every log record of the run, formatted as a handler writes it (tracebacks included)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.lines = 0
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = self.format(record)
+        self.lines += 1
+        found = [s for s in (*SECRETS_IN_TESTS, *PERSONAL_DATA_IN_TESTS) if s in line]
+        if found and len(self.leaks) < 20:
+            self.leaks.append(f"{found}: {line[:300]}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_scan() -> Iterator[LogScan]:
+    """Reads every log line of the whole run at DEBUG, as the entry points configure logging
+    (noisy HTTP clients at WARNING), and fails the run if one shows a secret or a person's full
+    phone number or address. No redaction here: the code itself must not log them."""
+    scan = LogScan()
+    root = logging.getLogger()
+    level = root.level
+    quiet_noisy_loggers()
+    root.setLevel(logging.DEBUG)
+    root.addHandler(scan)
+    yield scan
+    root.removeHandler(scan)
+    root.setLevel(level)
+    assert not scan.leaks, "log lines with secrets or personal data:\n" + "\n".join(scan.leaks)
 
 
 @pytest.fixture(scope="session", autouse=True)

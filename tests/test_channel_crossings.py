@@ -7,7 +7,8 @@ How a crossing is counted, from the source (no request is run):
   plain function. Not counted: classes (building a `Context`, an `Answer` or a result type is no
   crossing), and the request and language plumbing that every route uses, `backend.web`
   (`db_session()`, `now()`, `settings()`), `backend.api.errors` (an error's JSON) and
-  `backend.i18n` (translating a text is rendering).
+  `backend.i18n` (translating a text is rendering), `backend.parsing` (reading a number from
+  untrusted text is translation too: no decision, no database).
 - A function *reaches* the backend functions it calls in its own body (lambdas and nested
   functions included) and those that the module-level functions of the same file it calls
   reach, transitively. Handlers picked out of a table (`COMMANDS`, `CALLBACKS`) are not
@@ -33,7 +34,7 @@ from types import ModuleType
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOT_CROSSINGS = ("backend.web", "backend.api.errors", "backend.i18n")
+NOT_CROSSINGS = ("backend.web", "backend.api.errors", "backend.i18n", "backend.parsing")
 DISPATCHERS = frozenset({"process_update", "handle_message", "handle_callback"})
 
 

@@ -7,11 +7,19 @@ import logging
 import pydantic
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from backend.errors import DomainError, TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
+
+# Seconds a client (Telegram, Twilio, a program) should wait before trying again while the
+# database does not answer; both webhooks retry on a 5xx, so nothing they sent is lost.
+RETRY_AFTER_SECONDS = 5
+# What a database that is down, restarting or unreachable raises: refused or dropped connections
+# (OperationalError, InterfaceError), a full pool (TimeoutError).
+DATABASE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 
 
 def error_response(
@@ -53,6 +61,25 @@ def register_error_handlers(app: Flask) -> None:
     def _http(error: HTTPException) -> ResponseReturnValue:
         code = (error.name or "error").lower().replace(" ", "_")
         return error_response(error.code or 400, code, error.description or error.name or "")
+
+    def _database_down(error: Exception) -> ResponseReturnValue:
+        # The error's text can carry SQL parameters (phones, addresses): log its kind only.
+        logger.warning("database unavailable (%s): answered 503", type(error).__name__)
+        error_body = {
+            "code": "database_unavailable",
+            "message": "the database does not answer; try again shortly",
+        }
+        return jsonify({"error": error_body}), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for kind in DATABASE_DOWN:
+        app.register_error_handler(kind, _database_down)
+
+    @app.errorhandler(sa_exc.DBAPIError)
+    def _dbapi(error: sa_exc.DBAPIError) -> ResponseReturnValue:
+        if error.connection_invalidated:  # a disconnect seen mid-request
+            return _database_down(error)
+        logger.exception("database error %s", type(error.orig).__name__)
+        return error_response(500, "internal_error", "an unexpected error; it has been logged")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:

@@ -25,6 +25,7 @@ def _schema_components() -> dict[str, Any]:
         schemas.ProductCreate,
         schemas.TechnicianCreate,
         schemas.ContractCreate,
+        schemas.TokenCreate,
     ):
         schema = model.model_json_schema(ref_template=REF)
         components.update(schema.pop("$defs", {}))
@@ -119,7 +120,7 @@ def _answers(ok: int, schema: dict[str, Any] | None = None, *errors: int) -> dic
             "content": {"application/json": {"schema": schema or {"type": "object"}}},
         }
     }
-    for status in (400, 401, 403, 413, 422, *errors):
+    for status in (400, 401, 403, 413, 422, 503, *errors):
         answers[str(status)] = {
             "description": "error",
             "content": {"application/json": {"schema": ERROR}},
@@ -174,6 +175,89 @@ OUTBOUND_MESSAGE = {
         "next_attempt_at": {"type": "string", "format": "date-time"},
     },
 }
+TOKEN = {
+    "type": "object",
+    "required": ["id", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "prefix": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "expires_at": {"type": ["string", "null"], "format": "date-time"},
+        "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+        "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+        "token": {"type": "string", "description": "only in the answer that creates it"},
+    },
+}
+USER = {
+    "type": "object",
+    "required": ["id", "email", "role", "active"],
+    "properties": {
+        "id": {"type": "integer"},
+        "email": {"type": "string"},
+        "role": {"type": "string"},
+        "active": {"type": "boolean"},
+        "tokens_revoked": {"type": "integer"},
+    },
+}
+
+
+def _user_paths() -> dict[str, Any]:
+    """Admins: a staff account's API tokens, and deactivation (finding 16)."""
+    user_id = _path_param("user_id", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
+    token_id = _path_param("token_id", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
+    return {
+        "/users/{user_id}/tokens": {
+            "get": {
+                "summary": "The user's API tokens (prefix, expiry, last use, revocation)",
+                "operationId": "listUserTokens",
+                "parameters": [user_id],
+                "responses": _answers(
+                    200,
+                    {"type": "object", "properties": {"items": {"type": "array", "items": TOKEN}}},
+                    404,
+                ),
+            },
+            "post": {
+                "summary": "A new API token for the user, shown once; optional expiry in days",
+                "operationId": "createUserToken",
+                "parameters": [user_id],
+                "requestBody": _body(schemas.TokenCreate, required=False),
+                "responses": _answers(201, TOKEN, 404, 409),
+            },
+            "delete": {
+                "summary": "Revoke every token of the user at once",
+                "operationId": "revokeUserTokens",
+                "parameters": [user_id],
+                "responses": _answers(
+                    200, {"type": "object", "properties": {"revoked": {"type": "integer"}}}, 404
+                ),
+            },
+        },
+        "/users/{user_id}/tokens/{token_id}": {
+            "delete": {
+                "summary": "Revoke one token",
+                "operationId": "revokeUserToken",
+                "parameters": [user_id, token_id],
+                "responses": _answers(200, TOKEN, 404),
+            }
+        },
+        "/users/{user_id}/deactivate": {
+            "post": {
+                "summary": "Deactivate the account: no sign-in, every token revoked at once",
+                "operationId": "deactivateUser",
+                "parameters": [user_id],
+                "responses": _answers(200, USER, 404),
+            }
+        },
+        "/users/{user_id}/reactivate": {
+            "post": {
+                "summary": "Let the account sign in again (it needs new tokens)",
+                "operationId": "reactivateUser",
+                "parameters": [user_id],
+                "responses": _answers(200, USER, 404),
+            }
+        },
+    }
 
 
 def build_document() -> dict[str, Any]:
@@ -432,6 +516,7 @@ def build_document() -> dict[str, Any]:
                 "responses": _answers(200, OUTBOUND_MESSAGE, 404, 409),
             }
         },
+        **_user_paths(),
         "/contracts": {
             "post": {
                 "summary": "Add a maintenance contract",

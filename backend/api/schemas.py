@@ -144,3 +144,7 @@ class ContractCreate(Body):
     product: ContractProduct
     starts_on: date
     ends_on: date
+
+
+class TokenCreate(Body):
+    expires_in_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None

@@ -18,6 +18,7 @@ from backend.casework.flows import intake_case, perform_action
 from backend.casework.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.catalog import service as catalog
 from backend.errors import Forbidden, NotFound, ValidationError
+from backend.parsing import whole_number
 from backend.people import service as people
 from backend.people.models import Role
 from backend.surveys.performance import parse_month, technician_performance
@@ -42,9 +43,10 @@ def query_int(name: str, *, minimum: int = 1) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) < minimum or len(raw) > 9:
+    number = whole_number(raw, minimum=minimum, max_length=9)
+    if number is None:
         raise ValidationError(f"{name} must be a whole number ≥ {minimum}", field=name)
-    return int(raw)
+    return number
 
 
 def query_choice(name: str, choices: Collection[str]) -> str | None:
@@ -163,6 +165,7 @@ def create_product() -> ResponseReturnValue:
         product_line=body.product_line,
         warranty_months=body.warranty_months,
         parts=[catalog.PartInput(p.code, p.name, p.warranty_months, p.price) for p in body.parts],
+        max_amount=settings().max_amount,
     )
     session.commit()
     return jsonify(product_json(product)), 201
@@ -191,6 +194,8 @@ def create_technician() -> ResponseReturnValue:
         telegram_chat_id=body.telegram_chat_id,
         home=(body.home.lat, body.home.lon) if body.home else None,
         working_days=[d - 1 for d in body.working_days] if body.working_days else None,
+        product_lines=catalog.product_lines(session),
+        today=calendar_for(settings()).local_date(now()),
     )
     session.commit()
     return jsonify(technician_json(technician)), 201
@@ -239,6 +244,7 @@ def create_contract() -> ResponseReturnValue:
         serial_number=body.product.serial_number,
         starts_on=body.starts_on,
         ends_on=body.ends_on,
+        today=calendar_for(settings()).local_date(now()),
     )
     session.commit()
     return jsonify(contract_json(contract)), 201

@@ -14,6 +14,7 @@ from backend.calls.models import FINAL_STATUSES, CallPurpose, PhoneCall
 from backend.cases.models import Case
 from backend.outbox.models import OutboundMessage, OutboxChannel, OutboxStatus
 from backend.outbox.service import enqueue
+from backend.parsing import whole_number
 from backend.phones import mask_phone
 from backend.settings import Settings
 
@@ -126,9 +127,10 @@ def find_call(
                 )
             )
             call_id = message.payload.get("call_id") if message is not None else None
-    if call_id is None or not str(call_id).isdigit():
+    number = whole_number(str(call_id)) if call_id is not None else None
+    if number is None:
         return None
-    call = session.get(PhoneCall, int(call_id))
+    call = session.get(PhoneCall, number)
     if call is None or (call_sid and call.call_sid not in (None, call_sid)):
         return None
     if call_sid and call.call_sid is None:
@@ -161,7 +163,7 @@ def apply_status(call: PhoneCall, form: Mapping[str, str], now: datetime) -> boo
     if status in FINAL_STATUSES:
         call.ended_at = now
         duration = form.get("CallDuration") or ""
-        call.duration_seconds = int(duration) if duration.isdigit() else None
+        call.duration_seconds = whole_number(duration)
     return True
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backend.actors import Actor
+from backend.bounds import check_amount
 from backend.calendar import calendar_for
 from backend.cases.machine import next_status
 from backend.cases.models import Case, CaseKind
@@ -168,6 +169,8 @@ def _work_done(
     fee = body.get("fee")
     if fee is not None and (not isinstance(fee, int) or isinstance(fee, bool) or fee < 0):
         raise ValidationError("fee must be a whole amount ≥ 0", field="fee")
+    if fee is not None:
+        check_amount(fee, maximum=settings.max_amount, field="fee")  # finding 15
     used = resolve_parts(case.product, parts)
     on = calendar_for(settings).local_date(now)
     case.charges = charges_at_resolution(

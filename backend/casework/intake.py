@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from backend.actors import Actor
+from backend.bounds import check_purchase_date
 from backend.calendar import calendar_for
 from backend.cases.machine import INITIAL_STATUS
 from backend.cases.models import Case, CaseKind, Channel
@@ -81,7 +82,7 @@ def sla_hours(settings: Settings, zone: str) -> int:
     return settings.sla_hours_suburb if zone == Zone.SUBURB else settings.sla_hours_city
 
 
-def _check(request: IntakeRequest, now: datetime) -> None:
+def _check(request: IntakeRequest, now: datetime, tz: tzinfo) -> None:
     if request.kind not in set(CaseKind):
         raise ValidationError(f"kind must be one of {', '.join(CaseKind)}", field="kind")
     if request.channel not in set(Channel):
@@ -112,12 +113,13 @@ def _check(request: IntakeRequest, now: datetime) -> None:
                 "this desk can register",
                 field="reported_at",
             )
-    if (
-        request.product
-        and request.product.purchased_on
-        and request.product.purchased_on > ((request.reported_at or now).date())
-    ):
-        raise ValidationError("purchased_on is after the report", field="product.purchased_on")
+    if request.product and request.product.purchased_on:
+        # Bounds (finding 15): not after the report, not before 1990 (backend/bounds.py).
+        check_purchase_date(
+            request.product.purchased_on,
+            today=(request.reported_at or now).astimezone(tz).date(),
+            field="product.purchased_on",
+        )
 
 
 def register_case(
@@ -131,7 +133,7 @@ def register_case(
     """Validate, register and route a new case; queue the customer's confirmation.
 
     A repair is left `new` with its deadline: dispatch (casework.intake_case) assigns it."""
-    _check(request, now)
+    _check(request, now, settings.tz)
     calendar = calendar_for(settings)
     customer = upsert_customer(
         session,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from backend.bounds import check_amount, check_term_date
 from backend.catalog.models import Contract, Part, Product, Unit
 from backend.errors import Conflict, NotFound, ValidationError
 from backend.people.models import Customer
@@ -30,7 +31,12 @@ def create_product(
     product_line: str,
     warranty_months: int,
     parts: list[PartInput],
+    max_amount: int | None = None,
 ) -> Product:
+    """A product with its parts; with `max_amount`, no part may cost more (finding 15)."""
+    if max_amount is not None:
+        for index, part in enumerate(parts):
+            check_amount(part.price, maximum=max_amount, field=f"parts[{index}].price")
     if session.scalar(select(Product.id).where(Product.model == model)):
         raise Conflict(f"product {model} exists", field="model")
     codes = [p.code for p in parts]
@@ -49,6 +55,11 @@ def create_product(
     session.add(product)
     session.flush()
     return product
+
+
+def product_lines(session: Session) -> set[str]:
+    """Every product line the catalogue has: technicians are certified only for these."""
+    return set(session.scalars(select(Product.product_line).distinct()))
 
 
 def list_products(session: Session) -> list[Product]:
@@ -116,7 +127,13 @@ def create_contract(
     serial_number: str,
     starts_on: date,
     ends_on: date,
+    today: date | None = None,
 ) -> Contract:
+    """A service contract for the unit; with `today`, its dates are held to the term bounds
+    (2000-01-01 … today + 20 years, backend/bounds.py), as every entry from outside is."""
+    if today is not None:
+        check_term_date(starts_on, today=today, field="starts_on")
+        check_term_date(ends_on, today=today, field="ends_on")
     if ends_on <= starts_on:
         raise ValidationError("ends_on must be after starts_on", field="ends_on")
     unit = register_unit(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backend.calendar import BusinessCalendar
 from backend.cases.machine import RepairStatus, is_open
 from backend.cases.models import Case, CaseEvent
+from backend.parsing import ascii_digits
 from backend.people.models import Customer, StaffUser, Technician
 
 
@@ -55,7 +56,7 @@ class ActorNames:
         ids: dict[str, set[int]] = {"user": set(), "technician": set(), "customer": set()}
         for event in events:
             kind, _, number = event.actor.partition(":")
-            if kind in ids and number.isdigit():
+            if kind in ids and ascii_digits(number) and len(number) <= 9:
                 ids[kind].add(int(number))
             for key in TECHNICIAN_KEYS:  # explanations name technicians by id
                 value = (event.data or {}).get(key)

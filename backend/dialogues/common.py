@@ -15,6 +15,7 @@ from backend.cases.models import Case
 from backend.dialogues.engine import Answer, Choice, Context, Dialogue, Prompt
 from backend.errors import ValidationError
 from backend.i18n import translate
+from backend.parsing import ascii_digits, whole_number
 from backend.people.models import Customer
 from backend.people.service import get_customer_by_phone
 from backend.phones import normalize_phone
@@ -72,8 +73,9 @@ def chosen(answer: Answer, choices: Sequence[Choice]) -> str | None:
     raw = (answer.choice or answer.text or "").strip()
     if raw in values:
         return raw
-    if raw.isdigit() and 1 <= int(raw) <= len(values):
-        return values[int(raw) - 1]
+    number = whole_number(raw, minimum=1, maximum=len(values))
+    if number is not None:
+        return values[number - 1]
     return None
 
 
@@ -173,7 +175,7 @@ class CallerSteps:
         route that customer's messages into this chat (R6.5).
         """
         address = ctx.conversation.address
-        if ctx.channel != "telegram" or not address.lstrip("-").isdigit():
+        if ctx.channel != "telegram" or not ascii_digits(address.lstrip("-")):
             return None
         data = ctx.conversation.data
         taken = ctx.session.scalar(
@@ -204,7 +206,7 @@ def conversation_chat(ctx: Context) -> int | None:
     confirmation there: the customer would read the same news twice.
     """
     address = ctx.conversation.address
-    if ctx.conversation.channel != "telegram" or not address.lstrip("-").isdigit():
+    if ctx.conversation.channel != "telegram" or not ascii_digits(address.lstrip("-")):
         return None
     return int(address)
 

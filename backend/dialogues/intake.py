@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from backend.actors import Actor
+from backend.bounds import EARLIEST_PURCHASE
 from backend.calendar import calendar_for
 from backend.cases.models import Case
 from backend.cases.notices import category_words, format_moment
@@ -45,6 +46,7 @@ from backend.dialogues.common import (
 )
 from backend.dialogues.engine import Answer, Choice, Context, Prompt
 from backend.errors import ValidationError
+from backend.parsing import ascii_digits
 from backend.people.models import Zone
 
 SKIP_ON_CHANNEL = {"phone": {"photo", "location"}}  # the phone cannot send either
@@ -70,7 +72,7 @@ def parse_purchase_date(text: str, today: date) -> date:
         raise ValidationError(
             "Please give the date like 2025-03-14, or say you don't know.", field="purchased_on"
         ) from error
-    if value > today or value.year < 1980:
+    if value > today or value < EARLIEST_PURCHASE:  # backend/bounds.py
         raise ValidationError("That date is not possible. Please check it.", field="purchased_on")
     return value
 
@@ -148,7 +150,8 @@ class FaultReport(CallerSteps, StepDialogue):
 
     def take_product(self, ctx: Context, answer: Answer) -> str:
         choices = page_of(ctx, "product", self.product_choices(ctx))
-        value = chosen(answer, choices) if answer.choice or (answer.text or "").isdigit() else None
+        typed_number = ascii_digits((answer.text or "").strip())
+        value = chosen(answer, choices) if answer.choice or typed_number else None
         if value == MORE:
             return turn_page(ctx, "product")
         if value and value.startswith("unit:"):

@@ -21,6 +21,7 @@ from backend.dialogues.common import (
 from backend.dialogues.engine import Answer, Choice, Context, Prompt
 from backend.errors import ValidationError
 from backend.fieldwork.jobs import own_job, work_job
+from backend.parsing import ascii_digits
 from backend.people.models import Technician
 
 DECLINE_REASONS = (
@@ -186,7 +187,7 @@ class ResolveJob(JobStep):
             ctx.conversation.data["fee"] = None
             return "confirm"
         raw = (answer.text or answer.choice or "").replace(",", "").replace("원", "").strip()
-        if not raw.isdigit() or len(raw) > 9:
+        if not ascii_digits(raw) or len(raw) > 9 or int(raw) > ctx.settings.max_amount:
             raise ValidationError("Please give the fee as a whole number of KRW.", field="fee")
         ctx.conversation.data["fee"] = int(raw)
         return "confirm"

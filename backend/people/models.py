@@ -153,6 +153,11 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # None: until revoked
+
+    def usable_at(self, now: datetime) -> bool:
+        """Neither revoked nor expired at `now` (the owner's being active is checked apart)."""
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
 
     user: Mapped[StaffUser] = relationship(back_populates="tokens")
 

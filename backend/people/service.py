@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from backend.bounds import check_term_date
 from backend.errors import Conflict, NotFound, ValidationError
+from backend.parsing import ascii_digits
 from backend.people.models import (
     ApiToken,
     Certification,
@@ -23,6 +26,7 @@ from backend.people.models import (
     Technician,
     Zone,
 )
+from backend.people.sessions import end_user_sessions
 from backend.phones import normalize_phone
 
 TOKEN_PREFIX = "as_"
@@ -88,7 +92,19 @@ def create_technician(
     telegram_chat_id: int | None = None,
     home: tuple[float, float] | None = None,
     working_days: list[int] | None = None,
+    product_lines: Collection[str] | None = None,
+    today: date | None = None,
 ) -> Technician:
+    """A technician; with `product_lines` (the catalogue's) and `today`, each certification must
+    name a line the catalogue has and end within the term bounds (backend/bounds.py)."""
+    for index, certification in enumerate(certifications):
+        field = f"certifications[{index}]"
+        if product_lines is not None and certification.product_line not in product_lines:
+            raise ValidationError(
+                "no such product line in the catalogue", field=f"{field}.product_line"
+            )
+        if today is not None:
+            check_term_date(certification.valid_until, today=today, field=f"{field}.valid_until")
     e164 = normalize_phone(phone, region=region, field="phone")
     if session.scalar(select(Technician.id).where(Technician.phone == e164)):
         raise Conflict("a technician with this phone number exists", field="phone")
@@ -184,26 +200,115 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, user: StaffUser) -> str:
-    """A new bearer token for `user`; only its hash is stored: this is the one chance to see it."""
+MAX_TOKEN_DAYS = 3650  # an expiry further out than ten years is a typing error
+# last_used_at is written at most this often per token: every request writing it would turn
+# each read of the API into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def issue_token(
+    session: Session, user: StaffUser, *, expires_at: datetime | None = None
+) -> tuple[str, ApiToken]:
+    """A new bearer token for `user` and its row; only the hash is stored."""
+    if not user.active:
+        raise Conflict("the user is deactivated", field="email")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:10]))
+    row = ApiToken(
+        user_id=user.id, token_hash=_hash_token(token), prefix=token[:10], expires_at=expires_at
+    )
+    session.add(row)
     session.flush()
-    return token
+    return token, row
+
+
+def create_token(session: Session, user: StaffUser, *, expires_at: datetime | None = None) -> str:
+    """A new bearer token for `user`; only its hash is stored: this is the one chance to see it."""
+    return issue_token(session, user, expires_at=expires_at)[0]
+
+
+def token_expiry(now: datetime, days: int | None) -> datetime | None:
+    """`days` from `now`, or None (no expiry); 1 to 3650 days."""
+    if days is None:
+        return None
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationError(
+            f"expires_in_days must be from 1 to {MAX_TOKEN_DAYS}", field="expires_in_days"
+        )
+    return now + timedelta(days=days)
 
 
 def user_for_token(session: Session, token: str, *, now: datetime) -> StaffUser | None:
-    """The active user owning `token`, or None."""
+    """The active user owning `token` if it is neither revoked nor expired, or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = _hash_token(token)
-    row = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
-    )
-    if row is None or not hmac.compare_digest(row.token_hash, digest) or not row.user.active:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
-    row.last_used_at = now
+    if not row.usable_at(now) or not row.user.active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        row.last_used_at = now
     return row.user
+
+
+def get_user(session: Session, user_id: int) -> StaffUser:
+    user = session.get(StaffUser, user_id) if 1 <= user_id <= MAX_ID else None
+    if user is None:
+        raise NotFound(f"no user {user_id}", field="user_id")
+    return user
+
+
+def list_tokens(session: Session, user: StaffUser) -> list[ApiToken]:
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    )
+
+
+def find_token(session: Session, reference: str) -> ApiToken:
+    """A token by its id ("12") or its shown prefix ("as_AbC1234"); 404 otherwise, 409 when a
+    prefix names several."""
+    reference = reference.strip()
+    if ascii_digits(reference) and len(reference) <= 9:
+        row = session.get(ApiToken, int(reference))
+        if row is not None:
+            return row
+    rows = list(session.scalars(select(ApiToken).where(ApiToken.prefix == reference[:12])))
+    if not rows:
+        raise NotFound(f"no token {reference!r}", field="token")
+    if len(rows) > 1:
+        raise Conflict("several tokens have this prefix; use the token's id", field="token")
+    return rows[0]
+
+
+def revoke_token(row: ApiToken, *, now: datetime) -> bool:
+    """Revoke one token; False when it already was."""
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = now
+    return True
+
+
+def revoke_tokens(session: Session, user: StaffUser, *, now: datetime) -> int:
+    """Revoke every live token of `user`; how many were."""
+    return sum(revoke_token(row, now=now) for row in list_tokens(session, user))
+
+
+def deactivate_user(session: Session, user: StaffUser, now: datetime) -> int:
+    """The one way to deactivate a staff account: it can no longer sign in or use the API, its
+    dashboard sessions end and every token it has is revoked at once (a later reactivation
+    revives neither). Returns how many tokens were revoked."""
+    user.active = False
+    end_user_sessions(session, user.id, now=now)
+    revoked = revoke_tokens(session, user, now=now)
+    session.flush()
+    return revoked
+
+
+def reactivate_user(session: Session, user: StaffUser) -> None:
+    """Let the account sign in again; it needs new API tokens."""
+    user.active = True
+    session.flush()
 
 
 def technician_for_user(session: Session, user: StaffUser) -> Technician | None:

@@ -55,9 +55,14 @@ def require_roles(*roles: str) -> Callable[[F], F]:
                 raise Unauthorized(
                     "an 'Authorization: Bearer <token>' header is required", field="Authorization"
                 )
-            user = user_for_token(db_session(), token.strip(), now=now())
+            session = db_session()
+            user = user_for_token(session, token.strip(), now=now())
             if user is None:
-                raise Unauthorized("the token is not valid", field="Authorization")
+                raise Unauthorized(
+                    "the token is not valid (unknown, revoked or expired)", field="Authorization"
+                )
+            if session.dirty:
+                session.commit()  # last_used_at, kept even when the view only reads
             if user.role not in allowed:
                 raise Forbidden(f"the {user.role} role cannot use this route")
             g.user = user

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from flask import request
 from pydantic import BaseModel, ConfigDict
 
 from backend.errors import ValidationError
+from backend.parsing import JsonTooDeep, loads_json
 
 
 class Body(BaseModel):
@@ -28,7 +28,9 @@ def parse_body(model: type[M], *, optional: bool = False) -> M:
     if request.mimetype != "application/json":
         raise ValidationError("send JSON with Content-Type: application/json", field="body")
     try:
-        data = json.loads(raw)
+        data = loads_json(raw)
+    except JsonTooDeep as error:
+        raise ValidationError("the body nests too deeply", field="body") from error
     except ValueError as error:  # also bad UTF-8 (UnicodeDecodeError is a ValueError)
         raise ValidationError("the body is not valid JSON", field="body") from error
     if not isinstance(data, dict):

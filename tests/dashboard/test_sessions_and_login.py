@@ -20,6 +20,7 @@ from werkzeug.test import Client, TestResponse
 from backend.app import create_app
 from backend.db import Database
 from backend.people.models import StaffSession, StaffUser
+from backend.people.service import deactivate_user, reactivate_user
 from backend.people.sessions import end_user_sessions
 from backend.people.throttle import LoginThrottle, ThrottlePolicy
 from backend.settings import Settings, SettingsError, load_settings
@@ -169,6 +170,24 @@ def test_finding_10_deactivating_a_user_ends_their_sessions(
     assert row.ended_reason == "deactivated"
     set_active(database, "receptionist", True)  # taken back: the old session stays ended
     assert browser.get("/cases").status_code == 302
+
+
+def test_finding_10_deactivate_user_ends_the_sessions_before_any_request(
+    browser: Browser, database: Database, clock: Clock
+) -> None:
+    """`aftersales user deactivate` and the API's deactivation use deactivate_user: the sessions
+    end at once, so a reactivation before the next request does not bring them back."""
+    browser.login("receptionist")
+    user = browser.user("receptionist")
+    with database.session() as session:
+        row = session.get(StaffUser, user.id)
+        assert row is not None
+        deactivate_user(session, row, clock())
+        reactivate_user(session, row)
+        session.commit()
+    assert browser.get("/cases").status_code == 302
+    (ended,) = session_rows(database)
+    assert ended.ended_reason == "deactivated"
 
 
 def test_finding_10_end_user_sessions_ends_every_browser_of_that_user(
