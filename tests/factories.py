@@ -13,6 +13,15 @@ from backend.seed import ensure_departments
 from backend.settings import Settings
 
 FAR_FUTURE = date(2030, 12, 31)
+# Who drives each kind of case in tests (README "Security": the permission matrix); a manager's
+# technician steps carry FOR_THE_TECHNICIAN's reason.
+STEP_ROLE = {
+    "repair": "repair_manager",
+    "complaint": "service_director",
+    "return": "repair_manager",
+    "inquiry": "hotline_officer",
+}
+FOR_THE_TECHNICIAN = {"reason": "the technician phoned it in"}
 
 
 class Personas:
@@ -35,6 +44,27 @@ class Personas:
 
     def headers(self, role: str = "receptionist") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role)}"}
+
+    def technician_headers(self, technician_id: int) -> dict[str, str]:
+        """The bearer token of a technician's own login, linked to technician `technician_id`."""
+        key = f"technician:{technician_id}"
+        if key not in self._tokens:
+            with self.database.session() as session:
+                user = create_user(
+                    session,
+                    email=f"technician{technician_id}@test.local",
+                    role="technician",
+                    password="pw",
+                )
+                technician = session.get(Technician, technician_id)
+                assert technician is not None
+                technician.user_id = user.id
+                self._tokens[key] = create_token(session, user)
+        return {"Authorization": f"Bearer {self._tokens[key]}"}
+
+    def staff_headers(self, kind: str) -> dict[str, str]:
+        """A role the permission matrix lets take every staff step on a case of `kind`."""
+        return self.headers(STEP_ROLE[kind])
 
     def product(
         self,
