@@ -21,7 +21,7 @@ from backend.cases.access import CaseNotVisible
 from backend.cases.machine import TRANSITIONS, next_status
 from backend.cases.models import Case, CaseKind
 from backend.cases.notices import service_certificate
-from backend.cases.permissions import Decision, Verdict, can
+from backend.cases.permissions import CaseClass, Decision, Verdict, can, case_class
 from backend.cases.service import apply_transition
 from backend.cases.warranty import charges_at_resolution, resolve_parts
 from backend.casework.intake import fee_schedule
@@ -209,9 +209,15 @@ def _escalate(
     **_: Any,
 ) -> dict[str, Any]:
     """R7.9: a job that cannot go as scheduled goes to the service director at once."""
-    target = body.get("to") or Role.SERVICE_DIRECTOR
+    about_staff = case_class(case) is CaseClass.STAFF_COMPLAINT
+    target = body.get("to") or (Role.VICE_PRESIDENT if about_staff else Role.SERVICE_DIRECTOR)
     if target not in (Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT):
         raise ValidationError("to must be service_director or vice_president", field="to")
+    if about_staff and target != Role.VICE_PRESIDENT:
+        # R9.4: the hotline is independent of after-sales; its supervisor is the vice-president.
+        raise ValidationError(
+            "a complaint about after-sales staff goes only to the vice_president", field="to"
+        )
     case.escalated_to = target
     if case.priority == "normal":
         case.priority = "high"

@@ -215,6 +215,8 @@ def request_call(number: str) -> ResponseReturnValue:
     """A manager asks for an opinion call (R9.5) or a mystery-customer check (R9.7)."""
     session = db_session()
     case = _visible_case(number)
+    if hidden_parts(auth.current_actor(), case) & {Hide.CUSTOMER, Hide.CONTACT}:
+        abort(403)  # R9.4: the customer of a complaint about after-sales is not theirs to call
     try:
         call = request_case_call(
             session,
