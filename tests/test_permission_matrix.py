@@ -16,6 +16,7 @@ from sqlalchemy import select
 from backend.actors import Actor
 from backend.cases.machine import ALL_ACTIONS, STATUSES, TRANSITIONS, RepairStatus
 from backend.cases.models import Case, CaseKind
+from backend.cases.notices import JOB_BUTTONS, job_buttons
 from backend.cases.permissions import (
     HOTLINE_DEPARTMENT,
     Hide,
@@ -314,3 +315,25 @@ def test_finding_4_a_complaint_about_after_sales_staff_is_the_hotlines(
         act(client, hotline, number, "answer", {"answer": "사과드립니다."})["status"] == "answered"
     )
     assert act(client, hotline, number, "close")["status"] == "closed"
+
+
+def test_the_bot_offers_a_technician_only_the_steps_the_matrix_allows(
+    database: Database, world: World
+) -> None:
+    """The job card's buttons (Telegram) come from the same matrix: every button offered is a
+    step the job's technician may take; a job with no technician offers none."""
+    for status, buttons in JOB_BUTTONS.items():
+        number = case_in_status(database, kind="repair", status=status, technician_id=world.own)
+        case = _load(database, number)
+        offered = [b["callback_data"].split(":")[1] for row in _rows(case) for b in row]
+        assert offered == list(buttons)
+        technician = Actor("technician", id=world.own, technician_id=world.own)
+        assert all(can(technician, action, case).allowed for action in offered)
+        case.assigned_technician_id = None
+        assert _rows(case) == []
+
+
+def _rows(case: Case) -> list[list[dict[str, str]]]:
+    markup = job_buttons(case, "en")
+    rows: list[list[dict[str, str]]] = markup["inline_keyboard"]  # type: ignore[assignment]
+    return rows
