@@ -16,6 +16,7 @@ from backend.api.errors import error_response, register_error_handlers
 from backend.composition import COMPONENTS, Components
 from backend.db import Database, utcnow
 from backend.settings import Settings, load_settings
+from backend.web import security
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     web.init_app(app, database, settings, clock)
+    security.install(app, settings)
     register_error_handlers(app)
 
     components.install_dialogues()

@@ -44,6 +44,7 @@ from backend.inbox import views as media_views
 from backend.inbox.media import Fetcher
 from backend.inbox.service import Processor
 from backend.outbox.transport import Transport
+from backend.people import duties as people_duties
 from backend.settings import Settings
 from backend.surveys import duties as survey_duties
 from backend.surveys import views as survey_views
@@ -98,6 +99,7 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("inbound_retry", partial(inbox_duties.retry_inbound_updates, processors=PROCESSORS)),
     ("media_downloads", partial(inbox_duties.download_media, fetchers=FETCHERS)),
     ("work_report_prompts", fieldwork_duties.work_report_prompts),
+    ("sign_in_housekeeping", people_duties.prune_sign_in_records),
 )
 
 

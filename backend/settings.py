@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -72,6 +73,25 @@ def _parse_int(name: str, value: str, minimum: int = 0) -> int:
     return number
 
 
+def _parse_trusted_proxies(name: str, value: str) -> int | tuple[str, ...]:
+    """A count of proxies in front of the app ('1'), or the proxies' addresses or networks
+    ('10.0.0.5, 10.1.0.0/16'); '0' or empty: none, the peer's address is the client's."""
+    value = value.strip()
+    if not value or value.isdigit():
+        return int(value or 0)
+    networks: list[str] = []
+    for chunk in value.split(","):
+        if not chunk.strip():
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(chunk.strip(), strict=False)))
+        except ValueError as exc:
+            raise SettingsError(
+                f"{name} must be a number of proxies or a list of addresses, got {chunk!r}"
+            ) from exc
+    return tuple(networks)
+
+
 def _secret_key(var_dir: Path) -> str:
     """A key generated once per install and kept under var/ (contract: 'generated per install')."""
     path = var_dir / "secret_key"
@@ -112,10 +132,20 @@ class Settings:
     outbox_max_attempts: int = 8
     var_dir: Path = Path("var")
     dispatch_solver_log: bool = False  # OR-Tools prints every search of the day planner
+    session_idle_hours: int = 8  # a dashboard session unused this long ends
+    session_max_days: int = 7  # and any session ends this long after sign-in
+    # How many reverse proxies stand before the app (their X-Forwarded-For is believed), or
+    # their addresses; 0: none, the peer's address is the client's.
+    trusted_proxies: int | tuple[str, ...] = 0
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def https(self) -> bool:
+        """Served over TLS (judged by PUBLIC_BASE_URL): Secure cookies and HSTS."""
+        return self.public_base_url.lower().startswith("https://")
 
     @property
     def telegram_enabled(self) -> bool:
@@ -179,9 +209,14 @@ def load_settings(
         ("AFTERSALES_LABOUR_RATE", "labour_rate_per_hour", 0),
         ("AFTERSALES_CALL_OUT_FEE", "call_out_fee", 0),
         ("AFTERSALES_MAX_BODY_BYTES", "max_body_bytes", 1024),
+        ("AFTERSALES_SESSION_IDLE_HOURS", "session_idle_hours", 1),
+        ("AFTERSALES_SESSION_MAX_DAYS", "session_max_days", 1),
     ]:
         if (value := get(var)) is not None:
             values[attr] = _parse_int(var, value, minimum)
+
+    if (value := get("AFTERSALES_TRUSTED_PROXIES")) is not None:
+        values["trusted_proxies"] = _parse_trusted_proxies("AFTERSALES_TRUSTED_PROXIES", value)
 
     settings = Settings(**values)
     _validate(settings)

@@ -13,23 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from telegram import CallbackQuery, Message, Update
 
-from backend.actors import Actor
-from backend.cases.notices import job_buttons
-from backend.cases.service import find_case, get_case, open_cases_of_customer
-from backend.casework.flows import perform_action
+from backend.dialogues import chat as chats
 from backend.dialogues import engine
 from backend.dialogues import flows as dialogue_flows
 from backend.dialogues.engine import Answer, Context, Prompt
+from backend.dialogues.flows import Step
 from backend.dialogues.models import Conversation
-from backend.dialogues.status import cases_text
 from backend.errors import DomainError, TransitionNotAllowed
-from backend.fieldwork.jobs import action_done_text, technician_for_chat, today_text, work_job
+from backend.fieldwork.jobs import today_text
 from backend.fieldwork.links import link_telegram
-from backend.i18n import normalize_language, translate
+from backend.i18n import translate
 from backend.inbox.models import InboundUpdate, TelegramChat
 from backend.outbox.service import enqueue
 from backend.people.models import Customer, Technician
@@ -46,8 +42,6 @@ from bot.render import (
 
 logger = logging.getLogger(__name__)
 
-SIMPLE_JOB_ACTIONS = frozenset({"accept", "depart", "arrive", "take_to_workshop", "escalate"})
-JOB_DIALOGUES = {"decline": "job_decline", "resolve": "job_resolve"}
 HELP = (
     "I did not understand that. Choose from the menu below, or use /report, /complaint, "
     "/status, /cancel or /language."
@@ -69,6 +63,7 @@ class Chat:
     conversation: Conversation
     customer: Customer | None
     technician: Technician | None
+    preference: TelegramChat  # the chat's own record (chosen language, link-code attempts)
 
     def send(self, payload: dict[str, Any], purpose: str = "bot_reply") -> None:
         enqueue(
@@ -127,23 +122,18 @@ def open_chat(
     if message.chat.type != "private":
         return None
     chat_id = message.chat.id
-    preference = session.get(TelegramChat, chat_id)
-    if preference is None:
-        preference = TelegramChat(chat_id=chat_id)
-        session.add(preference)
-    technician = technician_for_chat(session, chat_id)
-    # A technician's chat speaks the technician's language, as their job cards and reminders do.
-    language = (
-        technician.language
-        if technician is not None
-        else (preference.language or normalize_language(user_language))
+    state = chats.open_chat(session, chat_id=chat_id, user_language=user_language)
+    return Chat(
+        session,
+        settings,
+        now,
+        chat_id,
+        state.language,
+        state.conversation,
+        state.customer,
+        state.technician,
+        state.preference,
     )
-    conversation = engine.get_conversation(session, "telegram", str(chat_id), language=language)
-    conversation.language = language
-    customer = session.scalar(select(Customer).where(Customer.telegram_chat_id == chat_id))
-    if customer is not None and conversation.customer_id is None:
-        conversation.customer_id = customer.id
-    return Chat(session, settings, now, chat_id, language, conversation, customer, technician)
 
 
 # messages -----------------------------------------------------------------------------------
@@ -156,8 +146,10 @@ def handle_message(session: Session, settings: Settings, now: datetime, message:
     text = (message.text or "").strip()
     if text.startswith("/"):
         command, _, argument = text[1:].partition(" ")
-        handler = COMMANDS.get(command.split("@")[0].lower(), cmd_unknown)
-        handler(chat, argument.strip())
+        name = command.split("@")[0].lower()
+        if name == "start" and argument.strip():
+            name = "link"  # a deep link (t.me/<bot>?start=CODE) arrives as "/start CODE"
+        COMMANDS.get(name, cmd_unknown)(chat, argument.strip())
     elif chat.conversation.dialogue is not None:
         answer_dialogue(chat, answer_from(message, chat))
     elif chat.technician is not None:
@@ -166,8 +158,9 @@ def handle_message(session: Session, settings: Settings, now: datetime, message:
         free_message(chat, message)
 
 
-def answer_from(message: Message, chat: Chat) -> Answer:
-    """What the person did, as a dialogue Answer."""
+def answer_from(message: Message, chat: Chat) -> Answer | Callable[[Prompt], Answer]:
+    """What the person did, as a dialogue Answer (for typed text, a function of the question:
+    the text of the "skip" button skips an optional question)."""
     if message.contact is not None:
         own = message.from_user is not None and message.contact.user_id == message.from_user.id
         number = message.contact.phone_number
@@ -181,23 +174,26 @@ def answer_from(message: Message, chat: Chat) -> Answer:
     if message.voice is not None:
         return Answer(media={"kind": "voice", "file_id": message.voice.file_id})
     text = message.text or ""
-    prompt = engine.current_prompt(chat.context())
-    if text.strip() == translate(chat.language, skip_label(prompt)) and (
-        prompt.optional or prompt.kind == "location"
-    ):
-        return Answer(skip=True)
-    return Answer(text=text)
+
+    def typed(prompt: Prompt) -> Answer:
+        if text.strip() == translate(chat.language, skip_label(prompt)) and (
+            prompt.optional or prompt.kind == "location"
+        ):
+            return Answer(skip=True)
+        return Answer(text=text)
+
+    return typed
 
 
 def free_message(chat: Chat, message: Message) -> None:
     """A customer writing outside a dialogue: to the case it is about (asked if several)."""
     text = (message.text or message.caption or "").strip()
-    cases = open_cases_of_customer(chat.session, chat.customer.id) if chat.customer else []
-    if not text or not cases:
+    media = [{"kind": "photo", "file_id": message.photo[-1].file_id}] if message.photo else []
+    step = chats.case_note(chat.context(), chat.customer, text=text, media=media)
+    if step is None:
         chat.say(HELP, markup=main_menu(chat.language))
         return
-    media = [{"kind": "photo", "file_id": message.photo[-1].file_id}] if message.photo else []
-    start_dialogue(chat, "case_note", text=text, media=media)
+    show_started(chat, step)
 
 
 # dialogues ----------------------------------------------------------------------------------
@@ -214,14 +210,18 @@ def start_dialogue(chat: Chat, name: str, **options: Any) -> None:
     if name not in engine.REGISTRY:
         chat.say("This is not available yet.")
         return
-    step = dialogue_flows.begin(chat.context(), name, **options)
+    show_started(chat, dialogue_flows.begin(chat.context(), name, **options))
+
+
+def show_started(chat: Chat, step: Step) -> None:
+    """A dialogue's first step: its refusal (no such case, not yours) said, or its question."""
     if step.refusal is not None:
         chat.say(step.refusal.message)
     elif step.prompt is not None:
         show(chat, step.prompt)
 
 
-def answer_dialogue(chat: Chat, answer: Answer) -> None:
+def answer_dialogue(chat: Chat, answer: Answer | Callable[[Prompt], Answer]) -> None:
     """One answer to the running dialogue: one backend step, then its prompt or its refusal."""
     step = dialogue_flows.answer(chat.context(), answer)
     if step.refusal is not None:
@@ -237,14 +237,10 @@ def refusal(error: DomainError) -> str:
 
 
 # commands -----------------------------------------------------------------------------------
-def cmd_start(chat: Chat, argument: str) -> None:
-    """/start: a link code from a deep link, else the language choice or the main menu."""
-    if argument:
-        cmd_link(chat, argument)
-        return
+def cmd_start(chat: Chat, _argument: str) -> None:
+    """/start: the language choice, or the main menu (with a link code: see handle_message)."""
     engine.cancel(chat.context())
-    preference = chat.session.get(TelegramChat, chat.chat_id)
-    if preference is None or preference.language is None:
+    if chat.preference.language is None:
         chat.send(
             {
                 "text": "언어를 선택해 주세요. / Please choose your language.",
@@ -279,21 +275,11 @@ def cmd_complaint(chat: Chat, _argument: str) -> None:
 
 def cmd_status(chat: Chat, _argument: str) -> None:
     """/status: my cases (a linked chat), else the phone number is asked first."""
-    if chat.customer is not None:
-        engine.cancel(chat.context())
-        chat.say(
-            "{cases}",
-            markup=main_menu(chat.language),
-            cases=cases_text(
-                chat.session,
-                chat.customer.id,
-                settings=chat.settings,
-                now=chat.now,
-                lang=chat.language,
-            ),
-        )
-        return
-    start_dialogue(chat, "status")
+    cases = chats.my_cases(chat.context(), chat.customer, language=chat.language)
+    if cases.text is not None:
+        chat.say("{cases}", markup=main_menu(chat.language), cases=cases.text)
+    elif cases.step is not None:
+        show_started(chat, cases.step)
 
 
 def cmd_cancel(chat: Chat, _argument: str) -> None:
@@ -322,10 +308,8 @@ def cmd_today(chat: Chat, _argument: str) -> None:
 
 def cmd_link(chat: Chat, argument: str) -> None:
     """/link CODE: tie this chat to a technician record with a one-time code."""
-    preference = chat.session.get(TelegramChat, chat.chat_id)
-    assert preference is not None  # open_chat added it
     outcome = link_telegram(
-        chat.session, preference, chat_id=chat.chat_id, code=argument, now=chat.now
+        chat.session, chat.preference, chat_id=chat.chat_id, code=argument, now=chat.now
     )
     if outcome.blocked:
         chat.say("Too many wrong codes. Please try again later.")
@@ -390,14 +374,13 @@ def clear_buttons(chat: Chat, message_id: int) -> None:
 
 def on_language(chat: Chat, code: str, message_id: int) -> None:
     """lang:<ko|en>: remember the language, then the main menu."""
-    language = normalize_language(code)
-    preference = chat.session.get(TelegramChat, chat.chat_id)
-    assert preference is not None
-    preference.language = chat.language = chat.conversation.language = language
-    if chat.customer is not None:
-        chat.customer.language = language
-    if chat.technician is not None:  # job cards, reminders, /today and prompts follow
-        chat.technician.language = language
+    language = chat.language = chats.choose_language(
+        code,
+        preference=chat.preference,
+        conversation=chat.conversation,
+        customer=chat.customer,
+        technician=chat.technician,
+    )
     clear_buttons(chat, message_id)
     if chat.technician is not None:
         chat.say(TECHNICIAN_HELP)
@@ -427,10 +410,15 @@ def on_dialogue(chat: Chat, rest: str, message_id: int) -> None:
     if value == SKIP:
         answer_dialogue(chat, Answer(skip=True))
         return
-    if value.startswith("#") and value[1:].isdigit():
-        choices = engine.current_prompt(chat.context()).choices
+    if value.startswith("#") and value[1:].isdigit():  # too long to carry: the position
         index = int(value[1:])
-        value = choices[index].value if index < len(choices) else ""
+
+        def chosen(prompt: Prompt) -> Answer:
+            choices = prompt.choices
+            return Answer(choice=choices[index].value if index < len(choices) else "")
+
+        answer_dialogue(chat, chosen)
+        return
     answer_dialogue(chat, Answer(choice=value))
 
 
@@ -440,39 +428,16 @@ def on_job(chat: Chat, rest: str, message_id: int) -> None:
     if chat.technician is None:
         chat.say("Only linked technician accounts see jobs.")
         return
-    if action in JOB_DIALOGUES:
-        start_dialogue(
-            chat, JOB_DIALOGUES[action], case_number=number, technician_id=chat.technician.id
-        )
-        return
-    if action not in SIMPLE_JOB_ACTIONS:
+    job = chats.job_button(chat.context(), chat.technician, action, number, language=chat.language)
+    if job.dialogue is not None:
+        show_started(chat, job.dialogue)
+    elif job.unknown:
         chat.say(TECHNICIAN_HELP)
-        return
-    try:
-        with chat.session.begin_nested():
-            case = work_job(
-                chat.session,
-                chat.technician,
-                number,
-                action,
-                settings=chat.settings,
-                now=chat.now,
-                channel="telegram",
-            )
-    except DomainError as error:
-        chat.say(refusal(error))
-        return
-    chat.send(
-        {"edit_message_id": message_id, "reply_markup": job_buttons(case, chat.language)},
-        purpose="bot_edit",
-    )
-    chat.send(
-        {
-            "text": action_done_text(
-                case, action, settings=chat.settings, now=chat.now, language=chat.language
-            )
-        }
-    )
+    elif job.refusal is not None:
+        chat.say(refusal(job.refusal))
+    else:
+        chat.send({"edit_message_id": message_id, "reply_markup": job.buttons}, purpose="bot_edit")
+        chat.send({"text": job.done_text})
 
 
 def on_case(chat: Chat, rest: str, message_id: int) -> None:
@@ -481,26 +446,12 @@ def on_case(chat: Chat, rest: str, message_id: int) -> None:
     if action != "sign_off" or chat.customer is None:
         chat.say(HELP, markup=main_menu(chat.language))
         return
-    try:
-        with chat.session.begin_nested():
-            case = get_case(chat.session, number)
-            perform_action(
-                chat.session,
-                case,
-                "sign_off",
-                actor=Actor("customer", id=chat.customer.id, channel="telegram"),
-                body={
-                    "signed_by": chat.customer.name,
-                    "note": "confirmed with the Telegram button",
-                },
-                settings=chat.settings,
-                now=chat.now,
-            )
-    except TransitionNotAllowed:
+    signed = chats.sign_off(chat.context(), chat.customer, number)
+    if signed.already_confirmed:
         chat.say("This certificate is already confirmed.")
         return
-    except DomainError as error:
-        chat.say(error.message)
+    if signed.refusal is not None or signed.case is None:
+        chat.say(signed.refusal.message if signed.refusal else HELP)
         return
     clear_buttons(chat, message_id)
     rate = {
@@ -508,7 +459,7 @@ def on_case(chat: Chat, rest: str, message_id: int) -> None:
             [
                 {
                     "text": translate(chat.language, "⭐ Rate the service"),
-                    "callback_data": f"survey:start:{case.number}",
+                    "callback_data": f"survey:start:{signed.case.number}",
                 }
             ]
         ]
@@ -516,19 +467,19 @@ def on_case(chat: Chat, rest: str, message_id: int) -> None:
     chat.say(
         "Thank you: you confirmed the work on {number}. Your signature is recorded.",
         markup=rate,
-        number=case.number,
+        number=signed.case.number,
     )
 
 
 def on_survey(chat: Chat, rest: str, message_id: int) -> None:
     """survey:start:<number>: the rating survey of that job (R8.4), the customer's own only."""
     _action, _, number = rest.partition(":")
-    case = find_case(chat.session, number)
-    if case is None or chat.customer is None or case.customer_id != chat.customer.id:
+    step = chats.rate_case(chat.context(), chat.customer, number)
+    if step is None:
         chat.say("There is no survey for you on that case.")
         return
     clear_buttons(chat, message_id)
-    start_dialogue(chat, "survey", case_number=number)
+    show_started(chat, step)
 
 
 def offer_surveys(chat: Chat, _argument: str) -> None:

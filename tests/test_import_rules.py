@@ -151,4 +151,5 @@ def test_tick_runs_the_duties_in_the_stated_order() -> None:
         "inbound_retry",
         "media_downloads",
         "work_report_prompts",
+        "sign_in_housekeeping",
     ]

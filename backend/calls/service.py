@@ -119,13 +119,13 @@ def find_call(
         call = session.scalar(select(PhoneCall).where(PhoneCall.call_sid == call_sid))
         if call is not None:
             return call
-        message = session.scalar(
-            select(OutboundMessage).where(
-                OutboundMessage.provider_id == call_sid, OutboundMessage.channel == "voice"
+        if call_id is None:  # our id is not in the URL: the outbox row that placed it has it
+            message = session.scalar(
+                select(OutboundMessage).where(
+                    OutboundMessage.provider_id == call_sid, OutboundMessage.channel == "voice"
+                )
             )
-        )
-        if message is not None and call_id is None:
-            call_id = message.payload.get("call_id")
+            call_id = message.payload.get("call_id") if message is not None else None
     if call_id is None or not str(call_id).isdigit():
         return None
     call = session.get(PhoneCall, int(call_id))

@@ -1,15 +1,19 @@
-"""Staff sign-in for the dashboard: session cookie, CSRF token, roles, login throttling."""
+"""Staff sign-in for the dashboard: server-side sessions, CSRF token, roles, safe redirects.
+
+The signed cookie holds the session's random token (never the user id), the CSRF token and the
+visitor's language; the session itself is a `staff_sessions` row (backend/people/sessions.py), so
+logout, deactivation and expiry end it on the server (finding 10).
+"""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-from collections import defaultdict, deque
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -18,7 +22,8 @@ from backend.actors import Actor
 from backend.cases.permissions import roles_for
 from backend.people.models import Role, StaffUser, Technician
 from backend.people.service import check_password, technician_for_user
-from backend.web import db_session
+from backend.people.sessions import SessionPolicy, end_session, session_user, start_session
+from backend.web import db_session, now, settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,6 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 MANAGERS = roles_for("reports")
 INTAKE_ROLES = roles_for("intake")
 CSRF_FIELD = "csrf_token"
+SESSION_TOKEN = "sid"
 
 
 def csrf_token() -> str:
@@ -47,44 +53,6 @@ def check_csrf() -> None:
         or not hmac.compare_digest(expected.encode(), given.encode())
     ):
         abort(400, description="csrf")
-
-
-class LoginThrottle:
-    """Failed sign-ins per e-mail and per address in a sliding window (one per process)."""
-
-    def __init__(
-        self,
-        *,
-        per_account: int = 5,
-        per_address: int = 20,
-        window: timedelta = timedelta(minutes=15),
-    ) -> None:
-        self.limits = {"account": per_account, "address": per_address}
-        self.window = window
-        self._failures: dict[tuple[str, str], deque[datetime]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: datetime) -> deque[datetime]:
-        failures = self._failures[key]
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
-
-    def blocked(self, email: str, address: str, now: datetime) -> bool:
-        with self._lock:
-            return (
-                len(self._recent(("account", email), now)) >= self.limits["account"]
-                or len(self._recent(("address", address), now)) >= self.limits["address"]
-            )
-
-    def failed(self, email: str, address: str, now: datetime) -> None:
-        with self._lock:
-            self._recent(("account", email), now).append(now)
-            self._recent(("address", address), now).append(now)
-
-    def succeeded(self, email: str) -> None:
-        with self._lock:
-            self._failures.pop(("account", email), None)
 
 
 _dummy_hash: list[str] = []
@@ -111,14 +79,29 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     return user
 
 
+def session_policy() -> SessionPolicy:
+    """Idle timeout and absolute lifetime from the settings."""
+    config = settings()
+    return SessionPolicy(
+        idle=timedelta(hours=config.session_idle_hours),
+        lifetime=timedelta(days=config.session_max_days),
+    )
+
+
 def sign_in(user: StaffUser) -> None:
-    """A fresh session (no fixation): the user id and a new CSRF token."""
+    """A fresh session (no fixation): a new server-side session and a new CSRF token; the caller
+    commits."""
     session.clear()
-    session["user_id"] = user.id
+    session[SESSION_TOKEN] = start_session(db_session(), user, now=now())
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
 
 
 def sign_out() -> None:
+    """End the session on the server too: a copy of the cookie signs nobody in afterwards."""
+    token = session.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        end_session(db_session(), token, now=now())
+        db_session().commit()
     language = session.get("language")
     session.clear()
     if language:
@@ -126,11 +109,18 @@ def sign_out() -> None:
 
 
 def current_user() -> StaffUser | None:
-    """The signed-in, still active user of this request."""
+    """The signed-in, still active user of this request's live session."""
     if "staff_user" not in g:
-        user_id = session.get("user_id")
-        user = db_session().get(StaffUser, user_id) if isinstance(user_id, int) else None
-        g.staff_user = user if user is not None and user.active else None
+        token = session.get(SESSION_TOKEN)
+        user = None
+        if isinstance(token, str):
+            database = db_session()
+            user = session_user(database, token, now=now(), policy=session_policy())
+            if database.dirty:  # last seen moved on, or the session just ended
+                database.commit()
+            if user is None:
+                session.pop(SESSION_TOKEN, None)
+        g.staff_user = user
     user_or_none: StaffUser | None = g.staff_user
     return user_or_none
 
@@ -169,10 +159,17 @@ def current_actor() -> Actor:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site (never //host or a scheme): no open redirect after sign-in."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site: no scheme, no host, no `//` or backslash, and no control or
+    invisible character — browsers drop tabs and line breaks, so `/<tab>/evil.example` would become
+    `//evil.example` (finding 12); line breaks in a Location header are a 500 as well."""
+    if not target or len(target) > 500 or not target.isprintable():
         return None
-    return target[:500]
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def login_required(*roles: str) -> Callable[[F], F]:

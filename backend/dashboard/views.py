@@ -7,9 +7,12 @@ flash message; a bad value shows the form again with the error beside the field.
 from __future__ import annotations
 
 import logging
+import math
+from datetime import timedelta
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     redirect,
     render_template,
@@ -24,6 +27,7 @@ from werkzeug.exceptions import HTTPException
 from backend.dashboard import auth, case_views, i18n, staff_views
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES
+from backend.people.throttle import NO_WAIT, LoginThrottle
 from backend.web import db_session, now
 
 logger = logging.getLogger(__name__)
@@ -41,7 +45,7 @@ dashboard = Blueprint(
 def _setup(state: BlueprintSetupState) -> None:
     i18n.init_app(state.app)  # type: ignore[arg-type]  # always a Flask app here
     state.app.jinja_env.globals["csrf_token"] = auth.csrf_token
-    state.app.extensions["dashboard_login_throttle"] = auth.LoginThrottle()
+    state.app.extensions["dashboard_login_throttle"] = LoginThrottle()
 
 
 @dashboard.before_request
@@ -49,6 +53,14 @@ def _before() -> None:
     auth.current_user()  # before any translation: the locale is the user's language
     if request.method == "POST":
         auth.check_csrf()
+
+
+@dashboard.after_request
+def _no_store(response: Response) -> Response:
+    # Pages carry customers' names and addresses: after logout, Back must not show them again.
+    if not request.path.startswith(dashboard.static_url_path or "/dashboard-static"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 @dashboard.context_processor
@@ -84,11 +96,21 @@ def home() -> ResponseReturnValue:
     return redirect(url_for("dashboard.cases"))
 
 
-def _throttle() -> auth.LoginThrottle:
+def _throttle() -> LoginThrottle:
     from flask import current_app
 
-    throttle: auth.LoginThrottle = current_app.extensions["dashboard_login_throttle"]
+    throttle: LoginThrottle = current_app.extensions["dashboard_login_throttle"]
     return throttle
+
+
+def _throttled(target: str, email: str, wait: timedelta) -> ResponseReturnValue:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    logger.warning("dashboard sign-in throttled for %s s", seconds)
+    error = i18n.gettext(
+        "Too many failed attempts. Try again in {seconds} seconds.", seconds=seconds
+    )
+    page = render_template("dashboard/login.html", next=target, email=email, error=error)
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 @dashboard.route("/login", methods=["GET", "POST"])
@@ -100,23 +122,22 @@ def login() -> ResponseReturnValue:
         return render_template("dashboard/login.html", next=target, email="", error=None)
     email = request.form.get("email", "").replace("\x00", "").strip().lower()[:254]
     password = request.form.get("password", "")[:1000]
+    # The real client behind trusted proxies (AFTERSALES_TRUSTED_PROXIES, backend/web/security).
     address = request.remote_addr or "-"
-    if _throttle().blocked(email, address, now()):
-        logger.warning("dashboard sign-in throttled")
-        return render_template(
-            "dashboard/login.html",
-            next=target,
-            email=email,
-            error="Too many failed attempts. Wait 15 minutes.",
-        ), 429
+    # Counted and committed before the password is checked: every web process sees it at once,
+    # and concurrent guesses are each counted (finding 11).
+    wait = _throttle().claim(db_session(), email=email, address=address, now=now())
+    db_session().commit()
+    if wait > NO_WAIT:
+        return _throttled(target, email, wait)
     user = auth.authenticate(email, password)
     if user is None:
-        _throttle().failed(email, address, now())
         return render_template(
             "dashboard/login.html", next=target, email=email, error="Wrong e-mail or password."
         ), 401
-    _throttle().succeeded(email)
+    _throttle().succeeded(db_session(), email=email, address=address)
     auth.sign_in(user)
+    db_session().commit()
     logger.info("staff user %s signed in to the dashboard", user.id)
     return redirect(target)
 

@@ -126,9 +126,15 @@ def dialogue_named(name: str) -> Dialogue:
 
 
 def get_conversation(
-    session: Session, channel: str, address: str, *, language: str | None = None
+    session: Session,
+    channel: str,
+    address: str,
+    *,
+    language: str | None = None,
+    customer_id: int | None = None,
 ) -> Conversation:
-    """The conversation of this chat or call, created idle on first contact."""
+    """The conversation of this chat or call, created idle on first contact (with the
+    customer, when known, in the same INSERT)."""
     conversation = session.scalar(
         select(Conversation).where(
             Conversation.channel == channel, Conversation.address == str(address)
@@ -136,7 +142,11 @@ def get_conversation(
     )
     if conversation is None:
         conversation = Conversation(
-            channel=channel, address=str(address), data={}, language=language or "ko"
+            channel=channel,
+            address=str(address),
+            data={},
+            language=language or "ko",
+            customer_id=customer_id,
         )
         session.add(conversation)
         session.flush()

@@ -9,6 +9,7 @@ the customer's photos queued for the worker to fetch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +35,16 @@ def begin(ctx: Context, name: str, **options: Any) -> Step:
     return _run(ctx, lambda: engine.start(ctx, name, **options))
 
 
-def answer(ctx: Context, given: Answer) -> Step:
-    """One answer to the running dialogue; a domain refusal ends the dialogue with its reason."""
-    return _run(ctx, lambda: engine.advance(ctx, given))
+def answer(ctx: Context, given: Answer | Callable[[Prompt], Answer]) -> Step:
+    """One answer to the running dialogue; a domain refusal ends the dialogue with its reason.
+    `given` may be a function of the question asked, for an answer that depends on it (a
+    button's position among the choices, the "skip" button's label)."""
+
+    def step() -> Prompt:
+        reply = given(engine.current_prompt(ctx)) if callable(given) else given
+        return engine.advance(ctx, reply)
+
+    return _run(ctx, step)
 
 
 def _run(ctx: Context, step: Any) -> Step:

@@ -22,6 +22,7 @@ from backend.calendar import calendar_for
 from backend.calls.flows import (
     Caller,
     CallOwner,
+    attach_transcription,
     link_case,
     open_callback,
     recognise_caller,
@@ -37,6 +38,7 @@ from backend.errors import NotFound
 from backend.people.models import Role
 from backend.phones import mask_phone
 from backend.settings import Settings
+from backend.surveys.calling import SURVEY_CALLS
 from backend.surveys.service import open_survey_of_customer
 from backend.tasks.service import open_task
 
@@ -45,6 +47,8 @@ logger = logging.getLogger(__name__)
 MAX_TRIES = 2  # a prompt is asked again once; then the caller is offered a person
 CALLED_DIALOGUES = ("survey", "opinion")  # dialogues of calls we placed: no callback, no person
 NOTHING_HEARD = "Sorry, I did not hear anything."
+# The domains whose calls' ends and transcriptions are theirs (the rating survey, R8.3).
+CALL_OWNERS: tuple[CallOwner, ...] = (SURVEY_CALLS,)
 
 
 def inbound_call(
@@ -59,8 +63,13 @@ def inbound_call(
         customer_id=caller.customer.id if caller.customer else None,
         now=now,
     )
+    customer = caller.customer
     conversation = engine.get_conversation(
-        session, "phone", call_sid, language=caller.customer.language if caller.customer else None
+        session,
+        "phone",
+        call_sid,
+        language=customer.language if customer else None,
+        customer_id=customer.id if customer else None,
     )
     if caller.customer is not None:
         conversation.customer_id = caller.customer.id
@@ -206,7 +215,7 @@ def status_callback(
     *,
     call_id: str | None,
     now: datetime,
-    owners: Sequence[CallOwner] = (),
+    owners: Sequence[CallOwner] = CALL_OWNERS,
 ) -> str:
     """Apply a Twilio status callback once: "applied", or "replayed" when seen before."""
     call = find_call(session, form.get("CallSid"), call_id)
@@ -217,6 +226,20 @@ def status_callback(
     if call.over:
         call_ended(session, settings, call, now, owners=owners)
     return "applied"
+
+
+def transcription_arrived(
+    session: Session, *, call_sid: str, recording_url: str, text: str, now: datetime
+) -> bool:
+    """Twilio's transcription of a <Record>: kept beside the recording on the case or survey."""
+    return attach_transcription(
+        session,
+        call_sid=call_sid,
+        recording_url=recording_url,
+        text=text,
+        now=now,
+        owners=CALL_OWNERS,
+    )
 
 
 def call_ended(

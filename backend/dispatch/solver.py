@@ -66,13 +66,15 @@ class PlannerOptions:
     time_limit_s: float | None = None  # a wall-clock budget instead of the solution count
     solution_limit: int | None = None  # solutions over the day's searches, instead of the default
     log_search: bool = False  # OR-Tools prints its search (settings: DISPATCH_SOLVER_LOG)
+    safety_cap_s: float | None = None  # the wall-clock safety net instead of the default one
 
     def limits(self, jobs: int) -> tuple[float, int | None]:
         """(seconds, solutions) for a day of `jobs` jobs, over all its searches."""
         if self.time_limit_s is not None:
             return self.time_limit_s, self.solution_limit
         solutions = self.solution_limit or max(MIN_SOLUTIONS, int(SOLUTIONS_PER_JOB * jobs))
-        return min(MAX_SECONDS, max(MIN_SECONDS, jobs * SECONDS_CAP_PER_JOB)), solutions
+        cap = min(MAX_SECONDS, max(MIN_SECONDS, jobs * SECONDS_CAP_PER_JOB))
+        return self.safety_cap_s or cap, solutions
 
     def budget(self, jobs: int) -> float:
         """The wall-clock cap for a day of `jobs` jobs."""

@@ -155,3 +155,32 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[StaffUser] = relationship(back_populates="tokens")
+
+
+class StaffSession(Base):
+    """A dashboard sign-in, kept on the server so that logout, deactivation and expiry end it: the
+    browser's cookie holds only the random token whose hash is the id (finding 10)."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    # logout, idle, expired, deactivated: why it ended, for whoever reads the table.
+    ended_reason: Mapped[str | None] = mapped_column(String(16))
+
+
+class LoginFailures(Base):
+    """Failed sign-ins counted per account or per client address, shared by every web process
+    (finding 11). The key is a hash: typed e-mails and addresses are not kept."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of kind:value
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]  # no password is checked for this key before then
