@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from backend.cases.models import Case, CaseEvent
+from backend.cases.service import next_case_number
+from backend.catalog.models import Product
 from backend.catalog.service import PartInput, create_product
 from backend.db import Database
-from backend.people.models import Technician
+from backend.people.models import Customer, Technician
 from backend.people.service import CertificationInput, create_technician, create_token, create_user
 from backend.seed import ensure_departments
 from backend.settings import Settings
 
 FAR_FUTURE = date(2030, 12, 31)
+# Who drives each kind of case in tests (README "Security": the permission matrix); a manager's
+# technician steps carry FOR_THE_TECHNICIAN's reason.
+STEP_ROLE = {
+    "repair": "repair_manager",
+    "complaint": "service_director",
+    "return": "repair_manager",
+    "inquiry": "hotline_officer",
+}
+FOR_THE_TECHNICIAN = {"reason": "the technician phoned it in"}
 
 
 class Personas:
@@ -35,6 +49,27 @@ class Personas:
 
     def headers(self, role: str = "receptionist") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role)}"}
+
+    def technician_headers(self, technician_id: int) -> dict[str, str]:
+        """The bearer token of a technician's own login, linked to technician `technician_id`."""
+        key = f"technician:{technician_id}"
+        if key not in self._tokens:
+            with self.database.session() as session:
+                user = create_user(
+                    session,
+                    email=f"technician{technician_id}@test.local",
+                    role="technician",
+                    password="pw",
+                )
+                technician = session.get(Technician, technician_id)
+                assert technician is not None
+                technician.user_id = user.id
+                self._tokens[key] = create_token(session, user)
+        return {"Authorization": f"Bearer {self._tokens[key]}"}
+
+    def staff_headers(self, kind: str) -> dict[str, str]:
+        """A role the permission matrix lets take every staff step on a case of `kind`."""
+        return self.headers(STEP_ROLE[kind])
 
     def product(
         self,
@@ -163,3 +198,63 @@ def complaint_body(
     }
     body.update(extra)
     return body
+
+
+CUSTOMER_PHONE = "+821030009999"
+CUSTOMER_ADDRESS = "서울 중구 세종대로 110"
+
+
+def case_in_status(
+    database: Database,
+    *,
+    kind: str,
+    status: str,
+    technician_id: int | None = None,
+    department: str | None = None,
+    reported_at: datetime | None = None,
+) -> str:
+    """A case put straight into the database in `status` (no intake, no dispatch): the matrix
+    tests need every kind in every status, fast. The case number."""
+    moment = reported_at or datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    with database.session() as session:
+        customer = session.scalar(select(Customer).where(Customer.phone == CUSTOMER_PHONE))
+        if customer is None:
+            customer = Customer(name="홍길동", phone=CUSTOMER_PHONE, address=CUSTOMER_ADDRESS)
+            session.add(customer)
+        product = session.scalar(select(Product).order_by(Product.id))
+        case = Case(
+            number=next_case_number(session, 2026),
+            kind=kind,
+            status=status,
+            channel="phone",
+            customer=customer,
+            product=product if kind in ("repair", "return") else None,
+            description="찬바람이 안 나와요" if kind != "complaint" else "기사가 불친절했어요",
+            zone="city",
+            address=CUSTOMER_ADDRESS,
+            reported_at=moment,
+            sla_due_at=moment + timedelta(hours=6) if kind == "repair" else None,
+            service_category="C" if kind == "repair" else None,
+            assigned_technician_id=technician_id,
+            assigned_at=moment if technician_id else None,
+        )
+        if kind == "complaint":
+            case.topic = "staff_attitude" if department == "complaint_hotline" else "other"
+            case.severity = "normal"
+            case.department = department or "service"
+            case.accountable_role = (
+                "hotline_officer" if department == "complaint_hotline" else "service_director"
+            )
+        session.add(case)
+        session.flush()
+        session.add(
+            CaseEvent(
+                case=case,
+                actor="system",
+                action="intake",
+                to_status=status,
+                at=moment,
+                note="said something private",
+            )
+        )
+        return case.number

@@ -11,7 +11,7 @@ from backend.app import create_app
 from backend.db import Database
 from backend.settings import Settings
 from tests.conftest import Clock
-from tests.factories import Personas, complaint_body, create_case, repair_body
+from tests.factories import FOR_THE_TECHNICIAN, Personas, complaint_body, create_case, repair_body
 
 
 def _error(response: Any, status: int) -> dict[str, Any]:
@@ -320,11 +320,13 @@ def test_an_unknown_part_code_at_resolution_names_the_part(
     headers = people.headers("repair_manager")
     number = create_case(client, people.headers(), repair_body())["number"]
     for action in ("accept", "arrive"):
-        client.post(f"/api/v1/cases/{number}/actions/{action}", headers=headers)
+        client.post(
+            f"/api/v1/cases/{number}/actions/{action}", headers=headers, json=FOR_THE_TECHNICIAN
+        )
     response = client.post(
         f"/api/v1/cases/{number}/actions/resolve",
         headers=headers,
-        json={"parts": [{"code": "COMP"}, {"code": "WING"}]},
+        json={"parts": [{"code": "COMP"}, {"code": "WING"}], **FOR_THE_TECHNICIAN},
     )
     assert _error(response, 422)["field"] == "parts[1].code"
     case = client.get(f"/api/v1/cases/{number}", headers=headers).get_json()

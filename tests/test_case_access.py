@@ -10,7 +10,7 @@ from backend.actors import Actor
 from backend.cases.access import CaseNotVisible, visible_case
 from backend.errors import NotFound
 from backend.people.models import Role
-from tests.factories import Personas, create_case, repair_body
+from tests.factories import Personas, complaint_body, create_case, repair_body
 
 
 def _technician(technician_id: int | None) -> Actor:
@@ -40,14 +40,22 @@ def test_staff_see_every_case_and_an_unknown_number_is_not_found(
     assert not isinstance(unknown.value, CaseNotVisible)
 
 
-def test_an_unlinked_technician_login_sees_unassigned_cases_only_where_the_api_always_let_it(
+def test_finding_1_an_unlinked_technician_login_sees_no_case_at_all(
     client: FlaskClient, people: Personas, session: Session
 ) -> None:
+    """Finding 1: `None != None` let a technician login linked to no technician record read
+    every unassigned case (complaints included) through the API. It now sees nothing."""
     people.product()  # no technician at all: the case stays unassigned
     number = create_case(client, people.headers(), repair_body())["number"]
-    with pytest.raises(CaseNotVisible):
-        visible_case(session, _technician(None), number)  # the dashboard's rule
-    api_rule = visible_case(
-        session, _technician(None), number, unlinked_technician_sees_unassigned=True
-    )
-    assert api_rule.number == number
+    complaint = create_case(client, people.headers(), complaint_body())["number"]
+    headers = people.headers("technician")  # a login linked to no technician record
+    for case_number in (number, complaint):
+        response = client.get(f"/api/v1/cases/{case_number}", headers=headers)
+        assert response.status_code == 404
+        assert "홍길동" not in response.get_data(as_text=True)
+        action = client.post(f"/api/v1/cases/{case_number}/actions/accept", headers=headers)
+        assert action.status_code == 404
+    assert client.get("/api/v1/cases", headers=headers).get_json()["total"] == 0
+    for case_number in (number, complaint):
+        with pytest.raises(CaseNotVisible):
+            visible_case(session, _technician(None), case_number)

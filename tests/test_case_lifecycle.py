@@ -23,7 +23,14 @@ from backend.cases.models import CaseKind
 from backend.db import Database
 from backend.errors import TransitionNotAllowed
 from backend.people.models import StaffUser, Technician
-from tests.factories import Personas, act, complaint_body, create_case, repair_body
+from tests.factories import (
+    FOR_THE_TECHNICIAN,
+    Personas,
+    act,
+    complaint_body,
+    create_case,
+    repair_body,
+)
 
 # The status each kind has right after intake through the API (with one eligible technician):
 # a repair is dispatched at once, a complaint routed at once (R2.3).
@@ -73,6 +80,12 @@ def test_a_complaint_still_received_may_only_be_routed_or_escalated() -> None:
 
 
 def _body_for(kind: str, action: str, technician_id: int) -> dict[str, Any]:
+    """The step's body, with the reason a manager gives for a technician's step or a cancel, and
+    the name the customer signed with (README "Security")."""
+    return {**FOR_THE_TECHNICIAN, "signed_by": "홍길동", **_step_body(kind, action, technician_id)}
+
+
+def _step_body(kind: str, action: str, technician_id: int) -> dict[str, Any]:
     bodies: dict[str, dict[str, Any]] = {
         "assign": {"technician_id": technician_id},
         "answer": {"answer": "답변드립니다."},
@@ -100,7 +113,7 @@ def _new_case(client: FlaskClient, people: Personas, kind: str, index: int) -> d
             "customer": {"name": "Jane Park", "phone": phone},
             "product": {"model": "AC-1", "serial_number": f"RT-{index}"},
         }
-    return create_case(client, people.headers("admin"), body)
+    return create_case(client, people.headers(), body)
 
 
 @pytest.fixture
@@ -116,25 +129,39 @@ def world(people: Personas) -> int:
 def test_forbidden_actions_answer_409_naming_the_allowed_ones(
     client: FlaskClient, people: Personas, world: int, kind: str, status: str, path: list[str]
 ) -> None:
-    headers = people.headers("admin")
+    staff = people.staff_headers(kind)
+    signer = people.technician_headers(world)  # the customer's signature, on the job's phone
+
+    def headers(action: str) -> dict[str, str]:
+        return signer if action == "sign_off" and kind == "repair" else staff
+
     case = _new_case(client, people, kind, len(path))
     assert case["status"] == AFTER_INTAKE[kind]
     for action in path:  # every allowed step on the way works
-        case = act(client, headers, case["number"], action, _body_for(kind, action, world))
+        case = act(client, headers(action), case["number"], action, _body_for(kind, action, world))
     assert case["status"] == status
     allowed = allowed_actions(kind, status)
     assert case["allowed_actions"] == allowed
     events_before = len(case["events"])
     for action in sorted(set(ALL_ACTIONS) - set(allowed)):
+        if action == "sign_off" and kind == "repair" and case["assigned_technician"] is None:
+            # No technician holds the job, so no one may sign for it: refused before the status.
+            act(client, staff, case["number"], action, status=403)
+            continue
         error = act(
-            client, headers, case["number"], action, _body_for(kind, action, world), status=409
+            client,
+            headers(action),
+            case["number"],
+            action,
+            _body_for(kind, action, world),
+            status=409,
         )["error"]
         assert error["code"] == "action_not_allowed"
         assert error["allowed_actions"] == allowed
         assert error["field"] == "action"
         assert f"'{action}'" in error["message"] and status in error["message"]
         assert all(name in error["message"] for name in allowed)
-    after = client.get(f"/api/v1/cases/{case['number']}", headers=headers).get_json()
+    after = client.get(f"/api/v1/cases/{case['number']}", headers=staff).get_json()
     assert after["status"] == status and len(after["events"]) == events_before
 
 
@@ -142,7 +169,7 @@ def test_unknown_action_is_404_naming_the_actions(
     client: FlaskClient, people: Personas, world: int
 ) -> None:
     case = _new_case(client, people, "repair", 1)
-    error = act(client, people.headers("admin"), case["number"], "teleport", status=404)["error"]
+    error = act(client, people.headers(), case["number"], "teleport", status=404)["error"]
     assert error["field"] == "action" and "sign_off" in error["message"]
 
 
@@ -159,15 +186,21 @@ def test_a_whole_repair_on_site(
     second = people.technician("이서연", phone="010-2000-0002")
     case = act(client, headers, number, "assign", {"technician_id": second})
     assert case["assigned_technician"]["id"] == second and case["status"] == "assigned"
+    technician = people.technician_headers(second)
     for action, status in [("accept", "accepted"), ("depart", "en_route"), ("arrive", "on_site")]:
-        case = act(client, headers, number, action)
+        case = act(client, technician, number, action)
         assert case["status"] == status
     assert case["arrived_at"] == "2026-11-25T10:00:00+09:00"
     case = act(
-        client, headers, number, "resolve", {"parts": [{"code": "FAN", "quantity": 1}], "hours": 1}
+        client,
+        technician,
+        number,
+        "resolve",
+        {"parts": [{"code": "FAN", "quantity": 1}], "hours": 1},
     )
     assert case["status"] == "resolved" and case["charges"]["total"] == 80_000 + 30_000 + 20_000
-    case = act(client, headers, number, "sign_off", {"signed_by": "홍길동", "note": "확인"})
+    # R7.4: the customer signs on the technician's phone, under their own name.
+    case = act(client, technician, number, "sign_off", {"signed_by": "홍길동", "note": "확인"})
     assert case["status"] == "closed" and case["closed_at"] is not None
     actions = [e["action"] for e in case["events"]]
     assert actions == [
@@ -196,20 +229,23 @@ def test_the_workshop_path(client: FlaskClient, people: Personas, world: int) ->
     headers = people.headers("repair_manager")
     number = create_case(client, people.headers(), repair_body())["number"]
     for action in ("accept", "arrive", "take_to_workshop"):
-        act(client, headers, number, action)
+        act(client, headers, number, action, FOR_THE_TECHNICIAN)
+    warehouse = people.headers("warehouse_clerk")
     case = act(
         client,
-        headers,
+        warehouse,
         number,
         "finish_repair",
         {"parts": [{"code": "COMP", "quantity": 1}], "hours": 3},
     )
     assert case["status"] == "repaired" and case["charges"]["total"] == 0
-    case = act(client, people.headers("warehouse_clerk"), number, "inspect")
+    case = act(client, headers, number, "inspect")  # R7.7 the supervisor inspects
     assert case["status"] == "inspected"
-    case = act(client, headers, number, "return_item")
+    case = act(client, warehouse, number, "return_item")
     assert case["status"] == "resolved" and case["resolved_at"] is not None
-    case = act(client, headers, number, "sign_off")
+    case = act(
+        client, people.technician_headers(world), number, "sign_off", {"signed_by": "홍길동"}
+    )
     assert case["status"] == "closed"
     assert [e["to_status"] for e in case["events"]][-5:] == [
         "in_workshop",
@@ -241,7 +277,7 @@ def test_cancel_and_escalate(client: FlaskClient, people: Personas, world: int) 
         "service_director",
         "high",
     )
-    case = act(client, headers, number, "cancel")
+    case = act(client, headers, number, "cancel", {"reason": "the customer fixed it"})
     assert case["status"] == "cancelled"
 
 
@@ -269,9 +305,12 @@ def test_a_technician_works_their_own_job(
     case = act(client, technician_user, number, "resolve", {"hours": 1})
     assert case["status"] == "resolved"
     assert any(e["actor"].startswith("user:") for e in case["events"] if e["action"] == "accept")
-    # The customer's signature is not the technician's to give.
-    error = act(client, technician_user, number, "sign_off", status=403)["error"]
-    assert error["code"] == "forbidden"
+    # The customer's signature is captured on the technician's phone, under the customer's name:
+    # never without it (R7.4).
+    error = act(client, technician_user, number, "sign_off", status=422)["error"]
+    assert error["field"] == "signed_by"
+    case = act(client, technician_user, number, "sign_off", {"signed_by": "홍길동"})
+    assert case["status"] == "closed"
 
 
 def test_a_technician_cannot_see_or_touch_someone_elses_job(
@@ -318,7 +357,7 @@ def test_a_receptionist_cannot_inspect_a_workshop_repair(
     headers = people.headers("repair_manager")
     number = create_case(client, people.headers(), repair_body())["number"]
     for action in ("accept", "arrive", "take_to_workshop", "finish_repair"):
-        act(client, headers, number, action)
+        act(client, headers, number, action, FOR_THE_TECHNICIAN)
     act(client, people.headers("receptionist"), number, "inspect", status=403)
 
 

@@ -101,7 +101,13 @@ def test_concurrent_intakes_for_one_new_caller_all_succeed(
     """Phone and Telegram, or two receptionists, registering the same new customer and unit at
     once: one customer, one unit, every case registered."""
     people.product()
-    roles = ["receptionist", "admin", "repair_manager", "service_director", "hotline_officer"]
+    roles = [
+        "receptionist",
+        "vice_president",
+        "repair_manager",
+        "service_director",
+        "hotline_officer",
+    ]
     tokens = [people.token(role) for role in roles]  # distinct users: no shared token row
     statuses: list[int] = []
     start = threading.Barrier(len(roles))

@@ -23,7 +23,7 @@ from backend.outbox.models import OutboundMessage
 from backend.people.models import Customer
 from backend.settings import Settings
 from backend.tasks.models import Task
-from tests.factories import Personas, act, create_case, repair_body
+from tests.factories import FOR_THE_TECHNICIAN, Personas, act, create_case, repair_body
 
 SEOUL = ZoneInfo("Asia/Seoul")
 MINE = ("sla_warnings", "sla_breaches", "roll_over", "contract_expiry")
@@ -46,7 +46,7 @@ def job(client: FlaskClient, people: Personas, database: Database) -> str:
     people.product()
     people.technician(telegram_chat_id=5550001)
     number: str = create_case(client, people.headers(), repair_body())["number"]
-    act(client, people.headers("repair_manager"), number, "accept")
+    act(client, people.headers("repair_manager"), number, "accept", FOR_THE_TECHNICIAN)
     return number
 
 
@@ -104,7 +104,7 @@ def test_sla_warning_at_80_percent_is_given_once(
 def test_a_technician_who_arrived_in_time_is_not_warned(
     job: str, client: FlaskClient, people: Personas, database: Database, settings: Settings
 ) -> None:
-    act(client, people.headers("repair_manager"), job, "arrive")
+    act(client, people.headers("repair_manager"), job, "arrive", FOR_THE_TECHNICIAN)
     assert mine(tick(database, settings, seoul(2026, 11, 25, 16, 30))) == dict.fromkeys(MINE, 0)
 
 
@@ -156,8 +156,10 @@ def test_no_roll_over_on_a_weekend_evening(
 def test_a_resolved_job_does_not_roll_over(
     job: str, client: FlaskClient, people: Personas, database: Database, settings: Settings
 ) -> None:
-    act(client, people.headers("repair_manager"), job, "arrive")
-    act(client, people.headers("repair_manager"), job, "resolve", {"hours": 1})
+    act(client, people.headers("repair_manager"), job, "arrive", FOR_THE_TECHNICIAN)
+    act(
+        client, people.headers("repair_manager"), job, "resolve", {"hours": 1, **FOR_THE_TECHNICIAN}
+    )
     assert mine(tick(database, settings, seoul(2026, 11, 25, 18, 0)))["roll_over"] == 0
 
 

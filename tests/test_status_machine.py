@@ -309,17 +309,18 @@ def test_every_move_of_a_working_day_goes_through_the_machine_and_into_the_histo
 ) -> None:
     people.product()
     technician = people.technician()
-    staff = people.headers("admin")
-    repair = create_case(client, staff, repair_body())
-    for action, body in (
-        ("decline", {"reason": "too far"}),  # no one else: flagged, still new
-        ("assign", {"technician_id": technician}),
-        ("accept", {}),
-        ("arrive", {}),
-        ("resolve", {"parts": [], "hours": 1}),
-        ("sign_off", {}),
+    staff = people.headers("service_director")
+    on_site = people.technician_headers(technician)
+    repair = create_case(client, people.headers(), repair_body())
+    for headers, action, body in (
+        (staff, "decline", {"reason": "too far"}),  # for the technician; no one else: still new
+        (staff, "assign", {"technician_id": technician}),
+        (on_site, "accept", {}),
+        (on_site, "arrive", {}),
+        (on_site, "resolve", {"parts": [], "hours": 1}),
+        (on_site, "sign_off", {"signed_by": "홍길동"}),  # R7.4 on the technician's phone
     ):
-        repair = act(client, staff, repair["number"], action, body)
+        repair = act(client, headers, repair["number"], action, body)
     complaint = create_case(client, staff, complaint_body())  # routed at intake
     complaint = act(client, staff, complaint["number"], "answer", {"answer": "Sorry."})
     complaint = act(client, staff, complaint["number"], "close")

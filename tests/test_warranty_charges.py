@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from backend.catalog.models import Unit
 from backend.db import Database
-from tests.factories import Personas, act, create_case, repair_body
+from tests.factories import FOR_THE_TECHNICIAN, Personas, act, create_case, repair_body
 
 # The clock fixture: Wednesday 25 November 2026 in Seoul. The factory product AC-1 has a
 # 24-month warranty; its compressor COMP 120 months (300,000 KRW), its fan FAN 12 months (80,000).
@@ -19,10 +19,10 @@ LABOUR_RATE, CALL_OUT = 30_000, 20_000
 def _resolve(
     client: FlaskClient, people: Personas, number: str, body: dict[str, Any]
 ) -> dict[str, Any]:
-    headers = people.headers("repair_manager")
-    act(client, headers, number, "accept")
-    act(client, headers, number, "arrive")
-    return act(client, headers, number, "resolve", body)
+    headers = people.headers("repair_manager")  # for the technician, with a reason
+    act(client, headers, number, "accept", FOR_THE_TECHNICIAN)
+    act(client, headers, number, "arrive", FOR_THE_TECHNICIAN)
+    return act(client, headers, number, "resolve", {**FOR_THE_TECHNICIAN, **body})
 
 
 def _repair(client: FlaskClient, people: Personas, **body: Any) -> dict[str, Any]:

@@ -68,6 +68,12 @@ def _schema_components() -> dict[str, Any]:
             "events",
         ],
         "properties": {
+            "redacted": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["contact", "customer", "media", "text"]},
+                "description": "parts of the case this reader may not see (README: Security); "
+                "their keys stay, with null values",
+            },
             "media": {
                 "type": "array",
                 "items": {
@@ -89,7 +95,7 @@ def _schema_components() -> dict[str, Any]:
                         "transcription": {"type": ["string", "null"]},
                     },
                 },
-            }
+            },
         },
         "additionalProperties": True,
     }

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from backend.cases.machine import allowed_actions
 from backend.cases.models import Case
+from backend.cases.permissions import Hide
 from backend.catalog.models import Contract, Product
 from backend.inbox.media import media_json
 from backend.people.models import Technician
@@ -21,7 +22,30 @@ def iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
     return moment.astimezone(tz).isoformat() if moment is not None else None
 
 
-def case_json(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
+def case_json(
+    session: Session, case: Case, tz: ZoneInfo, hidden: frozenset[Hide] = frozenset()
+) -> dict[str, Any]:
+    """The case as the contract shows it, without the parts its reader may not see (`hidden`,
+    from backend.cases.access.hidden_parts: the keys stay, their values are null)."""
+    data = _case_record(session, case, tz)
+    if Hide.CONTACT in hidden:
+        data["customer"] |= {"phone": None, "address": None}
+    if Hide.CUSTOMER in hidden:
+        data["customer"] = None
+        data["survey"] = None
+    if Hide.TEXT in hidden:
+        data["description"] = None
+        data["product"] = None
+        data["charges"] = None
+        for event in data["events"]:
+            event["note"] = None
+    if Hide.MEDIA in hidden or Hide.TEXT in hidden:
+        data["media"] = []
+    data["redacted"] = sorted(hidden)
+    return data
+
+
+def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
     survey = session.scalar(select(Survey).where(Survey.case_id == case.id))
     technician = case.assigned_technician
     unit = case.unit
@@ -98,7 +122,16 @@ def product_json(product: Product) -> dict[str, Any]:
     }
 
 
-def technician_json(technician: Technician) -> dict[str, Any]:
+def technician_json(technician: Technician, *, with_contact: bool = True) -> dict[str, Any]:
+    """A technician; without `with_contact` their phone and home are null (dispatch's only)."""
+    data = _technician_record(technician)
+    if not with_contact:
+        data["phone"] = None
+        data["home"] = None
+    return data
+
+
+def _technician_record(technician: Technician) -> dict[str, Any]:
     return {
         "id": technician.id,
         "name": technician.name,

@@ -11,32 +11,28 @@ from flask.typing import ResponseReturnValue
 from backend.api import schemas
 from backend.api.serializers import case_json, contract_json, product_json, technician_json
 from backend.calendar import calendar_for
-from backend.cases.access import visible_case
+from backend.cases.access import hidden_parts, visible_case, visible_cases
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
-from backend.cases.service import CaseFilter, list_cases
+from backend.cases.models import Case
+from backend.cases.permissions import roles_for, sees_technician, sees_technician_home
+from backend.cases.service import CaseFilter
 from backend.casework.flows import intake_case, perform_action
 from backend.casework.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.catalog import service as catalog
 from backend.errors import Forbidden, NotFound, ValidationError
 from backend.parsing import whole_number
 from backend.people import service as people
-from backend.people.models import Role
 from backend.surveys.performance import parse_month, technician_performance
 from backend.web import db_session, now, settings
-from backend.web.auth import MANAGERS, current_actor, current_user, require_roles
+from backend.web.auth import current_actor, current_user, require_roles
 from backend.web.bodies import parse_body
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
-INTAKE_ROLES = (
-    Role.RECEPTIONIST,
-    Role.REPAIR_MANAGER,
-    Role.SERVICE_DIRECTOR,
-    Role.VICE_PRESIDENT,
-    Role.HOTLINE_OFFICER,
-    Role.ADMIN,
-)
-CATALOGUE_ROLES = (Role.ADMIN, Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER)
+# Route-level gates: coarse, read from the permission matrix (backend/cases/permissions.py);
+# each step on a case is decided there too, by `can`.
+INTAKE_ROLES = tuple(sorted(roles_for("intake")))
+CATALOGUE_ROLES = tuple(sorted(roles_for("catalogue")))
 
 
 def query_int(name: str, *, minimum: int = 1) -> int | None:
@@ -56,8 +52,13 @@ def query_choice(name: str, choices: Collection[str]) -> str | None:
     return raw
 
 
-def _case_response(case: Any, status: int = 200) -> ResponseReturnValue:
-    return jsonify(case_json(db_session(), case, settings().tz)), status
+def _case_json(case: Case) -> dict[str, Any]:
+    """The case without what the reader may not see (the matrix's redaction)."""
+    return case_json(db_session(), case, settings().tz, hidden_parts(current_actor(), case))
+
+
+def _case_response(case: Case, status: int = 200) -> ResponseReturnValue:
+    return jsonify(_case_json(case)), status
 
 
 @api.post("/cases")
@@ -97,10 +98,7 @@ def create_case() -> ResponseReturnValue:
 @api.get("/cases/<number>")
 @require_roles()
 def show_case(number: str) -> ResponseReturnValue:
-    case = visible_case(
-        db_session(), current_actor(), number, unlinked_technician_sees_unassigned=True
-    )
-    return _case_response(case)
+    return _case_response(visible_case(db_session(), current_actor(), number))
 
 
 @api.get("/cases")
@@ -112,17 +110,11 @@ def index_cases() -> ResponseReturnValue:
         channel=query_choice("channel", {"phone", "telegram", "email", "letter", "visit", "web"}),
         technician_id=query_int("technician_id"),
     )
-    actor = current_actor()
-    if actor.role == Role.TECHNICIAN:
-        case_filter = CaseFilter(
-            **{**case_filter.__dict__, "technician_id": actor.technician_id or -1}
-        )
     page = query_int("page") or 1
-    result = list_cases(db_session(), case_filter, page=page)
-    tz = settings().tz
+    result = visible_cases(db_session(), current_actor(), case_filter, page=page)
     return jsonify(
         {
-            "items": [case_json(db_session(), c, tz) for c in result.items],
+            "items": [_case_json(c) for c in result.items],
             "page": result.page,
             "pages": result.pages,
             "total": result.total,
@@ -138,7 +130,7 @@ def case_action(number: str, action: str) -> ResponseReturnValue:
             f"unknown action {action!r}; actions: {', '.join(ALL_ACTIONS)}", field="action"
         )
     session = db_session()
-    case = visible_case(session, current_actor(), number, unlinked_technician_sees_unassigned=True)
+    case = visible_case(session, current_actor(), number)
     body = parse_body(schemas.ActionBody, optional=True)
     perform_action(
         session,
@@ -178,7 +170,7 @@ def index_products() -> ResponseReturnValue:
 
 
 @api.post("/technicians")
-@require_roles(Role.ADMIN, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR)
+@require_roles(*roles_for("technicians"))
 def create_technician() -> ResponseReturnValue:
     body = parse_body(schemas.TechnicianCreate)
     session = db_session()
@@ -204,20 +196,36 @@ def create_technician() -> ResponseReturnValue:
 @api.get("/technicians")
 @require_roles()
 def index_technicians() -> ResponseReturnValue:
-    return jsonify({"items": [technician_json(t) for t in people.list_technicians(db_session())]})
+    """Every technician; a technician sees only their own record (finding 3)."""
+    actor = current_actor()
+    return jsonify(
+        {
+            "items": [
+                technician_json(t, with_contact=sees_technician_home(actor, t.id))
+                for t in people.list_technicians(db_session())
+                if sees_technician(actor, t.id)
+            ]
+        }
+    )
 
 
 @api.get("/technicians/<int:technician_id>")
 @require_roles()
 def show_technician(technician_id: int) -> ResponseReturnValue:
-    return jsonify(technician_json(people.get_technician(db_session(), technician_id)))
+    actor = current_actor()
+    if not sees_technician(actor, technician_id):
+        raise NotFound(f"no technician {technician_id}", field="technician_id")
+    technician = people.get_technician(db_session(), technician_id)
+    return jsonify(
+        technician_json(technician, with_contact=sees_technician_home(actor, technician_id))
+    )
 
 
 @api.get("/technicians/<int:technician_id>/performance")
 @require_roles()
 def technician_month(technician_id: int) -> ResponseReturnValue:
     actor = current_actor()
-    if current_user().role not in MANAGERS and actor.technician_id != technician_id:
+    if current_user().role not in roles_for("evaluations") and actor.technician_id != technician_id:
         raise Forbidden("only managers and the technician see this evaluation")
     session = db_session()
     people.get_technician(session, technician_id)
@@ -229,7 +237,7 @@ def technician_month(technician_id: int) -> ResponseReturnValue:
 
 
 @api.post("/contracts")
-@require_roles(Role.ADMIN, Role.RECEPTIONIST, Role.SERVICE_DIRECTOR, Role.REPAIR_MANAGER)
+@require_roles(*roles_for("contracts"))
 def create_contract() -> ResponseReturnValue:
     body = parse_body(schemas.ContractCreate)
     session = db_session()
@@ -251,13 +259,13 @@ def create_contract() -> ResponseReturnValue:
 
 
 @api.get("/contracts")
-@require_roles(*MANAGERS, Role.RECEPTIONIST)
+@require_roles(*roles_for("contracts_read"))
 def index_contracts() -> ResponseReturnValue:
     return jsonify({"items": [contract_json(c) for c in catalog.list_contracts(db_session())]})
 
 
 @api.post("/technicians/<int:technician_id>/link-code")
-@require_roles(Role.REPAIR_MANAGER, Role.ADMIN)
+@require_roles(*roles_for("link_codes"))
 def create_technician_link_code(technician_id: int) -> ResponseReturnValue:
     """A one-time code the technician sends to the bot (/link CODE) to see their jobs (R6.5)."""
     from backend.fieldwork.links import create_link_code

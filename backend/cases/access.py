@@ -1,43 +1,44 @@
-"""Which cases an actor may see at all (R6.5: technicians see only their own jobs).
+"""Which cases an actor may see at all, and which parts of them (backend/cases/permissions.py).
 
-One answer for the API, the dashboard and the media routes: a case the actor may not see does not
-exist for them (404, never 403, so that case numbers cannot be probed).
+One answer for the API, the dashboard, the media routes, the bot and the phone: a case the actor
+may not see does not exist for them (404, never 403, so that case numbers cannot be probed).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
 from backend.actors import Actor
 from backend.cases.models import Case
-from backend.cases.service import get_case
+from backend.cases.permissions import Hide, case_filter_for, sight_for
+from backend.cases.service import CaseFilter, Page, get_case, list_cases
 from backend.errors import NotFound
-from backend.people.models import Role
 
 
 class CaseNotVisible(NotFound):
     """The case exists, but not for this actor (a page may answer its own plain 404)."""
 
 
-def visible_case(
-    session: Session,
-    actor: Actor,
-    number: str,
-    *,
-    unlinked_technician_sees_unassigned: bool = False,
-) -> Case:
-    """The case `number` as `actor` may see it; NotFound when unknown, CaseNotVisible when not
-    theirs (R6.5: a technician sees only the jobs assigned to them).
-
-    `unlinked_technician_sees_unassigned` keeps the API's behaviour as it has always been: a
-    technician login not linked to a technician record (technician_id None) "owns" the cases
-    assigned to nobody. The dashboard never did; the access review decides which is right.
-    """
+def visible_case(session: Session, actor: Actor, number: str) -> Case:
+    """The case `number` as `actor` may see it; NotFound when unknown, CaseNotVisible when the
+    matrix hides it (R6.5: a technician sees only their own jobs; a technician login linked to
+    no technician record sees nothing)."""
     case = get_case(session, number)
-    if actor.role != Role.TECHNICIAN:
-        return case
-    if actor.technician_id is None and not unlinked_technician_sees_unassigned:
-        raise CaseNotVisible(f"no case {case.number}", field="number")
-    if case.assigned_technician_id != actor.technician_id:
+    if sight_for(actor, case) is None:
         raise CaseNotVisible(f"no case {case.number}", field="number")
     return case
+
+
+def hidden_parts(actor: Actor, case: Case) -> frozenset[Hide]:
+    """What of a visible case `actor` may not read (the serializer leaves it out)."""
+    sight = sight_for(actor, case)
+    return sight.hidden if sight is not None else frozenset(Hide)
+
+
+def visible_cases(
+    session: Session, actor: Actor, case_filter: CaseFilter, *, page: int = 1
+) -> Page:
+    """A page of the cases matching `case_filter` that `actor` sees at all."""
+    return list_cases(session, replace(case_filter, scope=case_filter_for(actor)), page=page)

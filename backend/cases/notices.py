@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from backend.actors import Actor
 from backend.cases.machine import RepairStatus
 from backend.cases.models import Case, ServiceCategory
+from backend.cases.permissions import can
 from backend.cases.warranty import FeeSchedule
 from backend.i18n import translate
 
@@ -97,8 +99,12 @@ JOB_BUTTON_LABELS = {
 
 
 def job_buttons(case: Case, language: str) -> dict[str, object]:
-    """Inline buttons for the job's next steps; callback data is `job:<action>:<case number>`."""
-    actions = JOB_BUTTONS.get(case.status, ())
+    """Inline buttons for the job's next steps that the permission matrix lets its technician
+    take; callback data is `job:<action>:<case number>`."""
+    technician = Actor(
+        "technician", id=case.assigned_technician_id, technician_id=case.assigned_technician_id
+    )
+    actions = [a for a in JOB_BUTTONS.get(case.status, ()) if can(technician, a, case).allowed]
     buttons = [
         {
             "text": translate(language, JOB_BUTTON_LABELS[action]),

@@ -70,6 +70,7 @@ class CaseFilter:
     technician_id: int | None = None
     customer_id: int | None = None
     search: str | None = None  # part of the case number or of the customer's name
+    scope: Any = None  # a WHERE clause: the cases the reader sees (permissions.case_filter_for)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def list_cases(
         conditions.append(Case.customer_id == case_filter.customer_id)
     if case_filter.search:
         conditions.append(_matches_search(case_filter.search))
+    if case_filter.scope is not None:
+        conditions.append(case_filter.scope)
     total = session.scalar(select(func.count(Case.id)).where(*conditions)) or 0
     pages = max(1, -(-total // per_page))
     items = session.scalars(

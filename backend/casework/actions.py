@@ -1,4 +1,5 @@
-"""One step of a case's life: who may take it, what it changes, whom it tells.
+"""One step of a case's life: whether it may be taken (the permission matrix), what it changes,
+whom it tells.
 
 The steps whose technician dispatch chooses (`assign`, and `decline` which hands the job on) are
 dispatch flows: every channel calls `backend.casework.flows.perform_action`, which takes those
@@ -17,13 +18,15 @@ from sqlalchemy.orm import Session
 from backend.actors import Actor
 from backend.bounds import check_amount
 from backend.calendar import calendar_for
-from backend.cases.machine import next_status
+from backend.cases.access import CaseNotVisible
+from backend.cases.machine import TRANSITIONS, next_status
 from backend.cases.models import Case, CaseKind
 from backend.cases.notices import service_certificate
+from backend.cases.permissions import CaseClass, Decision, Verdict, can, case_class
 from backend.cases.service import apply_transition
 from backend.cases.warranty import charges_at_resolution, resolve_parts
 from backend.casework.intake import fee_schedule
-from backend.complaints.routing import DepartmentCode
+from backend.complaints.routing import DepartmentCode, accountable_for
 from backend.errors import Forbidden, ValidationError
 from backend.outbox.service import message_customer
 from backend.people.models import Role
@@ -33,79 +36,43 @@ from backend.tasks.service import alert
 
 logger = logging.getLogger(__name__)
 
-TECHNICIAN_ACTIONS = frozenset(
-    {"accept", "decline", "depart", "arrive", "resolve", "take_to_workshop", "escalate"}
-)
-CUSTOMER_ACTIONS = frozenset({"sign_off"})
-STAFF_ROLES_FOR: dict[str, frozenset[str]] = {
-    "assign": frozenset(
-        {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN, Role.RECEPTIONIST}
-    ),
-    "inspect": frozenset(
-        {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN, Role.WAREHOUSE_CLERK}
-    ),
-    "route": frozenset(
-        {Role.SERVICE_DIRECTOR, Role.HOTLINE_OFFICER, Role.ADMIN, Role.VICE_PRESIDENT}
-    ),
-    "answer": frozenset(
-        {
-            Role.SERVICE_DIRECTOR,
-            Role.HOTLINE_OFFICER,
-            Role.ADMIN,
-            Role.VICE_PRESIDENT,
-            Role.RECEPTIONIST,
-        }
-    ),
-    "close": frozenset(
-        {
-            Role.SERVICE_DIRECTOR,
-            Role.HOTLINE_OFFICER,
-            Role.ADMIN,
-            Role.VICE_PRESIDENT,
-            Role.RECEPTIONIST,
-        }
-    ),
-}
-# Everything else a staff user may do when their role takes part in repairs.
-REPAIR_STAFF = frozenset(
-    {
-        Role.REPAIR_MANAGER,
-        Role.SERVICE_DIRECTOR,
-        Role.ADMIN,
-        Role.RECEPTIONIST,
-        Role.WAREHOUSE_CLERK,
-    }
-)
-
-
-def authorize(actor: Actor, case: Case, action: str) -> None:
-    """Raise Forbidden unless `actor` may take `action` on `case` (R6.5: technicians: own jobs)."""
-    if actor.kind == "system":
-        return
-    if actor.kind == "customer":
-        if action not in CUSTOMER_ACTIONS or actor.id != case.customer_id:
-            raise Forbidden("customers may only sign off their own cases", field="action")
-        return
-    if actor.role == Role.TECHNICIAN or actor.kind == "technician":
-        if action not in TECHNICIAN_ACTIONS or actor.technician_id is None:
-            raise Forbidden(f"a technician cannot {action} a case", field="action")
-        if case.assigned_technician_id != actor.technician_id:
-            raise Forbidden("this job is assigned to someone else", field="number")
-        return
-    default = REPAIR_STAFF if case.kind == CaseKind.REPAIR else REPAIR_STAFF | {Role.VICE_PRESIDENT}
-    allowed = STAFF_ROLES_FOR.get(action, default)
-    if actor.role not in allowed:
-        raise Forbidden(f"the {actor.role} role cannot {action} this case", field="action")
-
-
 # Steps that need a technician chosen: backend.casework.flows.perform_action takes them.
 DISPATCHED_ACTIONS = frozenset({"assign", "decline"})
 
 
-def check_step(actor: Actor, case: Case, action: str) -> None:
-    """Forbidden, or TransitionNotAllowed (409 naming the allowed actions), before any change."""
-    authorize(actor, case, action)  # first: someone not allowed learns nothing of the status
+def check_step(actor: Actor, case: Case, action: str, body: dict[str, Any]) -> Decision:
+    """The matrix's decision (backend/cases/permissions.py) before any change: CaseNotVisible
+    (404), Forbidden (403), TransitionNotAllowed (409 naming the allowed actions), then a
+    ValidationError (422) naming a field the step needs from this actor (a manager's reason)."""
+    decision = can(actor, action, case)
+    if decision.verdict is Verdict.HIDDEN:
+        raise CaseNotVisible(decision.message, field="number")
+    if action not in TRANSITIONS[case.kind]:  # no such step for this kind at all: 409 (contract)
+        next_status(case.kind, case.status, action)
+    if not decision.allowed:  # first: someone not allowed learns nothing of the status
+        raise Forbidden(decision.message, field=decision.field_name)
     next_status(case.kind, case.status, action)
+    for name in decision.requires:
+        value = body.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(f"{action} needs {name}: {_why_needed(action, name)}", field=name)
+    return decision
+
+
+def _why_needed(action: str, name: str) -> str:
+    if name == "signed_by":
+        return "the customer's name as they signed (R7.4)"
+    if action == "cancel":
+        return "why the case is cancelled"
+    return "why it is done for the technician (recorded on their behalf)"
+
+
+def step_note(decision: Decision, body: dict[str, Any]) -> str | None:
+    """The history's note: the reason or note given, marked when taken for the technician."""
+    note = str(body.get("note") or body.get("reason") or "")[:2000] or None
+    if decision.on_behalf_of is None:
+        return note
+    return f"on behalf of technician {decision.on_behalf_of}: {note or ''}".strip()
 
 
 def take_step(
@@ -121,7 +88,7 @@ def take_step(
     """Take one step that needs no dispatch decision: its effects, then the move in the history."""
     if action in DISPATCHED_ACTIONS:
         raise ValueError(f"{action} is a dispatch step: backend.casework.flows.perform_action")
-    check_step(actor, case, action)
+    decision = check_step(actor, case, action, body)
     handler = HANDLERS.get(action)
     data = (
         handler(session, case, actor=actor, body=body, settings=settings, now=now)
@@ -135,8 +102,10 @@ def take_step(
         actor=actor.label,
         at=now,
         channel=actor.channel,
-        note=str(body.get("note") or body.get("reason") or "")[:2000] or None,
-        data=data,
+        note=step_note(decision, body),
+        data=data
+        if decision.on_behalf_of is None
+        else {**(data or {}), "on_behalf_of": decision.on_behalf_of},
     )
     return case
 
@@ -243,9 +212,15 @@ def _escalate(
     **_: Any,
 ) -> dict[str, Any]:
     """R7.9: a job that cannot go as scheduled goes to the service director at once."""
-    target = body.get("to") or Role.SERVICE_DIRECTOR
+    about_staff = case_class(case) is CaseClass.STAFF_COMPLAINT
+    target = body.get("to") or (Role.VICE_PRESIDENT if about_staff else Role.SERVICE_DIRECTOR)
     if target not in (Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT):
         raise ValidationError("to must be service_director or vice_president", field="to")
+    if about_staff and target != Role.VICE_PRESIDENT:
+        # R9.4: the hotline is independent of after-sales; its supervisor is the vice-president.
+        raise ValidationError(
+            "a complaint about after-sales staff goes only to the vice_president", field="to"
+        )
     case.escalated_to = target
     if case.priority == "normal":
         case.priority = "high"
@@ -278,6 +253,7 @@ def _route(session: Session, case: Case, *, body: dict[str, Any], **_: Any) -> d
             f"department must be one of {', '.join(DepartmentCode)}", field="department"
         )
     case.department = department
+    case.accountable_role = accountable_for(department)  # R9.4: to the hotline, its owner
     return {"department": department}
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.actors import Actor
 from backend.cases.models import Case, CaseKind
-from backend.casework.actions import DISPATCHED_ACTIONS, check_step, take_step
+from backend.casework.actions import DISPATCHED_ACTIONS, check_step, step_note, take_step
 from backend.casework.intake import IntakeRequest, register_case
 from backend.dispatch.flows import auto_assign, hand_on
 from backend.errors import ValidationError
@@ -50,7 +50,7 @@ def perform_action(
     """Take one step (contract: 409 naming the allowed actions when the status forbids it)."""
     if action not in DISPATCHED_ACTIONS:
         return take_step(session, case, action, actor=actor, body=body, settings=settings, now=now)
-    check_step(actor, case, action)
+    decision = check_step(actor, case, action, body)
     if action == "assign":
         _assign(session, case, actor=actor, body=body, settings=settings, now=now)
     else:
@@ -61,7 +61,7 @@ def perform_action(
             settings=settings,
             now=now,
             actor=actor,
-            note=str(body.get("reason") or "")[:500] or None,
+            note=(step_note(decision, body) or "")[:500] or None,
         )
     return case
 

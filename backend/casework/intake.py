@@ -26,7 +26,7 @@ from backend.catalog.service import get_product_by_model, register_unit
 from backend.complaints.routing import Severity, Topic, route_complaint
 from backend.errors import ValidationError
 from backend.outbox.service import message_customer
-from backend.people.models import Customer, Role, Zone
+from backend.people.models import Customer, Zone
 from backend.people.service import upsert_customer
 from backend.settings import Settings
 from backend.tasks.service import alert
@@ -240,11 +240,12 @@ def _route_complaint(session: Session, case: Case, request: IntakeRequest, now: 
         data={"department": routing.department, "priority": routing.priority},
     )
     title = f"Complaint {case.number} ({case.topic}, {case.severity}) → {case.department}"
-    # R8.7: the service director personally handles every complaint.
+    # R8.7: the service director personally handles every complaint — but one about after-sales
+    # staff goes to the independent hotline only (R9.4), never to the department's head.
     alert(
         session,
         kind="complaint",
-        role=Role.SERVICE_DIRECTOR,
+        role=routing.accountable_role,
         title=title,
         case=case,
         detail=case.description[:300],

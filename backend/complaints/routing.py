@@ -50,12 +50,23 @@ TOPIC_DEPARTMENT: dict[Topic, DepartmentCode] = {
 }
 
 
+def accountable_for(department: str) -> str:
+    """Who owns a complaint: the service director (R8.7) — except one about after-sales staff,
+    which the independent hotline owns (R9.4: the director heads the department complained of)."""
+    if department == DepartmentCode.COMPLAINT_HOTLINE:
+        return Role.HOTLINE_OFFICER
+    return Role.SERVICE_DIRECTOR
+
+
 @dataclass(frozen=True)
 class Routing:
     department: DepartmentCode
     priority: Priority
     escalated_to: str | None
-    accountable_role: str = Role.SERVICE_DIRECTOR  # R8.7: the director owns every complaint
+
+    @property
+    def accountable_role(self) -> str:
+        return accountable_for(self.department)
 
 
 def route_complaint(

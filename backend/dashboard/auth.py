@@ -19,6 +19,7 @@ from flask import abort, g, redirect, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend.actors import Actor
+from backend.cases.permissions import roles_for
 from backend.people.models import Role, StaffUser, Technician
 from backend.people.service import check_password, technician_for_user
 from backend.people.sessions import SessionPolicy, end_session, session_user, start_session
@@ -26,17 +27,9 @@ from backend.web import db_session, now, settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-MANAGERS = frozenset({Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN})
-INTAKE_ROLES = frozenset(
-    {
-        Role.RECEPTIONIST,
-        Role.REPAIR_MANAGER,
-        Role.SERVICE_DIRECTOR,
-        Role.VICE_PRESIDENT,
-        Role.HOTLINE_OFFICER,
-        Role.ADMIN,
-    }
-)
+# Page-level gates, read from the permission matrix (backend/cases/permissions.py).
+MANAGERS = roles_for("reports")
+INTAKE_ROLES = roles_for("intake")
 CSRF_FIELD = "csrf_token"
 SESSION_TOKEN = "sid"
 

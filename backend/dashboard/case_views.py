@@ -11,11 +11,11 @@ from backend.actors import Actor
 from backend.api.serializers import case_json
 from backend.calendar import calendar_for
 from backend.calls.proactive import REQUESTS, VoiceDisabled, request_case_call
-from backend.cases.access import CaseNotVisible, visible_case
+from backend.cases.access import CaseNotVisible, hidden_parts, visible_case, visible_cases
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES, allowed_actions
 from backend.cases.models import Case, CaseKind, Channel
-from backend.cases.service import CaseFilter, list_cases
-from backend.casework.actions import authorize
+from backend.cases.permissions import Hide, can, permitted_actions
+from backend.cases.service import CaseFilter
 from backend.casework.flows import intake_case, perform_action
 from backend.catalog.service import list_products
 from backend.complaints.routing import DepartmentCode, Severity, Topic
@@ -29,7 +29,8 @@ from backend.web import db_session, now, settings
 
 
 def _technician_scope() -> int | None:
-    """R6.5: a technician's login sees only their own jobs (-1: linked to no one, sees none)."""
+    """A technician's login lists only their own jobs (the matrix's scope does the hiding; this
+    only keeps the technician filter off their page)."""
     user = auth.signed_in_user()
     if user.role != Role.TECHNICIAN:
         return None
@@ -59,11 +60,14 @@ def cases() -> ResponseReturnValue:
     case_filter = _case_filter()
     session = db_session()
     page_number = forms.query_number(request.args.get("page"), maximum=100_000) or 1
-    page = list_cases(session, case_filter, page=page_number)
+    actor = auth.current_actor()
+    page = visible_cases(session, actor, case_filter, page=page_number)
     if page.page > page.pages:
-        page = list_cases(session, case_filter, page=page.pages)
+        page = visible_cases(session, actor, case_filter, page=page.pages)
     calendar, moment = calendar_for(settings()), now()
-    rows = [(case, sla_view(case, moment, calendar)) for case in page.items]
+    rows = [
+        (case, sla_view(case, moment, calendar), hidden_parts(actor, case)) for case in page.items
+    ]
     technicians = session.scalars(select(Technician).order_by(Technician.name)).all()
     query = {
         k: v
@@ -100,15 +104,8 @@ def _visible_case(number: str) -> Case:
 
 
 def _permitted_actions(case: Case, actor: Actor) -> list[str]:
-    """The actions the status allows now (machine.py) that this user may take (actions.py)."""
-    permitted = []
-    for action in allowed_actions(case.kind, case.status):
-        try:
-            authorize(actor, case, action)
-        except DomainError:
-            continue
-        permitted.append(action)
-    return permitted
+    """The actions the status allows now (machine.py) that this user may take (the matrix)."""
+    return permitted_actions(actor, case, allowed_actions(case.kind, case.status))
 
 
 def _technician_choices(case: Case) -> list[tuple[Technician, bool]]:
@@ -140,18 +137,25 @@ def _case_page(
 ) -> ResponseReturnValue:
     session = db_session()
     calendar, moment = calendar_for(settings()), now()
+    actor = auth.current_actor()
+    hidden = hidden_parts(actor, case)
     return render_template(
         "dashboard/case.html",
         case=case,
-        data=case_json(session, case, settings().tz),
-        events=event_views(session, case),
+        data=case_json(session, case, settings().tz, hidden),
+        events=event_views(session, case, with_text=Hide.TEXT not in hidden),
         sla=sla_view(case, moment, calendar),
-        actions=_permitted_actions(case, auth.current_actor()),
+        actions=_permitted_actions(case, actor),
+        requirements={
+            action: can(actor, action, case).requires
+            for action in allowed_actions(case.kind, case.status)
+        },
         technician_choices=_technician_choices(case) if case.kind == CaseKind.REPAIR else [],
         departments=list(DepartmentCode),
         failed_action=failed_action,
         form=form or forms.Form(),
-        sees_media=auth.signed_in_user().role in MEDIA_ROLES,
+        sees_media=auth.signed_in_user().role in MEDIA_ROLES
+        and not hidden & {Hide.MEDIA, Hide.TEXT},
         call_purposes=list(REQUESTS),
     ), status
 
@@ -197,8 +201,11 @@ def case_action(number: str, action: str) -> ResponseReturnValue:
 @auth.login_required(*MEDIA_ROLES)
 def case_media(number: str, n: int) -> ResponseReturnValue:
     """A photo the customer sent, served as the API serves it (R6.5: not to the warehouse)."""
+    case = _visible_case(number)
     try:
-        return send_case_media(_visible_case(number), n)
+        if hidden_parts(auth.current_actor(), case) & {Hide.MEDIA, Hide.TEXT}:
+            abort(404)
+        return send_case_media(case, n)
     except NotFound:
         abort(404)
 
@@ -208,6 +215,8 @@ def request_call(number: str) -> ResponseReturnValue:
     """A manager asks for an opinion call (R9.5) or a mystery-customer check (R9.7)."""
     session = db_session()
     case = _visible_case(number)
+    if hidden_parts(auth.current_actor(), case) & {Hide.CUSTOMER, Hide.CONTACT}:
+        abort(403)  # R9.4: the customer of a complaint about after-sales is not theirs to call
     try:
         call = request_case_call(
             session,

@@ -173,6 +173,13 @@ def parse_action(
     for name in TEXT_FIELDS:
         if value := form.text(data, name, limit=3000):
             body[name] = value
+    if action == "cancel":
+        # Cancelling cannot be undone: the form asks for a tick and a reason (finding 2).
+        form.values["confirm"] = "on" if data.get("confirm") == "on" else ""
+        if data.get("confirm") != "on":
+            form.fail("confirm", "Tick the box to confirm the cancellation.")
+        if "reason" not in body:
+            form.fail("reason", "Give the reason for cancelling.")
     if action == "assign" and (technician_id := _number(form, data, "technician_id", int)):
         body["technician_id"] = technician_id
     if action in ("resolve", "finish_repair"):

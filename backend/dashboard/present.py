@@ -110,8 +110,9 @@ def _details(data: dict[str, Any] | None, names: ActorNames) -> list[tuple[str, 
     return pairs[:12]
 
 
-def event_views(session: Session, case: Case) -> list[EventView]:
-    """The full history, oldest first, with names instead of ids."""
+def event_views(session: Session, case: Case, *, with_text: bool = True) -> list[EventView]:
+    """The full history, oldest first, with names instead of ids; without `with_text` (the
+    reader may not see what a complaint says) no notes and no recorded details."""
     names = ActorNames(session, case.events)
     return [
         EventView(
@@ -122,8 +123,8 @@ def event_views(session: Session, case: Case) -> list[EventView]:
             channel=event.channel,
             from_status=event.from_status,
             to_status=event.to_status,
-            note=event.note,
-            details=_details(event.data, names),
+            note=event.note if with_text else None,
+            details=_details(event.data, names) if with_text else [],
             explanation=event.action in EXPLAINED_ACTIONS,
         )
         for event in case.events

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from backend.calendar import calendar_for
 from backend.cases.machine import OPEN_REPAIR
 from backend.cases.models import Case
+from backend.cases.permissions import sees_technician_home
 from backend.dashboard import auth, forms
 from backend.dashboard.i18n import gettext
 from backend.errors import ValidationError
@@ -159,6 +160,7 @@ def technician_page(technician_id: int) -> ResponseReturnValue:
         jobs=jobs,
         month=f"{year:04d}-{month:02d}",
         month_error=month_error,
+        show_contact=sees_technician_home(auth.current_actor(), technician_id),
         **_certificate_dates(),
     )
 

@@ -13,6 +13,7 @@ from backend.calendar import calendar_for
 from backend.cases.machine import FIELD_JOB
 from backend.cases.models import Case
 from backend.cases.notices import format_moment
+from backend.cases.permissions import sight_for
 from backend.cases.service import get_case
 from backend.casework.flows import perform_action
 from backend.errors import Forbidden
@@ -45,9 +46,10 @@ def actor_for(technician: Technician, channel: str) -> Actor:
 
 
 def own_job(session: Session, technician: Technician, number: str) -> Case:
-    """The case, when it is this technician's job; someone else's is not shown (R6.5)."""
+    """The case, when the permission matrix shows it to this technician (R6.5: their own jobs);
+    someone else's is not shown."""
     case = get_case(session, number)
-    if case.assigned_technician_id != technician.id:
+    if sight_for(actor_for(technician, "telegram"), case) is None:
         raise Forbidden("this job is assigned to someone else", field="number")
     return case
 

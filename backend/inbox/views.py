@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, send_file
 from flask.typing import ResponseReturnValue
 
-from backend.cases.access import visible_case
+from backend.cases.access import hidden_parts, visible_case
 from backend.cases.models import Case
+from backend.cases.permissions import Hide
 from backend.errors import NotFound
 from backend.inbox.media import stored_media
 from backend.people.models import Role
@@ -24,9 +25,10 @@ MAX_POSITION = 10_000
 @require_roles(*MEDIA_ROLES)
 def case_media(number: str, n: int) -> ResponseReturnValue:
     """The n-th file of the case (1-based, as listed in the case's `media`)."""
-    case = visible_case(  # technicians: their own jobs only (R6.5), as the API's case route
-        db_session(), current_actor(), number, unlinked_technician_sees_unassigned=True
-    )
+    actor = current_actor()
+    case = visible_case(db_session(), actor, number)  # technicians: own jobs only (R6.5)
+    if hidden_parts(actor, case) & {Hide.MEDIA, Hide.TEXT}:  # the matrix's redaction
+        raise NotFound(f"no media {n}", field="n")
     return send_case_media(case, n)
 
 

@@ -26,8 +26,9 @@ def test_case_list_filters_by_status_kind_channel_technician_and_text(
     kim = people.technician("김민수", phone="010-2000-0001")
     lee = people.technician("이서연", phone="010-2000-0002")
     headers = people.headers("receptionist")
+    manager = people.headers("repair_manager")
     repair = create_case(browser.client, headers, repair_body(phone="010-3000-0001"))
-    act(browser.client, headers, repair["number"], "assign", {"technician_id": lee})
+    act(browser.client, manager, repair["number"], "assign", {"technician_id": lee})
     clock.advance(minutes=5)
     other = create_case(
         browser.client,
@@ -38,7 +39,7 @@ def test_case_list_filters_by_status_kind_channel_technician_and_text(
             customer={"name": "Jane Park", "phone": "010-3000-0002", "zone": "city"},
         ),
     )
-    act(browser.client, headers, other["number"], "assign", {"technician_id": kim})
+    act(browser.client, manager, other["number"], "assign", {"technician_id": kim})
     clock.advance(minutes=5)
     complaint = create_case(browser.client, headers, complaint_body())
     browser.login("repair_manager")
@@ -126,7 +127,8 @@ def test_assign_by_hand_then_accept_from_the_page_changes_the_case(
         {"technician_id": str(chosen), "note": "knows this customer"},
     )
     assert response.status_code == 302
-    assert browser.post(f"/cases/{number}/actions/accept").status_code == 302
+    accepted = browser.post(f"/cases/{number}/actions/accept", {"reason": "phoned in"})
+    assert accepted.status_code == 302
     with database.session() as session:
         stored = session.scalar(select(Case).where(Case.number == number))
         assert stored is not None
@@ -146,9 +148,11 @@ def test_resolve_with_parts_shows_the_charges(browser: Browser, clock: Clock) ->
     number = case["number"]
     browser.login("repair_manager")
     for action in ("accept", "arrive"):
-        assert browser.post(f"/cases/{number}/actions/{action}").status_code == 302
+        response = browser.post(f"/cases/{number}/actions/{action}", {"reason": "phoned in"})
+        assert response.status_code == 302
     response = browser.post(
-        f"/cases/{number}/actions/resolve", {"part:COMP": "1", "part:FAN": "2", "hours": "1.5"}
+        f"/cases/{number}/actions/resolve",
+        {"part:COMP": "1", "part:FAN": "2", "hours": "1.5", "reason": "phoned in"},
     )
     assert response.status_code == 302
     text = text_of(browser.get(f"/cases/{number}").text)
@@ -161,13 +165,13 @@ def test_a_bad_value_shows_the_form_again_with_the_error_beside_the_field(browse
     number = create_case(browser.client, browser.people.headers(), repair_body())["number"]
     browser.login("repair_manager")
     for action in ("accept", "arrive"):
-        browser.post(f"/cases/{number}/actions/{action}")
+        browser.post(f"/cases/{number}/actions/{action}", {"reason": "phoned in"})
     response = browser.post(f"/cases/{number}/actions/resolve", {"hours": "lots", "part:COMP": "x"})
     assert response.status_code == 422
     assert 'data-field="hours"' in response.text and 'data-field="part:COMP"' in response.text
     response = browser.post(f"/cases/{number}/actions/resolve", {"hours": "500"})
     assert response.status_code == 422 and 'data-field="hours"' in response.text
-    response = browser.post(f"/cases/{number}/actions/sign_off")  # not allowed while on site
+    response = browser.post(f"/cases/{number}/actions/return_item")  # not while on site
     assert response.status_code == 409 and 'data-field="form"' in response.text
 
 

@@ -11,7 +11,7 @@ from backend.surveys.models import QUESTIONS
 from backend.surveys.service import record_answer, survey_for_case
 from tests.conftest import Clock
 from tests.dashboard.conftest import Browser, text_of
-from tests.factories import act, complaint_body, create_case, repair_body
+from tests.factories import FOR_THE_TECHNICIAN, act, complaint_body, create_case, repair_body
 
 
 def kst(hour: int, minute: int = 0) -> datetime:
@@ -80,17 +80,18 @@ def _a_month_of_work(browser: Browser, clock: Clock, database: Database) -> dict
     )
     for number, technician in ((in_warranty, kim), (paid, park)):
         act(client, manager, number, "assign", {"technician_id": technician})
-        act(client, manager, number, "accept")
+        act(client, manager, number, "accept", FOR_THE_TECHNICIAN)
     clock.set(kst(11))
-    act(client, manager, in_warranty, "arrive")  # city deadline 16:00: met
+    act(client, manager, in_warranty, "arrive", FOR_THE_TECHNICIAN)  # city deadline 16:00: met
     clock.set(kst(13))
-    act(client, manager, in_warranty, "resolve", {"parts": [], "hours": 2})
-    act(client, manager, in_warranty, "sign_off", {"signed_by": "홍길동"})
+    act(client, manager, in_warranty, "resolve", {"parts": [], "hours": 2, **FOR_THE_TECHNICIAN})
+    signer = people.technician_headers(kim)  # R7.4 the customer signs on the technician's phone
+    act(client, signer, in_warranty, "sign_off", {"signed_by": "홍길동"})
     clock.set(kst(17))
     create_case(client, manager, repair_body(phone="010-3000-0004", serial="SN-4"))  # pending
     clock.set(kst(17, 30))
-    act(client, manager, paid, "arrive")  # suburb deadline 17:00: missed
-    act(client, manager, paid, "resolve", {"parts": [], "hours": 1.5})
+    act(client, manager, paid, "arrive", FOR_THE_TECHNICIAN)  # suburb deadline 17:00: missed
+    act(client, manager, paid, "resolve", {"parts": [], "hours": 1.5, **FOR_THE_TECHNICIAN})
     with database.session() as session:
         survey = survey_for_case(session, in_warranty)
         assert survey is not None
