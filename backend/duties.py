@@ -43,13 +43,16 @@ BUSY = -2
 def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
     """At 80 % of the arrival window, warn the technician and the repair manager (R7.9, R7.14)."""
     cases = session.scalars(
-        select(Case).where(
+        select(Case)
+        .where(
             Case.kind == "repair",
             Case.status.in_(NOT_ARRIVED),
             Case.sla_warned_at.is_(None),
             Case.sla_warn_at <= now,
             Case.sla_due_at > now,
         )
+        .order_by(Case.id)
+        .with_for_update()  # see roll_over_unfinished
     ).all()
     tz = settings.tz
     for case in cases:
@@ -97,12 +100,15 @@ def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
 def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
     """Past the deadline without arrival: escalate to the service director at once (R7.9)."""
     cases = session.scalars(
-        select(Case).where(
+        select(Case)
+        .where(
             Case.kind == "repair",
             Case.status.in_(NOT_ARRIVED),
             Case.sla_breached_at.is_(None),
             Case.sla_due_at <= now,
         )
+        .order_by(Case.id)
+        .with_for_update()  # see roll_over_unfinished
     ).all()
     for case in cases:
         case.sla_breached_at = now
@@ -137,12 +143,18 @@ def roll_over_unfinished(session: Session, settings: Settings, now: datetime) ->
         return 0
     closing = calendar.end_of_day(day)
     cases = session.scalars(
-        select(Case).where(
+        select(Case)
+        .where(
             Case.kind == "repair",
             Case.status.in_(UNFINISHED_FIELD_JOB),
             Case.reported_at < closing,
             (Case.rolled_over_on.is_(None)) | (Case.rolled_over_on < day),
         )
+        .order_by(Case.id)
+        # Another process's duty (a breach making the case urgent) may be changing these very
+        # cases: lock them, in one order, and read them as that one left them, so neither
+        # overwrites the other's priority with what it read before.
+        .with_for_update()
     ).all()
     tomorrow = calendar.next_business_day(day)
     for case in cases:
