@@ -25,6 +25,7 @@ from backend.dialogues import flows as dialogue_flows
 from backend.dialogues.engine import Answer, Context
 from backend.dialogues.models import Conversation
 from backend.fieldwork.links import LINK_ATTEMPTS
+from backend.inbox.models import InboundUpdate
 from backend.outbox.models import OutboundMessage
 from backend.settings import Settings
 from tests.concurrency import at_once, own_databases
@@ -181,9 +182,7 @@ def test_finding_8_thirty_wrong_link_codes_at_once_are_five_tries(
     tg_settings: Settings,
     clock: Clock,
 ) -> None:
-    user = telegram_user(1201, language_code="en")
-    user.says("/start")
-    user.presses("lang:en")  # the chat is known, its replies in English
+    user = telegram_user(1201, language_code="en")  # a chat the bot has never seen
     threads, per_thread = 10, 3
     codes = [
         [typed(user, f"/link WRNG-{t}{n:02d}") for n in range(per_thread)] for t in range(threads)
@@ -196,6 +195,8 @@ def test_finding_8_thirty_wrong_link_codes_at_once_are_five_tries(
         clients = clients_of(databases, tg_settings, clock)
         statuses = at_once([partial(send_all, c, u) for c, u in zip(clients, codes, strict=True)])
     assert [s for batch in statuses for s in batch] == [200] * threads * per_thread
+    with database.session() as session:  # the chat's record was added once, by one of them
+        assert set(session.scalars(select(InboundUpdate.status))) == {"done"}
     said = replies(database, 1201)
     tried = [text for text in said if text == "This code is not valid or has expired."]
     refused = [text for text in said if text == "Too many wrong codes. Please try again later."]
