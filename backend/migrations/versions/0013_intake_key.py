@@ -5,8 +5,8 @@ register two cases. The key of the conversation's dialogue run is unique on `cas
 confirmation finds the first one's case instead of registering another (issue 9, finding 6).
 Cases registered before this revision, and cases entered by staff, have none.
 
-Revision ID: 0010
-Revises: 0008
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0008"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
