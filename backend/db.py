@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -47,8 +48,31 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+_Row = TypeVar("_Row", bound=Base)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def insert_unless_exists(
+    session: Session, entity: type[_Row], values: dict[str, Any], *, unique: list[str]
+) -> _Row | None:
+    """Insert one `entity` row, unless one with the same `unique` columns exists: the new
+    object, or None (then read the existing row).
+
+    One INSERT … ON CONFLICT DO NOTHING: of two transactions inserting one key at once, the
+    second waits for the first and then inserts nothing, instead of failing on the unique
+    constraint (PostgreSQL and SQLite alike)."""
+    dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(entity)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(entity)
+    )
+    row: _Row | None = session.scalars(statement).one_or_none()
+    return row
 
 
 def make_engine(url: str) -> Engine:

@@ -1,16 +1,18 @@
 """Every time-driven duty as a function of (database state, now); `tick` runs them all once.
 
 Each duty marks what it has done (a timestamp on the row, a dedupe key on the message), so
-running `tick` twice for the same moment does nothing twice.
+running `tick` twice for the same moment does nothing twice; and each runs under a lock shared
+by all processes, so two ticks at once (two workers, a cron job and a worker) do not both do it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
@@ -32,18 +34,25 @@ EXPIRY_NOTICE_DAYS = 30
 
 Duty = Callable[[Session, Settings, datetime], int]
 NamedDuty = tuple[str, Duty]  # the name is the key of `tick`'s result
+# `tick`'s result for a duty that did not run: it failed (logged; it runs again next time), or
+# another process was running it at that moment (that process does its work).
+FAILED = -1
+BUSY = -2
 
 
 def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
     """At 80 % of the arrival window, warn the technician and the repair manager (R7.9, R7.14)."""
     cases = session.scalars(
-        select(Case).where(
+        select(Case)
+        .where(
             Case.kind == "repair",
             Case.status.in_(NOT_ARRIVED),
             Case.sla_warned_at.is_(None),
             Case.sla_warn_at <= now,
             Case.sla_due_at > now,
         )
+        .order_by(Case.id)
+        .with_for_update()  # see roll_over_unfinished
     ).all()
     tz = settings.tz
     for case in cases:
@@ -91,12 +100,15 @@ def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
 def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
     """Past the deadline without arrival: escalate to the service director at once (R7.9)."""
     cases = session.scalars(
-        select(Case).where(
+        select(Case)
+        .where(
             Case.kind == "repair",
             Case.status.in_(NOT_ARRIVED),
             Case.sla_breached_at.is_(None),
             Case.sla_due_at <= now,
         )
+        .order_by(Case.id)
+        .with_for_update()  # see roll_over_unfinished
     ).all()
     for case in cases:
         case.sla_breached_at = now
@@ -131,12 +143,18 @@ def roll_over_unfinished(session: Session, settings: Settings, now: datetime) ->
         return 0
     closing = calendar.end_of_day(day)
     cases = session.scalars(
-        select(Case).where(
+        select(Case)
+        .where(
             Case.kind == "repair",
             Case.status.in_(UNFINISHED_FIELD_JOB),
             Case.reported_at < closing,
             (Case.rolled_over_on.is_(None)) | (Case.rolled_over_on < day),
         )
+        .order_by(Case.id)
+        # Another process's duty (a breach making the case urgent) may be changing these very
+        # cases: lock them, in one order, and read them as that one left them, so neither
+        # overwrites the other's priority with what it read before.
+        .with_for_update()
     ).all()
     tomorrow = calendar.next_business_day(day)
     for case in cases:
@@ -231,13 +249,41 @@ CORE_DUTIES: tuple[NamedDuty, ...] = (
 def tick(
     database: Database, settings: Settings, now: datetime, *, duties: Sequence[NamedDuty]
 ) -> dict[str, int]:
-    """Run each of `duties` once as of `now`, in order, each in its own transaction."""
+    """Run each of `duties` once as of `now`, in order, each in its own transaction.
+
+    Each duty holds its lock for its transaction: a duty another process is running at this
+    moment is skipped (BUSY), not waited for, so parallel ticks do nothing twice (finding 7)."""
     results: dict[str, int] = {}
     for name, duty in duties:
         try:
             with database.session() as session:
+                if not hold_duty_lock(session, name):
+                    logger.info("duty %s skipped: another process is running it", name)
+                    results[name] = BUSY
+                    continue
                 results[name] = duty(session, settings, now)
         except Exception:
             logger.exception("duty %s failed; the others still run", name)
-            results[name] = -1
+            results[name] = FAILED
     return results
+
+
+def hold_duty_lock(session: Session, name: str) -> bool:
+    """Take duty `name`'s lock, shared by every process, until this transaction ends; False
+    when another transaction holds it.
+
+    PostgreSQL: a transaction-level advisory lock, released at commit or rollback, and by the
+    server when a process dies. SQLite: every transaction begins IMMEDIATE (backend.db), holding
+    the database's one write lock; beginning it here takes that lock, so a second process's duty
+    waits for the first's commit and then finds the marks it left (nothing is done twice)."""
+    connection = session.connection()  # begins the transaction (on SQLite: takes the lock)
+    if connection.dialect.name != "postgresql":
+        return True
+    return bool(connection.scalar(select(func.pg_try_advisory_xact_lock(duty_lock_key(name)))))
+
+
+def duty_lock_key(name: str) -> int:
+    """A stable signed 64-bit key for the advisory lock of duty `name` (the same in every
+    process, unlike hash())."""
+    digest = hashlib.blake2b(f"aftersales duty {name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

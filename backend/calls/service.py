@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backend.calendar import calendar_for
 from backend.calls.models import FINAL_STATUSES, CallPurpose, PhoneCall
 from backend.cases.models import Case
+from backend.db import insert_unless_exists
 from backend.outbox.models import OutboundMessage, OutboxChannel, OutboxStatus
 from backend.outbox.service import enqueue
 from backend.parsing import whole_number
@@ -31,23 +32,34 @@ MACHINE_ANSWERS = frozenset(
 def record_inbound(
     session: Session, *, call_sid: str, phone: str, customer_id: int | None, now: datetime
 ) -> PhoneCall:
-    """The inbound call `call_sid`, recorded on its first request (R2.3: every call)."""
-    call = session.scalar(select(PhoneCall).where(PhoneCall.call_sid == call_sid))
-    if call is None:
-        call = PhoneCall(
-            call_sid=call_sid,
-            direction="inbound",
-            purpose=CallPurpose.INBOUND,
-            phone=phone,
-            customer_id=customer_id,
-            status="in-progress",
-            placed_at=now,
-            callbacks=[],
-            data={},
-        )
-        session.add(call)
-        session.flush()
+    """The inbound call `call_sid`, recorded on its first request (R2.3: every call).
+
+    Twilio may send several requests of one call at the same moment (a retry, a status
+    callback): each must find the one row, none may fail on the unique CallSid (finding 6)."""
+    call = _call_with_sid(session, call_sid) or insert_unless_exists(
+        session,
+        PhoneCall,
+        {
+            "call_sid": call_sid,
+            "direction": "inbound",
+            "purpose": CallPurpose.INBOUND,
+            "phone": phone,
+            "customer_id": customer_id,
+            "status": "in-progress",
+            "placed_at": now,
+            "callbacks": [],
+            "data": {},
+        },
+        unique=["call_sid"],
+    )
+    # None: another request of this call inserted the row first (we waited for its commit).
+    call = call or _call_with_sid(session, call_sid)
+    assert call is not None
     return call
+
+
+def _call_with_sid(session: Session, call_sid: str) -> PhoneCall | None:
+    return session.scalar(select(PhoneCall).where(PhoneCall.call_sid == call_sid))
 
 
 def place_call(

@@ -99,6 +99,9 @@ class Case(Base):
     sla_warned_at: Mapped[datetime | None]
     sla_breached_at: Mapped[datetime | None]
     media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The customer's dialogue that registered it ("conversation:<id>:<run>"): unique, so a
+    # confirmation sent twice at once registers one case and both answers name it (finding 6).
+    intake_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -7,18 +7,22 @@ technician must be chosen, the dispatch flow: a repair is dispatched as soon as 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.actors import Actor
 from backend.cases.models import Case, CaseKind
 from backend.casework.actions import DISPATCHED_ACTIONS, check_step, step_note, take_step
-from backend.casework.intake import IntakeRequest, register_case
+from backend.casework.intake import IntakeRequest, case_of_intake, register_case
 from backend.dispatch.flows import auto_assign, hand_on
 from backend.errors import ValidationError
 from backend.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 def intake_case(
@@ -30,7 +34,35 @@ def intake_case(
     actor: Actor,
 ) -> Case:
     """Validate, register and route a new case, queue the customer's confirmation, and dispatch
-    a repair at once (the repair manager is told when no one can take it)."""
+    a repair at once (the repair manager is told when no one can take it).
+
+    A request with an `intake_key` registers at most one case: the same confirmation again,
+    even at the same moment from another process, answers with the case it registered."""
+    key = request.intake_key
+    if key is None:
+        return _register_and_dispatch(session, request, settings=settings, now=now, actor=actor)
+    if (earlier := case_of_intake(session, key)) is not None:
+        return earlier
+    try:
+        # A savepoint: the loser of two concurrent confirmations undoes all it did and reads
+        # the winner's case (the unique key makes PostgreSQL wait for the winner's commit).
+        with session.begin_nested():
+            return _register_and_dispatch(session, request, settings=settings, now=now, actor=actor)
+    except IntegrityError:
+        if (earlier := case_of_intake(session, key)) is None:
+            raise
+        logger.info("intake %s confirmed again: case %s", key, earlier.number)
+        return earlier
+
+
+def _register_and_dispatch(
+    session: Session,
+    request: IntakeRequest,
+    *,
+    settings: Settings,
+    now: datetime,
+    actor: Actor,
+) -> Case:
     case = register_case(session, request, settings=settings, now=now, actor=actor)
     if case.kind == CaseKind.REPAIR:
         auto_assign(session, case, settings=settings, now=now, actor=actor)

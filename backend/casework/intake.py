@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.actors import Actor
@@ -71,6 +72,9 @@ class IntakeRequest:
     # The Telegram chat in which the intake dialogue's closing message names the case: no
     # separate confirmation to that chat (the customer would read the same news twice).
     confirmed_in_chat: int | None = None
+    # The customer's dialogue run that confirms this intake (Case.intake_key): the same key
+    # twice registers one case (finding 6). None for staff entry, which has no such run.
+    intake_key: str | None = None
 
 
 def fee_schedule(settings: Settings) -> FeeSchedule:
@@ -173,6 +177,7 @@ def register_case(
         lon=request.lon if request.lon is not None else customer.lon,
         reported_at=reported_at,
         media=list(request.media),
+        intake_key=request.intake_key,
     )
     session.add(case)
     session.flush()
@@ -202,6 +207,11 @@ def register_case(
         )
     logger.info("case %s registered (%s via %s)", case.number, case.kind, case.channel)
     return case
+
+
+def case_of_intake(session: Session, intake_key: str) -> Case | None:
+    """The case a dialogue run's confirmation registered, if it did."""
+    return session.scalar(select(Case).where(Case.intake_key == intake_key))
 
 
 def _confirmed_in_dialogue(request: IntakeRequest, customer: Customer) -> bool:

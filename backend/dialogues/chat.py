@@ -20,6 +20,7 @@ from backend.cases.models import Case
 from backend.cases.notices import job_buttons
 from backend.cases.service import find_case, get_case, open_cases_of_customer
 from backend.casework.flows import perform_action
+from backend.db import insert_unless_exists
 from backend.dialogues import engine
 from backend.dialogues.engine import Context
 from backend.dialogues.flows import Step, begin
@@ -51,10 +52,7 @@ class ChatState:
 def open_chat(session: Session, *, chat_id: int, user_language: str | None) -> ChatState:
     """The chat's record (added on first contact), its technician or customer, and its
     conversation in the chat's language."""
-    preference = session.get(TelegramChat, chat_id)
-    if preference is None:
-        preference = TelegramChat(chat_id=chat_id)
-        session.add(preference)
+    preference = _chat_record(session, chat_id)
     technician = technician_for_chat(session, chat_id)
     # A technician's chat speaks the technician's language, as their job cards and reminders do.
     language = (
@@ -68,6 +66,17 @@ def open_chat(session: Session, *, chat_id: int, user_language: str | None) -> C
     if customer is not None and conversation.customer_id is None:
         conversation.customer_id = customer.id
     return ChatState(preference, language, conversation, customer, technician)
+
+
+def _chat_record(session: Session, chat_id: int) -> TelegramChat:
+    """The chat's record, added on first contact; a chat's first messages arriving together
+    find one record (issue 9, finding 6)."""
+    record = session.get(TelegramChat, chat_id) or insert_unless_exists(
+        session, TelegramChat, {"chat_id": chat_id, "link_failures": 0}, unique=["chat_id"]
+    )
+    record = record or session.get(TelegramChat, chat_id)  # the other request's, committed
+    assert record is not None
+    return record
 
 
 def choose_language(

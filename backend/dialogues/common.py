@@ -6,6 +6,7 @@ Each dialogue built on `StepDialogue` writes one `ask_<step>` (the prompt) and o
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -209,6 +210,20 @@ def conversation_chat(ctx: Context) -> int | None:
     if ctx.conversation.channel != "telegram" or not ascii_digits(address.lstrip("-")):
         return None
     return int(address)
+
+
+def begin_intake(ctx: Context) -> None:
+    """Mark this run of an intake dialogue, so that its confirmation registers one case.
+
+    Telegram and Twilio both deliver a request again and again, and a customer taps twice: the
+    requests of one run all carry this mark, those of a later run in the same chat another."""
+    ctx.conversation.data["run"] = secrets.token_hex(8)
+
+
+def intake_key(ctx: Context) -> str | None:
+    """The key (Case.intake_key) of this run's case; None for a run begun before keys existed."""
+    run = ctx.conversation.data.get("run")
+    return f"conversation:{ctx.conversation.id}:{run}" if run else None
 
 
 def created_case(ctx: Context) -> Case:

@@ -17,10 +17,12 @@ from backend.complaints.routing import DEPARTMENT_NAMES, Severity, Topic
 from backend.dialogues.common import (
     CallerSteps,
     StepDialogue,
+    begin_intake,
     chosen,
     conversation_chat,
     created_case,
     free_text,
+    intake_key,
     language,
     recording_of,
     words,
@@ -50,6 +52,7 @@ class Complaint(CallerSteps, StepDialogue):
     after_caller_step = "topic"
 
     def on_start(self, ctx: Context, **options: Any) -> None:
+        begin_intake(ctx)
         self.start_with_caller(ctx, phone=options.get("phone"))
 
     def ask_topic(self, ctx: Context) -> Prompt:
@@ -102,6 +105,7 @@ class Complaint(CallerSteps, StepDialogue):
                 media=[media] if media else [],
                 telegram_chat_id=chat,
                 confirmed_in_chat=conversation_chat(ctx),
+                intake_key=intake_key(ctx),
             ),
             settings=ctx.settings,
             now=ctx.now,

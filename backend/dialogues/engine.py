@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from backend.db import insert_unless_exists
 from backend.dialogues.models import Conversation
 from backend.errors import ValidationError
 from backend.settings import Settings
@@ -134,23 +135,33 @@ def get_conversation(
     customer_id: int | None = None,
 ) -> Conversation:
     """The conversation of this chat or call, created idle on first contact (with the
-    customer, when known, in the same INSERT)."""
-    conversation = session.scalar(
-        select(Conversation).where(
-            Conversation.channel == channel, Conversation.address == str(address)
-        )
-    )
+    customer, when known, in the same INSERT).
+
+    Two first requests at once (a call's webhooks, a chat's first messages) find one row: the
+    one whose insert finds the other's row reads that row (finding 6)."""
+    conversation = _conversation_at(session, channel, str(address))
     if conversation is None:
-        conversation = Conversation(
-            channel=channel,
-            address=str(address),
-            data={},
-            language=language or "ko",
-            customer_id=customer_id,
-        )
-        session.add(conversation)
-        session.flush()
+        conversation = insert_unless_exists(
+            session,
+            Conversation,
+            {
+                "channel": channel,
+                "address": str(address),
+                "data": {},
+                "language": language or "ko",
+                "customer_id": customer_id,
+                "retries": 0,
+            },
+            unique=["channel", "address"],
+        ) or _conversation_at(session, channel, str(address))
+    assert conversation is not None  # inserted, or inserted by another transaction
     return conversation
+
+
+def _conversation_at(session: Session, channel: str, address: str) -> Conversation | None:
+    return session.scalar(
+        select(Conversation).where(Conversation.channel == channel, Conversation.address == address)
+    )
 
 
 def start(ctx: Context, name: str, **options: Any) -> Prompt:

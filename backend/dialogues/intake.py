@@ -34,10 +34,12 @@ from backend.dialogues.common import (
     MORE,
     CallerSteps,
     StepDialogue,
+    begin_intake,
     chosen,
     conversation_chat,
     created_case,
     free_text,
+    intake_key,
     language,
     page_of,
     recording_of,
@@ -107,6 +109,7 @@ class FaultReport(CallerSteps, StepDialogue):
 
     def on_start(self, ctx: Context, **options: Any) -> None:
         ctx.conversation.data["media"] = []
+        begin_intake(ctx)
         self.start_with_caller(ctx, phone=options.get("phone"))
 
     def skips(self, ctx: Context, step: str) -> bool:
@@ -461,6 +464,7 @@ class FaultReport(CallerSteps, StepDialogue):
             media=list(data.get("media", [])),
             telegram_chat_id=chat,
             confirmed_in_chat=conversation_chat(ctx),
+            intake_key=intake_key(ctx),
         )
 
     def actor(self, ctx: Context) -> Actor:

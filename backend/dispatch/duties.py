@@ -31,12 +31,17 @@ def acceptance_timeouts(session: Session, settings: Settings, now: datetime) -> 
     """No acceptance within 15 working minutes: the job goes to someone else."""
     calendar = calendar_for(settings)
     waiting = session.scalars(
-        select(Case).where(
+        select(Case)
+        .where(
             Case.kind == "repair",
             Case.status == RepairStatus.ASSIGNED,
             Case.assigned_at.is_not(None),
             Case.assigned_at <= now - timedelta(minutes=ACCEPTANCE_MINUTES),
         )
+        .order_by(Case.id)
+        # Locked and read as last committed: a job the technician accepted (or another duty
+        # changed) a moment ago is not handed on from a stale copy (issue 9, finding 7).
+        .with_for_update()
     ).all()
     moved = 0
     for case in waiting:

@@ -96,7 +96,12 @@ def link_telegram(
     session: Session, chat: LinkAttempts, *, chat_id: int, code: str, now: datetime
 ) -> LinkOutcome:
     """A code typed in Telegram chat `chat_id`: link the chat to its technician (R6.5), counting
-    wrong codes on `chat`; the chat's chosen language carries over to the technician."""
+    wrong codes on `chat`; the chat's chosen language carries over to the technician.
+
+    The chat's row is locked first and read afresh: codes sent at once are counted one after
+    the other, so no more than LINK_ATTEMPTS wrong ones are ever tried (finding 8)."""
+    session.flush()  # a chat first seen in this request: its row exists (and is ours) first
+    session.refresh(chat, with_for_update=True)  # SQLite: its transactions are serial anyway
     if chat.link_blocked_until and chat.link_blocked_until > now:
         return LinkOutcome(None, blocked=True)
     try:
