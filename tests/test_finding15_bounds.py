@@ -24,25 +24,25 @@ def _error_field(response: Any) -> str:
     return field
 
 
-def _paid_repair(client: FlaskClient, people: Personas) -> str:
+def _paid_repair(client: FlaskClient, people: Personas) -> tuple[str, dict[str, str]]:
+    """A paid repair on site; the headers of its technician, whose step `resolve` is."""
     people.product()
-    people.technician()
+    technician_id = people.technician()
     case = create_case(client, people.headers(), repair_body(purchased_on=date(2020, 1, 1)))
-    headers = people.headers("repair_manager")
+    headers = people.technician_headers(technician_id)
     act(client, headers, case["number"], "accept")
     act(client, headers, case["number"], "arrive")
-    number: str = case["number"]
-    return number
+    return case["number"], headers
 
 
 @pytest.mark.parametrize("fee", [HUGE_FEE, 100_000_001, 2**63 - 1])
 def test_finding_15_resolve_refuses_a_fee_above_the_ceiling(
     client: FlaskClient, people: Personas, database: Database, fee: int
 ) -> None:
-    number = _paid_repair(client, people)
+    number, headers = _paid_repair(client, people)
     response = client.post(
         f"/api/v1/cases/{number}/actions/resolve",
-        headers=people.headers("repair_manager"),
+        headers=headers,
         json={"hours": 1, "fee": fee},
     )
     assert _error_field(response) == "fee"
@@ -52,10 +52,8 @@ def test_finding_15_resolve_refuses_a_fee_above_the_ceiling(
 
 
 def test_finding_15_a_fee_at_the_ceiling_is_taken(client: FlaskClient, people: Personas) -> None:
-    number = _paid_repair(client, people)
-    resolved = act(
-        client, people.headers("repair_manager"), number, "resolve", {"fee": 100_000_000}
-    )
+    number, headers = _paid_repair(client, people)
+    resolved = act(client, headers, number, "resolve", {"fee": 100_000_000})
     assert resolved["status"] == "resolved"
 
 
