@@ -3,6 +3,7 @@ from it, finds no input that makes the API answer 500 (contract: no input may pr
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ RUNS = [
     if mode == POSITIVE or {"parameters", "requestBody"} & set(DOCUMENT["paths"][path][method])
 ]
 EXAMPLES = 30
+ADMIN_PATHS = ("/users", "/products", "/technicians", "/contracts")
 
 
 def _rule_as_openapi(rule: str) -> str:
@@ -93,8 +95,11 @@ def test_no_generated_request_makes_a_server_error(
         fixed["path_parameters"] = {"number": number}  # an existing case, random actions
     if "{technician_id}" in path and mode == POSITIVE:
         fixed["path_parameters"] = {"technician_id": technician}
+    # The role whose duty the operation is (the permission matrix): the administrator keeps
+    # accounts, catalogue, technicians and contracts; a repair manager works the cases.
+    role = "admin" if path.startswith(ADMIN_PATHS) else "repair_manager"
     strategy = operation.as_strategy(
-        generation_mode=mode, headers={"Authorization": f"Bearer {people.token('admin')}"}, **fixed
+        generation_mode=mode, headers={"Authorization": f"Bearer {people.token(role)}"}, **fixed
     )
 
     @given(case=strategy)
@@ -109,3 +114,61 @@ def test_no_generated_request_makes_a_server_error(
         case.call_and_validate(checks=[not_a_server_error, json_errors])
 
     run()
+
+
+def test_the_case_answers_link_to_what_can_be_done_next() -> None:
+    created = DOCUMENT["paths"]["/cases"]["post"]["responses"]["201"]["links"]
+    stepped = DOCUMENT["paths"]["/cases/{number}/actions/{action}"]["post"]["responses"]["200"]
+    operation_ids = {
+        operation["operationId"]
+        for methods in DOCUMENT["paths"].values()
+        for operation in methods.values()
+    }
+    assert {link["operationId"] for link in created.values()} <= operation_ids
+    assert created == stepped["links"]
+
+
+def test_no_sequence_of_linked_requests_makes_a_server_error(app: Flask, people: Personas) -> None:
+    """Stateful: schemathesis registers cases and follows the links from each answer (read the
+    case, take any step with any body, list its calls) as a repair manager — the role that may
+    register cases and take every repair step (with a reason when it is a technician's)."""
+    people.product()
+    people.technician()
+    headers = {"Authorization": f"Bearer {people.token('repair_manager')}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app).include(
+        path_regex=r"^/cases"
+    )
+
+    followed: Counter[str] = Counter()
+
+    class Journeys(schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: schemathesis.Case) -> None:
+            operation_id = case.operation.definition.raw["operationId"]
+            if operation_id == "createCase":
+                # Random bodies name no product in the catalogue (422; the test above covers
+                # them): journeys start from a registrable contact, then follow the links.
+                case.body = repair_body(phone=f"010-5{len(followed):03d}-{followed.total():04d}")
+            case.headers = {**dict(case.headers or {}), **headers}  # type: ignore[assignment]
+            followed[operation_id] += 1
+
+        def validate_response(
+            self,
+            response: Any,
+            case: schemathesis.Case,
+            additional_checks: Any = None,
+            **kwargs: Any,
+        ) -> None:
+            case.validate_response(response, checks=[not_a_server_error, json_errors])
+
+    Journeys.run(
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=6,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # The links were followed: steps and reads of the cases registered in the same journey.
+    assert followed["createCase"] and followed["caseAction"] and followed["getCase"], followed

@@ -134,6 +134,23 @@ def _answers(ok: int, schema: dict[str, Any] | None = None, *errors: int) -> dic
     return answers
 
 
+# What a client can do next with the case an answer names (OpenAPI links): read it, take a step,
+# see its calls. Schemathesis follows them in its stateful test.
+CASE_LINKS = {
+    "GetCase": {"operationId": "getCase"},
+    "TakeAStep": {"operationId": "caseAction"},
+    "ListCaseCalls": {"operationId": "listCaseCalls"},
+}
+
+
+def _with_case_links(answers: dict[str, Any], status: str) -> dict[str, Any]:
+    answers[status]["links"] = {
+        name: {**link, "parameters": {"number": "$response.body#/number"}}
+        for name, link in CASE_LINKS.items()
+    }
+    return answers
+
+
 def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
@@ -277,7 +294,7 @@ def build_document() -> dict[str, Any]:
                 "summary": "Register a contact as a case",
                 "operationId": "createCase",
                 "requestBody": _body(schemas.CaseCreate),
-                "responses": _answers(201, case_ref),
+                "responses": _with_case_links(_answers(201, case_ref), "201"),
             },
             "get": {
                 "summary": "A page of cases, newest first",
@@ -343,7 +360,7 @@ def build_document() -> dict[str, Any]:
                     _path_param("action", {"type": "string", "enum": ALL_ACTIONS}),
                 ],
                 "requestBody": _body(schemas.ActionBody, required=False),
-                "responses": _answers(200, case_ref, 404, 409),
+                "responses": _with_case_links(_answers(200, case_ref, 404, 409), "200"),
             }
         },
         "/cases/{number}/calls": {
