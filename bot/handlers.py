@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, Message, Update, User
 
 from backend.dialogues import chat as chats
 from backend.dialogues import engine
@@ -117,13 +117,28 @@ def without_nul(value: Any) -> Any:
 
 
 def open_chat(
-    session: Session, settings: Settings, now: datetime, message: Message, user_language: str | None
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    message: Message,
+    sender: User | None,
 ) -> Chat | None:
-    """The Chat of a private conversation; groups and channels are not served."""
-    if message.chat.type != "private":
-        return None
+    """The Chat of a private conversation with its own user (finding 5); a private chat whose
+    sender is someone else gets a polite refusal, groups and channels are not served."""
     chat_id = message.chat.id
-    state = chats.open_chat(session, chat_id=chat_id, user_language=user_language)
+    private = message.chat.type == "private"
+    user_language = sender.language_code if sender is not None else None
+    try:
+        state = chats.open_chat(
+            session,
+            chat_id=chat_id,
+            user_language=user_language,
+            private=private,
+            sender_id=sender.id if sender is not None else 0,  # 0: no sender is not the chat
+            now=now,
+        )
+    except chats.ChatRefused:
+        return None  # the refusal is already queued for the chat
     return Chat(
         session,
         settings,
@@ -141,7 +156,7 @@ def open_chat(
 def handle_message(session: Session, settings: Settings, now: datetime, message: Message) -> None:
     """A message in a private chat: a command, a dialogue answer, or free text."""
     user = message.from_user
-    chat = open_chat(session, settings, now, message, user.language_code if user else None)
+    chat = open_chat(session, settings, now, message, user)
     if chat is None:
         return
     text = (message.text or "").strip()
@@ -354,7 +369,7 @@ def handle_callback(
     message = query.message
     if not isinstance(message, Message):
         return  # a button on a message too old for Telegram to include: nothing to work on
-    chat = open_chat(session, settings, now, message, query.from_user.language_code)
+    chat = open_chat(session, settings, now, message, query.from_user)
     if chat is None:
         return
     chat.send({"callback_query_id": query.id}, purpose="callback_answer")

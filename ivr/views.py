@@ -148,10 +148,13 @@ def dialogue_step() -> ResponseReturnValue:
     speaker = _speaker(step.conversation)
     response = VoiceResponse()
     if step.idle:
+        if step.said is not None:
+            speaker.say(response, step.said.text, **step.said.values)
         if step.call.direction == "outbound":
             response.hangup()
         else:
             phone_menu.menu(speaker, response, offer_survey=step.offer_survey)
+        db_session().commit()  # a dialogue may just have ended (my case, said)
         return twiml(response)
     if step.goodbye:
         speaker.say(response, "Thank you for your time. Goodbye.")

@@ -30,8 +30,10 @@ def case_json(
     data = _case_record(session, case, tz)
     if Hide.CONTACT in hidden:
         data["customer"] |= {"phone": None, "address": None}
+        data["reported_as"] = None
     if Hide.CUSTOMER in hidden:
         data["customer"] = None
+        data["reported_as"] = None
         data["survey"] = None
     if Hide.TEXT in hidden:
         data["description"] = None
@@ -71,6 +73,9 @@ def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
             "purchased_on": unit.purchased_on.isoformat() if unit and unit.purchased_on else None,
         },
         "description": case.description,
+        # Finding 5: made with a typed phone number; `reported_as` is what was typed.
+        "identity_verified": case.identity_verified,
+        "reported_as": case.reported_as,
         "reported_at": iso(case.reported_at, tz),
         "sla_due_at": iso(case.sla_due_at, tz),
         "assigned_technician": None

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.catalog.models import Product, Unit
@@ -102,6 +102,10 @@ class Case(Base):
     # The customer's dialogue that registered it ("conversation:<id>:<run>"): unique, so a
     # confirmation sent twice at once registers one case and both answers name it (finding 6).
     intake_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # Finding 5: a phone number typed in a chat proves nothing. Such a report is marked for staff
+    # and keeps what was typed ({"name", "phone"}) here, leaving the stored customer untouched.
+    identity_verified: Mapped[bool] = mapped_column(default=True, server_default=true())
+    reported_as: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

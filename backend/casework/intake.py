@@ -28,7 +28,8 @@ from backend.complaints.routing import Severity, Topic, route_complaint
 from backend.errors import ValidationError
 from backend.outbox.service import message_customer
 from backend.people.models import Customer, Zone
-from backend.people.service import upsert_customer
+from backend.people.service import get_customer_by_phone, upsert_customer
+from backend.phones import normalize_phone
 from backend.settings import Settings
 from backend.tasks.service import alert
 
@@ -75,6 +76,9 @@ class IntakeRequest:
     # The customer's dialogue run that confirms this intake (Case.intake_key): the same key
     # twice registers one case (finding 6). None for staff entry, which has no such run.
     intake_key: str | None = None
+    # Finding 5: False for a phone number typed in a chat (not a contact the sender shared from
+    # their own account): it must not change a stored customer nor message them.
+    identity_verified: bool = True
 
 
 def fee_schedule(settings: Settings) -> FeeSchedule:
@@ -139,17 +143,7 @@ def register_case(
     A repair is left `new` with its deadline: dispatch (casework.intake_case) assigns it."""
     _check(request, now, settings.tz)
     calendar = calendar_for(settings)
-    customer = upsert_customer(
-        session,
-        name=request.customer.name.strip(),
-        phone=request.customer.phone,
-        region=settings.region,
-        address=request.customer.address,
-        zone=request.customer.zone,
-        language=request.customer.language,
-    )
-    if request.telegram_chat_id is not None and customer.telegram_chat_id is None:
-        customer.telegram_chat_id = request.telegram_chat_id
+    customer = _customer_of(session, request, settings)
     product: Product | None = None
     unit: Unit | None = None
     if request.product is not None:
@@ -178,6 +172,10 @@ def register_case(
         reported_at=reported_at,
         media=list(request.media),
         intake_key=request.intake_key,
+        identity_verified=request.identity_verified,
+        reported_as=None
+        if request.identity_verified
+        else {"name": request.customer.name.strip(), "phone": customer.phone},
     )
     session.add(case)
     session.flush()
@@ -194,7 +192,9 @@ def register_case(
         _register_repair(session, case, settings)
     elif case.kind == CaseKind.COMPLAINT:
         _route_complaint(session, case, request, now)
-    if not _confirmed_in_dialogue(request, customer):
+    # Finding 5: an unverified report is confirmed in its own chat only, never by a message to
+    # whoever the typed number belongs to.
+    if request.identity_verified and not _confirmed_in_dialogue(request, customer):
         due = calendar.local(case.sla_due_at) if case.sla_due_at else None
         message_customer(
             session,
@@ -212,6 +212,29 @@ def register_case(
 def case_of_intake(session: Session, intake_key: str) -> Case | None:
     """The case a dialogue run's confirmation registered, if it did."""
     return session.scalar(select(Case).where(Case.intake_key == intake_key))
+
+
+def _customer_of(session: Session, request: IntakeRequest, settings: Settings) -> Customer:
+    """The case's customer: created or brought up to date from a verified report; for a typed
+    number (finding 5) an existing customer is taken as stored, and only a new one is created."""
+    typed = request.customer
+    if not request.identity_verified:
+        phone = normalize_phone(typed.phone, region=settings.region, field="customer.phone")
+        existing = get_customer_by_phone(session, phone)
+        if existing is not None:
+            return existing
+    customer = upsert_customer(
+        session,
+        name=typed.name.strip(),
+        phone=typed.phone,
+        region=settings.region,
+        address=typed.address,
+        zone=typed.zone,
+        language=typed.language,
+    )
+    if request.telegram_chat_id is not None and customer.telegram_chat_id is None:
+        customer.telegram_chat_id = request.telegram_chat_id
+    return customer
 
 
 def _confirmed_in_dialogue(request: IntakeRequest, customer: Customer) -> bool:

@@ -10,6 +10,7 @@ decided here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -28,8 +29,9 @@ from backend.dialogues.models import Conversation
 from backend.dialogues.status import cases_text
 from backend.errors import DomainError, TransitionNotAllowed
 from backend.fieldwork.jobs import action_done_text, technician_for_chat, work_job
-from backend.i18n import normalize_language
+from backend.i18n import normalize_language, translate
 from backend.inbox.models import TelegramChat
+from backend.outbox.service import enqueue
 from backend.people.models import Customer, Technician
 
 # A job button either starts the dialogue that asks what the step needs (a reason, the parts)
@@ -49,9 +51,42 @@ class ChatState:
     technician: Technician | None
 
 
-def open_chat(session: Session, *, chat_id: int, user_language: str | None) -> ChatState:
+class ChatRefused(DomainError):
+    """Finding 5: only a private chat with its own user is served (what is said there is about
+    that user's cases); a group, or a sender who is not the chat, gets a polite refusal."""
+
+    status = 403
+    code = "chat_refused"
+
+
+REFUSAL = "For your privacy I only answer in a private chat with you. Please write to me directly."
+
+
+def open_chat(
+    session: Session,
+    *,
+    chat_id: int,
+    user_language: str | None,
+    private: bool = True,
+    sender_id: int | None = None,
+    now: datetime | None = None,
+) -> ChatState:
     """The chat's record (added on first contact), its technician or customer, and its
-    conversation in the chat's language."""
+    conversation in the chat's language; `ChatRefused` unless the chat is private and its
+    sender is the chat itself (`sender_id`, when the channel tells it). A private chat gets the
+    refusal queued (`now`); groups are ignored as before (their chatter is not for us)."""
+    if not private or (sender_id is not None and sender_id != chat_id):
+        if now is not None and private:
+            lang = normalize_language(user_language)
+            enqueue(
+                session,
+                channel="telegram",
+                recipient=chat_id,
+                payload={"text": translate(lang, REFUSAL)},
+                purpose="bot_reply",
+                now=now,
+            )
+        raise ChatRefused(REFUSAL)
     preference = _chat_record(session, chat_id)
     technician = technician_for_chat(session, chat_id)
     # A technician's chat speaks the technician's language, as their job cards and reminders do.

@@ -106,6 +106,7 @@ class Complaint(CallerSteps, StepDialogue):
                 telegram_chat_id=chat,
                 confirmed_in_chat=conversation_chat(ctx),
                 intake_key=intake_key(ctx),
+                identity_verified=bool(ctx.conversation.data.get("verified")),
             ),
             settings=ctx.settings,
             now=ctx.now,

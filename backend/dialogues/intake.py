@@ -465,6 +465,7 @@ class FaultReport(CallerSteps, StepDialogue):
             telegram_chat_id=chat,
             confirmed_in_chat=conversation_chat(ctx),
             intake_key=intake_key(ctx),
+            identity_verified=bool(ctx.conversation.data.get("verified")),
         )
 
     def actor(self, ctx: Context) -> Actor:

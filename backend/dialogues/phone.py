@@ -131,6 +131,7 @@ class PhoneStep:
     goodbye: bool = False  # gave up in a call we placed: thank the person and hang up
     transfer: bool = False  # gave up in the caller's own dialogue: a person, at `dial`
     dial: str | None = None  # None with `transfer`: no number, a callback task is open
+    said: Prompt | None = None  # with `idle`: a finished answer said before the menu (my case)
 
 
 def answer_step(
@@ -166,6 +167,10 @@ def answer_step(
     case = finished_case(ctx, prompt)
     if case is not None:
         link_case(session, call, case)
+    if prompt.finished and name == "status" and call.direction != "outbound":
+        # The case the caller keyed in (finding 5) is said, then the menu again, as menu 3 does.
+        offer = has_open_survey(session, conversation)
+        return PhoneStep(call, conversation, said=prompt, idle=True, offer_survey=offer)
     return PhoneStep(call, conversation, prompt=prompt)
 
 

@@ -10,7 +10,7 @@ here, as are the retries and the hand-over to a person (R2.3, R9.4).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -63,6 +63,9 @@ def greeting(
     )
     conversation.retries = 0
     offer = open_survey(session, conversation) is not None
+    # Finding 5: a caller ID can be spoofed, so the greeting says nothing about cases (menu 3
+    # asks for the case number); the name stays: it tells a caller nothing about any case.
+    caller = replace(caller, open_case=None)
     return MenuStep(conversation, caller=caller, menu=True, offer_survey=offer)
 
 
@@ -107,8 +110,8 @@ def menu_choice(
 
 
 def my_cases(ctx: Context, raw_from: str | None, *, offer_survey: bool) -> MenuStep:
-    """Menu 3: the "my cases" dialogue, said, then the menu again (only for the caller's own
-    number is more than the case numbers said, R6.5); without a caller ID it asks first."""
+    """Menu 3: the "my cases" dialogue: the caller keys in a case number (and, without a
+    caller ID, the phone number first); that case is said, then the menu again (finding 5)."""
     prompt = engine.start(ctx, "status", phone=raw_from)
     if not prompt.finished:
         return MenuStep(ctx.conversation, prompt=prompt)

@@ -1,8 +1,8 @@
 """My cases: open and recent cases with their status, the technician's first name and the ETA.
 
 `customer_cases()` is the plain query any channel may call; the "status" dialogue wraps it for a
-caller (phone → the list). Only a verified number (caller ID, a shared contact, a linked chat)
-shows the technician and the arrival time; a typed number shows case numbers and status (R6.5).
+caller: a chat with a verified identity gets the list; a caller gets the one case whose number
+they key in (finding 5, see `MyCases`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from backend.cases.machine import NOT_ARRIVED, TERMINAL
 from backend.cases.models import Case
 from backend.cases.notices import format_moment
 from backend.dialogues.common import CallerSteps, StepDialogue, language
-from backend.dialogues.engine import Context, Prompt
+from backend.dialogues.engine import Answer, Context, Prompt
+from backend.errors import ValidationError
 from backend.i18n import translate
 from backend.people.models import Customer
-from backend.people.service import get_customer_by_phone
 from backend.settings import Settings
 
 RECENT = timedelta(days=30)
@@ -131,8 +131,30 @@ def cases_text(
     return translate(lang, "Your cases:") + "\n" + "\n".join(lines)
 
 
+TYPED_NUMBER_REFUSED = (
+    "For your privacy we show cases only to the owner of the number. Please tap the button "
+    "below to share your contact from this Telegram account; a typed number cannot be used."
+)
+CASE_NUMBER_DIGITS = 10  # the year and the six digits of AS-YYYY-NNNNNN, as a caller keys them
+
+
+def keyed_case_number(text: str) -> str | None:
+    """A case number from what a caller keyed or typed: "2026000123", "2026 000123" or
+    "AS-2026-000123" → "AS-2026-000123"; None for anything else."""
+    digits = "".join(ch for ch in text if ch in "0123456789")
+    if len(digits) != CASE_NUMBER_DIGITS:
+        return None
+    return f"AS-{digits[:4]}-{digits[4:]}"
+
+
 class MyCases(CallerSteps, StepDialogue):
-    """on_start(phone=None): the caller ID; otherwise the phone number is asked first."""
+    """on_start(phone=None): the caller ID; otherwise the phone number is asked first.
+
+    Finding 5 (R6.5): in a chat only a verified identity (a linked chat, or a contact the sender
+    shared from their own account) lists cases, and a typed number is refused. On the phone the
+    caller ID (which can be spoofed) only says whose cases to look among: a case is described
+    only after the caller keys in its number (the year and six digits, `keyed_case_number`).
+    """
 
     name = "status"
     first_step = "phone"
@@ -142,21 +164,49 @@ class MyCases(CallerSteps, StepDialogue):
         self.start_with_caller(ctx, phone=options.get("phone"))
 
     def step_after_phone(self, ctx: Context) -> str:
-        return "done"  # no name needed to read out the cases
+        return "case_number" if ctx.channel == "phone" else "done"  # no name needed
+
+    def take_phone(self, ctx: Context, answer: Answer) -> str:
+        if ctx.channel != "phone" and not answer.phone:
+            raise ValidationError(TYPED_NUMBER_REFUSED, field="phone")
+        return super().take_phone(ctx, answer)
+
+    def ask_case_number(self, ctx: Context) -> Prompt:
+        # kind "phone": the keypad with the hash key, as for a number (ivr/render.py)
+        return Prompt(
+            step="case_number",
+            kind="phone",
+            text="Please key in your case number: the year and the six digits after it, "
+            "for example 2026 000123.",
+        )
+
+    def take_case_number(self, ctx: Context, answer: Answer) -> str:
+        data = ctx.conversation.data
+        number = keyed_case_number(answer.text or answer.choice or "")
+        case = (
+            ctx.session.scalar(
+                select(Case)
+                .join(Customer, Case.customer_id == Customer.id)
+                .where(Case.number == number, Customer.phone == data.get("phone"))
+            )
+            if number
+            else None
+        )
+        if case is None:
+            raise ValidationError(
+                "We found no case with that number for this phone number. Please try again.",
+                field="case_number",
+            )
+        data["case_number"] = case.number
+        return "done"
 
     def ask_done(self, ctx: Context) -> Prompt:
         data = ctx.conversation.data
-        customer_id = data.get("customer_id")
-        if customer_id is None and data.get("phone"):
-            customer: Customer | None = get_customer_by_phone(ctx.session, data["phone"])
-            customer_id = customer.id if customer else None
+        if ctx.channel == "phone":
+            return self.keyed_case(ctx, data["case_number"])
+        customer_id = data.get("customer_id") if data.get("verified") else None
         text = cases_text(
-            ctx.session,
-            customer_id,
-            settings=ctx.settings,
-            now=ctx.now,
-            lang=language(ctx),
-            detailed=bool(data.get("verified")),
+            ctx.session, customer_id, settings=ctx.settings, now=ctx.now, lang=language(ctx)
         )
         return Prompt(
             step="done",
@@ -164,6 +214,19 @@ class MyCases(CallerSteps, StepDialogue):
             text="{cases}",
             values={"cases": text},
             result={"customer_id": customer_id},
+        )
+
+    def keyed_case(self, ctx: Context, number: str) -> Prompt:
+        """The one case whose number the caller keyed: nothing about their other cases."""
+        case = ctx.session.scalar(select(Case).where(Case.number == number))
+        assert case is not None
+        line = describe(summarize(case, ctx.settings), language(ctx))
+        return Prompt(
+            step="done",
+            kind="end",
+            text="{cases}",
+            values={"cases": translate(language(ctx), "Your cases:") + "\n" + line},
+            result={"customer_id": case.customer_id, "case_number": case.number},
         )
 
 

@@ -186,17 +186,21 @@ def test_a_hang_up_mid_intake_becomes_a_callback_task_keeping_what_was_said(
         assert session.scalars(select(Case)).all() == []
 
 
-def test_a_known_caller_is_greeted_by_name_and_told_about_the_open_case_first(
+def test_a_known_caller_is_greeted_by_name_and_hears_a_case_only_by_its_number(
     client: FlaskClient, database: Database, settings: Settings, catalogue: None, clock: Clock
 ) -> None:
+    """Finding 5: the caller ID may be spoofed: the greeting names no case; menu 3 asks for the
+    case number, and only the keyed number tells where the case stands."""
     number = open_repair(database, settings, at=clock(), phone=CALLER, name="김영희")
     root = Call(client, "CA400", CALLER).start()
     words = spoken(root)
     assert "김영희" in words
-    assert words.index("A S, 2 0 2 6") < words.index("1번")  # the case before the menu
+    assert "A S, 2 0 2 6" not in words and "16:00" not in words
     status = Call(client, "CA401", CALLER)
     status.start()
-    heard = spoken(status.press("3"))
+    asked = spoken(status.press("3"))
+    assert "A S, 2 0 2 6" not in asked and "16:00" not in asked
+    heard = spoken(status.press("2026000001#"))
     assert "A S, 2 0 2 6, 0 0 0 0 0 1" in heard and number not in heard
     assert "11월 25일(수) 16:00" in heard  # the promised arrival (R7.14)
     assert status.last is not None and _gather(status.last).attrib["action"].endswith("/ivr/menu")

@@ -67,8 +67,8 @@ def test_my_cases_lists_status_technician_and_eta(
     stranger = telegram_user(1199, language_code="en")
     stranger.says("/status")
     assert stranger.last_text() == "What phone number can we reach you on?"
-    stranger.says("010-3000-0001")  # typed, not shared: no technician names (R6.5)
-    assert number in stranger.last_text() and "민수" not in stranger.last_text()
+    stranger.says("010-3000-0001")  # typed, not shared: nothing at all (finding 5, R6.5)
+    assert number not in stranger.last_text() and "share your contact" in stranger.last_text()
 
 
 def test_free_text_with_several_open_cases_asks_which_case_and_lands_in_its_history(

@@ -178,8 +178,12 @@ def test_my_cases_and_which_case_a_message_belongs_to(
             if talk.prompts[-1].step == "zone":
                 talk.answer(Answer(choice="city"))
         assert talk.prompts[-1].step == "done", talk.steps()
-    status = Driver(database, settings, address="CA-9").start("status", phone="01030000009")
-    assert status.finished and status.values["cases"].count("AS-2026-") == 2
+    # Finding 5: the caller ID alone says nothing; the keyed case number tells that one case.
+    status_call = Driver(database, settings, address="CA-9")
+    asked = status_call.start("status", phone="01030000009")
+    assert asked.step == "case_number" and "AS-2026-" not in asked.text
+    status = status_call.answer(Answer(text="2026000001"))
+    assert status.finished and status.values["cases"].count("AS-2026-") == 1
     assert "technician 민수" in status.values["cases"]
     note = Driver(database, settings, address="CA-9")
     with database.session() as session:
