@@ -175,7 +175,11 @@ def register_case(
         identity_verified=request.identity_verified,
         reported_as=None
         if request.identity_verified
-        else {"name": request.customer.name.strip(), "phone": customer.phone},
+        else {
+            "name": request.customer.name.strip(),
+            "phone": normalize_phone(request.customer.phone, region=settings.region),
+            "chat": request.confirmed_in_chat,  # where its news goes (outbox.message_customer)
+        },
     )
     session.add(case)
     session.flush()

@@ -73,7 +73,12 @@ def message_customer(
     reply_markup: dict[str, Any] | None = None,
     now: datetime,
 ) -> OutboundMessage | None:
-    """A text to the customer by Telegram when linked, else by SMS to a mobile number."""
+    """A text to the customer by Telegram when linked, else by SMS to a mobile number.
+
+    About a case reported with an unverified (typed) number, only the chat it was reported from
+    hears: the number's owner may be someone else (finding 5)."""
+    if case is not None and not case.identity_verified:
+        return _to_reporting_chat(session, case, text, purpose, dedupe_key, reply_markup, now)
     if customer.telegram_chat_id is not None:
         payload: dict[str, Any] = {"text": text}
         if reply_markup:
@@ -263,3 +268,30 @@ def case_number_of(session: Session, message: OutboundMessage) -> str | None:
     if message.case_id is None:
         return None
     return session.scalar(select(Case.number).where(Case.id == message.case_id))
+
+
+def _to_reporting_chat(
+    session: Session,
+    case: Case,
+    text: str,
+    purpose: str,
+    dedupe_key: str | None,
+    reply_markup: dict[str, Any] | None,
+    now: datetime,
+) -> OutboundMessage | None:
+    chat = (case.reported_as or {}).get("chat")
+    if chat is None:
+        return None  # reported by a keyed number on the phone: staff confirm by calling back
+    payload: dict[str, Any] = {"text": text}
+    if reply_markup:
+        payload["reply_markup"] = reply_markup
+    return enqueue(
+        session,
+        channel=OutboxChannel.TELEGRAM,
+        recipient=int(chat),
+        payload=payload,
+        case=case,
+        purpose=purpose,
+        dedupe_key=dedupe_key,
+        now=now,
+    )

@@ -67,7 +67,11 @@ def assert_victim_untouched(database: Database, bot_api: FakeBotApi, impostor: A
         filed = session.scalars(select(Case).where(Case.channel == "telegram")).one()
         # The case keeps what was typed, and is marked for staff.
         assert filed.identity_verified is False
-        assert filed.reported_as == {"name": "Mallory", "phone": VICTIM_E164}
+        assert filed.reported_as == {
+            "name": "Mallory",
+            "phone": VICTIM_E164,
+            "chat": impostor.chat_id,
+        }
         assert filed.address == TYPED_ADDRESS
         # No SMS (nor any other message) to the number's owner: the chat's closing prompt is
         # the only confirmation.
@@ -127,7 +131,11 @@ def test_finding5_dashboard_and_api_show_an_unverified_report(
     assert answer.status_code == 200
     body = answer.get_json()
     assert body["identity_verified"] is False
-    assert body["reported_as"] == {"name": "Mallory", "phone": VICTIM_E164}
+    assert body["reported_as"] == {
+        "name": "Mallory",
+        "phone": VICTIM_E164,
+        "chat": impostor.chat_id,
+    }
 
 
 def test_finding5_status_with_a_typed_number_lists_nothing(
