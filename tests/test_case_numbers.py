@@ -28,36 +28,42 @@ def test_concurrent_intakes_get_unique_consecutive_numbers(
     lock = threading.Lock()
     start = threading.Barrier(THREADS)
 
-    def intake(worker: int) -> None:
-        # Each thread has its own engine, app and client, like separate web processes.
-        own_database = Database(database_url)
-        client = create_app(
-            {"settings": settings, "database": own_database, "clock": clock}
-        ).test_client()
-        start.wait()
-        try:
-            for index in range(CASES_PER_THREAD):
-                body = (
-                    repair_body(
-                        phone=f"010-5{worker:02d}{index}-0000", serial=f"C-{worker}-{index}"
-                    )
-                    if index % 2 == 0
-                    else complaint_body(phone=f"010-5{worker:02d}{index}-0000")
-                )
-                response = client.post("/api/v1/cases", headers=headers, json=body)
-                with lock:
-                    if response.status_code == 201:
-                        numbers.append(response.get_json()["number"])
-                    else:
-                        failures.append(f"{response.status_code} {response.get_data(True)}")
-        finally:
-            own_database.dispose()
+    # Each thread has its own engine, app and client, like separate web processes; they are
+    # built here because CPython 3.11's compiler (werkzeug compiles URL rules with ast.parse) is
+    # not safe to run in several threads at once.
+    databases = [Database(database_url) for _ in range(THREADS)]
+    clients = [
+        create_app({"settings": settings, "database": own, "clock": clock}).test_client()
+        for own in databases
+    ]
 
-    threads = [threading.Thread(target=intake, args=(w,)) for w in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    def intake(worker: int, client: FlaskClient) -> None:
+        start.wait(timeout=60)
+        for index in range(CASES_PER_THREAD):
+            body = (
+                repair_body(phone=f"010-5{worker:02d}{index}-0000", serial=f"C-{worker}-{index}")
+                if index % 2 == 0
+                else complaint_body(phone=f"010-5{worker:02d}{index}-0000")
+            )
+            response = client.post("/api/v1/cases", headers=headers, json=body)
+            with lock:
+                if response.status_code == 201:
+                    numbers.append(response.get_json()["number"])
+                else:
+                    failures.append(f"{response.status_code} {response.get_data(True)}")
+
+    threads = [
+        threading.Thread(target=intake, args=(worker, client))
+        for worker, client in enumerate(clients)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        for own in databases:
+            own.dispose()
     assert failures == []
     total = THREADS * CASES_PER_THREAD
     assert len(numbers) == total
