@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import re
-import threading
 from datetime import UTC, datetime
+from functools import partial
 
 from flask.testing import FlaskClient
 
 from backend.app import create_app
 from backend.db import Database
 from backend.settings import Settings
+from tests.concurrency import at_once, own_databases
 from tests.conftest import Clock
 from tests.factories import Personas, complaint_body, create_case, repair_body
 
 THREADS, CASES_PER_THREAD = 8, 5
+
+
+def _clients(databases: list[Database], settings: Settings, clock: Clock) -> list[FlaskClient]:
+    """One app per engine, built before any thread starts (see tests/concurrency.py)."""
+    return [
+        create_app({"settings": settings, "database": own, "clock": clock}).test_client()
+        for own in databases
+    ]
 
 
 def test_concurrent_intakes_get_unique_consecutive_numbers(
@@ -23,22 +33,9 @@ def test_concurrent_intakes_get_unique_consecutive_numbers(
     people.product()
     people.technician()
     headers = people.headers()
-    numbers: list[str] = []
-    failures: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(THREADS)
 
-    # Each thread has its own engine, app and client, like separate web processes; they are
-    # built here because CPython 3.11's compiler (werkzeug compiles URL rules with ast.parse) is
-    # not safe to run in several threads at once.
-    databases = [Database(database_url) for _ in range(THREADS)]
-    clients = [
-        create_app({"settings": settings, "database": own, "clock": clock}).test_client()
-        for own in databases
-    ]
-
-    def intake(worker: int, client: FlaskClient) -> None:
-        start.wait(timeout=60)
+    def intake(client: FlaskClient, worker: int) -> list[tuple[int, str]]:
+        answers = []
         for index in range(CASES_PER_THREAD):
             body = (
                 repair_body(phone=f"010-5{worker:02d}{index}-0000", serial=f"C-{worker}-{index}")
@@ -46,24 +43,18 @@ def test_concurrent_intakes_get_unique_consecutive_numbers(
                 else complaint_body(phone=f"010-5{worker:02d}{index}-0000")
             )
             response = client.post("/api/v1/cases", headers=headers, json=body)
-            with lock:
-                if response.status_code == 201:
-                    numbers.append(response.get_json()["number"])
-                else:
-                    failures.append(f"{response.status_code} {response.get_data(True)}")
+            answers.append((response.status_code, response.get_data(as_text=True)))
+        return answers
 
-    threads = [
-        threading.Thread(target=intake, args=(worker, client))
-        for worker, client in enumerate(clients)
-    ]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    finally:
-        for own in databases:
-            own.dispose()
+    # Each thread has its own engine and app, like separate web processes.
+    with own_databases(database_url, THREADS) as databases:
+        clients = _clients(databases, settings, clock)
+        answers = at_once(
+            [partial(intake, client, worker) for worker, client in enumerate(clients)]
+        )
+    replies = [reply for thread in answers for reply in thread]
+    failures = [f"{status} {text}" for status, text in replies if status != 201]
+    numbers = [json.loads(text)["number"] for status, text in replies if status == 201]
     assert failures == []
     total = THREADS * CASES_PER_THREAD
     assert len(numbers) == total
@@ -115,38 +106,19 @@ def test_concurrent_intakes_for_one_new_caller_all_succeed(
         "hotline_officer",
     ]
     tokens = [people.token(role) for role in roles]  # distinct users: no shared token row
-    statuses: list[int] = []
-    start = threading.Barrier(len(roles))
 
-    # Each thread has its own engine and app, built here: CPython 3.11's compiler (werkzeug
-    # compiles every URL rule with ast.parse) is not safe to run in several threads at once.
-    databases = [Database(database_url) for _ in tokens]
-    clients = [
-        create_app({"settings": settings, "database": own, "clock": clock}).test_client()
-        for own in databases
-    ]
-
-    def intake(client: FlaskClient, token: str) -> None:
-        start.wait()
-        response = client.post(
+    def intake(client: FlaskClient, token: str) -> int:
+        return client.post(
             "/api/v1/cases",
             headers={"Authorization": f"Bearer {token}"},
             json=repair_body(phone="010-7777-0001", serial="SAME-1"),
-        )
-        statuses.append(response.status_code)
+        ).status_code
 
-    threads = [
-        threading.Thread(target=intake, args=(client, token))
-        for client, token in zip(clients, tokens, strict=True)
-    ]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        for own in databases:
-            own.dispose()
+    with own_databases(database_url, len(tokens)) as databases:
+        clients = _clients(databases, settings, clock)
+        statuses = at_once(
+            [partial(intake, client, token) for client, token in zip(clients, tokens, strict=True)]
+        )
     assert statuses == [201] * len(roles)
     from sqlalchemy import func, select
 
