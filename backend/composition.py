@@ -24,6 +24,7 @@ from backend.api import openapi
 from backend.api import users as users_views
 from backend.api import views as api_views
 from backend.calls import views as calls_views
+from backend.complaints import duties as complaint_duties
 from backend.dashboard import views as dashboard_views
 from backend.db import Database
 from backend.dialogues import engine
@@ -105,6 +106,7 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("inbound_retry", partial(inbox_duties.retry_inbound_updates, processors=PROCESSORS)),
     ("media_downloads", partial(inbox_duties.download_media, fetchers=FETCHERS)),
     ("work_report_prompts", fieldwork_duties.work_report_prompts),
+    ("complaint_replies", complaint_duties.chase_replies),  # R2.10, R8.5–R8.7 reply deadlines
     ("sign_in_housekeeping", people_duties.prune_sign_in_records),
     ("delivery_failure_bursts", partial(outbox_duties.delivery_failure_bursts, alert=alert)),
 )

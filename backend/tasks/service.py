@@ -24,8 +24,12 @@ def open_task(
     detail: str | None = None,
     data: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
+    department: str | None = None,
+    user_id: int | None = None,
 ) -> Task | None:
-    """A new open task, or None when one with `dedupe_key` exists already."""
+    """A new open task, or None when one with `dedupe_key` exists already.
+
+    `department`: a department's task, seen by its members (R2.3); `user_id`: one person's."""
     if dedupe_key is not None:
         in_session = any(isinstance(o, Task) and o.dedupe_key == dedupe_key for o in session.new)
         if in_session or session.scalar(select(Task.id).where(Task.dedupe_key == dedupe_key)):
@@ -41,6 +45,8 @@ def open_task(
         if customer_id is not None
         else (case.customer_id if case is not None else None),
         dedupe_key=dedupe_key,
+        department=department,
+        user_id=user_id,
     )
     session.add(task)
     return task
