@@ -13,7 +13,7 @@ from backend.cases.models import Case
 from backend.complaints.routing import DepartmentCode
 from backend.outbox.models import OutboxChannel
 from backend.outbox.service import enqueue
-from backend.people.models import Department, Role, StaffUser
+from backend.people.models import Department, Role, StaffUser, Technician
 from backend.tasks.models import Task
 from backend.tasks.service import open_task
 
@@ -164,3 +164,18 @@ def is_after_sales(session: Session, case: Case) -> bool:
     if person.department is not None:
         return person.department == DepartmentCode.SERVICE
     return person.role in AFTER_SALES_ROLES
+
+
+def person_named(session: Session, name: str) -> tuple[int | None, int | None]:
+    """(technician id, staff id) of the one person with exactly this name, else (None, None):
+    a customer names a person in their words; a wrong guess would hide it from the wrong one."""
+    wanted = name.strip()
+    technicians = session.scalars(
+        select(Technician.id).where(Technician.name == wanted, Technician.active.is_(True))
+    ).all()
+    staff = session.scalars(
+        select(StaffUser.id).where(StaffUser.name == wanted, StaffUser.active.is_(True))
+    ).all()
+    if len(technicians) + len(staff) != 1:
+        return None, None
+    return (technicians[0], None) if technicians else (None, staff[0])

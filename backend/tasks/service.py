@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
 from backend.outbox.service import message_role
+from backend.people.models import StaffUser, Technician
 from backend.tasks.models import Task
 
 
@@ -78,3 +79,14 @@ def close_task(session: Session, task: Task, *, user_id: int | None = None, now:
     task.done_at = now
     task.done_by = user_id
     return task
+
+
+def tasks_not_about(user: StaffUser) -> ColumnElement[bool]:
+    """Tasks of any case except a complaint about `user` (R2.4: never shown to them)."""
+    about = select(Case.id).where(Case.about_staff_id == user.id)
+    technician = select(Technician.id).where(Technician.user_id == user.id)
+    about_technician = select(Case.id).where(Case.about_technician_id.in_(technician))
+    return or_(
+        Task.case_id.is_(None),
+        Task.case_id.not_in(about.union(about_technician)),
+    )
