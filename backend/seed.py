@@ -254,7 +254,7 @@ ROLE_DEPARTMENTS: dict[str, tuple[str, bool]] = {
 def _department_staff(session: Session) -> list[str]:
     """Heads and members of every department (R2.3–R2.8), demo accounts for the others."""
     emails = []
-    for email, name, department, _head in DEPARTMENT_STAFF:
+    for email, name, _department, _head in DEPARTMENT_STAFF:
         emails.append(email)
         if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is None:
             create_user(

@@ -20,8 +20,7 @@ from backend.people.models import Role, StaffUser, Technician
 from backend.reports.monthly import monthly_report
 from backend.surveys.performance import parse_month, technician_performance
 from backend.tasks.models import Task
-from backend.tasks.service import tasks_not_about
-from backend.tasks.service import close_task
+from backend.tasks.service import close_task, tasks_not_about
 from backend.web import db_session, now, settings
 
 TASK_PAGE_SIZE = 50
