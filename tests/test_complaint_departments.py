@@ -362,3 +362,41 @@ def test_an_unknown_person_is_refused_naming_the_field(
     )
     assert response.status_code == 422
     assert response.get_json()["error"]["field"] == "about_staff_id"
+
+
+# R2.11, R8.2: complaints in the evaluations ------------------------------------------------------
+def test_r2_11_complaints_count_in_the_persons_and_departments_monthly_figures(
+    client: FlaskClient, people: Personas, database: Database
+) -> None:
+    technician = people.technician()
+    person = staff(database, "mk.sales@x", department="marketing")
+    headers = people.headers("hotline_officer")
+    create_case(client, headers, complaint_body(about_technician_id=technician))
+    create_case(
+        client, headers, complaint_body(about_technician_id=technician, phone="010-3000-0041")
+    )
+    create_case(
+        client,
+        headers,
+        complaint_body(topic="staff_attitude", about_staff_id=person, phone="010-3000-0042"),
+    )
+    manager = people.headers("repair_manager")
+    performance = client.get(
+        f"/api/v1/technicians/{technician}/performance?month=2026-11", headers=manager
+    ).get_json()
+    assert performance["complaints"] == 2  # next to the four rating means (R8.2)
+    assert set(performance["ratings"]) == {"attitude", "skill", "arrival_time", "promise"}
+    from backend.reports.monthly import monthly_report
+
+    with database.session() as session:
+        report = monthly_report(
+            session,
+            settings=client.application.extensions["aftersales"]["settings"],
+            year=2026,
+            month=11,
+            now=WEDNESDAY_10,
+        )
+    counts = {(p.kind, p.id): p.count for p in report.complaints_by_person}
+    assert counts == {("technician", technician): 2, ("staff", person): 1}  # no formal case
+    assert report.complaints["marketing"] == {"normal": 1}
+    assert report.complaints["complaint_hotline"]["normal"] == 2
