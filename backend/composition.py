@@ -25,6 +25,7 @@ from backend.api import users as users_views
 from backend.api import views as api_views
 from backend.calls import views as calls_views
 from backend.complaints import duties as complaint_duties
+from backend.complaints import views as complaint_views
 from backend.dashboard import views as dashboard_views
 from backend.db import Database
 from backend.dialogues import engine
@@ -71,6 +72,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     dispatch_views.blueprint,  # /api/v1/plans/<day>
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
+    complaint_views.blueprint,  # /api/v1/complaints/board
     outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
     dashboard_views.dashboard,  # / (the staff pages)
     telegram_webhook.blueprint,  # /telegram/webhook

@@ -400,3 +400,34 @@ def test_r2_11_complaints_count_in_the_persons_and_departments_monthly_figures(
     assert counts == {("technician", technician): 2, ("staff", person): 1}  # no formal case
     assert report.complaints["marketing"] == {"normal": 1}
     assert report.complaints["complaint_hotline"]["normal"] == 2
+
+
+# The complaints board (dashboard and API) ------------------------------------------------------
+def test_complaints_board_by_department_and_age_marks_the_late_ones(
+    client: FlaskClient, people: Personas, database: Database, clock: Clock
+) -> None:
+    old = create_case(client, people.headers(), complaint_body())
+    clock.advance(days=3)  # Saturday: the first is past its Thursday deadline
+    new = create_case(
+        client, people.headers(), complaint_body(topic="dealer", phone="010-3000-0051")
+    )
+    board = client.get("/api/v1/complaints/board", headers=people.headers()).get_json()
+    rows = {d["department"]: d["complaints"] for d in board["departments"]}
+    assert [r["number"] for r in rows["rnd_production"]] == [old["number"]]
+    assert rows["rnd_production"][0]["late"] is True and rows["rnd_production"][0]["age_days"] == 3
+    assert rows["dealer_relations"][0]["number"] == new["number"]
+    assert rows["dealer_relations"][0]["late"] is False
+    technician = client.get("/api/v1/complaints/board", headers=people.headers("technician"))
+    assert technician.get_json()["departments"] == []  # technicians see no complaints
+    browser = client.application.test_client()
+    people.token("service_director")
+    login = browser.get("/login").text
+    csrf = login.split('name="csrf_token" value="')[1].split('"')[0]
+    browser.post(
+        "/login",
+        data={"csrf_token": csrf, "email": "service_director@test.local", "password": "pw"},
+    )
+    page = browser.get("/complaints").text
+    assert old["number"] in page and new["number"] in page and 'class="late"' in page
+    korean = browser.get(f"/cases/{old['number']}").text
+    assert "답변 기한" in korean and "기한 초과" in korean

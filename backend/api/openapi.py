@@ -481,6 +481,35 @@ def build_document() -> dict[str, Any]:
                 ),
             }
         },
+        "/complaints/board": {
+            "get": {
+                "summary": "Open complaints by department and age, as the reader may see them",
+                "operationId": "complaintsBoard",
+                "responses": _answers(
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["departments"],
+                        "properties": {
+                            "departments": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["department", "complaints"],
+                                    "properties": {
+                                        "department": {"type": "string"},
+                                        "complaints": {
+                                            "type": "array",
+                                            "items": {"type": "object"},
+                                        },
+                                    },
+                                },
+                            }
+                        },
+                    },
+                ),
+            }
+        },
         "/reports/surveys": {
             "get": {
                 "summary": "Survey coverage of a month: jobs surveyed / jobs closed (R8.3)",

@@ -157,6 +157,7 @@ def _case_page(
         sees_media=auth.signed_in_user().role in MEDIA_ROLES
         and not hidden & {Hide.MEDIA, Hide.TEXT},
         call_purposes=list(REQUESTS),
+        now_moment=moment,
     ), status
 
 

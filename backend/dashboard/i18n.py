@@ -119,6 +119,7 @@ LABELS: dict[str, str] = {
     "answer_call": "Call with the answer",
     "department": "Department",
     "department_staff": "Department staff",
+    "reopen": "Reopen",
     "pending": "Pending",
     "in_progress": "In progress",
     "partial": "Partly answered",
