@@ -434,3 +434,39 @@ def test_complaints_board_by_department_and_age_marks_the_late_ones(
     assert old["number"] in page and new["number"] in page and 'class="late"' in page
     korean = browser.get(f"/cases/{old['number']}").text
     assert "답변 기한" in korean and "기한 초과" in korean
+
+
+def test_r2_4_the_dashboard_intake_names_the_person(
+    client: FlaskClient, people: Personas, database: Database
+) -> None:
+    technician = people.technician()
+    people.token("hotline_officer")
+    browser = client.application.test_client()
+    login = browser.get("/login").text
+    csrf = login.split('name="csrf_token" value="')[1].split('"')[0]
+    browser.post(
+        "/login",
+        data={"csrf_token": csrf, "email": "hotline_officer@test.local", "password": "pw"},
+    )
+    page = browser.get("/cases/new").text
+    assert f'value="technician:{technician}"' in page
+    fresh = page.split('name="csrf_token" value="')[1].split('"')[0]  # a new one per sign-in
+    answer = browser.post(
+        "/cases/new",
+        data={
+            "csrf_token": fresh,
+            "kind": "complaint",
+            "channel": "visit",
+            "customer.name": "정",
+            "customer.phone": "010-3000-0071",
+            "topic": "staff_attitude",
+            "severity": "normal",
+            "about": f"technician:{technician}",
+            "description": "불친절",
+        },
+    )
+    assert answer.status_code == 302, answer.text
+    with database.session() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.about_technician_id == technician
+        assert case.department == "complaint_hotline"

@@ -31,7 +31,8 @@ def complaint_routed(session: Session, case: Case, *, settings: Settings, now: d
     """A complaint just routed: its department's task (R2.3), the person's superior (R2.4), the
     reply deadline, and a formal case when it repeats a group within the window (R2.9)."""
     title = f"Complaint {case.number} ({case.topic}, {case.severity}) → {case.department}"
-    if case.department:
+    # The hotline's own complaints (R9.4) are the hotline officer's alert already (its owner).
+    if case.department and case.department != DepartmentCode.COMPLAINT_HOTLINE:
         assign_to_department(
             session,
             case=case,
