@@ -24,6 +24,8 @@ from backend.api import openapi
 from backend.api import users as users_views
 from backend.api import views as api_views
 from backend.calls import views as calls_views
+from backend.complaints import duties as complaint_duties
+from backend.complaints import views as complaint_views
 from backend.dashboard import views as dashboard_views
 from backend.db import Database
 from backend.dialogues import engine
@@ -70,6 +72,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     dispatch_views.blueprint,  # /api/v1/plans/<day>
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
+    complaint_views.blueprint,  # /api/v1/complaints/board
     outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
     dashboard_views.dashboard,  # / (the staff pages)
     telegram_webhook.blueprint,  # /telegram/webhook
@@ -105,6 +108,7 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("inbound_retry", partial(inbox_duties.retry_inbound_updates, processors=PROCESSORS)),
     ("media_downloads", partial(inbox_duties.download_media, fetchers=FETCHERS)),
     ("work_report_prompts", fieldwork_duties.work_report_prompts),
+    ("complaint_replies", complaint_duties.chase_replies),  # R2.10, R8.5–R8.7 reply deadlines
     ("sign_in_housekeeping", people_duties.prune_sign_in_records),
     ("delivery_failure_bursts", partial(outbox_duties.delivery_failure_bursts, alert=alert)),
 )

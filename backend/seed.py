@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backend.calendar import calendar_for
 from backend.catalog.models import Contract, Part, Product
 from backend.catalog.service import register_unit
-from backend.complaints.routing import DEPARTMENT_NAMES
+from backend.complaints.routing import DEPARTMENT_NAMES, DepartmentCode
 from backend.people.models import Certification, Customer, Department, Role, StaffUser, Technician
 from backend.people.service import create_user, upsert_customer
 from backend.phones import normalize_phone
@@ -228,6 +228,63 @@ def _users(session: Session) -> list[str]:
     return emails
 
 
+# Department staff outside after-sales (R2.3): (e-mail, name, department, head?)
+DEPARTMENT_STAFF: list[tuple[str, str, str, bool]] = [
+    ("rnd.head@demo.aftersales.local", "R&D head", DepartmentCode.RND_PRODUCTION, True),
+    ("rnd.engineer@demo.aftersales.local", "R&D engineer", DepartmentCode.RND_PRODUCTION, False),
+    ("marketing.head@demo.aftersales.local", "Marketing head", DepartmentCode.MARKETING, True),
+    (
+        "dealer.head@demo.aftersales.local",
+        "Dealer relations head",
+        DepartmentCode.DEALER_RELATIONS,
+        True,
+    ),
+]
+# Existing roles in their departments, and the heads among them.
+ROLE_DEPARTMENTS: dict[str, tuple[str, bool]] = {
+    Role.SERVICE_DIRECTOR: (DepartmentCode.SERVICE, True),
+    Role.REPAIR_MANAGER: (DepartmentCode.SERVICE, False),
+    Role.RECEPTIONIST: (DepartmentCode.SERVICE, False),
+    Role.WAREHOUSE_CLERK: (DepartmentCode.WAREHOUSE_TRANSPORT, True),
+    Role.HOTLINE_OFFICER: (DepartmentCode.COMPLAINT_HOTLINE, True),
+    Role.DEPARTMENT_STAFF: (DepartmentCode.MARKETING, False),
+}
+
+
+def _department_staff(session: Session) -> list[str]:
+    """Heads and members of every department (R2.3–R2.8), demo accounts for the others."""
+    emails = []
+    for email, name, _department, _head in DEPARTMENT_STAFF:
+        emails.append(email)
+        if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is None:
+            create_user(
+                session,
+                email=email,
+                role=Role.DEPARTMENT_STAFF,
+                password=DEMO_PASSWORD,
+                name=name,
+            )
+    session.flush()
+    for email, _name, department, head in DEPARTMENT_STAFF:
+        user = session.scalar(select(StaffUser).where(StaffUser.email == email))
+        if user is not None:
+            _place(session, user, department, head)
+    for role, (department, head) in ROLE_DEPARTMENTS.items():
+        email = f"{role.replace('_', '.')}@demo.aftersales.local"
+        user = session.scalar(select(StaffUser).where(StaffUser.email == email))
+        if user is not None:
+            _place(session, user, department, head)
+    return emails
+
+
+def _place(session: Session, user: StaffUser, department: str, head: bool) -> None:
+    if user.department is None:
+        user.department = department
+    row = session.get(Department, department)
+    if head and row is not None and row.head_user_id is None:
+        row.head_user_id = user.id
+
+
 def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[str, Any]:
     """Load the demo data; running it again adds nothing."""
     today = calendar_for(settings).local_date(now)
@@ -236,7 +293,7 @@ def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[st
         "products_added": _products(session),
         "technicians_added": _technicians(session, settings, today),
         "contracts_added": _customers_and_contracts(session, settings, today),
-        "users": _users(session),
+        "users": _users(session) + _department_staff(session),
         "password": DEMO_PASSWORD,
     }
     return summary

@@ -139,6 +139,12 @@ class Settings:
     # How many reverse proxies stand before the app (their X-Forwarded-For is believed), or
     # their addresses; 0: none, the peer's address is the client's.
     trusted_proxies: int | tuple[str, ...] = 0
+    # Complaints: working hours to answer by severity; the window in which a second complaint
+    # about the same model, person or dealer opens a formal case (R2.9, R8.5).
+    reply_hours_normal: int = 16
+    reply_hours_serious: int = 4
+    reply_hours_major: int = 8
+    formal_case_window_days: int = 90
 
     @property
     def tz(self) -> ZoneInfo:
@@ -231,6 +237,10 @@ def load_settings(
         ("AFTERSALES_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts", 1),
         ("AFTERSALES_OUTBOX_GIVE_UP_HOURS", "outbox_give_up_hours", 1),
         ("AFTERSALES_MAX_AMOUNT", "max_amount", 1),
+        ("AFTERSALES_REPLY_HOURS_NORMAL", "reply_hours_normal", 1),
+        ("AFTERSALES_REPLY_HOURS_SERIOUS", "reply_hours_serious", 1),
+        ("AFTERSALES_REPLY_HOURS_MAJOR", "reply_hours_major", 1),
+        ("AFTERSALES_FORMAL_CASE_WINDOW_DAYS", "formal_case_window_days", 1),
     ]:
         if (value := get(var)) is not None:
             values[attr] = _parse_int(var, value, minimum)
@@ -261,6 +271,11 @@ def _validate(settings: Settings) -> None:
         raise SettingsError(
             "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set together or not at all"
         )
+    for name in ("reply_hours_normal", "reply_hours_serious", "reply_hours_major"):
+        if getattr(settings, name) > 24 * 31:
+            raise SettingsError(f"AFTERSALES_{name.upper()} must be at most 744 working hours")
+    if settings.formal_case_window_days > 3660:
+        raise SettingsError("AFTERSALES_FORMAL_CASE_WINDOW_DAYS must be at most 3660")
     import holidays
 
     if settings.holiday_country not in holidays.list_supported_countries():

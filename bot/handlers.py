@@ -521,8 +521,30 @@ def on_work_report(chat: Chat, rest: str, message_id: int) -> None:
     start_dialogue(chat, "work_report", technician_id=chat.technician.id, day=day)
 
 
+def on_satisfaction(chat: Chat, rest: str, message_id: int) -> None:
+    """satisfied:<yes|no>:<number>: the customer's view of the answer to a complaint (R2.10)."""
+    value, _, number = rest.partition(":")
+    answer = chats.complaint_satisfaction(
+        chat.context(), chat.customer, number, satisfied=value == "yes"
+    )
+    clear_buttons(chat, message_id)
+    if answer.already:
+        chat.say("You have already answered this question.")
+    elif not answer.recorded:
+        chat.say(HELP, markup=main_menu(chat.language))
+    elif answer.formal_case is None:
+        chat.say("Thank you: we are glad the answer helped.")
+    else:
+        chat.say(
+            "Thank you for telling us. A senior manager will take up your complaint {number} "
+            "personally.",
+            number=number,
+        )
+
+
 CALLBACKS: dict[str, Callable[[Chat, str, int], None]] = {
     "lang": on_language,
+    "satisfied": on_satisfaction,  # backend.complaints.flows.SATISFACTION_CALLBACK
     "menu": on_menu,
     "dlg": on_dialogue,
     "job": on_job,

@@ -33,7 +33,10 @@ def test_each_topic_goes_to_its_department(
     assert case["sla_due_at"] is None and case["service_category"] is None
     with database.session() as session:
         tasks = session.scalars(select(Task).where(Task.kind == "complaint")).all()
-        assert [(t.role, t.status) for t in tasks] == [("service_director", "open")]
+        assert sorted((t.role, t.department, t.status) for t in tasks) == [
+            ("department", department, "open"),  # R2.3: the department's own task
+            ("service_director", None, "open"),  # R8.7
+        ]
 
 
 def test_attitude_of_after_sales_staff_goes_to_the_independent_hotline(
@@ -66,10 +69,16 @@ def test_severity_defaults_to_normal(client: FlaskClient, people: Personas) -> N
     assert (case["severity"], case["priority"]) == ("normal", "normal")
 
 
-def test_major_complaint_is_an_urgent_priority_item(client: FlaskClient, people: Personas) -> None:
+def test_r2_9_major_complaint_is_urgent_and_reaches_the_vice_president(
+    client: FlaskClient, people: Personas, database: Database
+) -> None:
     case = create_case(client, people.headers(), complaint_body(severity="major"))
     assert case["priority"] == "urgent"  # R2.9
+    assert case["escalated_to"] == "vice_president"  # R8.5 at once
     assert case["accountable"] == "service_director"
+    with database.session() as session:
+        kinds = {t.role: t.kind for t in session.scalars(select(Task)).all()}
+    assert kinds["vice_president"] == "escalation"
 
 
 def test_serious_complaint_goes_to_the_vice_president_at_once(
@@ -82,7 +91,11 @@ def test_serious_complaint_goes_to_the_vice_president_at_once(
     assert "escalate" in [event["action"] for event in case["events"]]
     with database.session() as session:
         roles = {t.role: t.kind for t in session.scalars(select(Task)).all()}
-    assert roles == {"service_director": "complaint", "vice_president": "escalation"}
+    assert roles == {
+        "service_director": "complaint",
+        "vice_president": "escalation",
+        "department": "complaint",
+    }
 
 
 def test_the_vice_president_with_a_linked_chat_gets_a_telegram_alert(

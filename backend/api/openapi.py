@@ -74,6 +74,28 @@ def _schema_components() -> dict[str, Any]:
                 "description": "parts of the case this reader may not see (README: Security); "
                 "their keys stay, with null values",
             },
+            "reply_due_at": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "complaints: the answer is due (working hours by severity)",
+            },
+            "answered_at": {"type": ["string", "null"], "format": "date-time"},
+            "answered_by": {"type": ["integer", "null"], "description": "the staff user"},
+            "satisfied": {"type": ["boolean", "null"]},
+            "about": {
+                "type": ["object", "null"],
+                "description": "R2.4: the person a complaint is about (never shown to them)",
+                "properties": {
+                    "technician_id": {"type": ["integer", "null"]},
+                    "staff_id": {"type": ["integer", "null"]},
+                },
+            },
+            "dealer": {"type": ["string", "null"]},
+            "formal_case": {
+                "type": ["string", "null"],
+                "description": "R2.9: the formal escalated case this complaint is linked to",
+            },
+            "formal_key": {"type": ["string", "null"], "description": "on a formal case"},
             "media": {
                 "type": "array",
                 "items": {
@@ -456,6 +478,35 @@ def build_document() -> dict[str, Any]:
                         },
                     },
                     404,
+                ),
+            }
+        },
+        "/complaints/board": {
+            "get": {
+                "summary": "Open complaints by department and age, as the reader may see them",
+                "operationId": "complaintsBoard",
+                "responses": _answers(
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["departments"],
+                        "properties": {
+                            "departments": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["department", "complaints"],
+                                    "properties": {
+                                        "department": {"type": "string"},
+                                        "complaints": {
+                                            "type": "array",
+                                            "items": {"type": "object"},
+                                        },
+                                    },
+                                },
+                            }
+                        },
+                    },
                 ),
             }
         },

@@ -53,6 +53,15 @@ class CaseCreate(Body):
     )
     severity: Literal["normal", "serious", "major"] | None = None
     about_after_sales: StrictBool = False
+    about_technician_id: RowId | None = Field(
+        default=None, description="R2.4: the technician the complaint is about"
+    )
+    about_staff_id: RowId | None = Field(
+        default=None, description="R2.4: the staff member the complaint is about"
+    )
+    dealer: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="R2.8: the dealer or retailer the complaint is about"
+    )
     location: Location | None = None
 
 

@@ -39,12 +39,21 @@ def case_json(
         data["description"] = None
         data["product"] = None
         data["charges"] = None
+        data["about"] = None  # R2.4, R9.4: whom an outline reader must not learn either
+        data["dealer"] = None
         for event in data["events"]:
             event["note"] = None
     if Hide.MEDIA in hidden or Hide.TEXT in hidden:
         data["media"] = []
     data["redacted"] = sorted(hidden)
     return data
+
+
+def formal_number(session: Session, case: Case) -> str | None:
+    """The number of the formal case a complaint is linked to (R2.9)."""
+    if case.formal_case_id is None:
+        return None
+    return session.scalar(select(Case.number).where(Case.id == case.formal_case_id))
 
 
 def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
@@ -89,6 +98,18 @@ def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
         "severity": case.severity,
         "department": case.department,
         "accountable": case.accountable_role,
+        # Complaints: the answer's deadline and the answer (R2.10), the person or dealer it is
+        # about (R2.4, R2.8), its formal case or, on a formal case, its group (R2.9).
+        "reply_due_at": iso(case.reply_due_at, tz),
+        "answered_at": iso(case.answered_at, tz),
+        "answered_by": case.answered_by,
+        "satisfied": case.satisfied,
+        "about": None
+        if case.about_technician_id is None and case.about_staff_id is None
+        else {"technician_id": case.about_technician_id, "staff_id": case.about_staff_id},
+        "dealer": case.dealer,
+        "formal_case": formal_number(session, case),
+        "formal_key": case.formal_key,
         "priority": case.priority,
         "escalated_to": case.escalated_to,
         "carried_over": case.carried_over,

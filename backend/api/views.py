@@ -87,6 +87,9 @@ def create_case() -> ResponseReturnValue:
         topic=body.topic,
         severity=body.severity,
         about_after_sales=body.about_after_sales,
+        about_technician_id=body.about_technician_id,
+        about_staff_id=body.about_staff_id,
+        dealer=body.dealer,
         lat=body.location.lat if body.location else None,
         lon=body.location.lon if body.location else None,
     )

@@ -132,6 +132,9 @@ TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
             for s in (ComplaintStatus.RECEIVED, ComplaintStatus.ROUTED, ComplaintStatus.ANSWERED)
         },
         "close": {ComplaintStatus.ANSWERED: ComplaintStatus.CLOSED},
+        # R2.9: the customer comes back on the answer; a formal case follows. (A closed case
+        # stays closed: a new complaint about the same model or person joins its group.)
+        "reopen": {ComplaintStatus.ANSWERED: ComplaintStatus.ROUTED},
     },
     CaseKind.RETURN: {
         "inspect": {ReturnStatus.RECEIVED: ReturnStatus.INSPECTED},  # R3.5 the cause is found

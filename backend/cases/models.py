@@ -85,6 +85,26 @@ class Case(Base):
     severity: Mapped[str | None] = mapped_column(String(16))
     department: Mapped[str | None] = mapped_column(String(32))
     accountable_role: Mapped[str | None] = mapped_column(String(32))
+    # Complaints: the answer's deadline in working hours by severity, how far the chase has gone
+    # (0 none, 1 owner reminded, 2 service director, 3 vice-president), the answer, and whether
+    # the customer was satisfied with it (asked once).
+    reply_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    reply_warn_at: Mapped[datetime | None]
+    reply_chased: Mapped[int] = mapped_column(default=0, server_default="0")
+    answered_at: Mapped[datetime | None]
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    satisfied: Mapped[bool | None]
+    # R2.4: the person a complaint is about (a technician or a staff member), who never sees it;
+    # R2.8: the dealer or retailer it is about.
+    about_technician_id: Mapped[int | None] = mapped_column(
+        ForeignKey("technicians.id"), index=True
+    )
+    about_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    dealer: Mapped[str | None] = mapped_column(String(200))
+    # R2.9: complaints of one group (model, person, dealer) linked to one formal case, which
+    # carries the group's key while it is open.
+    formal_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    formal_key: Mapped[str | None] = mapped_column(String(240), index=True)
     assigned_technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"))
     assigned_at: Mapped[datetime | None]
     planned_arrival_at: Mapped[datetime | None]
@@ -112,7 +132,9 @@ class Case(Base):
     customer: Mapped[Customer] = relationship()
     product: Mapped[Product | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
-    assigned_technician: Mapped[Technician | None] = relationship()
+    assigned_technician: Mapped[Technician | None] = relationship(
+        foreign_keys=[assigned_technician_id]
+    )
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
     )

@@ -49,6 +49,7 @@ class Subject(enum.StrEnum):
     WAREHOUSE_CLERK = Role.WAREHOUSE_CLERK
     TECHNICIAN = Role.TECHNICIAN  # a staff login or Telegram account linked to a technician
     ADMIN = Role.ADMIN
+    DEPARTMENT_STAFF = Role.DEPARTMENT_STAFF  # R2.3: R&D, marketing, dealer relations …
     CUSTOMER = "customer"  # in their own channel (Telegram, phone)
 
 
@@ -68,7 +69,7 @@ WORKSHOP_STEPS = frozenset({"finish_repair", "inspect", "return_item"})
 WORKSHOP_STATUSES = frozenset(
     {RepairStatus.IN_WORKSHOP, RepairStatus.REPAIRED, RepairStatus.INSPECTED}
 )
-COMPLAINT_STEPS = frozenset({"route", "answer", "escalate", "close"})
+COMPLAINT_STEPS = frozenset({"route", "answer", "escalate", "close", "reopen"})
 INQUIRY_STEPS = frozenset({"answer", "close", "escalate"})
 
 
@@ -202,6 +203,12 @@ def _sights() -> tuple[Sight, ...]:
             for subject in OFFICE
         ),
     )
+    departments = tuple(
+        # R2.3: a department reads what is routed to it (never complaints about after-sales
+        # staff, R9.4), and works it from its task list; the answer is the owner's (R8.7).
+        Sight(S.DEPARTMENT_STAFF, case_class, why="R2.3 routed to departments")
+        for case_class in (C.COMPLAINT, C.RETURN, C.INQUIRY)
+    )
     field_and_goods = (
         Sight(S.TECHNICIAN, C.REPAIR, own_only=True, why="R6.5 own jobs"),
         Sight(S.CUSTOMER, C.REPAIR, own_only=True),
@@ -223,7 +230,7 @@ def _sights() -> tuple[Sight, ...]:
             why="R3.4 returns",
         ),
     )
-    return full_office + staff_complaints + field_and_goods
+    return full_office + staff_complaints + departments + field_and_goods
 
 
 SIGHTS: tuple[Sight, ...] = _sights()
@@ -317,11 +324,35 @@ def _owns(actor: Actor, subject: Subject, case: Case) -> bool:
     return actor.technician_id is not None and case.assigned_technician_id == actor.technician_id
 
 
+def is_about(actor: Actor, case: Case) -> bool:
+    """R2.4: the case is a complaint about this very person, who must never see it."""
+    if actor.kind == "user" and actor.id is not None and case.about_staff_id == actor.id:
+        return True
+    return actor.technician_id is not None and case.about_technician_id == actor.technician_id
+
+
+def _not_about(actor: Actor) -> ColumnElement[bool]:
+    """The SQL of `not is_about(actor, case)`: lists never show a complaint about the reader."""
+    clauses = []
+    if actor.kind == "user" and actor.id is not None:
+        clauses.append(or_(Case.about_staff_id.is_(None), Case.about_staff_id != actor.id))
+    if actor.technician_id is not None:
+        clauses.append(
+            or_(
+                Case.about_technician_id.is_(None),
+                Case.about_technician_id != actor.technician_id,
+            )
+        )
+    return and_(*clauses) if clauses else true()
+
+
 def sight_for(actor: Actor, case: Case) -> Sight | None:
-    """How `actor` sees `case`: None when not at all (404)."""
+    """How `actor` sees `case`: None when not at all (404; R2.4 for the person complained of)."""
     subject = subject_of(actor)
     if subject is None:
         return None if actor.kind != "system" else Sight(Subject.ADMIN, case_class(case))
+    if is_about(actor, case):
+        return None
     kind = case_class(case)
     for sight in SIGHTS:
         if sight.subject is not subject or sight.case_class is not kind:
@@ -391,7 +422,7 @@ def case_filter_for(actor: Actor) -> ColumnElement[bool]:
                 owner = Case.assigned_technician_id == actor.technician_id
             conditions.append(owner)
         clauses.append(and_(*conditions))
-    return or_(*clauses) if clauses else false()
+    return and_(or_(*clauses), _not_about(actor)) if clauses else false()
 
 
 def _class_clause(kind: CaseClass) -> ColumnElement[bool]:

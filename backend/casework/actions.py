@@ -26,6 +26,8 @@ from backend.cases.permissions import CaseClass, Decision, Verdict, can, case_cl
 from backend.cases.service import apply_transition
 from backend.cases.warranty import charges_at_resolution, resolve_parts
 from backend.casework.intake import fee_schedule
+from backend.complaints.departments import assign_to_department
+from backend.complaints.flows import answer_given, complaint_reopened
 from backend.complaints.routing import DepartmentCode, accountable_for
 from backend.errors import Forbidden, ValidationError
 from backend.outbox.service import message_customer
@@ -246,11 +248,22 @@ def _cancel(session: Session, case: Case, **_: Any) -> None:
     return None
 
 
-def _route(session: Session, case: Case, *, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+def _route(
+    session: Session, case: Case, *, body: dict[str, Any], now: datetime, **_: Any
+) -> dict[str, Any]:
     department = body.get("department") or case.department
     if department not in set(DepartmentCode):
         raise ValidationError(
             f"department must be one of {', '.join(DepartmentCode)}", field="department"
+        )
+    if department != case.department:  # R2.3: the new department is given the task and told
+        assign_to_department(
+            session,
+            case=case,
+            department=department,
+            title=f"Complaint {case.number} ({case.topic}, {case.severity}) → {department}",
+            detail=case.description[:300],
+            now=now,
         )
     case.department = department
     case.accountable_role = accountable_for(department)  # R9.4: to the hotline, its owner
@@ -258,22 +271,27 @@ def _route(session: Session, case: Case, *, body: dict[str, Any], **_: Any) -> d
 
 
 def _answer(
-    session: Session, case: Case, *, body: dict[str, Any], now: datetime, **_: Any
+    session: Session,
+    case: Case,
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    now: datetime,
+    **_: Any,
 ) -> dict[str, Any]:
-    """R2.10, R8.5: the customer is told the outcome."""
+    """R2.10, R8.5: the customer is told the outcome; who answered and when is recorded."""
     answer = body.get("answer")
     if not isinstance(answer, str) or not answer.strip():
         raise ValidationError("the answer to the customer is required", field="answer")
-    message_customer(
-        session,
-        case.customer,
-        f"[{case.number}] {answer.strip()[:3000]}",
-        case=case,
-        purpose="answer",
-        dedupe_key=f"answer:{case.number}:{len(case.events)}",
-        now=now,
-    )
-    return {"answer": answer.strip()[:3000]}
+    user_id = actor.id if actor.kind == "user" else None
+    return answer_given(session, case, answer.strip()[:3000], user_id=user_id, now=now)
+
+
+def _reopen(
+    session: Session, case: Case, *, settings: Settings, now: datetime, **_: Any
+) -> dict[str, Any]:
+    """R2.9: a reopened complaint is answered again, and becomes a formal case."""
+    return {"formal_case": complaint_reopened(session, case, settings=settings, now=now)}
 
 
 def _inspect(session: Session, case: Case, *, body: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -304,6 +322,7 @@ HANDLERS: dict[str, Handler] = {
     "cancel": _cancel,
     "route": _route,
     "answer": _answer,
+    "reopen": _reopen,
     "inspect": _inspect,
     "close": _close,
 }

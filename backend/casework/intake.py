@@ -24,10 +24,12 @@ from backend.cases.service import apply_transition, next_case_number, record_eve
 from backend.cases.warranty import FeeSchedule, category_at_intake
 from backend.catalog.models import Product, Unit
 from backend.catalog.service import get_product_by_model, register_unit
+from backend.complaints.departments import is_after_sales
+from backend.complaints.flows import complaint_routed, contact_registered
 from backend.complaints.routing import Severity, Topic, route_complaint
 from backend.errors import ValidationError
 from backend.outbox.service import message_customer
-from backend.people.models import Customer, Zone
+from backend.people.models import Customer, StaffUser, Technician, Zone
 from backend.people.service import get_customer_by_phone, upsert_customer
 from backend.phones import normalize_phone
 from backend.settings import Settings
@@ -66,6 +68,10 @@ class IntakeRequest:
     topic: str | None = None
     severity: str | None = None
     about_after_sales: bool = False
+    # R2.4: the technician or staff member a complaint is about; R2.8: the dealer.
+    about_technician_id: int | None = None
+    about_staff_id: int | None = None
+    dealer: str | None = None
     lat: float | None = None
     lon: float | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
@@ -196,6 +202,9 @@ def register_case(
         _register_repair(session, case, settings)
     elif case.kind == CaseKind.COMPLAINT:
         _route_complaint(session, case, request, now)
+        complaint_routed(session, case, settings=settings, now=now)
+    else:
+        contact_registered(session, case, now=now)  # R2.3: inquiries and returns too
     # Finding 5: an unverified report is confirmed in its own chat only, never by a message to
     # whoever the typed number belongs to.
     if request.identity_verified and not _confirmed_in_dialogue(request, customer):
@@ -256,11 +265,27 @@ def _register_repair(session: Session, case: Case, settings: Settings) -> None:
     case.sla_warn_at = calendar.add_working_hours(case.reported_at, hours * 0.8)
 
 
+def _about(session: Session, case: Case, request: IntakeRequest) -> None:
+    """R2.4, R2.8: whom or which dealer a complaint is about (422 naming an unknown one)."""
+    if request.about_technician_id is not None:
+        if session.get(Technician, request.about_technician_id) is None:
+            raise ValidationError("no such technician", field="about_technician_id")
+        case.about_technician_id = request.about_technician_id
+    if request.about_staff_id is not None:
+        if session.get(StaffUser, request.about_staff_id) is None:
+            raise ValidationError("no such staff member", field="about_staff_id")
+        case.about_staff_id = request.about_staff_id
+    case.dealer = (request.dealer or "").strip()[:200] or None
+
+
 def _route_complaint(session: Session, case: Case, request: IntakeRequest, now: datetime) -> None:
+    _about(session, case, request)
+    named = case.about_staff_id is not None or case.about_technician_id is not None
     routing = route_complaint(
-        Topic(request.topic or "other"),
+        Topic.STAFF_ATTITUDE if named else Topic(request.topic or "other"),  # R2.7 a person
         Severity(request.severity or "normal"),
-        about_after_sales=request.about_after_sales,
+        # R9.4: a complaint naming an after-sales person is after-sales staff's by definition.
+        about_after_sales=request.about_after_sales or is_after_sales(session, case),
     )
     case.topic, case.severity = request.topic, request.severity or "normal"
     case.department = routing.department
@@ -296,7 +321,7 @@ def _route_complaint(session: Session, case: Case, request: IntakeRequest, now: 
             actor="system",
             action="escalate",
             at=now,
-            note=f"escalated to {routing.escalated_to} at once (R8.5)",
+            note=f"escalated to {routing.escalated_to} at once (R2.9, R8.5)",
             data={"to": routing.escalated_to},
         )
         alert(

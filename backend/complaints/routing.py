@@ -78,7 +78,8 @@ def route_complaint(
         # R9.4: complaints about after-sales staff go to the hotline, independent of after-sales.
         department = DepartmentCode.COMPLAINT_HOTLINE
     if severity is Severity.MAJOR:
-        return Routing(department, Priority.URGENT, None)  # R2.9 priority item
+        # R2.9 priority item (reputation, media, lawsuits): urgent, and to the VP at once (R8.5).
+        return Routing(department, Priority.URGENT, Role.VICE_PRESIDENT)
     if severity is Severity.SERIOUS:
         return Routing(department, Priority.HIGH, Role.VICE_PRESIDENT)  # R8.5 at once to the VP
     return Routing(department, Priority.NORMAL, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from backend.actors import Actor
 from backend.api.serializers import case_json
@@ -24,7 +24,7 @@ from backend.dashboard.i18n import gettext, label, moment
 from backend.dashboard.present import event_views, sla_view
 from backend.errors import DomainError, NotFound
 from backend.inbox.views import MEDIA_ROLES, send_case_media
-from backend.people.models import Role, Technician
+from backend.people.models import Role, StaffUser, Technician
 from backend.web import db_session, now, settings
 
 
@@ -157,6 +157,7 @@ def _case_page(
         sees_media=auth.signed_in_user().role in MEDIA_ROLES
         and not hidden & {Hide.MEDIA, Hide.TEXT},
         call_purposes=list(REQUESTS),
+        now_moment=moment,
     ), status
 
 
@@ -250,6 +251,19 @@ def _call_error(error: DomainError) -> str:
     return gettext(error.message)
 
 
+def people_to_name(session: Session) -> list[tuple[str, str]]:
+    """R2.4: whom a complaint may be about — ("technician:<id>" | "staff:<id>", name)."""
+    technicians = session.scalars(
+        select(Technician).where(Technician.active.is_(True)).order_by(Technician.name)
+    ).all()
+    staff = session.scalars(
+        select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name)
+    ).all()
+    return [(f"technician:{t.id}", t.name) for t in technicians] + [
+        (f"staff:{u.id}", u.name or u.email) for u in staff
+    ]
+
+
 def _intake_page(form: forms.Form, status: int = 200) -> ResponseReturnValue:
     return render_template(
         "dashboard/intake.html",
@@ -259,6 +273,7 @@ def _intake_page(form: forms.Form, status: int = 200) -> ResponseReturnValue:
         channels=[c for c in Channel if c != Channel.TELEGRAM],
         topics=list(Topic),
         severities=list(Severity),
+        people=people_to_name(db_session()),
     ), status
 
 

@@ -107,6 +107,8 @@ def parse_intake(data: MultiDict[str, str], tz: ZoneInfo) -> tuple[Form, IntakeR
     description = form.text(data, "description", limit=5001)
     about_after_sales = data.get("about_after_sales") == "on"
     form.values["about_after_sales"] = "on" if about_after_sales else ""
+    about_technician_id, about_staff_id = _about(form, data)
+    dealer = form.text(data, "dealer", limit=200) or None
     if kind is None:
         form.fail("kind", "choose the kind of contact")
     if form.errors or kind is None or channel is None:
@@ -122,10 +124,31 @@ def parse_intake(data: MultiDict[str, str], tz: ZoneInfo) -> tuple[Form, IntakeR
         topic=topic if kind == "complaint" else None,
         severity=severity if kind == "complaint" else None,
         about_after_sales=about_after_sales,
+        about_technician_id=about_technician_id if kind == "complaint" else None,
+        about_staff_id=about_staff_id if kind == "complaint" else None,
+        dealer=dealer if kind == "complaint" else None,
     )
 
 
-INTAKE_FIELD_ALIASES = {"product": "product.model", "customer": "customer.name"}
+def _about(form: Form, data: MultiDict[str, str]) -> tuple[int | None, int | None]:
+    """R2.4: "technician:<id>" or "staff:<id>", the person a complaint is about."""
+    value = form.text(data, "about", limit=40)
+    kind, _, number = value.partition(":")
+    person = query_number(number)
+    if not value:
+        return None, None
+    if kind not in ("technician", "staff") or person is None:
+        form.fail("about", "choose one of the offered values")
+        return None, None
+    return (person, None) if kind == "technician" else (None, person)
+
+
+INTAKE_FIELD_ALIASES = {
+    "product": "product.model",
+    "customer": "customer.name",
+    "about_technician_id": "about",
+    "about_staff_id": "about",
+}
 
 
 def intake_field(name: str | None) -> str:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from backend.calendar import calendar_for
@@ -20,7 +20,7 @@ from backend.people.models import Role, StaffUser, Technician
 from backend.reports.monthly import monthly_report
 from backend.surveys.performance import parse_month, technician_performance
 from backend.tasks.models import Task
-from backend.tasks.service import close_task
+from backend.tasks.service import close_task, tasks_not_about
 from backend.web import db_session, now, settings
 
 TASK_PAGE_SIZE = 50
@@ -34,12 +34,29 @@ TASK_KINDS = (
     "sla_warning",
     "sla_breach",
     "delivery_failures",
+    "inquiry",
+    "return",
+    "complaint_about_person",
+    "reply_reminder",
+    "reply_overdue",
+    "formal_case",
+    "answer_call",
 )
 
 
 def _task_scope(user: StaffUser) -> list[ColumnElement[bool]]:
-    """Each role sees the tasks addressed to it; an administrator sees every task."""
-    return [] if user.role == Role.ADMIN else [Task.role == user.role]
+    """Each role sees the tasks addressed to it, a department's members its tasks (R2.3), a
+    person the tasks addressed to them; an administrator sees every task. Nobody sees the tasks
+    of a complaint about themselves (R2.4)."""
+    hidden = [tasks_not_about(user)]
+    if user.role == Role.ADMIN:
+        return hidden
+    mine = or_(
+        and_(Task.role == user.role, Task.user_id.is_(None), Task.department.is_(None)),
+        Task.user_id == user.id,
+        and_(Task.department.is_not(None), Task.department == user.department),
+    )
+    return [mine, *hidden]
 
 
 @auth.login_required()

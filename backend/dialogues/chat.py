@@ -21,6 +21,7 @@ from backend.cases.models import Case
 from backend.cases.notices import job_buttons
 from backend.cases.service import find_case, get_case, open_cases_of_customer
 from backend.casework.flows import perform_action
+from backend.complaints.flows import Satisfaction, record_satisfaction
 from backend.db import insert_unless_exists
 from backend.dialogues import engine
 from backend.dialogues.engine import Context
@@ -236,3 +237,21 @@ def job_button(
         return JobStep(refusal=error)
     done = action_done_text(case, action, settings=ctx.settings, now=ctx.now, language=language)
     return JobStep(buttons=job_buttons(case, language), done_text=done)
+
+
+def complaint_satisfaction(
+    ctx: Context, customer: Customer | None, number: str, *, satisfied: bool
+) -> Satisfaction:
+    """The customer's button under an answer: satisfied or not (R2.10); not: a formal case
+    (R2.9). Only their own complaint, and only the first answer counts."""
+    case = find_case(ctx.session, number)
+    if customer is None or case is None or case.customer_id != customer.id:
+        return Satisfaction(recorded=False)
+    return record_satisfaction(
+        ctx.session,
+        case,
+        satisfied=satisfied,
+        settings=ctx.settings,
+        now=ctx.now,
+        channel="telegram",
+    )

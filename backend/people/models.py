@@ -29,6 +29,9 @@ class Role(enum.StrEnum):
     WAREHOUSE_CLERK = "warehouse_clerk"
     TECHNICIAN = "technician"
     ADMIN = "admin"
+    # A member of a department other than after-sales (R&D, marketing, dealer relations …):
+    # reads the complaints routed to departments and works its department's tasks (R2.3).
+    DEPARTMENT_STAFF = "department_staff"
 
 
 class Customer(Base):
@@ -122,6 +125,8 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name_en: Mapped[str] = mapped_column(String(100))
     name_ko: Mapped[str] = mapped_column(String(100))
+    # Who answers for the department (R2.4: a complaint about a member goes to them).
+    head_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
 
 
 class StaffUser(Base):

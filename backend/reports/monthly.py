@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from backend.cases.machine import RepairStatus
 from backend.cases.models import Case, CaseKind
 from backend.fieldwork.models import WorkReport, WorkReportEntry
-from backend.people.models import Technician
+from backend.people.models import StaffUser, Technician
 from backend.settings import Settings
 from backend.surveys.models import QUESTIONS, Survey
 from backend.surveys.performance import month_bounds
@@ -102,6 +102,43 @@ def complaints_by_department_and_severity(
     for department, severity, count in rows:
         table[department or "-"][severity or "normal"] = int(count)
     return dict(sorted(table.items()))
+
+
+@dataclass(frozen=True)
+class PersonComplaints:
+    """R2.11: complaints of the period about one person (a technician or a staff member)."""
+
+    kind: str  # "technician" | "staff"
+    id: int
+    name: str
+    department: str | None
+    count: int
+
+
+def complaints_by_person(session: Session, period: Period) -> list[PersonComplaints]:
+    """R2.11: each person complained about in the period, most complaints first."""
+    window = (
+        Case.kind == CaseKind.COMPLAINT,
+        Case.formal_key.is_(None),  # a formal case repeats its complaints
+        Case.reported_at >= period.start,
+        Case.reported_at < period.end,
+    )
+    people: list[PersonComplaints] = []
+    for technician_id, name, count in session.execute(
+        select(Technician.id, Technician.name, func.count(Case.id))
+        .join(Case, Case.about_technician_id == Technician.id)
+        .where(*window)
+        .group_by(Technician.id, Technician.name)
+    ).all():
+        people.append(PersonComplaints("technician", technician_id, name, "service", int(count)))
+    for user_id, name, department, count in session.execute(
+        select(StaffUser.id, StaffUser.name, StaffUser.department, func.count(Case.id))
+        .join(Case, Case.about_staff_id == StaffUser.id)
+        .where(*window)
+        .group_by(StaffUser.id, StaffUser.name, StaffUser.department)
+    ).all():
+        people.append(PersonComplaints("staff", user_id, name, department, int(count)))
+    return sorted(people, key=lambda p: (-p.count, p.kind, p.name))
 
 
 def hours_by_category(session: Session, period: Period) -> dict[str, float]:
@@ -221,6 +258,7 @@ class MonthlyReport:
     by_status: dict[str, int]
     sla: dict[str, SlaFigures]
     complaints: dict[str, dict[str, int]]
+    complaints_by_person: list[PersonComplaints]
     hours: dict[str, float]
     reported_hours: dict[str, float]
     coverage: SurveyCoverage
@@ -249,6 +287,7 @@ def monthly_report(
         by_status=cases_by(session, period, "status"),
         sla=sla_by_zone(session, period, now),
         complaints=complaints_by_department_and_severity(session, period),
+        complaints_by_person=complaints_by_person(session, period),
         hours=hours_by_category(session, period),
         reported_hours=reported_hours_by_category(session, period),
         coverage=survey_coverage(session, period),

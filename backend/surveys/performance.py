@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
@@ -69,6 +69,16 @@ def technician_performance(
         grades = [getattr(s, question) for s in surveys if getattr(s, question) is not None]
         ratings[question] = round(sum(grades) / len(grades), 2) if grades else None
     answered = sum(1 for s in surveys if any(getattr(s, q) is not None for q in QUESTIONS))
+    # R2.11, R8.2: complaints about the technician reported in the month (formal cases apart).
+    complaints = session.scalar(
+        select(func.count(Case.id)).where(
+            Case.about_technician_id == technician_id,
+            Case.kind == "complaint",
+            Case.formal_key.is_(None),
+            Case.reported_at >= start,
+            Case.reported_at < end,
+        )
+    )
     return {
         "technician_id": technician_id,
         "month": f"{year:04d}-{month:02d}",
@@ -77,4 +87,5 @@ def technician_performance(
         "ratings": ratings,
         "surveys_answered": answered,
         "surveys_total": len(surveys),
+        "complaints": int(complaints or 0),
     }

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
 from backend.outbox.service import message_role
+from backend.people.models import StaffUser, Technician
 from backend.tasks.models import Task
 
 
@@ -24,8 +25,12 @@ def open_task(
     detail: str | None = None,
     data: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
+    department: str | None = None,
+    user_id: int | None = None,
 ) -> Task | None:
-    """A new open task, or None when one with `dedupe_key` exists already."""
+    """A new open task, or None when one with `dedupe_key` exists already.
+
+    `department`: a department's task, seen by its members (R2.3); `user_id`: one person's."""
     if dedupe_key is not None:
         in_session = any(isinstance(o, Task) and o.dedupe_key == dedupe_key for o in session.new)
         if in_session or session.scalar(select(Task.id).where(Task.dedupe_key == dedupe_key)):
@@ -41,6 +46,8 @@ def open_task(
         if customer_id is not None
         else (case.customer_id if case is not None else None),
         dedupe_key=dedupe_key,
+        department=department,
+        user_id=user_id,
     )
     session.add(task)
     return task
@@ -72,3 +79,14 @@ def close_task(session: Session, task: Task, *, user_id: int | None = None, now:
     task.done_at = now
     task.done_by = user_id
     return task
+
+
+def tasks_not_about(user: StaffUser) -> ColumnElement[bool]:
+    """Tasks of any case except a complaint about `user` (R2.4: never shown to them)."""
+    about = select(Case.id).where(Case.about_staff_id == user.id)
+    technician = select(Technician.id).where(Technician.user_id == user.id)
+    about_technician = select(Case.id).where(Case.about_technician_id.in_(technician))
+    return or_(
+        Task.case_id.is_(None),
+        Task.case_id.not_in(about.union(about_technician)),
+    )
