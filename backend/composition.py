@@ -44,6 +44,8 @@ from backend.inbox import duties as inbox_duties
 from backend.inbox import views as media_views
 from backend.inbox.media import Fetcher
 from backend.inbox.service import Processor
+from backend.key_customers import duties as key_customer_duties
+from backend.key_customers import views as key_customer_views
 from backend.outbox import duties as outbox_duties
 from backend.outbox import views as outbox_views
 from backend.outbox.transport import Transport
@@ -71,6 +73,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
     outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
+    key_customer_views.blueprint,  # /api/v1/key-customers, /customers/<id>/visits (R9.6)
     dashboard_views.dashboard,  # / (the staff pages)
     telegram_webhook.blueprint,  # /telegram/webhook
     ivr_views.blueprint,  # /ivr/*
@@ -105,6 +108,7 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("inbound_retry", partial(inbox_duties.retry_inbound_updates, processors=PROCESSORS)),
     ("media_downloads", partial(inbox_duties.download_media, fetchers=FETCHERS)),
     ("work_report_prompts", fieldwork_duties.work_report_prompts),
+    ("key_customer_visits", key_customer_duties.key_customer_visits),  # R9.6
     ("sign_in_housekeeping", people_duties.prune_sign_in_records),
     ("delivery_failure_bursts", partial(outbox_duties.delivery_failure_bursts, alert=alert)),
 )

@@ -24,7 +24,7 @@ from backend.dashboard.i18n import gettext, label, moment
 from backend.dashboard.present import event_views, sla_view
 from backend.errors import DomainError, NotFound
 from backend.inbox.views import MEDIA_ROLES, send_case_media
-from backend.people.models import Role, Technician
+from backend.people.models import Role, StaffUser, Technician
 from backend.web import db_session, now, settings
 
 
@@ -157,7 +157,20 @@ def _case_page(
         sees_media=auth.signed_in_user().role in MEDIA_ROLES
         and not hidden & {Hide.MEDIA, Hide.TEXT},
         call_purposes=list(REQUESTS),
+        cause_people=_cause_people() if case.kind == CaseKind.RETURN else [],
     ), status
+
+
+def _cause_people() -> list[tuple[str, str]]:
+    """R3.5: the people a return's cause may be attributed to (technicians, staff)."""
+    session = db_session()
+    technicians = session.scalars(select(Technician).order_by(Technician.name)).all()
+    users = session.scalars(
+        select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name)
+    ).all()
+    return [(f"technician:{t.id}", f"{t.name} ({label('technician')})") for t in technicians] + [
+        (f"user:{u.id}", f"{u.name or u.email} ({label(u.role)})") for u in users
+    ]
 
 
 @auth.login_required()

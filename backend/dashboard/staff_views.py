@@ -34,6 +34,8 @@ TASK_KINDS = (
     "sla_warning",
     "sla_breach",
     "delivery_failures",
+    "return",  # a department's part of a return (R3.4)
+    "key_customer_visit",  # R9.6
 )
 
 
