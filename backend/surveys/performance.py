@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
@@ -77,4 +77,20 @@ def technician_performance(
         "ratings": ratings,
         "surveys_answered": answered,
         "surveys_total": len(surveys),
+        # R3.5, R2.11: returns of the month whose cause was attributed to this technician.
+        "returns_attributed": _returns_attributed(session, technician_id, start, end),
     }
+
+
+def _returns_attributed(
+    session: Session, technician_id: int, start: datetime, end: datetime
+) -> int:
+    count = session.scalar(
+        select(func.count(Case.id)).where(
+            Case.kind == "return",
+            Case.cause_technician_id == technician_id,
+            Case.reported_at >= start,
+            Case.reported_at < end,
+        )
+    )
+    return int(count or 0)

@@ -203,3 +203,9 @@ def test_r3_5_r2_11_return_causes_count_in_the_monthly_report(
     assert causes.by_department == {"rnd_production": 1, "warehouse_transport": 1}
     assert [(p.kind, p.id, p.returns) for p in causes.by_person] == [("technician", technician, 1)]
     assert causes.not_yet_inspected == 1
+    # ... and in the technician's own evaluation of the month (R2.11)
+    month = client.get(
+        f"/api/v1/technicians/{technician}/performance?month=2026-11",
+        headers=people.headers("service_director"),
+    ).get_json()
+    assert month["returns_attributed"] == 1
