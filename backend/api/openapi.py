@@ -71,6 +71,30 @@ def _schema_components() -> dict[str, Any]:
             "events",
         ],
         "properties": {
+            "cause_department": {
+                "type": ["string", "null"],
+                "description": "returns: the department the cause is attributed to (R3.5)",
+            },
+            "cause_person": {
+                "type": ["object", "null"],
+                "required": ["kind", "id", "name"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["technician", "staff_user"]},
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                },
+            },
+            "return_decision": {
+                "type": ["object", "null"],
+                "required": ["decision", "rule"],
+                "properties": {
+                    "decision": {
+                        "type": "string",
+                        "enum": ["refund", "exchange", "repair", "rejected"],
+                    },
+                    "rule": {"type": ["string", "null"]},
+                },
+            },
             "redacted": {
                 "type": "array",
                 "items": {"type": "string", "enum": ["contact", "customer", "media", "text"]},
