@@ -46,6 +46,8 @@ from backend.inbox import duties as inbox_duties
 from backend.inbox import views as media_views
 from backend.inbox.media import Fetcher
 from backend.inbox.service import Processor
+from backend.key_customers import duties as key_customer_duties
+from backend.key_customers import views as key_customer_views
 from backend.outbox import duties as outbox_duties
 from backend.outbox import views as outbox_views
 from backend.outbox.transport import Transport
@@ -74,6 +76,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     survey_views.blueprint,  # /api/v1/reports/surveys
     complaint_views.blueprint,  # /api/v1/complaints/board
     outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
+    key_customer_views.blueprint,  # /api/v1/key-customers, /customers/<id>/visits (R9.6)
     dashboard_views.dashboard,  # / (the staff pages)
     telegram_webhook.blueprint,  # /telegram/webhook
     ivr_views.blueprint,  # /ivr/*
@@ -109,6 +112,7 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("media_downloads", partial(inbox_duties.download_media, fetchers=FETCHERS)),
     ("work_report_prompts", fieldwork_duties.work_report_prompts),
     ("complaint_replies", complaint_duties.chase_replies),  # R2.10, R8.5–R8.7 reply deadlines
+    ("key_customer_visits", key_customer_duties.key_customer_visits),  # R9.6
     ("sign_in_housekeeping", people_duties.prune_sign_in_records),
     ("delivery_failure_bursts", partial(outbox_duties.delivery_failure_bursts, alert=alert)),
 )

@@ -192,6 +192,12 @@ def _customers_and_contracts(session: Session, settings: Settings, today: date) 
             customer=customers[2],
         ),
     ]
+    # R9.6: the customer with a maintenance contract running for months is a key customer,
+    # visited every 60 days (idempotent: the flag and the interval are only set).
+    if not customers[2].key_customer:
+        customers[2].key_customer = True
+        customers[2].key_since = today - timedelta(days=30)
+    customers[2].visit_interval_days = 60
     added = 0
     # A contract close to its end (R7.15 notice due) and one running for months.
     for unit, customer, start, end in [

@@ -73,6 +73,19 @@ def _parse_int(name: str, value: str, minimum: int = 0) -> int:
     return number
 
 
+def _parse_return_windows(name: str, value: str) -> tuple[tuple[str, int], ...]:
+    """'aircon=7, washer=30' → (("aircon", 7), ("washer", 30)): a return window per line."""
+    windows: dict[str, int] = {}
+    for chunk in value.split(","):
+        if not chunk.strip():
+            continue
+        line, separator, days = chunk.partition("=")
+        if not separator or not line.strip():
+            raise SettingsError(f"{name} must look like aircon=7,washer=30, got {value!r}")
+        windows[line.strip()] = _parse_int(name, days.strip(), 0)
+    return tuple(sorted(windows.items()))
+
+
 def _parse_trusted_proxies(name: str, value: str) -> int | tuple[str, ...]:
     """A count of proxies in front of the app ('1'), or the proxies' addresses or networks
     ('10.0.0.5, 10.1.0.0/16'); '0' or empty: none, the peer's address is the client's."""
@@ -145,6 +158,15 @@ class Settings:
     reply_hours_serious: int = 4
     reply_hours_major: int = 8
     formal_case_window_days: int = 90
+    # R3.1-R3.3: days after purchase within which a product may be returned; a product line may
+    # have its own window (line → days), every other line takes the default.
+    return_window_days: int = 14
+    return_windows: tuple[tuple[str, int], ...] = ()
+    key_customer_visit_days: int = 90  # R9.6: the default interval between key-customer visits
+
+    def return_window_for(self, product_line: str | None) -> int:
+        """R3.1: the return window of a product line, in days after purchase."""
+        return dict(self.return_windows).get(product_line or "", self.return_window_days)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -241,10 +263,14 @@ def load_settings(
         ("AFTERSALES_REPLY_HOURS_SERIOUS", "reply_hours_serious", 1),
         ("AFTERSALES_REPLY_HOURS_MAJOR", "reply_hours_major", 1),
         ("AFTERSALES_FORMAL_CASE_WINDOW_DAYS", "formal_case_window_days", 1),
+        ("AFTERSALES_RETURN_WINDOW_DAYS", "return_window_days", 0),
+        ("AFTERSALES_KEY_CUSTOMER_VISIT_DAYS", "key_customer_visit_days", 1),
     ]:
         if (value := get(var)) is not None:
             values[attr] = _parse_int(var, value, minimum)
 
+    if (value := get("AFTERSALES_RETURN_WINDOWS")) is not None:
+        values["return_windows"] = _parse_return_windows("AFTERSALES_RETURN_WINDOWS", value)
     if (value := get("AFTERSALES_TRUSTED_PROXIES")) is not None:
         values["trusted_proxies"] = _parse_trusted_proxies("AFTERSALES_TRUSTED_PROXIES", value)
 
@@ -265,6 +291,10 @@ def _validate(settings: Settings) -> None:
     for name in ("public_base_url", "telegram_api_base_url", "twilio_api_base_url"):
         if not getattr(settings, name).startswith(("http://", "https://")):
             raise SettingsError(f"{name.upper()} must start with http:// or https://")
+    if settings.return_window_days > 3650 or any(d > 3650 for _, d in settings.return_windows):
+        raise SettingsError("a return window is at most 3650 days (AFTERSALES_RETURN_WINDOW*)")
+    if settings.key_customer_visit_days > 3650:
+        raise SettingsError("AFTERSALES_KEY_CUSTOMER_VISIT_DAYS must be at most 3650")
     if settings.outbox_give_up_hours > 24 * 366:
         raise SettingsError("AFTERSALES_OUTBOX_GIVE_UP_HOURS must be at most a year (8784)")
     if bool(settings.twilio_account_sid) != bool(settings.twilio_auth_token):

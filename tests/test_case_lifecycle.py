@@ -93,6 +93,7 @@ def _step_body(kind: str, action: str, technician_id: int) -> dict[str, Any]:
         "finish_repair": {"parts": [{"code": "COMP"}], "hours": 2},
         "escalate": {"reason": "customer away"},
         "route": {"department": "service"},
+        "decide": {"decision": "refund"},
     }
     if kind == "return" and action == "inspect":
         return {"cause_department": "warehouse_transport"}

@@ -69,6 +69,7 @@ def _body(department: str | None, technician_id: int) -> dict[str, Any]:
         "parts": [],
         "department": department or "service",
         "cause_department": "warehouse_transport",
+        "decision": "refund",
     }
 
 

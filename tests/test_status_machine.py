@@ -56,7 +56,7 @@ def test_status_values_are_the_stored_strings() -> None:
             + ["inspected", "resolved", "closed", "cancelled"]
         ),
         "complaint": ["answered", "closed", "received", "routed"],
-        "return": ["cancelled", "closed", "inspected", "received"],
+        "return": ["cancelled", "closed", "decided", "inspected", "received"],
         "inquiry": ["answered", "closed", "received"],
     }
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from backend.api import schemas
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
+from backend.key_customers.views import KeyCustomerFlag, VisitIn
 
 blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -26,6 +27,8 @@ def _schema_components() -> dict[str, Any]:
         schemas.TechnicianCreate,
         schemas.ContractCreate,
         schemas.TokenCreate,
+        KeyCustomerFlag,
+        VisitIn,
     ):
         schema = model.model_json_schema(ref_template=REF)
         components.update(schema.pop("$defs", {}))
@@ -68,6 +71,30 @@ def _schema_components() -> dict[str, Any]:
             "events",
         ],
         "properties": {
+            "cause_department": {
+                "type": ["string", "null"],
+                "description": "returns: the department the cause is attributed to (R3.5)",
+            },
+            "cause_person": {
+                "type": ["object", "null"],
+                "required": ["kind", "id", "name"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["technician", "staff_user"]},
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                },
+            },
+            "return_decision": {
+                "type": ["object", "null"],
+                "required": ["decision", "rule"],
+                "properties": {
+                    "decision": {
+                        "type": "string",
+                        "enum": ["refund", "exchange", "repair", "rejected"],
+                    },
+                    "rule": {"type": ["string", "null"]},
+                },
+            },
             "redacted": {
                 "type": "array",
                 "items": {"type": "string", "enum": ["contact", "customer", "media", "text"]},
@@ -301,6 +328,97 @@ def _user_paths() -> dict[str, Any]:
                 "parameters": [user_id],
                 "responses": _answers(200, USER, 404),
             }
+        },
+    }
+
+
+KEY_CUSTOMER = {
+    "type": "object",
+    "required": ["id", "name", "key_customer"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "phone": {"type": "string"},
+        "address": {"type": ["string", "null"]},
+        "key_customer": {"type": "boolean"},
+        "key_since": {"type": ["string", "null"], "format": "date"},
+        "visit_interval_days": {"type": "integer"},
+        "last_visit_on": {"type": ["string", "null"], "format": "date"},
+        "next_visit_due_on": {"type": "string", "format": "date"},
+    },
+}
+VISIT = {
+    "type": "object",
+    "required": ["id", "visited_on", "visited_by", "notes"],
+    "properties": {
+        "id": {"type": "integer"},
+        "visited_on": {"type": "string", "format": "date"},
+        "visited_by": {"type": "string"},
+        "notes": {"type": "string"},
+    },
+}
+
+
+def _key_customer_paths() -> dict[str, Any]:
+    """R9.6: key customers, their visit interval and visits (managers)."""
+    customer_id = _path_param(
+        "customer_id", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    )
+    return {
+        "/key-customers": {
+            "get": {
+                "summary": "Key customers with their last and next visit, the next due first",
+                "operationId": "listKeyCustomers",
+                "responses": _answers(
+                    200,
+                    {
+                        "type": "object",
+                        "properties": {"items": {"type": "array", "items": KEY_CUSTOMER}},
+                    },
+                ),
+            }
+        },
+        "/customers/{customer_id}/key-customer": {
+            "put": {
+                "summary": "Mark the customer as key, visited every visit_interval_days "
+                "(default AFTERSALES_KEY_CUSTOMER_VISIT_DAYS)",
+                "operationId": "markKeyCustomer",
+                "parameters": [customer_id],
+                "requestBody": _body(KeyCustomerFlag, required=False),
+                "responses": _answers(200, KEY_CUSTOMER, 404),
+            },
+            "delete": {
+                "summary": "The customer is no longer a key customer",
+                "operationId": "unmarkKeyCustomer",
+                "parameters": [customer_id],
+                "responses": _answers(200, KEY_CUSTOMER, 404),
+            },
+        },
+        "/customers/{customer_id}/visits": {
+            "get": {
+                "summary": "The visits made to the customer, latest first",
+                "operationId": "listCustomerVisits",
+                "parameters": [customer_id],
+                "responses": _answers(
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["customer_id", "items"],
+                        "properties": {
+                            "customer_id": {"type": "integer"},
+                            "items": {"type": "array", "items": VISIT},
+                        },
+                    },
+                    404,
+                ),
+            },
+            "post": {
+                "summary": "Record a visit (who, when, notes); visited_on not in the future",
+                "operationId": "recordCustomerVisit",
+                "parameters": [customer_id],
+                "requestBody": _body(VisitIn),
+                "responses": _answers(201, VISIT, 404),
+            },
         },
     }
 
@@ -591,6 +709,7 @@ def build_document() -> dict[str, Any]:
             }
         },
         **_user_paths(),
+        **_key_customer_paths(),
         "/contracts": {
             "post": {
                 "summary": "Add a maintenance contract",

@@ -93,6 +93,13 @@ class ActionBody(Body):
         | None
     ) = None
     answer: Annotated[str, Field(max_length=3000)] | None = None
+    # Returns (R3.3–R3.5): inspection's findings and the person the cause is attributed to;
+    # the decision, and for a refusal the rule that applies (in words).
+    findings: Annotated[str, Field(max_length=2000)] | None = None
+    cause_technician_id: RowId | None = None
+    cause_user_id: RowId | None = None
+    decision: Literal["refund", "exchange", "repair", "rejected"] | None = None
+    rule: Annotated[str, Field(max_length=500)] | None = None
     cause_department: (
         Literal[
             "rnd_production",

@@ -15,6 +15,7 @@ from backend.cases.permissions import Hide
 from backend.catalog.models import Contract, Product
 from backend.inbox.media import media_json
 from backend.people.models import Technician
+from backend.returns.flows import cause_person
 from backend.surveys.models import Survey
 
 
@@ -113,6 +114,12 @@ def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
         "priority": case.priority,
         "escalated_to": case.escalated_to,
         "carried_over": case.carried_over,
+        # R3.5, R2.11: the cause of a return, attributed to a department and optionally a person.
+        "cause_department": case.cause_department,
+        "cause_person": cause_person(case),
+        "return_decision": None
+        if case.return_decision is None
+        else {"decision": case.return_decision, "rule": case.return_rule},
         "survey": None
         if survey is None
         else {"status": survey.status, "ratings": survey.ratings(), "comment": survey.comment},

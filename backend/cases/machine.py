@@ -38,6 +38,7 @@ class ComplaintStatus(enum.StrEnum):
 class ReturnStatus(enum.StrEnum):
     RECEIVED = "received"
     INSPECTED = "inspected"  # R3.5 the cause is established here
+    DECIDED = "decided"  # R3.4 refund, exchange, repair or rejected; the departments' tasks
     CLOSED = "closed"
     CANCELLED = "cancelled"
 
@@ -138,8 +139,11 @@ TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
     },
     CaseKind.RETURN: {
         "inspect": {ReturnStatus.RECEIVED: ReturnStatus.INSPECTED},  # R3.5 the cause is found
-        "close": {ReturnStatus.INSPECTED: ReturnStatus.CLOSED},
-        "escalate": {s: SAME for s in (ReturnStatus.RECEIVED, ReturnStatus.INSPECTED)},
+        "decide": {ReturnStatus.INSPECTED: ReturnStatus.DECIDED},  # R3.3, R3.4
+        "close": {ReturnStatus.DECIDED: ReturnStatus.CLOSED},
+        "escalate": {
+            s: SAME for s in (ReturnStatus.RECEIVED, ReturnStatus.INSPECTED, ReturnStatus.DECIDED)
+        },
         "cancel": {ReturnStatus.RECEIVED: ReturnStatus.CANCELLED},
     },
     CaseKind.INQUIRY: {

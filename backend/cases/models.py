@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.catalog.models import Product, Unit
 from backend.db import Base, utcnow
-from backend.people.models import Customer, Technician
+from backend.people.models import Customer, StaffUser, Technician
 
 
 class CaseKind(enum.StrEnum):
@@ -126,6 +126,14 @@ class Case(Base):
     # and keeps what was typed ({"name", "phone"}) here, leaving the stored customer untouched.
     identity_verified: Mapped[bool] = mapped_column(default=True, server_default=true())
     reported_as: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Returns (R3.5): the cause found at inspection, attributed to a department and optionally a
+    # person (a staff user or a technician); the decision (refund, exchange, repair, rejected)
+    # and, for a refusal, the rule that applies. They count in the monthly report (R2.11).
+    cause_department: Mapped[str | None] = mapped_column(String(32), index=True)
+    cause_technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"))
+    cause_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    return_decision: Mapped[str | None] = mapped_column(String(16))
+    return_rule: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -135,6 +143,8 @@ class Case(Base):
     assigned_technician: Mapped[Technician | None] = relationship(
         foreign_keys=[assigned_technician_id]
     )
+    cause_technician: Mapped[Technician | None] = relationship(foreign_keys=[cause_technician_id])
+    cause_user: Mapped[StaffUser | None] = relationship(foreign_keys=[cause_user_id])
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
     )

@@ -36,7 +36,13 @@ def category_words(case: Case, language: str, schedule: FeeSchedule) -> str:
     )
 
 
-def intake_confirmation(case: Case, local_due: datetime | None, schedule: FeeSchedule) -> str:
+def intake_confirmation(
+    case: Case,
+    local_due: datetime | None,
+    schedule: FeeSchedule,
+    *,
+    return_window_days: int | None = None,
+) -> str:
     language = case.customer.language
     if case.kind == "repair":
         return "\n".join(
@@ -58,6 +64,19 @@ def intake_confirmation(case: Case, local_due: datetime | None, schedule: FeeSch
             "Your complaint {number} is registered. The service director "
             "is responsible for it and we will answer you.",
             number=case.number,
+        )
+    if case.kind == "return" and return_window_days is not None:
+        # R3.2: the return rule is told to the customer when the return is taken in.
+        return "\n".join(
+            [
+                translate(language, "Your return {number} is registered.", number=case.number),
+                translate(
+                    language,
+                    "Products may be returned within {days} days of purchase.",
+                    days=return_window_days,
+                ),
+                translate(language, "We will inspect the product and tell you our decision."),
+            ]
         )
     return translate(language, "Your request {number} is registered.", number=case.number)
 

@@ -144,7 +144,7 @@ GRANTS: tuple[Grant, ...] = (
                 why="for the technician",
             ),
             _grant(manager, C.REPAIR, {"cancel"}, requires=("reason",), why="R7.9"),
-            _grant(manager, C.RETURN, {"inspect", "close", "escalate"}, why="R3.4, R3.5"),
+            _grant(manager, C.RETURN, {"inspect", "decide", "close", "escalate"}, why="R3.4, R3.5"),
             _grant(manager, C.RETURN, {"cancel"}, requires=("reason",), why="R3.4"),
             _grant(manager, C.INQUIRY, INQUIRY_STEPS, why="R2.10"),
         )
@@ -268,6 +268,10 @@ DUTIES: dict[str, frozenset[str]] = {
         {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN}
     ),
     "reports": frozenset(
+        {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN}
+    ),
+    # R9.6: key customers and their visits are the managers' (the service director sends).
+    "key_customers": frozenset(
         {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN}
     ),
     "customer_calls": frozenset(  # R9.5 opinion calls, R9.7 mystery-customer checks

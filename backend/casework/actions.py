@@ -32,6 +32,7 @@ from backend.complaints.routing import DepartmentCode, accountable_for
 from backend.errors import Forbidden, ValidationError
 from backend.outbox.service import message_customer
 from backend.people.models import Role
+from backend.returns import flows as returns
 from backend.settings import Settings
 from backend.surveys.service import schedule_survey
 from backend.tasks.service import alert
@@ -294,18 +295,20 @@ def _reopen(
     return {"formal_case": complaint_reopened(session, case, settings=settings, now=now)}
 
 
-def _inspect(session: Session, case: Case, *, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+def _inspect(
+    session: Session, case: Case, *, body: dict[str, Any], **_: Any
+) -> dict[str, Any] | None:
     """R7.7 workshop inspection; for a return, the cause and who is responsible (R3.5)."""
-    data: dict[str, Any] = {}
     if case.kind == CaseKind.RETURN:
-        cause = body.get("cause_department")
-        if cause not in set(DepartmentCode):
-            raise ValidationError(
-                f"cause_department must be one of {', '.join(DepartmentCode)}",
-                field="cause_department",
-            )
-        data["cause_department"] = cause
-    return data
+        return returns.record_inspection(session, case, body)
+    return None
+
+
+def _decide(
+    session: Session, case: Case, *, body: dict[str, Any], now: datetime, **_: Any
+) -> dict[str, Any]:
+    """R3.3–R3.4: a return's decision; its departments' tasks; the customer told."""
+    return returns.decide(session, case, body, now=now)
 
 
 def _close(session: Session, case: Case, *, now: datetime, **_: Any) -> None:
@@ -324,5 +327,6 @@ HANDLERS: dict[str, Handler] = {
     "answer": _answer,
     "reopen": _reopen,
     "inspect": _inspect,
+    "decide": _decide,
     "close": _close,
 }

@@ -32,6 +32,7 @@ from backend.outbox.service import message_customer
 from backend.people.models import Customer, StaffUser, Technician, Zone
 from backend.people.service import get_customer_by_phone, upsert_customer
 from backend.phones import normalize_phone
+from backend.returns.policy import check_return_window, window_days
 from backend.settings import Settings
 from backend.tasks.service import alert
 
@@ -109,6 +110,9 @@ def _check(request: IntakeRequest, now: datetime, tz: tzinfo) -> None:
         raise ValidationError(f"at most {MAX_DESCRIPTION} characters", field="description")
     if request.kind in (CaseKind.REPAIR, CaseKind.RETURN) and request.product is None:
         raise ValidationError("a repair or return names the product", field="product")
+    if request.kind == CaseKind.REPAIR and not request.description.strip():
+        # R4.5: the receptionist tries to pin down the fault before passing the request on.
+        raise ValidationError("a repair needs a description of the fault", field="description")
     if request.kind == CaseKind.COMPLAINT:
         if request.topic not in set(Topic):
             raise ValidationError(f"topic must be one of {', '.join(Topic)}", field="topic")
@@ -150,6 +154,13 @@ def register_case(
     _check(request, now, settings.tz)
     calendar = calendar_for(settings)
     customer = _customer_of(session, request, settings)
+    address = request.customer.address or customer.address
+    if request.kind == CaseKind.REPAIR and not (address or "").strip():
+        # R4.5, R7.3: the register needs the address the technician goes to.
+        raise ValidationError(
+            "a repair needs the address where the technician should come",
+            field="customer.address",
+        )
     product: Product | None = None
     unit: Unit | None = None
     if request.product is not None:
@@ -162,6 +173,8 @@ def register_case(
             customer=customer,
         )
     reported_at = request.reported_at or now
+    if request.kind == CaseKind.RETURN and product is not None:
+        _check_return_window(request, product, unit, calendar.local_date(reported_at), settings)
     case = Case(
         number=next_case_number(session, calendar.local(reported_at).year),
         kind=request.kind,
@@ -172,7 +185,7 @@ def register_case(
         unit=unit,
         description=request.description.strip(),
         zone=request.customer.zone or customer.zone,
-        address=request.customer.address or customer.address,
+        address=address,
         lat=request.lat if request.lat is not None else customer.lat,
         lon=request.lon if request.lon is not None else customer.lon,
         reported_at=reported_at,
@@ -212,7 +225,14 @@ def register_case(
         message_customer(
             session,
             customer,
-            intake_confirmation(case, due, fee_schedule(settings)),
+            intake_confirmation(
+                case,
+                due,
+                fee_schedule(settings),
+                return_window_days=window_days(settings, product.product_line)
+                if product is not None
+                else None,
+            ),
             case=case,
             purpose="intake_confirmation",
             dedupe_key=f"intake:{case.number}",
@@ -220,6 +240,18 @@ def register_case(
         )
     logger.info("case %s registered (%s via %s)", case.number, case.kind, case.channel)
     return case
+
+
+def _check_return_window(
+    request: IntakeRequest, product: Product, unit: Unit | None, on: date, settings: Settings
+) -> None:
+    """R3.1: a return past its product line's window is refused with the rule; the sale's
+    register (the unit's purchase date) is believed before what the customer says."""
+    said = request.product.purchased_on if request.product else None
+    purchased_on = unit.purchased_on if unit is not None and unit.purchased_on else said
+    check_return_window(
+        settings, product_line=product.product_line, purchased_on=purchased_on, on=on
+    )
 
 
 def case_of_intake(session: Session, intake_key: str) -> Case | None:

@@ -158,7 +158,20 @@ def _case_page(
         and not hidden & {Hide.MEDIA, Hide.TEXT},
         call_purposes=list(REQUESTS),
         now_moment=moment,
+        cause_people=_cause_people() if case.kind == CaseKind.RETURN else [],
     ), status
+
+
+def _cause_people() -> list[tuple[str, str]]:
+    """R3.5: the people a return's cause may be attributed to (technicians, staff)."""
+    session = db_session()
+    technicians = session.scalars(select(Technician).order_by(Technician.name)).all()
+    users = session.scalars(
+        select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.name)
+    ).all()
+    return [(f"technician:{t.id}", f"{t.name} ({label('technician')})") for t in technicians] + [
+        (f"user:{u.id}", f"{u.name or u.email} ({label(u.role)})") for u in users
+    ]
 
 
 @auth.login_required()

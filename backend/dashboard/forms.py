@@ -158,7 +158,18 @@ def intake_field(name: str | None) -> str:
     return INTAKE_FIELD_ALIASES.get(name, name)
 
 
-TEXT_FIELDS = ("signed_by", "note", "reason", "to", "department", "answer", "cause_department")
+TEXT_FIELDS = (
+    "signed_by",
+    "note",
+    "reason",
+    "to",
+    "department",
+    "answer",
+    "cause_department",
+    "findings",
+    "decision",
+    "rule",
+)
 
 
 def _number(form: Form, data: MultiDict[str, str], name: str, kind: type) -> Any:
@@ -205,6 +216,13 @@ def parse_action(
             form.fail("reason", "Give the reason for cancelling.")
     if action == "assign" and (technician_id := _number(form, data, "technician_id", int)):
         body["technician_id"] = technician_id
+    if action == "inspect":  # R3.5: the person a return's cause is attributed to, if any
+        person = form.text(data, "cause_person", limit=40)
+        kind, _, number = person.partition(":")
+        if person and (kind not in ("technician", "user") or not number.isdecimal()):
+            form.fail("cause_person", "choose one of the offered values")
+        elif person:
+            body[f"cause_{kind}_id"] = int(number)
     if action in ("resolve", "finish_repair"):
         body["parts"] = _parts(form, data, product)
         if (hours := _number(form, data, "hours", float)) is not None:

@@ -28,6 +28,7 @@ LABELS: dict[str, str] = {
     "in_workshop": "In workshop",
     "repaired": "Repaired",
     "inspected": "Inspected",
+    "decided": "Decided",  # a return's decision is made (R3.3)
     "resolved": "Resolved",
     "closed": "Closed",
     "cancelled": "Cancelled",
@@ -137,6 +138,14 @@ LABELS: dict[str, str] = {
     # what a customer sent (media kinds)
     "photo": "Photo",
     "voice": "Voice note",
+    # a return's decision (R3.3), its departments (R3.4), the person a cause is attributed to
+    "decide": "Decide",
+    "refund": "Refund",
+    "exchange": "Exchange",
+    "rejected": "Rejected",
+    "finance": "Finance",
+    "staff_user": "Staff",
+    "key_customer_visit": "Key-customer visit",
 }
 
 

@@ -41,6 +41,7 @@ TASK_KINDS = (
     "reply_overdue",
     "formal_case",
     "answer_call",
+    "key_customer_visit",  # R9.6
 )
 
 

@@ -24,7 +24,15 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from backend.dashboard import auth, case_views, complaint_views, i18n, outbox_views, staff_views
+from backend.dashboard import (
+    auth,
+    case_views,
+    complaint_views,
+    i18n,
+    outbox_views,
+    returns_views,
+    staff_views,
+)
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES
 from backend.people.throttle import NO_WAIT, LoginThrottle
@@ -166,3 +174,4 @@ case_views.add_routes(dashboard)
 staff_views.add_routes(dashboard)
 outbox_views.add_routes(dashboard)
 complaint_views.add_routes(dashboard)
+returns_views.add_routes(dashboard)

@@ -40,6 +40,7 @@ STATUS_WORDS = {
     "received": "received",
     "routed": "with the responsible department",
     "answered": "answered",
+    "decided": "decided: we have told you what happens next",
     "closed": "closed",
     "cancelled": "cancelled",
 }

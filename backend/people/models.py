@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, utcnow
@@ -46,6 +46,27 @@ class Customer(Base):
     lon: Mapped[float | None]
     telegram_chat_id: Mapped[int | None] = mapped_column(CHAT_ID, unique=True)
     language: Mapped[str] = mapped_column(String(8), default="ko")
+    # R9.6: a key customer is visited regularly, every `visit_interval_days` from `key_since`
+    # or the last visit.
+    key_customer: Mapped[bool] = mapped_column(default=False, server_default=false())
+    visit_interval_days: Mapped[int | None]
+    key_since: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerVisit(Base):
+    """R9.6: a visit to a key customer, who went, when, and what was said."""
+
+    __tablename__ = "customer_visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    visited_on: Mapped[date]
+    visited_by: Mapped[str] = mapped_column(String(200))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,4 +1,4 @@
-"""The monthly management report: volumes, SLA, complaints, hours by category, surveys.
+"""The monthly management report: volumes, SLA, complaints, return causes, hours, surveys.
 
 Every function takes a session and a half-open period [start, end); none writes anything.
 """
@@ -175,6 +175,60 @@ def reported_hours_by_category(session: Session, period: Period) -> dict[str, fl
 
 
 @dataclass(frozen=True)
+class PersonCount:
+    kind: str  # "technician" or "staff_user"
+    id: int
+    name: str
+    returns: int
+
+
+@dataclass(frozen=True)
+class ReturnCauses:
+    """R3.5, R2.11: the returns of the period by the department and the person they are
+    attributed to (inspected returns only: the cause is found at inspection)."""
+
+    by_department: dict[str, int]
+    by_person: list[PersonCount]
+    not_yet_inspected: int
+
+
+def return_causes(session: Session, period: Period) -> ReturnCauses:
+    in_period = (
+        Case.kind == CaseKind.RETURN,
+        Case.reported_at >= period.start,
+        Case.reported_at < period.end,
+    )
+    departments = session.execute(
+        select(Case.cause_department, func.count(Case.id))
+        .where(*in_period, Case.cause_department.is_not(None))
+        .group_by(Case.cause_department)
+    ).all()
+    technicians = session.execute(
+        select(Technician.id, Technician.name, func.count(Case.id))
+        .join(Case, Case.cause_technician_id == Technician.id)
+        .where(*in_period)
+        .group_by(Technician.id, Technician.name)
+    ).all()
+    users = session.execute(
+        select(StaffUser.id, StaffUser.name, StaffUser.email, func.count(Case.id))
+        .join(Case, Case.cause_user_id == StaffUser.id)
+        .where(*in_period)
+        .group_by(StaffUser.id, StaffUser.name, StaffUser.email)
+    ).all()
+    people = [PersonCount("technician", i, name, int(n)) for i, name, n in technicians] + [
+        PersonCount("staff_user", i, name or email, int(n)) for i, name, email, n in users
+    ]
+    waiting = session.scalar(
+        select(func.count(Case.id)).where(*in_period, Case.cause_department.is_(None))
+    )
+    return ReturnCauses(
+        by_department={str(d): int(n) for d, n in sorted(departments)},
+        by_person=sorted(people, key=lambda p: (-p.returns, p.name)),
+        not_yet_inspected=int(waiting or 0),
+    )
+
+
+@dataclass(frozen=True)
 class SurveyCoverage:
     jobs: int
     scheduled: int
@@ -263,6 +317,7 @@ class MonthlyReport:
     reported_hours: dict[str, float]
     coverage: SurveyCoverage
     technicians: list[TechnicianRatings]
+    return_causes: ReturnCauses
 
     @property
     def total_cases(self) -> int:
@@ -292,4 +347,5 @@ def monthly_report(
         reported_hours=reported_hours_by_category(session, period),
         coverage=survey_coverage(session, period),
         technicians=ratings_by_technician(session, period),
+        return_causes=return_causes(session, period),
     )

@@ -88,4 +88,20 @@ def technician_performance(
         "surveys_answered": answered,
         "surveys_total": len(surveys),
         "complaints": int(complaints or 0),
+        # R3.5, R2.11: returns of the month whose cause was attributed to this technician.
+        "returns_attributed": _returns_attributed(session, technician_id, start, end),
     }
+
+
+def _returns_attributed(
+    session: Session, technician_id: int, start: datetime, end: datetime
+) -> int:
+    count = session.scalar(
+        select(func.count(Case.id)).where(
+            Case.kind == "return",
+            Case.cause_technician_id == technician_id,
+            Case.reported_at >= start,
+            Case.reported_at < end,
+        )
+    )
+    return int(count or 0)
