@@ -22,12 +22,17 @@ from backend.people.models import (
     StaffUser,
     Technician,
 )
+from backend.reports.models import Branch, BranchMember, BranchSignOff, DailyReport
+from backend.suggestions.models import Suggestion
 from backend.surveys.models import Survey
 from backend.tasks.models import Task
 
 __all__ = [
     "ApiToken",
     "Base",
+    "Branch",
+    "BranchMember",
+    "BranchSignOff",
     "Case",
     "CaseEvent",
     "CaseSequence",
@@ -35,6 +40,7 @@ __all__ = [
     "Contract",
     "Conversation",
     "Customer",
+    "DailyReport",
     "Department",
     "DispatchPin",
     "InboundUpdate",
@@ -50,6 +56,7 @@ __all__ = [
     "Product",
     "StaffSession",
     "StaffUser",
+    "Suggestion",
     "Survey",
     "Task",
     "Technician",

@@ -50,6 +50,7 @@ CLASSES = {
     "staff_complaint": ("complaint", HOTLINE_DEPARTMENT),
     "return": ("return", None),
     "inquiry": ("inquiry", None),
+    "suggestion": ("suggestion", None),
 }
 COMBOS = [
     (case_class, status.value)
@@ -69,6 +70,9 @@ def _body(department: str | None, technician_id: int) -> dict[str, Any]:
         "parts": [],
         "department": department or "service",
         "cause_department": "warehouse_transport",
+        "decision": "accepted",
+        "note": "좋은 제안입니다.",
+        "reward_amount": 50_000,
     }
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from backend.api import schemas
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
+from backend.cases.models import CaseKind
 
 blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -94,6 +95,23 @@ def _schema_components() -> dict[str, Any]:
                         "size": {"type": ["integer", "null"]},
                         "transcription": {"type": ["string", "null"]},
                     },
+                },
+            },
+            "suggestion": {
+                "type": ["object", "null"],
+                "description": "suggestions (R9.3): where it was left, the evaluation and the "
+                "reward (0: none); null for other kinds",
+                "properties": {
+                    "place": {"type": ["string", "null"]},
+                    "contact_left": {"type": "boolean"},
+                    "decision": {
+                        "type": ["string", "null"],
+                        "enum": ["accepted", "rejected", None],
+                    },
+                    "evaluation_note": {"type": ["string", "null"]},
+                    "evaluated_at": {"type": ["string", "null"], "format": "date-time"},
+                    "reward_amount": {"type": ["integer", "null"]},
+                    "reward_decided_at": {"type": ["string", "null"], "format": "date-time"},
                 },
             },
         },
@@ -303,7 +321,7 @@ def build_document() -> dict[str, Any]:
                     _query("status", {"type": "string", "enum": sorted(ALL_STATUSES)}),
                     _query(
                         "kind",
-                        {"type": "string", "enum": ["repair", "complaint", "return", "inquiry"]},
+                        {"type": "string", "enum": [kind.value for kind in CaseKind]},
                     ),
                     _query(
                         "channel",

@@ -42,7 +42,7 @@ class Location(Body):
 
 
 class CaseCreate(Body):
-    kind: Literal["repair", "complaint", "return", "inquiry"]
+    kind: Literal["repair", "complaint", "return", "inquiry", "suggestion"]
     channel: Literal["phone", "telegram", "email", "letter", "visit", "web"]
     customer: CustomerIn
     product: ProductRef | None = None
@@ -54,6 +54,8 @@ class CaseCreate(Body):
     severity: Literal["normal", "serious", "major"] | None = None
     about_after_sales: StrictBool = False
     location: Location | None = None
+    # Suggestions (R9.8): the shop or public place it was left at.
+    place: Annotated[str, Field(max_length=100)] | None = None
 
 
 class PartUse(Body):
@@ -84,6 +86,9 @@ class ActionBody(Body):
         | None
     ) = None
     answer: Annotated[str, Field(max_length=3000)] | None = None
+    # Suggestions (R9.3): `evaluate` takes a decision and a note, `reward` an amount (0: none).
+    decision: Literal["accepted", "rejected"] | None = None
+    reward_amount: Annotated[StrictInt, Field(ge=0)] | None = None
     cause_department: (
         Literal[
             "rnd_production",

@@ -59,6 +59,12 @@ def intake_confirmation(case: Case, local_due: datetime | None, schedule: FeeSch
             "is responsible for it and we will answer you.",
             number=case.number,
         )
+    if case.kind == "suggestion":  # R2.10: followed up, and the customer hears the outcome
+        return translate(
+            language,
+            "Thank you: your suggestion {number} is registered. We will tell you what we decide.",
+            number=case.number,
+        )
     return translate(language, "Your request {number} is registered.", number=case.number)
 
 
