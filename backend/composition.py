@@ -49,6 +49,8 @@ from backend.outbox import views as outbox_views
 from backend.outbox.transport import Transport
 from backend.people import duties as people_duties
 from backend.public import views as public_views
+from backend.reports import duties as report_duties
+from backend.reports import views as report_views
 from backend.settings import Settings
 from backend.surveys import duties as survey_duties
 from backend.surveys import views as survey_views
@@ -71,6 +73,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     dispatch_views.blueprint,  # /api/v1/plans/<day>
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
+    report_views.blueprint,  # /api/v1/reports/daily, /branches, /reports/analysis (R7.11, R9.1)
     outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
     dashboard_views.dashboard,  # / (the staff pages)
     public_views.blueprint,  # /suggest: the public suggestion form, its QR code, poster (R9.8)
@@ -107,6 +110,8 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("inbound_retry", partial(inbox_duties.retry_inbound_updates, processors=PROCESSORS)),
     ("media_downloads", partial(inbox_duties.download_media, fetchers=FETCHERS)),
     ("work_report_prompts", fieldwork_duties.work_report_prompts),
+    # after the prompts: the director's report of the day, at closing (R7.11)
+    ("director_daily_report", report_duties.director_daily_report),
     ("sign_in_housekeeping", people_duties.prune_sign_in_records),
     ("delivery_failure_bursts", partial(outbox_duties.delivery_failure_bursts, alert=alert)),
 )

@@ -270,6 +270,9 @@ DUTIES: dict[str, frozenset[str]] = {
     "reports": frozenset(
         {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN}
     ),
+    # R7.12: branches (a manager and technicians) are set up by the administrator and the
+    # service director; each branch's manager signs its part of the daily report.
+    "branches": frozenset({Role.ADMIN, Role.SERVICE_DIRECTOR}),
     "customer_calls": frozenset(  # R9.5 opinion calls, R9.7 mystery-customer checks
         {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN}
     ),

@@ -135,7 +135,16 @@ def intake_field(name: str | None) -> str:
     return INTAKE_FIELD_ALIASES.get(name, name)
 
 
-TEXT_FIELDS = ("signed_by", "note", "reason", "to", "department", "answer", "cause_department")
+TEXT_FIELDS = (
+    "signed_by",
+    "note",
+    "reason",
+    "to",
+    "department",
+    "answer",
+    "cause_department",
+    "decision",  # a suggestion's evaluation (R9.3)
+)
 
 
 def _number(form: Form, data: MultiDict[str, str], name: str, kind: type) -> Any:
@@ -188,6 +197,8 @@ def parse_action(
             body["hours"] = hours
         if (fee := _number(form, data, "fee", int)) is not None:
             body["fee"] = fee
+    if action == "reward" and (amount := _number(form, data, "reward_amount", int)) is not None:
+        body["reward_amount"] = amount  # R9.3
     if form.errors:
         return form, None
     try:

@@ -39,6 +39,12 @@ LABELS: dict[str, str] = {
     "complaint": "Complaint",
     "return": "Return",
     "inquiry": "Inquiry",
+    "suggestion": "Suggestion",
+    # suggestions (R9.3)
+    "evaluated": "Evaluated",
+    "evaluate": "Evaluate",
+    "reward": "Decide the reward",
+    "rejected": "Rejected",
     # channels
     "phone": "Phone",
     "telegram": "Telegram",
