@@ -151,6 +151,7 @@ def test_tick_runs_the_duties_in_the_stated_order() -> None:
         "inbound_retry",
         "media_downloads",
         "work_report_prompts",
+        "director_daily_report",
         "sign_in_housekeeping",
         "delivery_failure_bursts",
     ]
