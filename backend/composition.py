@@ -34,6 +34,7 @@ from backend.dialogues.jobs import DECLINE, RESOLVE
 from backend.dialogues.note import NOTE
 from backend.dialogues.opinion import OPINION
 from backend.dialogues.status import STATUS
+from backend.dialogues.suggestion import SUGGESTION
 from backend.dialogues.survey import SURVEY
 from backend.dialogues.work_report import WORK_REPORT
 from backend.dispatch import duties as dispatch_duties
@@ -90,6 +91,7 @@ DIALOGUES: tuple[Dialogue, ...] = (
     INTAKE,  # report a fault (Telegram, phone)
     COMPLAINT,  # make a complaint (Telegram, phone)
     STATUS,  # my cases (Telegram, phone)
+    SUGGESTION,  # leave a suggestion (R2.10, R9.3; Telegram /suggest, phone key 5)
     NOTE,  # a note or photo about an open case (Telegram)
     DECLINE,  # a technician declines a job (Telegram)
     RESOLVE,  # a technician resolves a job (Telegram)
