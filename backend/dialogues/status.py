@@ -42,12 +42,14 @@ STATUS_WORDS = {
     "answered": "answered",
     "closed": "closed",
     "cancelled": "cancelled",
+    "evaluated": "evaluated, the reward is being decided",  # a suggestion (R9.3)
 }
 KIND_WORDS = {
     "repair": "Repair",
     "complaint": "Complaint",
     "return": "Return",
     "inquiry": "Inquiry",
+    "suggestion": "Suggestion",
 }
 
 
