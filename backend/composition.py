@@ -36,6 +36,7 @@ from backend.dialogues.jobs import DECLINE, RESOLVE
 from backend.dialogues.note import NOTE
 from backend.dialogues.opinion import OPINION
 from backend.dialogues.status import STATUS
+from backend.dialogues.suggestion import SUGGESTION
 from backend.dialogues.survey import SURVEY
 from backend.dialogues.work_report import WORK_REPORT
 from backend.dispatch import duties as dispatch_duties
@@ -52,6 +53,9 @@ from backend.outbox import duties as outbox_duties
 from backend.outbox import views as outbox_views
 from backend.outbox.transport import Transport
 from backend.people import duties as people_duties
+from backend.public import views as public_views
+from backend.reports import duties as report_duties
+from backend.reports import views as report_views
 from backend.settings import Settings
 from backend.surveys import duties as survey_duties
 from backend.surveys import views as survey_views
@@ -75,9 +79,11 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
     complaint_views.blueprint,  # /api/v1/complaints/board
+    report_views.blueprint,  # /api/v1/reports/daily, /branches, /reports/analysis (R7.11, R9.1)
     outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
     key_customer_views.blueprint,  # /api/v1/key-customers, /customers/<id>/visits (R9.6)
     dashboard_views.dashboard,  # / (the staff pages)
+    public_views.blueprint,  # /suggest: the public suggestion form, its QR code, poster (R9.8)
     telegram_webhook.blueprint,  # /telegram/webhook
     ivr_views.blueprint,  # /ivr/*
 )
@@ -91,6 +97,7 @@ DIALOGUES: tuple[Dialogue, ...] = (
     INTAKE,  # report a fault (Telegram, phone)
     COMPLAINT,  # make a complaint (Telegram, phone)
     STATUS,  # my cases (Telegram, phone)
+    SUGGESTION,  # leave a suggestion (R2.10, R9.3; Telegram /suggest, phone key 5)
     NOTE,  # a note or photo about an open case (Telegram)
     DECLINE,  # a technician declines a job (Telegram)
     RESOLVE,  # a technician resolves a job (Telegram)
@@ -113,6 +120,8 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("work_report_prompts", fieldwork_duties.work_report_prompts),
     ("complaint_replies", complaint_duties.chase_replies),  # R2.10, R8.5–R8.7 reply deadlines
     ("key_customer_visits", key_customer_duties.key_customer_visits),  # R9.6
+    # after the prompts: the director's report of the day, at closing (R7.11)
+    ("director_daily_report", report_duties.director_daily_report),
     ("sign_in_housekeeping", people_duties.prune_sign_in_records),
     ("delivery_failure_bursts", partial(outbox_duties.delivery_failure_bursts, alert=alert)),
 )

@@ -23,12 +23,17 @@ from backend.people.models import (
     StaffUser,
     Technician,
 )
+from backend.reports.models import Branch, BranchMember, BranchSignOff, DailyReport
+from backend.suggestions.models import Suggestion
 from backend.surveys.models import Survey
 from backend.tasks.models import Task
 
 __all__ = [
     "ApiToken",
     "Base",
+    "Branch",
+    "BranchMember",
+    "BranchSignOff",
     "Case",
     "CaseEvent",
     "CaseSequence",
@@ -37,6 +42,7 @@ __all__ = [
     "Conversation",
     "Customer",
     "CustomerVisit",
+    "DailyReport",
     "Department",
     "DispatchPin",
     "InboundUpdate",
@@ -52,6 +58,7 @@ __all__ = [
     "Product",
     "StaffSession",
     "StaffUser",
+    "Suggestion",
     "Survey",
     "Task",
     "Technician",

@@ -12,9 +12,19 @@ from backend.calendar import calendar_for
 from backend.catalog.models import Contract, Part, Product
 from backend.catalog.service import register_unit
 from backend.complaints.routing import DEPARTMENT_NAMES, DepartmentCode
-from backend.people.models import Certification, Customer, Department, Role, StaffUser, Technician
+from backend.people.models import (
+    Certification,
+    Customer,
+    Department,
+    Role,
+    StaffUser,
+    Technician,
+    Zone,
+)
 from backend.people.service import create_user, upsert_customer
 from backend.phones import normalize_phone
+from backend.reports.daily import create_branch
+from backend.reports.models import Branch
 from backend.settings import Settings
 
 DEMO_PASSWORD = "demo1234"
@@ -291,6 +301,24 @@ def _place(session: Session, user: StaffUser, department: str, head: bool) -> No
         row.head_user_id = user.id
 
 
+def _branches(session: Session) -> int:
+    """R7.12: the city and suburb teams, each under the demo repair manager."""
+    if session.scalar(select(Branch.id)) is not None:
+        return 0
+    manager = session.scalar(select(StaffUser).where(StaffUser.role == Role.REPAIR_MANAGER))
+    added = 0
+    for name, zone in (("서울 도심 지점", Zone.CITY), ("경기 교외 지점", Zone.SUBURB)):
+        technicians = session.scalars(select(Technician.id).where(Technician.zone == zone)).all()
+        create_branch(
+            session,
+            name=name,
+            manager_user_id=manager.id if manager else None,
+            technician_ids=list(technicians),
+        )
+        added += 1
+    return added
+
+
 def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[str, Any]:
     """Load the demo data; running it again adds nothing."""
     today = calendar_for(settings).local_date(now)
@@ -300,6 +328,7 @@ def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[st
         "technicians_added": _technicians(session, settings, today),
         "contracts_added": _customers_and_contracts(session, settings, today),
         "users": _users(session) + _department_staff(session),
+        "branches_added": _branches(session),
         "password": DEMO_PASSWORD,
     }
     return summary

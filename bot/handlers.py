@@ -289,6 +289,11 @@ def cmd_complaint(chat: Chat, _argument: str) -> None:
     start_dialogue(chat, "complaint")
 
 
+def cmd_suggest(chat: Chat, _argument: str) -> None:
+    """/suggest: leave a suggestion (R2.10, R9.3)."""
+    start_dialogue(chat, "suggestion")
+
+
 def cmd_status(chat: Chat, _argument: str) -> None:
     """/status: my cases (a linked chat), else the phone number is asked first."""
     cases = chats.my_cases(chat.context(), chat.customer, language=chat.language)
@@ -353,6 +358,7 @@ COMMANDS: dict[str, Callable[[Chat, str], None]] = {
     "language": cmd_language,
     "report": cmd_report,
     "complaint": cmd_complaint,
+    "suggest": cmd_suggest,
     "status": cmd_status,
     "cancel": cmd_cancel,
     "today": cmd_today,
@@ -405,13 +411,14 @@ def on_language(chat: Chat, code: str, message_id: int) -> None:
 
 
 def on_menu(chat: Chat, item: str, message_id: int) -> None:
-    """menu:<report|complaint|status|rate>: the main menu's buttons."""
+    """menu:<report|complaint|status|rate|suggest>: the main menu's buttons."""
     clear_buttons(chat, message_id)
     actions: dict[str, Callable[[Chat, str], None]] = {
         "report": cmd_report,
         "complaint": cmd_complaint,
         "status": cmd_status,
         "rate": offer_surveys,
+        "suggest": cmd_suggest,
     }
     actions.get(item, cmd_unknown)(chat, "")
 

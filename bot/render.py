@@ -21,6 +21,7 @@ MENU = (
     ("complaint", "📝 Make a complaint"),
     ("status", "📋 My cases"),
     ("rate", "⭐ Rate a service"),
+    ("suggest", "💡 Leave a suggestion"),  # R2.10, R9.3
 )
 REMOVE_KEYBOARD = {"remove_keyboard": True}
 

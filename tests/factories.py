@@ -25,6 +25,7 @@ STEP_ROLE = {
     "complaint": "service_director",
     "return": "repair_manager",
     "inquiry": "hotline_officer",
+    "suggestion": "service_director",
 }
 FOR_THE_TECHNICIAN = {"reason": "the technician phoned it in"}
 

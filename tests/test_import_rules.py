@@ -153,6 +153,7 @@ def test_tick_runs_the_duties_in_the_stated_order() -> None:
         "work_report_prompts",
         "complaint_replies",
         "key_customer_visits",
+        "director_daily_report",
         "sign_in_housekeeping",
         "delivery_failure_bursts",
     ]

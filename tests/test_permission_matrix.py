@@ -50,6 +50,7 @@ CLASSES = {
     "staff_complaint": ("complaint", HOTLINE_DEPARTMENT),
     "return": ("return", None),
     "inquiry": ("inquiry", None),
+    "suggestion": ("suggestion", None),
 }
 COMBOS = [
     (case_class, status.value)
@@ -58,8 +59,9 @@ COMBOS = [
 ]
 
 
-def _body(department: str | None, technician_id: int) -> dict[str, Any]:
-    """Every field any step reads, so that a step the matrix allows succeeds."""
+def _body(department: str | None, technician_id: int, kind: str = "repair") -> dict[str, Any]:
+    """Every field any step reads, so that a step the matrix allows succeeds (a return's
+    decision is a refund, a suggestion's an acceptance)."""
     return {
         "reason": "asked by phone",
         "signed_by": "홍길동",
@@ -69,7 +71,9 @@ def _body(department: str | None, technician_id: int) -> dict[str, Any]:
         "parts": [],
         "department": department or "service",
         "cause_department": "warehouse_transport",
-        "decision": "refund",
+        "decision": "accepted" if kind == "suggestion" else "refund",
+        "note": "좋은 제안입니다.",
+        "reward_amount": 50_000,
     }
 
 
@@ -147,7 +151,7 @@ def test_every_role_and_action_answers_as_the_matrix_says(
 
     shared = fresh()
     case = _load(database, shared)
-    body = _body(department, world.own)
+    body = _body(department, world.own, kind)
     mismatches: list[tuple[str, str, int, int]] = []
     for subject, headers in world.headers.items():
         actor = world.actors[subject]

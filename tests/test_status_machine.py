@@ -58,6 +58,7 @@ def test_status_values_are_the_stored_strings() -> None:
         "complaint": ["answered", "closed", "received", "routed"],
         "return": ["cancelled", "closed", "decided", "inspected", "received"],
         "inquiry": ["answered", "closed", "received"],
+        "suggestion": ["closed", "evaluated", "received"],
     }
 
 

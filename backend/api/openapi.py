@@ -10,7 +10,9 @@ from pydantic import BaseModel
 
 from backend.api import schemas
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
+from backend.cases.models import CaseKind
 from backend.key_customers.views import KeyCustomerFlag, VisitIn
+from backend.reports.views import BranchCreate, SignOffBody
 
 blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -29,6 +31,8 @@ def _schema_components() -> dict[str, Any]:
         schemas.TokenCreate,
         KeyCustomerFlag,
         VisitIn,
+        SignOffBody,
+        BranchCreate,
     ):
         schema = model.model_json_schema(ref_template=REF)
         components.update(schema.pop("$defs", {}))
@@ -143,6 +147,23 @@ def _schema_components() -> dict[str, Any]:
                         "size": {"type": ["integer", "null"]},
                         "transcription": {"type": ["string", "null"]},
                     },
+                },
+            },
+            "suggestion": {
+                "type": ["object", "null"],
+                "description": "suggestions (R9.3): where it was left, the evaluation and the "
+                "reward (0: none); null for other kinds",
+                "properties": {
+                    "place": {"type": ["string", "null"]},
+                    "contact_left": {"type": "boolean"},
+                    "decision": {
+                        "type": ["string", "null"],
+                        "enum": ["accepted", "rejected", None],
+                    },
+                    "evaluation_note": {"type": ["string", "null"]},
+                    "evaluated_at": {"type": ["string", "null"], "format": "date-time"},
+                    "reward_amount": {"type": ["integer", "null"]},
+                    "reward_decided_at": {"type": ["string", "null"], "format": "date-time"},
                 },
             },
         },
@@ -423,6 +444,128 @@ def _key_customer_paths() -> dict[str, Any]:
     }
 
 
+WORK_FIGURES = {
+    "type": "object",
+    "required": ["hours", "jobs_done", "jobs_late"],
+    "properties": {
+        "hours": {
+            "type": "object",
+            "description": "hours per service category A/B/C/D from the technicians' daily "
+            "work reports (R7.10, R7.11)",
+        },
+        "technicians_reporting": {"type": "integer"},
+        "jobs_done": {"type": "integer"},
+        "jobs_late": {"type": "integer"},
+    },
+}
+DAILY_REPORT = {
+    "type": "object",
+    "required": ["day", "total", "complaints", "branches", "made_at"],
+    "properties": {
+        "day": {"type": "string", "format": "date"},
+        "made_at": {"type": "string", "format": "date-time"},
+        "total": WORK_FIGURES,
+        "complaints": {
+            "type": "object",
+            "properties": {
+                "opened": {"type": "integer"},
+                "answered": {"type": "integer"},
+                "overdue": {"type": "integer"},
+            },
+        },
+        "branches": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "description": "the branch's part (R7.12), signed_off null until its manager signs",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "signed_off": {"type": ["object", "null"]},
+                },
+            },
+        },
+    },
+}
+BRANCH = {
+    "type": "object",
+    "required": ["id", "name", "manager_user_id", "technician_ids"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "manager_user_id": {"type": ["integer", "null"]},
+        "technician_ids": {"type": "array", "items": {"type": "integer"}},
+    },
+}
+MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$"}
+
+
+def _report_paths() -> dict[str, Any]:
+    """The director's daily reports and branch sign-off (R7.11, R7.12); analysis (R9.1)."""
+    day = _path_param("day", {"type": "string", "format": "date"})
+    branch_id = _path_param("branch_id", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
+    return {
+        "/reports/daily": {
+            "get": {
+                "summary": "The director's daily reports, newest first, 31 a page (R7.11)",
+                "operationId": "listDailyReports",
+                "parameters": [
+                    _query("page", {"type": "integer", "minimum": 1, "maximum": 999999})
+                ],
+                "responses": _answers(
+                    200,
+                    {
+                        "type": "object",
+                        "properties": {"items": {"type": "array", "items": DAILY_REPORT}},
+                    },
+                ),
+            }
+        },
+        "/reports/daily/{day}": {
+            "get": {
+                "summary": "One day's report with each branch's sign-off",
+                "operationId": "getDailyReport",
+                "parameters": [day],
+                "responses": _answers(200, DAILY_REPORT, 404),
+            }
+        },
+        "/reports/daily/{day}/branches/{branch_id}/sign-off": {
+            "post": {
+                "summary": "The branch's manager signs its part of the day's report off (R7.12)",
+                "operationId": "signOffBranchReport",
+                "parameters": [day, branch_id],
+                "requestBody": _body(SignOffBody, required=False),
+                "responses": _answers(201, DAILY_REPORT, 404, 409),
+            }
+        },
+        "/branches": {
+            "get": {
+                "summary": "Branches: a manager and technicians each (R7.12)",
+                "operationId": "listBranches",
+                "responses": _answers(
+                    200,
+                    {"type": "object", "properties": {"items": {"type": "array", "items": BRANCH}}},
+                ),
+            },
+            "post": {
+                "summary": "Add a branch; its technicians leave any other branch",
+                "operationId": "createBranch",
+                "requestBody": _body(BranchCreate),
+                "responses": _answers(201, BRANCH, 404, 409),
+            },
+        },
+        "/reports/analysis": {
+            "get": {
+                "summary": "By product model, part and month: repairs, parts replaced, repeat "
+                "repairs of a unit within 90 days, complaint topics (R9.1); at most 36 months",
+                "operationId": "serviceAnalysis",
+                "parameters": [_query("from", MONTH), _query("to", MONTH)],
+                "responses": _answers(200, {"type": "object"}),
+            }
+        },
+    }
+
+
 def build_document() -> dict[str, Any]:
     case_ref = {"$ref": REF.format(model="Case")}
     number = _path_param("number", {"type": "string", "pattern": r"^AS-\d{4}-\d{6}$"})
@@ -443,7 +586,7 @@ def build_document() -> dict[str, Any]:
                     _query("status", {"type": "string", "enum": sorted(ALL_STATUSES)}),
                     _query(
                         "kind",
-                        {"type": "string", "enum": ["repair", "complaint", "return", "inquiry"]},
+                        {"type": "string", "enum": [kind.value for kind in CaseKind]},
                     ),
                     _query(
                         "channel",
@@ -710,6 +853,7 @@ def build_document() -> dict[str, Any]:
         },
         **_user_paths(),
         **_key_customer_paths(),
+        **_report_paths(),
         "/contracts": {
             "post": {
                 "summary": "Add a maintenance contract",

@@ -42,7 +42,7 @@ class Location(Body):
 
 
 class CaseCreate(Body):
-    kind: Literal["repair", "complaint", "return", "inquiry"]
+    kind: Literal["repair", "complaint", "return", "inquiry", "suggestion"]
     channel: Literal["phone", "telegram", "email", "letter", "visit", "web"]
     customer: CustomerIn
     product: ProductRef | None = None
@@ -63,6 +63,8 @@ class CaseCreate(Body):
         default=None, description="R2.8: the dealer or retailer the complaint is about"
     )
     location: Location | None = None
+    # Suggestions (R9.8): the shop or public place it was left at.
+    place: Annotated[str, Field(max_length=100)] | None = None
 
 
 class PartUse(Body):
@@ -94,12 +96,14 @@ class ActionBody(Body):
     ) = None
     answer: Annotated[str, Field(max_length=3000)] | None = None
     # Returns (R3.3–R3.5): inspection's findings and the person the cause is attributed to;
-    # the decision, and for a refusal the rule that applies (in words).
+    # the decision, and for a refusal the rule that applies (in words). Suggestions (R9.3):
+    # `evaluate` takes a decision (accepted or rejected) and a note, `reward` an amount (0: none).
     findings: Annotated[str, Field(max_length=2000)] | None = None
     cause_technician_id: RowId | None = None
     cause_user_id: RowId | None = None
-    decision: Literal["refund", "exchange", "repair", "rejected"] | None = None
+    decision: Literal["refund", "exchange", "repair", "rejected", "accepted"] | None = None
     rule: Annotated[str, Field(max_length=500)] | None = None
+    reward_amount: Annotated[StrictInt, Field(ge=0)] | None = None
     cause_department: (
         Literal[
             "rnd_production",

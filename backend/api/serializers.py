@@ -16,6 +16,7 @@ from backend.catalog.models import Contract, Product
 from backend.inbox.media import media_json
 from backend.people.models import Technician
 from backend.returns.flows import cause_person
+from backend.suggestions.service import suggestion_json
 from backend.surveys.models import Survey
 
 
@@ -46,6 +47,8 @@ def case_json(
             event["note"] = None
     if Hide.MEDIA in hidden or Hide.TEXT in hidden:
         data["media"] = []
+    # R9.3: the evaluation and the reward of a suggestion (null for other kinds).
+    data["suggestion"] = suggestion_json(session, case, tz, hide_text=Hide.TEXT in hidden)
     data["redacted"] = sorted(hidden)
     return data
 

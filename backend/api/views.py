@@ -13,7 +13,7 @@ from backend.api.serializers import case_json, contract_json, product_json, tech
 from backend.calendar import calendar_for
 from backend.cases.access import hidden_parts, visible_case, visible_cases
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
-from backend.cases.models import Case
+from backend.cases.models import Case, CaseKind
 from backend.cases.permissions import roles_for, sees_technician, sees_technician_home
 from backend.cases.service import CaseFilter
 from backend.casework.flows import intake_case, perform_action
@@ -92,6 +92,7 @@ def create_case() -> ResponseReturnValue:
         dealer=body.dealer,
         lat=body.location.lat if body.location else None,
         lon=body.location.lon if body.location else None,
+        place=body.place,
     )
     case = intake_case(session, intake, settings=settings(), now=now(), actor=current_actor())
     session.commit()
@@ -109,7 +110,7 @@ def show_case(number: str) -> ResponseReturnValue:
 def index_cases() -> ResponseReturnValue:
     case_filter = CaseFilter(
         status=query_choice("status", ALL_STATUSES),
-        kind=query_choice("kind", {"repair", "complaint", "return", "inquiry"}),
+        kind=query_choice("kind", set(CaseKind)),
         channel=query_choice("channel", {"phone", "telegram", "email", "letter", "visit", "web"}),
         technician_id=query_int("technician_id"),
     )

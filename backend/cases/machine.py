@@ -49,13 +49,20 @@ class InquiryStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-Status = RepairStatus | ComplaintStatus | ReturnStatus | InquiryStatus
+class SuggestionStatus(enum.StrEnum):
+    RECEIVED = "received"
+    EVALUATED = "evaluated"  # accepted or rejected, with a note (R9.3)
+    CLOSED = "closed"  # the reward decided and the customer told (R2.10, R9.3)
+
+
+Status = RepairStatus | ComplaintStatus | ReturnStatus | InquiryStatus | SuggestionStatus
 
 STATUSES: dict[str, type[Status]] = {
     CaseKind.REPAIR: RepairStatus,
     CaseKind.COMPLAINT: ComplaintStatus,
     CaseKind.RETURN: ReturnStatus,
     CaseKind.INQUIRY: InquiryStatus,
+    CaseKind.SUGGESTION: SuggestionStatus,
 }
 
 INITIAL_STATUS: dict[str, Status] = {
@@ -63,6 +70,7 @@ INITIAL_STATUS: dict[str, Status] = {
     CaseKind.COMPLAINT: ComplaintStatus.RECEIVED,
     CaseKind.RETURN: ReturnStatus.RECEIVED,
     CaseKind.INQUIRY: InquiryStatus.RECEIVED,
+    CaseKind.SUGGESTION: SuggestionStatus.RECEIVED,
 }
 
 # Statuses of several kinds share a value ("closed" is closed whatever the kind), so a set of
@@ -75,6 +83,7 @@ TERMINAL: frozenset[Status] = frozenset(
         ReturnStatus.CLOSED,
         ReturnStatus.CANCELLED,
         InquiryStatus.CLOSED,
+        SuggestionStatus.CLOSED,
     }
 )
 # Repair jobs whose technician has not arrived yet: the arrival deadline still runs (R7.14),
@@ -154,6 +163,17 @@ TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
         },
         "escalate": {s: SAME for s in (InquiryStatus.RECEIVED, InquiryStatus.ANSWERED)},
     },
+    CaseKind.SUGGESTION: {
+        # R9.3: staff judge the suggestion (accepted or rejected, with a note) ...
+        "evaluate": {
+            SuggestionStatus.RECEIVED: SuggestionStatus.EVALUATED,
+            SuggestionStatus.EVALUATED: SuggestionStatus.EVALUATED,
+        },
+        # ... then decide the reward (an amount, 0 for none) and the customer is told (R2.10).
+        "reward": {SuggestionStatus.EVALUATED: SuggestionStatus.CLOSED},
+        # Spam or a duplicate: closed without a word to anyone.
+        "close": {SuggestionStatus.RECEIVED: SuggestionStatus.CLOSED},
+    },
 }
 
 # Moves the system makes on its own (duties); never offered to anyone as an action.
@@ -165,6 +185,7 @@ SYSTEM_TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
     CaseKind.COMPLAINT: {},
     CaseKind.RETURN: {},
     CaseKind.INQUIRY: {},
+    CaseKind.SUGGESTION: {},
 }
 
 ALL_ACTIONS = sorted({action for table in TRANSITIONS.values() for action in table})

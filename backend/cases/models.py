@@ -1,4 +1,4 @@
-"""The case (a repair, complaint, return or inquiry), its number sequence and its history."""
+"""The case (a repair, complaint, return, inquiry or suggestion), its number and its history."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class CaseKind(enum.StrEnum):
     COMPLAINT = "complaint"
     RETURN = "return"
     INQUIRY = "inquiry"
+    SUGGESTION = "suggestion"  # R2.10, R9.3, R9.8
 
 
 class Channel(enum.StrEnum):

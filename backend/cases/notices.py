@@ -78,6 +78,12 @@ def intake_confirmation(
                 translate(language, "We will inspect the product and tell you our decision."),
             ]
         )
+    if case.kind == "suggestion":  # R2.10: followed up, and the customer hears the outcome
+        return translate(
+            language,
+            "Thank you: your suggestion {number} is registered. We will tell you what we decide.",
+            number=case.number,
+        )
     return translate(language, "Your request {number} is registered.", number=case.number)
 
 

@@ -36,6 +36,7 @@ class CaseClass(enum.StrEnum):
     STAFF_COMPLAINT = "staff_complaint"  # R9.4: about after-sales staff, owned by the hotline
     RETURN = "return"
     INQUIRY = "inquiry"
+    SUGGESTION = "suggestion"  # R2.10, R9.3, R9.8
 
 
 class Subject(enum.StrEnum):
@@ -71,6 +72,7 @@ WORKSHOP_STATUSES = frozenset(
 )
 COMPLAINT_STEPS = frozenset({"route", "answer", "escalate", "close", "reopen"})
 INQUIRY_STEPS = frozenset({"answer", "close", "escalate"})
+SUGGESTION_STEPS = frozenset({"evaluate", "reward", "close"})  # R9.3
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,10 @@ GRANTS: tuple[Grant, ...] = (
     _grant(S.HOTLINE_OFFICER, C.COMPLAINT, COMPLAINT_STEPS, why="R2.3, R9.4"),
     _grant(S.HOTLINE_OFFICER, C.STAFF_COMPLAINT, COMPLAINT_STEPS, why="R9.4 independent"),
     _grant(S.HOTLINE_OFFICER, C.INQUIRY, INQUIRY_STEPS, why="R2.1"),
+    # R2.10, R9.3: the service department follows suggestions up and rewards them; a serious
+    # one reaches the vice-president (R8.5).
+    _grant(S.SERVICE_DIRECTOR, C.SUGGESTION, SUGGESTION_STEPS, why="R2.10, R9.3"),
+    _grant(S.VICE_PRESIDENT, C.SUGGESTION, SUGGESTION_STEPS, why="R8.5, R9.3"),
     # The warehouse: the goods register, the workshop's repair card, returns (R3.4, R4.10, R7.7).
     _grant(S.WAREHOUSE_CLERK, C.REPAIR, WORKSHOP_STEPS, why="R4.10, R7.6–R7.8"),
     _grant(S.WAREHOUSE_CLERK, C.RETURN, {"inspect", "close"}, why="R3.4, R3.5"),
@@ -191,7 +197,7 @@ def _sights() -> tuple[Sight, ...]:
     full_office = tuple(
         Sight(subject, case_class)
         for subject in (*OFFICE, S.VICE_PRESIDENT, S.HOTLINE_OFFICER)
-        for case_class in (C.REPAIR, C.COMPLAINT, C.RETURN, C.INQUIRY)
+        for case_class in (C.REPAIR, C.COMPLAINT, C.RETURN, C.INQUIRY, C.SUGGESTION)
     )
     staff_complaints = (
         # R9.4: the hotline and its supervisor read the whole complaint ...
@@ -216,6 +222,7 @@ def _sights() -> tuple[Sight, ...]:
         Sight(S.CUSTOMER, C.STAFF_COMPLAINT, own_only=True),
         Sight(S.CUSTOMER, C.RETURN, own_only=True),
         Sight(S.CUSTOMER, C.INQUIRY, own_only=True),
+        Sight(S.CUSTOMER, C.SUGGESTION, own_only=True),
         Sight(
             S.WAREHOUSE_CLERK,
             C.REPAIR,
@@ -274,6 +281,9 @@ DUTIES: dict[str, frozenset[str]] = {
     "key_customers": frozenset(
         {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN}
     ),
+    # R7.12: branches (a manager and technicians) are set up by the administrator and the
+    # service director; each branch's manager signs its part of the daily report.
+    "branches": frozenset({Role.ADMIN, Role.SERVICE_DIRECTOR}),
     "customer_calls": frozenset(  # R9.5 opinion calls, R9.7 mystery-customer checks
         {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN}
     ),

@@ -34,6 +34,7 @@ from backend.outbox.service import message_customer
 from backend.people.models import Role
 from backend.returns import flows as returns
 from backend.settings import Settings
+from backend.suggestions.service import decide_reward, evaluate
 from backend.surveys.service import schedule_survey
 from backend.tasks.service import alert
 
@@ -315,6 +316,40 @@ def _close(session: Session, case: Case, *, now: datetime, **_: Any) -> None:
     case.closed_at = now
 
 
+def _evaluate(
+    session: Session,
+    case: Case,
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    now: datetime,
+    **_: Any,
+) -> dict[str, Any]:
+    """R9.3: a suggestion is judged, accepted or rejected, with a note."""
+    return evaluate(session, case, body=body, actor_label=actor.label, now=now)
+
+
+def _reward(
+    session: Session,
+    case: Case,
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+    **_: Any,
+) -> dict[str, Any]:
+    """R9.3: the reward decided (0: none); the customer is told the outcome (R2.10)."""
+    return decide_reward(
+        session,
+        case,
+        body=body,
+        actor_label=actor.label,
+        max_amount=settings.max_amount,
+        now=now,
+    )
+
+
 HANDLERS: dict[str, Handler] = {
     "arrive": _arrive,
     "resolve": _resolve,
@@ -329,4 +364,6 @@ HANDLERS: dict[str, Handler] = {
     "inspect": _inspect,
     "decide": _decide,
     "close": _close,
+    "evaluate": _evaluate,
+    "reward": _reward,
 }

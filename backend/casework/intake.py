@@ -34,6 +34,7 @@ from backend.people.service import get_customer_by_phone, upsert_customer
 from backend.phones import normalize_phone
 from backend.returns.policy import check_return_window, window_days
 from backend.settings import Settings
+from backend.suggestions.service import anonymous_customer, record_suggestion
 from backend.tasks.service import alert
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,9 @@ class IntakeRequest:
     # Finding 5: False for a phone number typed in a chat (not a contact the sender shared from
     # their own account): it must not change a stored customer nor message them.
     identity_verified: bool = True
+    # Suggestions (R9.8): the poster's place, and no contact at all (the public form allows it).
+    place: str | None = None
+    anonymous: bool = False
 
 
 def fee_schedule(settings: Settings) -> FeeSchedule:
@@ -102,7 +106,9 @@ def _check(request: IntakeRequest, now: datetime, tz: tzinfo) -> None:
         raise ValidationError(f"kind must be one of {', '.join(CaseKind)}", field="kind")
     if request.channel not in set(Channel):
         raise ValidationError(f"channel must be one of {', '.join(Channel)}", field="channel")
-    if not request.customer.name.strip():
+    if request.anonymous and request.kind != CaseKind.SUGGESTION:
+        raise ValidationError("only a suggestion may be left without a contact", field="customer")
+    if not request.anonymous and not request.customer.name.strip():
         raise ValidationError("the customer's name is required", field="customer.name")
     if request.customer.zone is not None and request.customer.zone not in set(Zone):
         raise ValidationError("zone must be city or suburb", field="customer.zone")
@@ -216,11 +222,24 @@ def register_case(
     elif case.kind == CaseKind.COMPLAINT:
         _route_complaint(session, case, request, now)
         complaint_routed(session, case, settings=settings, now=now)
+    elif case.kind == CaseKind.SUGGESTION:
+        record_suggestion(
+            session,
+            case,
+            place=request.place,
+            contact_left=not request.anonymous,
+            language=request.customer.language,
+            now=now,
+        )
     else:
         contact_registered(session, case, now=now)  # R2.3: inquiries and returns too
     # Finding 5: an unverified report is confirmed in its own chat only, never by a message to
     # whoever the typed number belongs to.
-    if request.identity_verified and not _confirmed_in_dialogue(request, customer):
+    if (
+        request.identity_verified
+        and not request.anonymous
+        and not _confirmed_in_dialogue(request, customer)
+    ):
         due = calendar.local(case.sla_due_at) if case.sla_due_at else None
         message_customer(
             session,
@@ -263,6 +282,8 @@ def _customer_of(session: Session, request: IntakeRequest, settings: Settings) -
     """The case's customer: created or brought up to date from a verified report; for a typed
     number (finding 5) an existing customer is taken as stored, and only a new one is created."""
     typed = request.customer
+    if request.anonymous:
+        return anonymous_customer(session)
     if not request.identity_verified:
         phone = normalize_phone(typed.phone, region=settings.region, field="customer.phone")
         existing = get_customer_by_phone(session, phone)

@@ -229,6 +229,8 @@ def parse_action(
             body["hours"] = hours
         if (fee := _number(form, data, "fee", int)) is not None:
             body["fee"] = fee
+    if action == "reward" and (amount := _number(form, data, "reward_amount", int)) is not None:
+        body["reward_amount"] = amount  # R9.3
     if form.errors:
         return form, None
     try:

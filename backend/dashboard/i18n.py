@@ -40,6 +40,12 @@ LABELS: dict[str, str] = {
     "complaint": "Complaint",
     "return": "Return",
     "inquiry": "Inquiry",
+    "suggestion": "Suggestion",
+    # suggestions (R9.3)
+    "evaluated": "Evaluated",
+    "evaluate": "Evaluate",
+    "reward": "Decide the reward",
+    "rejected": "Rejected",
     # channels
     "phone": "Phone",
     "telegram": "Telegram",
@@ -142,7 +148,6 @@ LABELS: dict[str, str] = {
     "decide": "Decide",
     "refund": "Refund",
     "exchange": "Exchange",
-    "rejected": "Rejected",
     "finance": "Finance",
     "staff_user": "Staff",
     "key_customer_visit": "Key-customer visit",

@@ -29,6 +29,7 @@ from backend.dashboard import (
     case_views,
     complaint_views,
     i18n,
+    improvement_views,
     outbox_views,
     returns_views,
     staff_views,
@@ -175,3 +176,4 @@ staff_views.add_routes(dashboard)
 outbox_views.add_routes(dashboard)
 complaint_views.add_routes(dashboard)
 returns_views.add_routes(dashboard)
+improvement_views.add_routes(dashboard)

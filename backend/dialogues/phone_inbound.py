@@ -29,6 +29,7 @@ from backend.surveys.service import open_survey_of_customer
 MENU_KEYS = "1230"  # report a fault, a complaint, my case, a person (contract)
 RATE_KEY = "4"  # offered only while a survey of the caller's is open (R8.3's call-back)
 ENGLISH_KEY = "9"  # offered while the call is in Korean
+SUGGESTION_KEY = "5"  # leave a suggestion (R2.10, R9.3)
 COMPLAINT_KEYS = "12"  # R9.4: 1 about our staff (independent hotline), 2 anything else
 
 # The caller's keys or words as one of the allowed keys, None for silence or anything else.
@@ -87,7 +88,7 @@ def menu_choice(
     conversation = ctx.conversation
     survey = open_survey(session, conversation)
     survey_open = survey is not None
-    keys = MENU_KEYS + (RATE_KEY if survey_open else "")
+    keys = MENU_KEYS + SUGGESTION_KEY + (RATE_KEY if survey_open else "")
     korean = normalize_language(conversation.language) == "ko"
     choice = choose(keys + (ENGLISH_KEY if korean else ""))
     if choice is None:
@@ -106,6 +107,8 @@ def menu_choice(
         return my_cases(ctx, raw_from, offer_survey=survey_open)
     if choice == RATE_KEY:
         return rate_last_repair(ctx, survey)
+    if choice == SUGGESTION_KEY:
+        return MenuStep(conversation, prompt=begin(ctx, "suggestion", phone=raw_from))
     return _person(ctx, call)
 
 

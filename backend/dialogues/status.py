@@ -43,12 +43,14 @@ STATUS_WORDS = {
     "decided": "decided: we have told you what happens next",
     "closed": "closed",
     "cancelled": "cancelled",
+    "evaluated": "evaluated, the reward is being decided",  # a suggestion (R9.3)
 }
 KIND_WORDS = {
     "repair": "Repair",
     "complaint": "Complaint",
     "return": "Return",
     "inquiry": "Inquiry",
+    "suggestion": "Suggestion",
 }
 
 

@@ -124,3 +124,29 @@ class LoginThrottle:
             .values(failures=LoginFailures.failures - 1)
             .execution_options(synchronize_session=False)
         )
+
+
+@dataclass(frozen=True)
+class WindowLimit:
+    """At most `limit` claims per key in a fixed `window` (the public suggestion form, R9.8)."""
+
+    limit: int
+    window: timedelta
+
+
+def claim_window(
+    session: Session, *, kind: str, value: str, limit: WindowLimit, now: datetime
+) -> timedelta:
+    """Count one use of `kind` by `value` (a client address): NO_WAIT while under the limit, else
+    how long until the window ends. The same shared counters as sign-ins (`login_failures`, keyed
+    by a hash), so every web process sees one count; the housekeeping duty prunes them."""
+    row = _locked_row(session, _key(kind, value), now)
+    window_ends = row.window_started_at + limit.window
+    if now >= window_ends:
+        row.failures, row.window_started_at = 0, now
+        window_ends = now + limit.window
+    if row.failures >= limit.limit:
+        return window_ends - now
+    row.failures += 1
+    row.next_attempt_at = now
+    return NO_WAIT

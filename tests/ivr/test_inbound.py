@@ -260,3 +260,18 @@ def test_a_transfer_nobody_answers_becomes_a_callback(
     assert root.find("Hangup") is not None
     with database.session() as session:
         assert session.scalars(select(Task.kind)).all() == ["callback"]
+
+
+def test_r9_3_key_5_leaves_a_suggestion_by_phone(
+    client: FlaskClient, database: Database, catalogue: None
+) -> None:
+    call = Call(client, "CA503", CALLER)
+    call.start()
+    call.press("5")
+    call.say("홍길동")
+    done = call.record(RECORDING, transcription="주말에도 상담 전화를 받아 주세요")
+    assert done.find("Hangup") is not None
+    with database.session() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.kind == "suggestion" and case.channel == "phone"
+    assert "A S, 2 0 2 6, 0 0 0 0 0 1" in spoken(done)

@@ -84,7 +84,13 @@ def test_korean_is_the_default_and_the_choice_is_remembered(
     user.presses("lang:ko")
     assert "무엇을 도와드릴까요?" in user.last_text()
     user.says("/start")
-    assert user.buttons() == ["menu:report", "menu:complaint", "menu:status", "menu:rate"]
+    assert user.buttons() == [
+        "menu:report",
+        "menu:complaint",
+        "menu:status",
+        "menu:rate",
+        "menu:suggest",
+    ]
     user.says("/language")
     user.presses("lang:en")
     user.says("/report")
