@@ -44,6 +44,7 @@ from backend.inbox import duties as inbox_duties
 from backend.inbox import views as media_views
 from backend.inbox.media import Fetcher
 from backend.inbox.service import Processor
+from backend.money import views as money_views
 from backend.outbox import duties as outbox_duties
 from backend.outbox import views as outbox_views
 from backend.outbox.transport import Transport
@@ -71,6 +72,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
     outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
+    money_views.blueprint,  # /api/v1/fee-schedule, /invoices, /accounting; /invoice/<token>
     dashboard_views.dashboard,  # / (the staff pages)
     telegram_webhook.blueprint,  # /telegram/webhook
     ivr_views.blueprint,  # /ivr/*

@@ -460,6 +460,9 @@ def on_job(chat: Chat, rest: str, message_id: int) -> None:
 def on_case(chat: Chat, rest: str, message_id: int) -> None:
     """case:sign_off:<number>: the customer confirms the service certificate (R7.4)."""
     action, _, number = rest.partition(":")
+    if action in chats.QUOTE_ANSWERS and chat.customer is not None:
+        on_quote_answer(chat, action, number, message_id)
+        return
     if action != "sign_off" or chat.customer is None:
         chat.say(HELP, markup=main_menu(chat.language))
         return
@@ -486,6 +489,23 @@ def on_case(chat: Chat, rest: str, message_id: int) -> None:
         markup=rate,
         number=signed.case.number,
     )
+
+
+def on_quote_answer(chat: Chat, action: str, number: str, message_id: int) -> None:
+    """case:accept_quote|decline_quote:<number>: the customer's answer to a quote (R4.11)."""
+    assert chat.customer is not None
+    answered = chats.answer_quote(chat.context(), chat.customer, number, action)
+    if answered.already_confirmed:
+        chat.say("This quote has already been answered.")
+        return
+    if answered.refusal is not None or answered.case is None:
+        chat.say(answered.refusal.message if answered.refusal else HELP)
+        return
+    clear_buttons(chat, message_id)
+    if action == "accept_quote":
+        chat.say("Thank you: you accepted the quote. The technician will do the work.")
+    else:
+        chat.say("You declined the quote. Only the call-out fee is charged.")
 
 
 def on_survey(chat: Chat, rest: str, message_id: int) -> None:

@@ -31,8 +31,8 @@ def category_words(case: Case, language: str, schedule: FeeSchedule) -> str:
         language,
         "Paid service: call-out {call_out} KRW, labour {rate} KRW per hour, "
         "parts at list price. You will see the cost before any work starts.",
-        call_out=f"{schedule.call_out_fee:,}",
-        rate=f"{schedule.labour_rate_per_hour:,}",
+        call_out=f"{schedule.call_out(case.zone):,}",
+        rate=f"{schedule.labour_rate(case.product.product_line if case.product else None):,}",
     )
 
 

@@ -61,8 +61,21 @@ class Verdict(enum.StrEnum):
 # A technician's steps on their job. A manager may take them for the technician (a phone call
 # from the field, a dead battery), with a reason, recorded "on behalf of" the technician.
 TECHNICIAN_STEPS = frozenset(
-    {"accept", "decline", "depart", "arrive", "resolve", "take_to_workshop", "finish_repair"}
+    {
+        "accept",
+        "decline",
+        "depart",
+        "arrive",
+        "resolve",
+        "take_to_workshop",
+        "finish_repair",
+        "quote",  # R4.11 built on site before chargeable work
+        "pay",  # R4.11, R7.5 collected on the spot
+    }
 )
+# R4.11: the customer's answer to a quote, given to staff (by phone, in person): they record it
+# naming the channel it came by.
+CONSENT_STEPS = frozenset({"accept_quote", "decline_quote"})
 # R4.10, R7.6–R7.7: the item in the workshop, its repair card, inspection and return.
 WORKSHOP_STEPS = frozenset({"finish_repair", "inspect", "return_item"})
 WORKSHOP_STATUSES = frozenset(
@@ -102,8 +115,10 @@ GRANTS: tuple[Grant, ...] = (
     # The job's own technician (R6.5); the customer's signature captured on their phone (R7.4).
     _grant(S.TECHNICIAN, C.REPAIR, TECHNICIAN_STEPS | {"escalate"}, why="R6.5 own jobs"),
     _grant(S.TECHNICIAN, C.REPAIR, {"sign_off"}, requires=("signed_by",), why="R7.4 captured"),
-    # The customer signs the certificate in their own channel (R7.4).
-    _grant(S.CUSTOMER, C.REPAIR, {"sign_off"}, why="R7.4"),
+    _grant(S.TECHNICIAN, C.REPAIR, CONSENT_STEPS, requires=("channel",), why="R4.11 on site"),
+    # The customer signs the certificate in their own channel (R7.4) and answers quotes (R4.11).
+    _grant(S.CUSTOMER, C.REPAIR, {"sign_off"} | CONSENT_STEPS, why="R7.4, R4.11"),
+    _grant(S.RECEPTIONIST, C.REPAIR, CONSENT_STEPS, requires=("channel",), why="R4.11 by phone"),
     # Receptionists take contacts (R2.2, R4.5): a case registered by mistake is cancelled before
     # anyone is dispatched; questions are theirs to answer (R2.1, R2.10).
     _grant(
@@ -143,6 +158,7 @@ GRANTS: tuple[Grant, ...] = (
                 why="for the technician",
             ),
             _grant(manager, C.REPAIR, {"cancel"}, requires=("reason",), why="R7.9"),
+            _grant(manager, C.REPAIR, CONSENT_STEPS, requires=("channel",), why="R4.11"),
             _grant(manager, C.RETURN, {"inspect", "close", "escalate"}, why="R3.4, R3.5"),
             _grant(manager, C.RETURN, {"cancel"}, requires=("reason",), why="R3.4"),
             _grant(manager, C.INQUIRY, INQUIRY_STEPS, why="R2.10"),
@@ -156,7 +172,8 @@ GRANTS: tuple[Grant, ...] = (
     _grant(S.HOTLINE_OFFICER, C.STAFF_COMPLAINT, COMPLAINT_STEPS, why="R9.4 independent"),
     _grant(S.HOTLINE_OFFICER, C.INQUIRY, INQUIRY_STEPS, why="R2.1"),
     # The warehouse: the goods register, the workshop's repair card, returns (R3.4, R4.10, R7.7).
-    _grant(S.WAREHOUSE_CLERK, C.REPAIR, WORKSHOP_STEPS, why="R4.10, R7.6–R7.8"),
+    _grant(S.WAREHOUSE_CLERK, C.REPAIR, WORKSHOP_STEPS | {"quote"}, why="R4.10, R7.6–R7.8"),
+    _grant(S.WAREHOUSE_CLERK, C.REPAIR, CONSENT_STEPS, requires=("channel",), why="R4.11"),
     _grant(S.WAREHOUSE_CLERK, C.RETURN, {"inspect", "close"}, why="R3.4, R3.5"),
 )
 
@@ -263,6 +280,9 @@ DUTIES: dict[str, frozenset[str]] = {
     "reports": frozenset(
         {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN}
     ),
+    # R4.11 the fee schedule is the admins' to publish; R7.5 accounting reads the payments.
+    "fee_schedule": frozenset({Role.ADMIN}),
+    "accounting": frozenset({Role.ADMIN, Role.SERVICE_DIRECTOR, Role.REPAIR_MANAGER}),
     "customer_calls": frozenset(  # R9.5 opinion calls, R9.7 mystery-customer checks
         {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN}
     ),
