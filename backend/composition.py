@@ -33,6 +33,7 @@ from backend.dialogues.intake import INTAKE
 from backend.dialogues.jobs import DECLINE, RESOLVE
 from backend.dialogues.note import NOTE
 from backend.dialogues.opinion import OPINION
+from backend.dialogues.quote_call import QUOTE_CONSENT
 from backend.dialogues.status import STATUS
 from backend.dialogues.survey import SURVEY
 from backend.dialogues.work_report import WORK_REPORT
@@ -93,6 +94,7 @@ DIALOGUES: tuple[Dialogue, ...] = (
     WORK_REPORT,  # the technician's daily work report (R7.10, Telegram)
     SURVEY,  # the rating survey (R8.4, phone and Telegram)
     OPINION,  # the opinion call (R9.5, phone)
+    QUOTE_CONSENT,  # a quote read out by phone: 1 accept, 2 decline (R4.11)
 )
 
 # Duties: `tick` runs them in this order, each in its own transaction --------------------------

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from backend.actors import Actor
 from backend.calendar import calendar_for
+from backend.calls.service import place_call
 from backend.cases.machine import RepairStatus
 from backend.cases.models import Case
 from backend.cases.quotes import (
@@ -32,6 +33,7 @@ from backend.money.links import invoice_url, quote_url
 from backend.money.models import Payment, PaymentMethod
 from backend.money.service import record_payment
 from backend.outbox.service import message_customer
+from backend.phones import can_receive_sms
 from backend.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -109,6 +111,20 @@ def send_quote(session: Session, case: Case, *, settings: Settings, now: datetim
     )
     text = "\n".join([head, *quote_lines(case, language)])
     in_chat = case.customer.telegram_chat_id is not None or not case.identity_verified
+    if not in_chat and not can_receive_sms(case.customer.phone):
+        # No text channel (a landline): the quote is read out by phone, 1 to accept.
+        place_call(
+            session,
+            settings,
+            purpose="quote",
+            phone=case.customer.phone,
+            path=f"/ivr/quote/{case.number}",
+            now=now,
+            customer_id=case.customer_id,
+            case=case,
+            dedupe_key=f"quote-call:{case.number}:{len(case.events)}",
+        )
+        return
     markup = None
     if in_chat:
         markup = {
