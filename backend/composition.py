@@ -30,7 +30,7 @@ from backend.dialogues import engine
 from backend.dialogues.complaint import COMPLAINT
 from backend.dialogues.engine import Dialogue
 from backend.dialogues.intake import INTAKE
-from backend.dialogues.jobs import DECLINE, RESOLVE
+from backend.dialogues.jobs import DECLINE, PAY, QUOTE, RESOLVE
 from backend.dialogues.note import NOTE
 from backend.dialogues.opinion import OPINION
 from backend.dialogues.quote_call import QUOTE_CONSENT
@@ -91,6 +91,8 @@ DIALOGUES: tuple[Dialogue, ...] = (
     NOTE,  # a note or photo about an open case (Telegram)
     DECLINE,  # a technician declines a job (Telegram)
     RESOLVE,  # a technician resolves a job (Telegram)
+    QUOTE,  # a technician quotes chargeable work before doing it (Telegram, R4.11)
+    PAY,  # a technician records the payment (Telegram, R7.5)
     WORK_REPORT,  # the technician's daily work report (R7.10, Telegram)
     SURVEY,  # the rating survey (R8.4, phone and Telegram)
     OPINION,  # the opinion call (R9.5, phone)

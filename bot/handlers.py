@@ -460,9 +460,6 @@ def on_job(chat: Chat, rest: str, message_id: int) -> None:
 def on_case(chat: Chat, rest: str, message_id: int) -> None:
     """case:sign_off:<number>: the customer confirms the service certificate (R7.4)."""
     action, _, number = rest.partition(":")
-    if action in chats.QUOTE_ANSWERS and chat.customer is not None:
-        on_quote_answer(chat, action, number, message_id)
-        return
     if action != "sign_off" or chat.customer is None:
         chat.say(HELP, markup=main_menu(chat.language))
         return
@@ -491,9 +488,12 @@ def on_case(chat: Chat, rest: str, message_id: int) -> None:
     )
 
 
-def on_quote_answer(chat: Chat, action: str, number: str, message_id: int) -> None:
-    """case:accept_quote|decline_quote:<number>: the customer's answer to a quote (R4.11)."""
-    assert chat.customer is not None
+def on_quote(chat: Chat, rest: str, message_id: int) -> None:
+    """quote:<accept_quote|decline_quote>:<number>: the customer's answer to a quote (R4.11)."""
+    action, _, number = rest.partition(":")
+    if chat.customer is None:
+        chat.say(HELP, markup=main_menu(chat.language))
+        return
     answered = chats.answer_quote(chat.context(), chat.customer, number, action)
     if answered.already_confirmed:
         chat.say("This quote has already been answered.")
@@ -547,6 +547,7 @@ CALLBACKS: dict[str, Callable[[Chat, str, int], None]] = {
     "dlg": on_dialogue,
     "job": on_job,
     "case": on_case,
+    "quote": on_quote,
     "survey": on_survey,
     "report": on_work_report,
 }

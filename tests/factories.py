@@ -265,7 +265,7 @@ def consent_first(
 ) -> dict[str, Any] | None:
     """R4.11: quote `body`'s parts and hours and record the customer's yes (by phone), so that
     chargeable work may be done; None when nothing in it is chargeable."""
-    quote_body = {k: v for k, v in body.items() if k in ("parts", "hours", "reason")}
+    quote_body = {k: v for k, v in body.items() if k in ("parts", "hours", "fee", "reason")}
     response = client.post(
         f"/api/v1/cases/{number}/actions/quote", headers=headers, json=quote_body
     )

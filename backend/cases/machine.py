@@ -124,8 +124,9 @@ TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
             RepairStatus.ON_SITE: RepairStatus.RESOLVED,
             RepairStatus.IN_WORKSHOP: RepairStatus.REPAIRED,
         },
-        # R7.5: the fee collected or invoiced once the work is done (or after the signature).
-        "pay": {RepairStatus.RESOLVED: SAME, RepairStatus.CLOSED: SAME},
+        # R7.5: the fee collected or invoiced once the work is done, before the signature
+        # (a signature on unpaid charges invoices them: backend/casework/actions._sign_off).
+        "pay": {RepairStatus.RESOLVED: SAME},
         # R7.4 the customer signs the certificate
         "sign_off": {RepairStatus.RESOLVED: RepairStatus.CLOSED},
         "escalate": {status: SAME for status in OPEN_REPAIR},

@@ -29,10 +29,15 @@ CONSENT_CHANNELS = ("telegram", "phone", "sms", "web", "visit", "email", "letter
 
 
 def quote_items(
-    case: Case, parts: list[PartUsed], hours: float, schedule: FeeSchedule, on: date
+    case: Case,
+    parts: list[PartUsed],
+    hours: float,
+    schedule: FeeSchedule,
+    on: date,
+    fee: int | None = None,
 ) -> list[dict[str, Any]]:
     """The chargeable items of a job: parts out of their own warranty; for paid service also
-    labour at the product line's rate and the zone's call-out fee."""
+    labour (a fixed `fee`, else the product line's rate) and the zone's call-out fee."""
     items: list[dict[str, Any]] = [
         {
             "code": used.part.code,
@@ -48,7 +53,7 @@ def quote_items(
             {
                 "kind": "labour",
                 "quantity": hours,
-                "amount": round(hours * schedule.labour_rate(line)),
+                "amount": fee if fee is not None else round(hours * schedule.labour_rate(line)),
             }
         )
         items.append({"kind": "call_out", "quantity": 1, "amount": schedule.call_out(case.zone)})

@@ -29,6 +29,7 @@ from backend.casework.money import (
     accept_quote,
     decline_quote,
     make_quote,
+    offer_payment,
     parts_and_hours,
     pay,
     schedule_of,
@@ -165,6 +166,7 @@ def _work_done(
 def _resolve(session: Session, case: Case, **kwargs: Any) -> dict[str, Any]:
     data = _work_done(session, case, **kwargs)
     finish_visit(session, case, kwargs["settings"], kwargs["now"])
+    offer_payment(session, case, now=kwargs["now"])
     return data
 
 
@@ -182,11 +184,24 @@ def _return_item(
 
 
 def _sign_off(
-    session: Session, case: Case, *, now: datetime, body: dict[str, Any], **_: Any
+    session: Session,
+    case: Case,
+    *,
+    now: datetime,
+    body: dict[str, Any],
+    settings: Settings,
+    **_: Any,
 ) -> dict[str, Any]:
     case.closed_at = now
     signed_by = str(body.get("signed_by") or case.customer.name)[:200]
-    return {"signed_by": signed_by}
+    data: dict[str, Any] = {"signed_by": signed_by}
+    if (case.charges or {}).get("total") and case.payment is None:
+        # R4.11, R7.5: not paid on the spot, so accounting invoices it.
+        payment = take_payment(
+            session, case, method="invoice", amount=None, by="system", settings=settings, now=now
+        )
+        data["invoice_number"] = payment.invoice_number
+    return data
 
 
 def _escalate(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backend.actors import Actor
+from backend.bounds import check_amount
 from backend.calendar import calendar_for
 from backend.calls.service import place_call
 from backend.cases.machine import RepairStatus
@@ -32,7 +33,7 @@ from backend.i18n import translate
 from backend.money.links import invoice_url, quote_url
 from backend.money.models import Payment, PaymentMethod
 from backend.money.service import record_payment
-from backend.outbox.service import message_customer
+from backend.outbox.service import message_customer, message_technician
 from backend.phones import can_receive_sms
 from backend.settings import Settings
 
@@ -73,10 +74,15 @@ def make_quote(
 ) -> dict[str, Any]:
     """`quote` {parts, hours}: the chargeable items at today's schedule, sent to the customer."""
     used, hours = parts_and_hours(case, body)
+    fee = body.get("fee")
+    if fee is not None and (not isinstance(fee, int) or isinstance(fee, bool)):
+        raise ValidationError("fee must be a whole amount ≥ 0", field="fee")
+    if fee is not None:
+        check_amount(fee, maximum=settings.max_amount, field="fee")
     schedule = fee_schedule(session, settings)
     on = calendar_for(settings).local_date(now)
     case.quote = new_quote(
-        quote_items(case, used, hours, schedule, on), hours=hours, schedule=schedule, now=now
+        quote_items(case, used, hours, schedule, on, fee), hours=hours, schedule=schedule, now=now
     )
     send_quote(session, case, settings=settings, now=now)
     return {"quote": case.quote}
@@ -132,11 +138,11 @@ def send_quote(session: Session, case: Case, *, settings: Settings, now: datetim
                 [
                     {
                         "text": translate(language, "✅ Accept"),
-                        "callback_data": f"case:accept_quote:{case.number}",
+                        "callback_data": f"quote:accept_quote:{case.number}",
                     },
                     {
                         "text": translate(language, "✖ Decline"),
-                        "callback_data": f"case:decline_quote:{case.number}",
+                        "callback_data": f"quote:decline_quote:{case.number}",
                     },
                 ]
             ]
@@ -196,6 +202,39 @@ def decline_quote(
     if case.status == RepairStatus.ON_SITE:
         finish_visit(session, case, settings, now)
     return {"quote": quote, "charges": case.charges}
+
+
+def offer_payment(session: Session, case: Case, *, now: datetime) -> None:
+    """After chargeable work, the technician's button to record how the customer paid (R4.11)."""
+    technician = case.assigned_technician
+    total = (case.charges or {}).get("total") or 0
+    if technician is None or total <= 0 or case.payment is not None:
+        return
+    language = technician.language
+    message_technician(
+        session,
+        technician,
+        translate(
+            language,
+            "{number}: {total} KRW. How does the customer pay?",
+            number=case.number,
+            total=f"{total:,}",
+        ),
+        case=case,
+        purpose="payment_prompt",
+        dedupe_key=f"pay-prompt:{case.number}:{len(case.events)}",
+        reply_markup={
+            "inline_keyboard": [
+                [
+                    {
+                        "text": translate(language, "Payment"),
+                        "callback_data": f"job:pay:{case.number}",
+                    }
+                ]
+            ]
+        },
+        now=now,
+    )
 
 
 def pay(

@@ -36,7 +36,12 @@ from backend.people.models import Customer, Technician
 
 # A job button either starts the dialogue that asks what the step needs (a reason, the parts)
 # or is the step itself.
-JOB_DIALOGUES = {"decline": "job_decline", "resolve": "job_resolve"}
+JOB_DIALOGUES = {
+    "decline": "job_decline",
+    "resolve": "job_resolve",
+    "quote": "job_quote",
+    "pay": "job_pay",
+}
 SIMPLE_JOB_ACTIONS = frozenset({"accept", "depart", "arrive", "take_to_workshop", "escalate"})
 
 
