@@ -118,7 +118,6 @@ GRANTS: tuple[Grant, ...] = (
     _grant(S.TECHNICIAN, C.REPAIR, CONSENT_STEPS, requires=("channel",), why="R4.11 on site"),
     # The customer signs the certificate in their own channel (R7.4) and answers quotes (R4.11).
     _grant(S.CUSTOMER, C.REPAIR, {"sign_off"} | CONSENT_STEPS, why="R7.4, R4.11"),
-    _grant(S.RECEPTIONIST, C.REPAIR, CONSENT_STEPS, requires=("channel",), why="R4.11 by phone"),
     # Receptionists take contacts (R2.2, R4.5): a case registered by mistake is cancelled before
     # anyone is dispatched; questions are theirs to answer (R2.1, R2.10).
     _grant(

@@ -59,8 +59,9 @@ def test_r4_11_a_paid_job_is_not_resolved_before_consent_and_is_after(
     assert act(client, technician, number, "resolve", FAN_ONLY, status=409)["error"]["field"] == (
         "quote"
     )
-    # The customer said yes on the phone to the desk: recorded with the channel and time.
-    case = act(client, people.headers(), number, "accept_quote", {"channel": "phone"})
+    # The customer said yes on the phone to the repair lead: recorded with channel and time.
+    manager = people.headers("repair_manager")
+    case = act(client, manager, number, "accept_quote", {"channel": "phone"})
     assert case["quote"]["status"] == "accepted" and case["quote"]["channel"] == "phone"
     assert case["quote"]["decided_at"].startswith("2026-11-25T") and case["status"] == "on_site"
     case = act(client, technician, number, "resolve", FAN_ONLY)
@@ -72,7 +73,8 @@ def test_r4_11_staff_must_say_how_the_customer_answered(
 ) -> None:
     number, technician = _paid_job(client, people)
     act(client, technician, number, "quote", FAN_ONLY)
-    error = act(client, people.headers(), number, "accept_quote", status=422)["error"]
+    manager = people.headers("repair_manager")
+    error = act(client, manager, number, "accept_quote", status=422)["error"]
     assert error["field"] == "channel"
 
 
@@ -98,7 +100,8 @@ def test_r4_11_a_declined_quote_ends_the_visit_charging_only_the_call_out(
     assert case["status"] == "resolved" and case["quote"]["status"] == "declined"
     assert case["charges"]["total"] == CALL_OUT and case["charges"]["parts"] == []
     assert case["events"][-1]["action"] == "decline_quote"
-    again = act(client, people.headers(), number, "accept_quote", {"channel": "phone"}, status=409)
+    manager = people.headers("repair_manager")
+    again = act(client, manager, number, "accept_quote", {"channel": "phone"}, status=409)
     assert again["error"]["code"] == "action_not_allowed"
 
 
