@@ -32,9 +32,10 @@ from backend.dialogues import engine
 from backend.dialogues.complaint import COMPLAINT
 from backend.dialogues.engine import Dialogue
 from backend.dialogues.intake import INTAKE
-from backend.dialogues.jobs import DECLINE, RESOLVE
+from backend.dialogues.jobs import DECLINE, PAY, QUOTE, RESOLVE
 from backend.dialogues.note import NOTE
 from backend.dialogues.opinion import OPINION
+from backend.dialogues.quote_call import QUOTE_CONSENT
 from backend.dialogues.status import STATUS
 from backend.dialogues.suggestion import SUGGESTION
 from backend.dialogues.survey import SURVEY
@@ -49,6 +50,7 @@ from backend.inbox.media import Fetcher
 from backend.inbox.service import Processor
 from backend.key_customers import duties as key_customer_duties
 from backend.key_customers import views as key_customer_views
+from backend.money import views as money_views
 from backend.outbox import duties as outbox_duties
 from backend.outbox import views as outbox_views
 from backend.outbox.transport import Transport
@@ -82,6 +84,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     report_views.blueprint,  # /api/v1/reports/daily, /branches, /reports/analysis (R7.11, R9.1)
     outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
     key_customer_views.blueprint,  # /api/v1/key-customers, /customers/<id>/visits (R9.6)
+    money_views.blueprint,  # /api/v1/fee-schedule, /invoices, /accounting; /invoice/<token>
     dashboard_views.dashboard,  # / (the staff pages)
     public_views.blueprint,  # /suggest: the public suggestion form, its QR code, poster (R9.8)
     telegram_webhook.blueprint,  # /telegram/webhook
@@ -101,9 +104,12 @@ DIALOGUES: tuple[Dialogue, ...] = (
     NOTE,  # a note or photo about an open case (Telegram)
     DECLINE,  # a technician declines a job (Telegram)
     RESOLVE,  # a technician resolves a job (Telegram)
+    QUOTE,  # a technician quotes chargeable work before doing it (Telegram, R4.11)
+    PAY,  # a technician records the payment (Telegram, R7.5)
     WORK_REPORT,  # the technician's daily work report (R7.10, Telegram)
     SURVEY,  # the rating survey (R8.4, phone and Telegram)
     OPINION,  # the opinion call (R9.5, phone)
+    QUOTE_CONSENT,  # a quote read out by phone: 1 accept, 2 decline (R4.11)
 )
 
 # Duties: `tick` runs them in this order, each in its own transaction --------------------------

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from backend.calls.models import PhoneCall
 from backend.cases.models import Case, CaseEvent, CaseSequence
+from backend.catalog.fees import FeeScheduleVersion
 from backend.catalog.models import Contract, Part, Product, Unit
 from backend.db import Base
 from backend.dialogues.models import Conversation
 from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.fieldwork.models import LinkCode, WorkReport, WorkReportEntry
 from backend.inbox.models import InboundUpdate, MediaFile, TelegramChat
+from backend.money.models import InvoiceSequence, Payment
 from backend.outbox.models import OutboundMessage
 from backend.people.models import (
     ApiToken,
@@ -45,13 +47,16 @@ __all__ = [
     "DailyReport",
     "Department",
     "DispatchPin",
+    "FeeScheduleVersion",
     "InboundUpdate",
+    "InvoiceSequence",
     "Leave",
     "LinkCode",
     "LoginFailures",
     "MediaFile",
     "OutboundMessage",
     "Part",
+    "Payment",
     "PhoneCall",
     "PlanRun",
     "PlanStop",

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
+from backend.catalog.fees import FeeScheduleVersion, publish_schedule
 from backend.catalog.models import Contract, Part, Product
-from backend.catalog.service import register_unit
+from backend.catalog.service import product_lines, register_unit
 from backend.complaints.routing import DEPARTMENT_NAMES, DepartmentCode
 from backend.people.models import (
     Certification,
@@ -319,6 +320,32 @@ def _branches(session: Session) -> int:
     return added
 
 
+# R4.3, R4.8, R4.11: the demo fee schedule (KRW): labour per hour by product line, call-out
+# by zone, transport of goods to the workshop; parts at their list price.
+DEMO_LABOUR = {"air_conditioner": 35_000, "refrigerator": 30_000, "washing_machine": 30_000}
+DEMO_DEFAULT_LABOUR, DEMO_TRANSPORT = 30_000, 15_000
+DEMO_CALL_OUT = {"city": 20_000, "suburb": 30_000}
+
+
+def _fee_schedule(session: Session, settings: Settings, now: datetime) -> int:
+    """Version 1 of the fee schedule, once (an admin's later versions are left alone)."""
+    if session.scalar(select(FeeScheduleVersion.version).limit(1)) is not None:
+        return 0
+    lines = product_lines(session)
+    publish_schedule(
+        session,
+        labour_per_hour={k: v for k, v in DEMO_LABOUR.items() if k in lines},
+        default_labour_per_hour=DEMO_DEFAULT_LABOUR,
+        call_out=DEMO_CALL_OUT,
+        transport=DEMO_TRANSPORT,
+        product_lines=lines,
+        published_by="seed",
+        maximum=settings.max_amount,
+        now=now,
+    )
+    return 1
+
+
 def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[str, Any]:
     """Load the demo data; running it again adds nothing."""
     today = calendar_for(settings).local_date(now)
@@ -329,6 +356,7 @@ def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[st
         "contracts_added": _customers_and_contracts(session, settings, today),
         "users": _users(session) + _department_staff(session),
         "branches_added": _branches(session),
+        "fee_schedules_added": _fee_schedule(session, settings, now),
         "password": DEMO_PASSWORD,
     }
     return summary

@@ -495,6 +495,26 @@ def on_case(chat: Chat, rest: str, message_id: int) -> None:
     )
 
 
+def on_quote(chat: Chat, rest: str, message_id: int) -> None:
+    """quote:<accept_quote|decline_quote>:<number>: the customer's answer to a quote (R4.11)."""
+    action, _, number = rest.partition(":")
+    if chat.customer is None:
+        chat.say(HELP, markup=main_menu(chat.language))
+        return
+    answered = chats.answer_quote(chat.context(), chat.customer, number, action)
+    if answered.already_confirmed:
+        chat.say("This quote has already been answered.")
+        return
+    if answered.refusal is not None or answered.case is None:
+        chat.say(answered.refusal.message if answered.refusal else HELP)
+        return
+    clear_buttons(chat, message_id)
+    if action == "accept_quote":
+        chat.say("Thank you: you accepted the quote. The technician will do the work.")
+    else:
+        chat.say("You declined the quote. Only the call-out fee is charged.")
+
+
 def on_survey(chat: Chat, rest: str, message_id: int) -> None:
     """survey:start:<number>: the rating survey of that job (R8.4), the customer's own only."""
     _action, _, number = rest.partition(":")
@@ -556,6 +576,7 @@ CALLBACKS: dict[str, Callable[[Chat, str, int], None]] = {
     "dlg": on_dialogue,
     "job": on_job,
     "case": on_case,
+    "quote": on_quote,
     "survey": on_survey,
     "report": on_work_report,
 }

@@ -215,6 +215,16 @@ def opinion_call(number: str) -> ResponseReturnValue:
     return _greeted(answered)
 
 
+@blueprint.post("/quote/<number>")
+@twilio_only
+def quote_call(number: str) -> ResponseReturnValue:
+    """A quote call was answered (R4.11): the total, then 1 to accept or 2 to decline."""
+    answered = phone_outbound.quote_call_answered(
+        db_session(), settings(), now(), case_number=number, **_answered()
+    )
+    return _greeted(answered)
+
+
 def _answered() -> dict[str, Any]:
     """Which outbound call was picked up, and Twilio's verdict on who picked it up."""
     return {

@@ -259,3 +259,18 @@ def case_in_status(
             )
         )
         return case.number
+
+
+def consent_first(
+    client: Any, headers: dict[str, str], number: str, body: dict[str, Any]
+) -> dict[str, Any] | None:
+    """R4.11: quote `body`'s parts and hours and record the customer's yes (by phone), so that
+    chargeable work may be done; None when nothing in it is chargeable."""
+    quote_body = {k: v for k, v in body.items() if k in ("parts", "hours", "fee", "reason")}
+    response = client.post(
+        f"/api/v1/cases/{number}/actions/quote", headers=headers, json=quote_body
+    )
+    if response.status_code == 409 and response.get_json()["error"]["field"] == "quote":
+        return None
+    assert response.status_code == 200, response.get_json()
+    return act(client, headers, number, "accept_quote", {"channel": "phone", **quote_body})

@@ -28,6 +28,7 @@ from tests.factories import (
     Personas,
     act,
     complaint_body,
+    consent_first,
     create_case,
     repair_body,
 )
@@ -139,7 +140,10 @@ def test_forbidden_actions_answer_409_naming_the_allowed_ones(
     case = _new_case(client, people, kind, len(path))
     assert case["status"] == AFTER_INTAKE[kind]
     for action in path:  # every allowed step on the way works
-        case = act(client, headers(action), case["number"], action, _body_for(kind, action, world))
+        body = _body_for(kind, action, world)
+        if action in ("resolve", "finish_repair"):  # R4.11 chargeable work needs consent
+            consent_first(client, staff, case["number"], body)
+        case = act(client, headers(action), case["number"], action, body)
     assert case["status"] == status
     allowed = allowed_actions(kind, status)
     assert case["allowed_actions"] == allowed
@@ -192,6 +196,8 @@ def test_a_whole_repair_on_site(
         case = act(client, technician, number, action)
         assert case["status"] == status
     assert case["arrived_at"] == "2026-11-25T10:00:00+09:00"
+    work = {"parts": [{"code": "FAN", "quantity": 1}], "hours": 1}
+    consent_first(client, technician, number, work)  # R4.11 the customer agrees first
     case = act(
         client,
         technician,
@@ -211,6 +217,8 @@ def test_a_whole_repair_on_site(
         "accept",
         "depart",
         "arrive",
+        "quote",
+        "accept_quote",
         "resolve",
         "sign_off",
     ]
@@ -303,6 +311,7 @@ def test_a_technician_works_their_own_job(
     number = create_case(client, people.headers(), repair_body())["number"]
     for action in ("accept", "depart", "arrive"):
         act(client, technician_user, number, action)
+    consent_first(client, technician_user, number, {"hours": 1})
     case = act(client, technician_user, number, "resolve", {"hours": 1})
     assert case["status"] == "resolved"
     assert any(e["actor"].startswith("user:") for e in case["events"] if e["action"] == "accept")

@@ -66,6 +66,7 @@ def test_seed_demo_twice_adds_nothing_the_second_time(run, database: Database) -
     assert summary["products_added"] >= 3 and summary["technicians_added"] >= 4
     assert summary["contracts_added"] >= 1 and summary["password"] == DEMO_PASSWORD
     assert "receptionist@demo.aftersales.local" in summary["users"]
+    assert summary["fee_schedules_added"] == 1  # R4.11 the demo fee schedule, version 1
 
     def counts() -> dict[str, int]:
         with database.session() as session:
@@ -81,6 +82,7 @@ def test_seed_demo_twice_adds_nothing_the_second_time(run, database: Database) -
         0,
         0,
     )
+    assert second["fee_schedules_added"] == 0
     assert counts() == before
     with database.session() as session:
         roles = set(session.scalars(select(StaffUser.role)))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from backend.cases.models import Case
 from backend.db import Database
 from backend.settings import load_settings
-from tests.factories import Personas, act, create_case, repair_body
+from tests.factories import Personas, act, consent_first, create_case, repair_body
 
 HUGE_FEE = 9_223_372_036_854_775_808  # the fee the finding's resolve accepted
 
@@ -53,6 +53,7 @@ def test_finding_15_resolve_refuses_a_fee_above_the_ceiling(
 
 def test_finding_15_a_fee_at_the_ceiling_is_taken(client: FlaskClient, people: Personas) -> None:
     number, headers = _paid_repair(client, people)
+    consent_first(client, headers, number, {"fee": 100_000_000})  # R4.11 the customer agrees
     resolved = act(client, headers, number, "resolve", {"fee": 100_000_000})
     assert resolved["status"] == "resolved"
 

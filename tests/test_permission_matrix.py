@@ -74,7 +74,15 @@ def _body(department: str | None, technician_id: int, kind: str = "repair") -> d
         "decision": "accepted" if kind == "suggestion" else "refund",
         "note": "좋은 제안입니다.",
         "reward_amount": 50_000,
+        "channel": "phone",
+        "method": "cash",
     }
+
+
+# Steps the status allows that need more than the status (R4.11, R7.5): an answer needs a quote
+# waiting for it, a quote something chargeable, a payment charges to pay. A case put straight
+# into a status has none of these, so an allowed step is refused with 409 naming what is missing.
+NEEDS_MORE_THAN_STATUS = {"accept_quote", "decline_quote", "quote", "pay"}
 
 
 class World:
@@ -118,7 +126,9 @@ def _expected(actor: Actor, action: str, case: Case) -> int:
         return 409  # no such step for this kind at all (contract: 409 naming the allowed ones)
     if decision.verdict is Verdict.FORBIDDEN:
         return 403
-    return 200 if case.status in TRANSITIONS[case.kind][action] else 409
+    if case.status not in TRANSITIONS[case.kind][action] or action in NEEDS_MORE_THAN_STATUS:
+        return 409
+    return 200
 
 
 def _check_redaction(answer: dict[str, Any], hidden: frozenset[Hide]) -> list[str]:

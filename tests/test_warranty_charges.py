@@ -9,7 +9,14 @@ from flask.testing import FlaskClient
 
 from backend.catalog.models import Unit
 from backend.db import Database
-from tests.factories import FOR_THE_TECHNICIAN, Personas, act, create_case, repair_body
+from tests.factories import (
+    FOR_THE_TECHNICIAN,
+    Personas,
+    act,
+    consent_first,
+    create_case,
+    repair_body,
+)
 
 # The clock fixture: Wednesday 25 November 2026 in Seoul. The factory product AC-1 has a
 # 24-month warranty; its compressor COMP 120 months (300,000 KRW), its fan FAN 12 months (80,000).
@@ -22,6 +29,7 @@ def _resolve(
     headers = people.headers("repair_manager")  # for the technician, with a reason
     act(client, headers, number, "accept", FOR_THE_TECHNICIAN)
     act(client, headers, number, "arrive", FOR_THE_TECHNICIAN)
+    consent_first(client, headers, number, {**FOR_THE_TECHNICIAN, **body})  # R4.11
     return act(client, headers, number, "resolve", {**FOR_THE_TECHNICIAN, **body})
 
 

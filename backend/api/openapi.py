@@ -12,6 +12,7 @@ from backend.api import schemas
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
 from backend.cases.models import CaseKind
 from backend.key_customers.views import KeyCustomerFlag, VisitIn
+from backend.money.views import FeeScheduleBody
 from backend.reports.views import BranchCreate, SignOffBody
 
 blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
@@ -33,6 +34,7 @@ def _schema_components() -> dict[str, Any]:
         VisitIn,
         SignOffBody,
         BranchCreate,
+        FeeScheduleBody,
     ):
         schema = model.model_json_schema(ref_template=REF)
         components.update(schema.pop("$defs", {}))
@@ -566,6 +568,100 @@ def _report_paths() -> dict[str, Any]:
     }
 
 
+def _file(media_type: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+    }
+
+
+FEE_SCHEDULE = {
+    "type": "object",
+    "required": ["version", "labour_per_hour", "default_labour_per_hour", "call_out", "transport"],
+    "properties": {
+        "version": {"type": "integer"},
+        "labour_per_hour": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "default_labour_per_hour": {"type": "integer"},
+        "call_out": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "transport": {"type": "integer"},
+    },
+}
+INVOICE = {
+    "type": "object",
+    "required": ["invoice_number", "case_number", "method", "amount", "issued_at", "paid_at"],
+    "properties": {
+        "invoice_number": {"type": "string"},
+        "case_number": {"type": "string"},
+        "method": {"type": "string", "enum": ["cash", "card", "invoice"]},
+        "amount": {"type": "integer"},
+        "issued_at": {"type": "string", "format": "date-time"},
+        "paid_at": {"type": ["string", "null"], "format": "date-time"},
+        "customer": {"type": "string"},
+        "pdf": {"type": "string"},
+    },
+}
+DAY = _query("date", {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"})
+
+
+def _money_paths() -> dict[str, Any]:
+    """The fee schedule (R4.11; admins publish versions) and accounting (R7.5)."""
+    invoice_number = _path_param("invoice_number", {"type": "string", "maxLength": 24})
+    return {
+        "/fee-schedule": {
+            "get": {
+                "summary": "The fee schedule in force, with every published version",
+                "operationId": "getFeeSchedule",
+                "responses": _answers(200, FEE_SCHEDULE),
+            },
+            "put": {
+                "summary": "Publish the next version of the fee schedule (admins); quotes keep "
+                "the version they were made with",
+                "operationId": "publishFeeSchedule",
+                "requestBody": _body(FeeScheduleBody),
+                "responses": _answers(201, FEE_SCHEDULE, 409),
+            },
+        },
+        "/invoices": {
+            "get": {
+                "summary": "Receipts and invoices issued on a business day (default today)",
+                "operationId": "listInvoices",
+                "parameters": [DAY],
+                "responses": _answers(
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["date", "items", "total"],
+                        "properties": {
+                            "date": {"type": "string"},
+                            "items": {"type": "array", "items": INVOICE},
+                            "total": {"type": "integer"},
+                        },
+                    },
+                ),
+            }
+        },
+        "/invoices/{invoice_number}/pdf": {
+            "get": {
+                "summary": "The numbered receipt or invoice as a PDF (Korean text)",
+                "operationId": "getInvoicePdf",
+                "parameters": [invoice_number],
+                "responses": {
+                    **_answers(200, None, 404),
+                    "200": _file("application/pdf", "the PDF"),
+                },
+            }
+        },
+        "/accounting/daily.csv": {
+            "get": {
+                "summary": "The day's receipts and invoices as CSV for accounting (UTF-8, BOM)",
+                "operationId": "getDailyPaymentsCsv",
+                "parameters": [DAY],
+                "responses": {**_answers(200), "200": _file("text/csv", "the CSV")},
+            }
+        },
+    }
+
+
 def build_document() -> dict[str, Any]:
     case_ref = {"$ref": REF.format(model="Case")}
     number = _path_param("number", {"type": "string", "pattern": r"^AS-\d{4}-\d{6}$"})
@@ -854,6 +950,7 @@ def build_document() -> dict[str, Any]:
         **_user_paths(),
         **_key_customer_paths(),
         **_report_paths(),
+        **_money_paths(),
         "/contracts": {
             "post": {
                 "summary": "Add a maintenance contract",

@@ -115,6 +115,10 @@ class ActionBody(Body):
         ]
         | None
     ) = None
+    # R4.11 how the customer answered a quote (staff recording it); R7.5 how the fee is paid.
+    channel: Literal["telegram", "phone", "sms", "web", "visit", "email", "letter"] | None = None
+    method: Literal["cash", "card", "invoice"] | None = None
+    amount: Annotated[StrictInt, Field(ge=0)] | None = None
 
 
 class PartIn(Body):

@@ -43,6 +43,8 @@ def case_json(
         data["charges"] = None
         data["about"] = None  # R2.4, R9.4: whom an outline reader must not learn either
         data["dealer"] = None
+        data["quote"] = None
+        data["payment"] = None
         for event in data["events"]:
             event["note"] = None
     if Hide.MEDIA in hidden or Hide.TEXT in hidden:
@@ -127,6 +129,8 @@ def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
         if survey is None
         else {"status": survey.status, "ratings": survey.ratings(), "comment": survey.comment},
         "charges": case.charges,
+        "quote": quote_json(case.quote, tz),
+        "payment": _with_local_times(case.payment, ("paid_at",), tz),
         "media": media_json(session, case),  # photos sent by Telegram, served by /media/{n}
         "allowed_actions": allowed_actions(case.kind, case.status),
         "events": [
@@ -142,6 +146,29 @@ def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
             for event in case.events
         ],
     }
+
+
+def quote_json(quote: dict[str, Any] | None, tz: ZoneInfo) -> dict[str, Any] | None:
+    """The case's quote (contract: items, total, status, decided_at, channel), times local."""
+    if quote is None:
+        return None
+    shown = {
+        key: quote.get(key)
+        for key in ("items", "total", "status", "decided_at", "channel", "schedule_version")
+    }
+    return _with_local_times(shown, ("decided_at",), tz)
+
+
+def _with_local_times(
+    record: dict[str, Any] | None, keys: tuple[str, ...], tz: ZoneInfo
+) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    shown = dict(record)
+    for key in keys:
+        if shown.get(key):
+            shown[key] = datetime.fromisoformat(shown[key]).astimezone(tz).isoformat()
+    return shown
 
 
 def product_json(product: Product) -> dict[str, Any]:

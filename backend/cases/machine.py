@@ -126,6 +126,17 @@ TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
         "finish_repair": {RepairStatus.IN_WORKSHOP: RepairStatus.REPAIRED},  # R7.7 repair card
         "inspect": {RepairStatus.REPAIRED: RepairStatus.INSPECTED},  # R7.7 supervisor inspection
         "return_item": {RepairStatus.INSPECTED: RepairStatus.RESOLVED},
+        # R4.11: the quote before chargeable work and the customer's answer (backend/cases/
+        # quotes.py); a declined quote ends the visit, or the workshop job unrepaired.
+        "quote": {RepairStatus.ON_SITE: SAME, RepairStatus.IN_WORKSHOP: SAME},
+        "accept_quote": {RepairStatus.ON_SITE: SAME, RepairStatus.IN_WORKSHOP: SAME},
+        "decline_quote": {
+            RepairStatus.ON_SITE: RepairStatus.RESOLVED,
+            RepairStatus.IN_WORKSHOP: RepairStatus.REPAIRED,
+        },
+        # R7.5: the fee collected or invoiced once the work is done, before the signature
+        # (a signature on unpaid charges invoices them: backend/casework/actions._sign_off).
+        "pay": {RepairStatus.RESOLVED: SAME},
         # R7.4 the customer signs the certificate
         "sign_off": {RepairStatus.RESOLVED: RepairStatus.CLOSED},
         "escalate": {status: SAME for status in OPEN_REPAIR},

@@ -114,6 +114,9 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     charges: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     work_hours: Mapped[float | None]
+    # R4.11 the current quote and the customer's answer; R7.5 the payment (backend.money).
+    quote: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    payment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # R7.13: unfinished at the end of a day → flagged, first in line tomorrow.
     carried_over: Mapped[bool] = mapped_column(default=False)
     rolled_over_on: Mapped[date | None]

@@ -31,8 +31,8 @@ def category_words(case: Case, language: str, schedule: FeeSchedule) -> str:
         language,
         "Paid service: call-out {call_out} KRW, labour {rate} KRW per hour, "
         "parts at list price. You will see the cost before any work starts.",
-        call_out=f"{schedule.call_out_fee:,}",
-        rate=f"{schedule.labour_rate_per_hour:,}",
+        call_out=f"{schedule.call_out(case.zone):,}",
+        rate=f"{schedule.labour_rate(case.product.product_line if case.product else None):,}",
     )
 
 
@@ -110,7 +110,8 @@ JOB_BUTTONS: dict[str, tuple[str, ...]] = {
     RepairStatus.ASSIGNED: ("accept", "decline", "escalate"),
     RepairStatus.ACCEPTED: ("depart", "arrive", "decline", "escalate"),
     RepairStatus.EN_ROUTE: ("arrive", "escalate"),
-    RepairStatus.ON_SITE: ("resolve", "take_to_workshop", "escalate"),
+    RepairStatus.ON_SITE: ("resolve", "quote", "take_to_workshop", "escalate"),
+    RepairStatus.RESOLVED: ("pay",),  # R4.11 collected on the spot, when there is a charge
 }
 JOB_BUTTON_LABELS = {
     "accept": "Accept",
@@ -120,7 +121,13 @@ JOB_BUTTON_LABELS = {
     "resolve": "Resolved",
     "take_to_workshop": "Take to workshop",
     "escalate": "Need help",
+    "quote": "Quote",
+    "pay": "Payment",
 }
+
+
+def _payable(case: Case) -> bool:
+    return bool((case.charges or {}).get("total")) and case.payment is None
 
 
 def job_buttons(case: Case, language: str) -> dict[str, object]:
@@ -129,7 +136,11 @@ def job_buttons(case: Case, language: str) -> dict[str, object]:
     technician = Actor(
         "technician", id=case.assigned_technician_id, technician_id=case.assigned_technician_id
     )
-    actions = [a for a in JOB_BUTTONS.get(case.status, ()) if can(technician, a, case).allowed]
+    actions = [
+        a
+        for a in JOB_BUTTONS.get(case.status, ())
+        if can(technician, a, case).allowed and (a != "pay" or _payable(case))
+    ]
     buttons = [
         {
             "text": translate(language, JOB_BUTTON_LABELS[action]),

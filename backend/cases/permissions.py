@@ -63,8 +63,21 @@ class Verdict(enum.StrEnum):
 # A technician's steps on their job. A manager may take them for the technician (a phone call
 # from the field, a dead battery), with a reason, recorded "on behalf of" the technician.
 TECHNICIAN_STEPS = frozenset(
-    {"accept", "decline", "depart", "arrive", "resolve", "take_to_workshop", "finish_repair"}
+    {
+        "accept",
+        "decline",
+        "depart",
+        "arrive",
+        "resolve",
+        "take_to_workshop",
+        "finish_repair",
+        "quote",  # R4.11 built on site before chargeable work
+        "pay",  # R4.11, R7.5 collected on the spot
+    }
 )
+# R4.11: the customer's answer to a quote, given to staff (by phone, in person): they record it
+# naming the channel it came by.
+CONSENT_STEPS = frozenset({"accept_quote", "decline_quote"})
 # R4.10, R7.6–R7.7: the item in the workshop, its repair card, inspection and return.
 WORKSHOP_STEPS = frozenset({"finish_repair", "inspect", "return_item"})
 WORKSHOP_STATUSES = frozenset(
@@ -105,8 +118,9 @@ GRANTS: tuple[Grant, ...] = (
     # The job's own technician (R6.5); the customer's signature captured on their phone (R7.4).
     _grant(S.TECHNICIAN, C.REPAIR, TECHNICIAN_STEPS | {"escalate"}, why="R6.5 own jobs"),
     _grant(S.TECHNICIAN, C.REPAIR, {"sign_off"}, requires=("signed_by",), why="R7.4 captured"),
-    # The customer signs the certificate in their own channel (R7.4).
-    _grant(S.CUSTOMER, C.REPAIR, {"sign_off"}, why="R7.4"),
+    _grant(S.TECHNICIAN, C.REPAIR, CONSENT_STEPS, requires=("channel",), why="R4.11 on site"),
+    # The customer signs the certificate in their own channel (R7.4) and answers quotes (R4.11).
+    _grant(S.CUSTOMER, C.REPAIR, {"sign_off"} | CONSENT_STEPS, why="R7.4, R4.11"),
     # Receptionists take contacts (R2.2, R4.5): a case registered by mistake is cancelled before
     # anyone is dispatched; questions are theirs to answer (R2.1, R2.10).
     _grant(
@@ -146,6 +160,7 @@ GRANTS: tuple[Grant, ...] = (
                 why="for the technician",
             ),
             _grant(manager, C.REPAIR, {"cancel"}, requires=("reason",), why="R7.9"),
+            _grant(manager, C.REPAIR, CONSENT_STEPS, requires=("channel",), why="R4.11"),
             _grant(manager, C.RETURN, {"inspect", "decide", "close", "escalate"}, why="R3.4, R3.5"),
             _grant(manager, C.RETURN, {"cancel"}, requires=("reason",), why="R3.4"),
             _grant(manager, C.INQUIRY, INQUIRY_STEPS, why="R2.10"),
@@ -163,7 +178,8 @@ GRANTS: tuple[Grant, ...] = (
     _grant(S.SERVICE_DIRECTOR, C.SUGGESTION, SUGGESTION_STEPS, why="R2.10, R9.3"),
     _grant(S.VICE_PRESIDENT, C.SUGGESTION, SUGGESTION_STEPS, why="R8.5, R9.3"),
     # The warehouse: the goods register, the workshop's repair card, returns (R3.4, R4.10, R7.7).
-    _grant(S.WAREHOUSE_CLERK, C.REPAIR, WORKSHOP_STEPS, why="R4.10, R7.6–R7.8"),
+    _grant(S.WAREHOUSE_CLERK, C.REPAIR, WORKSHOP_STEPS | {"quote"}, why="R4.10, R7.6–R7.8"),
+    _grant(S.WAREHOUSE_CLERK, C.REPAIR, CONSENT_STEPS, requires=("channel",), why="R4.11"),
     _grant(S.WAREHOUSE_CLERK, C.RETURN, {"inspect", "close"}, why="R3.4, R3.5"),
 )
 
@@ -284,6 +300,9 @@ DUTIES: dict[str, frozenset[str]] = {
     # R7.12: branches (a manager and technicians) are set up by the administrator and the
     # service director; each branch's manager signs its part of the daily report.
     "branches": frozenset({Role.ADMIN, Role.SERVICE_DIRECTOR}),
+    # R4.11 the fee schedule is the admins' to publish; R7.5 accounting reads the payments.
+    "fee_schedule": frozenset({Role.ADMIN}),
+    "accounting": frozenset({Role.ADMIN, Role.SERVICE_DIRECTOR, Role.REPAIR_MANAGER}),
     "customer_calls": frozenset(  # R9.5 opinion calls, R9.7 mystery-customer checks
         {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN}
     ),

@@ -7,8 +7,11 @@ from datetime import date
 from typing import Any
 
 from backend.cases.models import ServiceCategory
+from backend.catalog.fees import FeeSchedule
 from backend.catalog.models import Part, Product, Unit
 from backend.errors import ValidationError
+
+__all__ = ["FeeSchedule", "PartUsed", "category_at_intake", "charges_at_resolution"]
 
 
 def category_at_intake(unit: Unit | None, product: Product | None, on: date) -> ServiceCategory:
@@ -21,17 +24,16 @@ def category_at_intake(unit: Unit | None, product: Product | None, on: date) -> 
 
 
 @dataclass(frozen=True)
-class FeeSchedule:
-    """What a paid job costs; shown to the customer before work starts (R4.11)."""
-
-    labour_rate_per_hour: int
-    call_out_fee: int
-
-
-@dataclass(frozen=True)
 class PartUsed:
     part: Part
     quantity: int
+
+
+def part_is_free(unit: Unit | None, part: Part, on: date) -> bool:
+    """A part is free under its own warranty (R4.1) or the unit's maintenance contract (R4.3)."""
+    if unit is None:
+        return False
+    return unit.active_contract(on) is not None or unit.in_warranty(part.warranty_months, on)
 
 
 def resolve_parts(product: Product | None, requested: list[dict[str, Any]]) -> list[PartUsed]:
@@ -62,14 +64,14 @@ def charges_at_resolution(
     fee: int | None,
     on: date,
     schedule: FeeSchedule,
+    product_line: str | None = None,
+    zone: str | None = None,
 ) -> dict[str, Any]:
-    """Each part checked against its own warranty (R4.1) or a contract; labour per category."""
-    contract = unit.active_contract(on) if unit is not None else None
+    """Each part checked against its own warranty (R4.1) or a contract; labour per category,
+    at the schedule's rate for the product line and its call-out fee for the zone."""
     lines: list[dict[str, Any]] = []
     for used in parts:
-        free = contract is not None or (
-            unit is not None and unit.in_warranty(used.part.warranty_months, on)
-        )
+        free = part_is_free(unit, used.part, on)
         lines.append(
             {
                 "code": used.part.code,
@@ -81,8 +83,8 @@ def charges_at_resolution(
         )
     paid_service = category == ServiceCategory.PAID
     if paid_service:
-        labour = fee if fee is not None else round(hours * schedule.labour_rate_per_hour)
-        call_out = schedule.call_out_fee
+        labour = fee if fee is not None else round(hours * schedule.labour_rate(product_line))
+        call_out = schedule.call_out(zone)
     else:
         labour, call_out = 0, 0
     total = sum(line["amount"] for line in lines) + labour + call_out

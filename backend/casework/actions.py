@@ -21,21 +21,29 @@ from backend.calendar import calendar_for
 from backend.cases.access import CaseNotVisible
 from backend.cases.machine import TRANSITIONS, next_status
 from backend.cases.models import Case, CaseKind
-from backend.cases.notices import service_certificate
 from backend.cases.permissions import CaseClass, Decision, Verdict, can, case_class
+from backend.cases.quotes import check_consent
 from backend.cases.service import apply_transition
-from backend.cases.warranty import charges_at_resolution, resolve_parts
-from backend.casework.intake import fee_schedule
+from backend.cases.warranty import charges_at_resolution
+from backend.casework.money import (
+    accept_quote,
+    decline_quote,
+    make_quote,
+    offer_payment,
+    parts_and_hours,
+    pay,
+    schedule_of,
+    take_payment,
+)
+from backend.casework.visits import finish_visit
 from backend.complaints.departments import assign_to_department
 from backend.complaints.flows import answer_given, complaint_reopened
 from backend.complaints.routing import DepartmentCode, accountable_for
 from backend.errors import Forbidden, ValidationError
-from backend.outbox.service import message_customer
 from backend.people.models import Role
 from backend.returns import flows as returns
 from backend.settings import Settings
 from backend.suggestions.service import decide_reward, evaluate
-from backend.surveys.service import schedule_survey
 from backend.tasks.service import alert
 
 logger = logging.getLogger(__name__)
@@ -132,77 +140,71 @@ def _work_done(
     settings: Settings,
     now: datetime,
 ) -> dict[str, Any]:
-    """resolve / finish_repair: parts, hours and fee → charges (R4.3, R7.7 repair card)."""
-    parts = body.get("parts") or []
-    if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
-        raise ValidationError("parts is a list of {code, quantity}", field="parts")
-    hours = body.get("hours", 0)
-    if not isinstance(hours, int | float) or isinstance(hours, bool) or not 0 <= hours <= 100:
-        raise ValidationError("hours must be a number 0–100", field="hours")
+    """resolve / finish_repair: parts, hours and fee → charges (R4.3, R7.7 repair card); work
+    that costs the customer needs their accepted quote first (R4.11)."""
+    used, hours = parts_and_hours(case, body)
     fee = body.get("fee")
     if fee is not None and (not isinstance(fee, int) or isinstance(fee, bool) or fee < 0):
         raise ValidationError("fee must be a whole amount ≥ 0", field="fee")
     if fee is not None:
         check_amount(fee, maximum=settings.max_amount, field="fee")  # finding 15
-    used = resolve_parts(case.product, parts)
     on = calendar_for(settings).local_date(now)
-    case.charges = charges_at_resolution(
+    charges = charges_at_resolution(
         unit=case.unit,
         category=case.service_category,
         parts=used,
-        hours=float(hours),
+        hours=hours,
         fee=fee,
         on=on,
-        schedule=fee_schedule(settings),
+        schedule=schedule_of(session, case, settings),
+        product_line=case.product.product_line if case.product else None,
+        zone=case.zone,
     )
-    case.work_hours = float(hours)
+    check_consent(case, charges)
+    case.charges = charges
+    case.work_hours = hours
     return {"charges": case.charges, "hours": hours}
 
 
 def _resolve(session: Session, case: Case, **kwargs: Any) -> dict[str, Any]:
     data = _work_done(session, case, **kwargs)
-    _finish(session, case, kwargs["settings"], kwargs["now"])
+    finish_visit(session, case, kwargs["settings"], kwargs["now"])
+    offer_payment(session, case, now=kwargs["now"])
     return data
 
 
 def _return_item(
     session: Session, case: Case, *, settings: Settings, now: datetime, **_: Any
-) -> None:
-    _finish(session, case, settings, now)
-
-
-def _finish(session: Session, case: Case, settings: Settings, now: datetime) -> None:
-    """The job is done: ask the customer to sign the certificate; the survey follows (R8.3)."""
-    case.resolved_at = now
-    schedule_survey(session, case, settings=settings, done_at=now)
-    language = case.customer.language
-    message_customer(
-        session,
-        case.customer,
-        service_certificate(case, language),
-        case=case,
-        purpose="sign_off_request",
-        dedupe_key=f"signoff:{case.number}:{len(case.events)}",
-        reply_markup={
-            "inline_keyboard": [
-                [
-                    {
-                        "text": "✅ 확인" if language == "ko" else "✅ Confirm",
-                        "callback_data": f"case:sign_off:{case.number}",
-                    }
-                ]
-            ]
-        },
-        now=now,
-    )
+) -> dict[str, Any] | None:
+    """The item goes back; a paid workshop repair is invoiced on the day of return (R7.8)."""
+    finish_visit(session, case, settings, now)
+    if (case.charges or {}).get("total") and case.payment is None:
+        payment = take_payment(
+            session, case, method="invoice", amount=None, by="system", settings=settings, now=now
+        )
+        return {"invoice_number": payment.invoice_number}
+    return None
 
 
 def _sign_off(
-    session: Session, case: Case, *, now: datetime, body: dict[str, Any], **_: Any
+    session: Session,
+    case: Case,
+    *,
+    now: datetime,
+    body: dict[str, Any],
+    settings: Settings,
+    **_: Any,
 ) -> dict[str, Any]:
     case.closed_at = now
     signed_by = str(body.get("signed_by") or case.customer.name)[:200]
-    return {"signed_by": signed_by}
+    data: dict[str, Any] = {"signed_by": signed_by}
+    if (case.charges or {}).get("total") and case.payment is None:
+        # R4.11, R7.5: not paid on the spot, so accounting invoices it.
+        payment = take_payment(
+            session, case, method="invoice", amount=None, by="system", settings=settings, now=now
+        )
+        data["invoice_number"] = payment.invoice_number
+    return data
 
 
 def _escalate(
@@ -351,6 +353,10 @@ def _reward(
 
 
 HANDLERS: dict[str, Handler] = {
+    "quote": make_quote,
+    "accept_quote": accept_quote,
+    "decline_quote": decline_quote,
+    "pay": pay,
     "arrive": _arrive,
     "resolve": _resolve,
     "finish_repair": _work_done,

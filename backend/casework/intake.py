@@ -22,6 +22,7 @@ from backend.cases.models import Case, CaseKind, Channel
 from backend.cases.notices import intake_confirmation
 from backend.cases.service import apply_transition, next_case_number, record_event
 from backend.cases.warranty import FeeSchedule, category_at_intake
+from backend.catalog.fees import current_schedule
 from backend.catalog.models import Product, Unit
 from backend.catalog.service import get_product_by_model, register_unit
 from backend.complaints.departments import is_after_sales
@@ -92,8 +93,11 @@ class IntakeRequest:
     anonymous: bool = False
 
 
-def fee_schedule(settings: Settings) -> FeeSchedule:
-    return FeeSchedule(settings.labour_rate_per_hour, settings.call_out_fee)
+def fee_schedule(session: Session, settings: Settings) -> FeeSchedule:
+    """The fee schedule in force (R4.11): the newest published version, else the defaults."""
+    return current_schedule(
+        session, labour_rate=settings.labour_rate_per_hour, call_out_fee=settings.call_out_fee
+    )
 
 
 def sla_hours(settings: Settings, zone: str) -> int:
@@ -247,7 +251,7 @@ def register_case(
             intake_confirmation(
                 case,
                 due,
-                fee_schedule(settings),
+                fee_schedule(session, settings),
                 return_window_days=window_days(settings, product.product_line)
                 if product is not None
                 else None,

@@ -30,6 +30,7 @@ from backend.dashboard import (
     complaint_views,
     i18n,
     improvement_views,
+    money_views,
     outbox_views,
     returns_views,
     staff_views,
@@ -177,3 +178,4 @@ outbox_views.add_routes(dashboard)
 complaint_views.add_routes(dashboard)
 returns_views.add_routes(dashboard)
 improvement_views.add_routes(dashboard)
+money_views.add_routes(dashboard)

@@ -28,7 +28,7 @@ from backend.dialogues.engine import Context
 from backend.dialogues.flows import Step, begin
 from backend.dialogues.models import Conversation
 from backend.dialogues.status import cases_text
-from backend.errors import DomainError, TransitionNotAllowed
+from backend.errors import Conflict, DomainError, TransitionNotAllowed
 from backend.fieldwork.jobs import action_done_text, technician_for_chat, work_job
 from backend.i18n import normalize_language, translate
 from backend.inbox.models import TelegramChat
@@ -37,7 +37,12 @@ from backend.people.models import Customer, Technician
 
 # A job button either starts the dialogue that asks what the step needs (a reason, the parts)
 # or is the step itself.
-JOB_DIALOGUES = {"decline": "job_decline", "resolve": "job_resolve"}
+JOB_DIALOGUES = {
+    "decline": "job_decline",
+    "resolve": "job_resolve",
+    "quote": "job_quote",
+    "pay": "job_pay",
+}
 SIMPLE_JOB_ACTIONS = frozenset({"accept", "depart", "arrive", "take_to_workshop", "escalate"})
 
 
@@ -195,6 +200,32 @@ def sign_off(ctx: Context, customer: Customer, number: str) -> SignOff:
                 now=ctx.now,
             )
     except TransitionNotAllowed:
+        return SignOff(already_confirmed=True)
+    except DomainError as error:
+        return SignOff(refusal=error)
+    return SignOff(case=case)
+
+
+QUOTE_ANSWERS = ("accept_quote", "decline_quote")
+
+
+def answer_quote(ctx: Context, customer: Customer, number: str, action: str) -> SignOff:
+    """The customer accepts or declines the quote on case `number` with its button (R4.11)."""
+    if action not in QUOTE_ANSWERS:
+        return SignOff(refusal=DomainError("unknown answer", field="action"))
+    try:
+        with ctx.session.begin_nested():
+            case = get_case(ctx.session, number)
+            perform_action(
+                ctx.session,
+                case,
+                action,
+                actor=Actor("customer", id=customer.id, channel="telegram"),
+                body={},
+                settings=ctx.settings,
+                now=ctx.now,
+            )
+    except (TransitionNotAllowed, Conflict):  # answered already (or the visit is over)
         return SignOff(already_confirmed=True)
     except DomainError as error:
         return SignOff(refusal=error)

@@ -494,7 +494,9 @@ class FaultReport(CallerSteps, StepDialogue):
         )
         return {
             "number": case.number,
-            "category": category_words(case, language(ctx), fee_schedule(ctx.settings)),
+            "category": category_words(
+                case, language(ctx), fee_schedule(ctx.session, ctx.settings)
+            ),
             "due": format_moment(local_due, language(ctx)),
         }
 

@@ -244,5 +244,117 @@ class ResolveJob(JobStep):
         )
 
 
+QUOTE_CONFIRM = (Choice("yes", "Yes, send the quote"), Choice("no", "No, cancel"))
+PAY_METHODS = (
+    Choice("cash", "Cash"),
+    Choice("card", "Card"),
+    Choice("invoice", "Invoice (pay later)"),
+)
+
+
+class QuoteJob(ResolveJob):
+    """Quote (R4.11): the parts to replace and the hours expected, then the quote goes to the
+    customer, who accepts or declines before the work is done."""
+
+    name = "job_quote"
+
+    def ask_parts(self, ctx: Context) -> Prompt:
+        return Prompt(
+            step="parts",
+            kind="choice",
+            choices=page_of(ctx, "parts", self.part_choices(ctx), fixed=(DONE,)),
+            values={"number": ctx.conversation.data["case_number"], "parts": self.parts_words(ctx)},
+            text="{number}: which parts will you replace? Tap a part once per piece. "
+            "So far: {parts}",
+        )
+
+    def ask_hours(self, ctx: Context) -> Prompt:
+        return Prompt(
+            step="hours",
+            kind="choice",
+            choices=HOUR_CHOICES,
+            text="How many hours will the work take? Choose or type a number.",
+        )
+
+    def take_hours(self, ctx: Context, answer: Answer) -> str:
+        super().take_hours(ctx, answer)
+        return "confirm"
+
+    def ask_confirm(self, ctx: Context) -> Prompt:
+        data = ctx.conversation.data
+        return Prompt(
+            step="confirm",
+            kind="confirm",
+            choices=QUOTE_CONFIRM,
+            values={
+                "number": data["case_number"],
+                "parts": self.parts_words(ctx),
+                "hours": f"{data['hours']:g}",
+            },
+            text="Send the customer a quote for {number}? Parts: {parts}. Hours: {hours}.",
+        )
+
+    def take_confirm(self, ctx: Context, answer: Answer) -> str:
+        value = chosen(answer, QUOTE_CONFIRM)
+        if value is None:
+            raise ValidationError("Please choose one of the options.", field="confirm")
+        if value == "no":
+            return "cancelled"
+        data = ctx.conversation.data
+        parts = [{"code": code, "quantity": n} for code, n in data.get("parts", {}).items()]
+        self.act(ctx, "quote", {"parts": parts, "hours": data["hours"]})
+        return "quoted"
+
+    def ask_quoted(self, ctx: Context) -> Prompt:
+        _technician, case = self.job(ctx)
+        total = (case.quote or {}).get("total", 0)
+        return Prompt(
+            step="quoted",
+            kind="end",
+            values={"number": case.number, "total": f"{total:,}"},
+            text="The quote for {number} ({total} KRW) was sent to the customer. Start the "
+            "work once they accept.",
+            result={"case_number": case.number, "quote": case.quote},
+        )
+
+
+class PayJob(JobStep):
+    """Pay (R4.11, R7.5): how the customer paid the charges; the receipt goes to them."""
+
+    name = "job_pay"
+    first_step = "method"
+
+    def ask_method(self, ctx: Context) -> Prompt:
+        _technician, case = self.job(ctx)
+        total = (case.charges or {}).get("total", 0)
+        return Prompt(
+            step="method",
+            kind="choice",
+            choices=PAY_METHODS,
+            values={"number": case.number, "total": f"{total:,}"},
+            text="{number}: {total} KRW. How does the customer pay?",
+        )
+
+    def take_method(self, ctx: Context, answer: Answer) -> str:
+        value = chosen(answer, PAY_METHODS)
+        if value is None:
+            raise ValidationError("Please choose one of the options.", field="method")
+        self.act(ctx, "pay", {"method": value})
+        return "paid"
+
+    def ask_paid(self, ctx: Context) -> Prompt:
+        _technician, case = self.job(ctx)
+        payment = case.payment or {}
+        return Prompt(
+            step="paid",
+            kind="end",
+            values={"number": case.number, "invoice": payment.get("invoice_number", "")},
+            text="Recorded: {invoice} for {number}. The customer receives it.",
+            result={"case_number": case.number, "payment": case.payment},
+        )
+
+
 DECLINE = DeclineJob()
 RESOLVE = ResolveJob()
+QUOTE = QuoteJob()
+PAY = PayJob()

@@ -87,6 +87,29 @@ def opinion_call_answered(
     return _greet_and_start(session, settings, now, call, "opinion", call_id=call.id)
 
 
+def quote_call_answered(
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    *,
+    case_number: str,
+    call_sid: str,
+    call_id: str | None,
+    answered_by: str | None,
+) -> AnsweredCall:
+    """A quote call was answered (R4.11): a person hears the quote and presses 1 or 2; a
+    machine hears nothing (the quote waits; staff may record an answer given later)."""
+    call = find_call(session, call_sid, call_id)
+    if call is None or call.case is None or call.case.number != case_number:
+        return AnsweredCall()
+    if not person_answered(call, answered_by):
+        return AnsweredCall()
+    quote = call.case.quote
+    if quote is None or quote.get("status") != "pending":
+        return AnsweredCall()
+    return _greet_and_start(session, settings, now, call, "quote_consent", case_number=case_number)
+
+
 def notice_call_answered(
     session: Session, *, call_sid: str, call_id: str | None, answered_by: str | None
 ) -> Notice:

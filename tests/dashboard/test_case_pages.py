@@ -11,7 +11,14 @@ from backend.cases.models import Case
 from backend.db import Database
 from tests.conftest import Clock
 from tests.dashboard.conftest import Browser, text_of
-from tests.factories import act, complaint_body, create_case, repair_body
+from tests.factories import (
+    FOR_THE_TECHNICIAN,
+    act,
+    complaint_body,
+    consent_first,
+    create_case,
+    repair_body,
+)
 
 
 def _numbers(page: str) -> list[str]:
@@ -155,6 +162,9 @@ def test_resolve_with_parts_shows_the_charges(browser: Browser, clock: Clock) ->
     for action in ("accept", "arrive"):
         response = browser.post(f"/cases/{number}/actions/{action}", {"reason": "phoned in"})
         assert response.status_code == 302
+    work = {"parts": [{"code": "COMP", "quantity": 1}, {"code": "FAN", "quantity": 2}]}
+    manager = browser.people.headers("repair_manager")  # R4.11 the customer agreed by phone
+    consent_first(browser.client, manager, number, {**work, "hours": 1.5, **FOR_THE_TECHNICIAN})
     response = browser.post(
         f"/cases/{number}/actions/resolve",
         {"part:COMP": "1", "part:FAN": "2", "hours": "1.5", "reason": "phoned in"},

@@ -11,7 +11,14 @@ from backend.surveys.models import QUESTIONS
 from backend.surveys.service import record_answer, survey_for_case
 from tests.conftest import Clock
 from tests.dashboard.conftest import Browser, text_of
-from tests.factories import FOR_THE_TECHNICIAN, act, complaint_body, create_case, repair_body
+from tests.factories import (
+    FOR_THE_TECHNICIAN,
+    act,
+    complaint_body,
+    consent_first,
+    create_case,
+    repair_body,
+)
 
 
 def kst(hour: int, minute: int = 0) -> datetime:
@@ -91,6 +98,7 @@ def _a_month_of_work(browser: Browser, clock: Clock, database: Database) -> dict
     create_case(client, manager, repair_body(phone="010-3000-0004", serial="SN-4"))  # pending
     clock.set(kst(17, 30))
     act(client, manager, paid, "arrive", FOR_THE_TECHNICIAN)  # suburb deadline 17:00: missed
+    consent_first(client, manager, paid, {"parts": [], "hours": 1.5, **FOR_THE_TECHNICIAN})
     act(client, manager, paid, "resolve", {"parts": [], "hours": 1.5, **FOR_THE_TECHNICIAN})
     with database.session() as session:
         survey = survey_for_case(session, in_warranty)
