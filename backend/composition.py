@@ -49,6 +49,8 @@ from backend.outbox import views as outbox_views
 from backend.outbox.transport import Transport
 from backend.people import duties as people_duties
 from backend.settings import Settings
+from backend.stock import abc as stock_abc
+from backend.stock import views as stock_views
 from backend.surveys import duties as survey_duties
 from backend.surveys import views as survey_views
 from backend.tasks.service import alert
@@ -71,6 +73,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
     outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
+    stock_views.blueprint,  # /api/v1/stock: on hand, moves, reorder points (R5.1–R5.3)
     dashboard_views.dashboard,  # / (the staff pages)
     telegram_webhook.blueprint,  # /telegram/webhook
     ivr_views.blueprint,  # /ivr/*
@@ -106,6 +109,7 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("media_downloads", partial(inbox_duties.download_media, fetchers=FETCHERS)),
     ("work_report_prompts", fieldwork_duties.work_report_prompts),
     ("sign_in_housekeeping", people_duties.prune_sign_in_records),
+    ("abc_classes", stock_abc.monthly_abc_classes),  # R5.2, the first tick of each month
     ("delivery_failure_bursts", partial(outbox_duties.delivery_failure_bursts, alert=alert)),
 )
 

@@ -22,6 +22,7 @@ from backend.people.models import (
     StaffUser,
     Technician,
 )
+from backend.stock.models import ReorderPoint, StockBalance, StockMove
 from backend.surveys.models import Survey
 from backend.tasks.models import Task
 
@@ -48,8 +49,11 @@ __all__ = [
     "PlanRun",
     "PlanStop",
     "Product",
+    "ReorderPoint",
     "StaffSession",
     "StaffUser",
+    "StockBalance",
+    "StockMove",
     "Survey",
     "Task",
     "Technician",

@@ -152,5 +152,6 @@ def test_tick_runs_the_duties_in_the_stated_order() -> None:
         "media_downloads",
         "work_report_prompts",
         "sign_in_housekeeping",
+        "abc_classes",
         "delivery_failure_bursts",
     ]

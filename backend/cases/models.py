@@ -93,6 +93,8 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     charges: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     work_hours: Mapped[float | None]
+    # R4.6: likely parts and on-site minutes from past repair cards (backend/stock/assessment.py).
+    pre_assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # R7.13: unfinished at the end of a day → flagged, first in line tomorrow.
     carried_over: Mapped[bool] = mapped_column(default=False)
     rolled_over_on: Mapped[date | None]

@@ -19,7 +19,7 @@ from backend.actors import Actor
 from backend.bounds import check_amount
 from backend.calendar import calendar_for
 from backend.cases.access import CaseNotVisible
-from backend.cases.machine import TRANSITIONS, next_status
+from backend.cases.machine import TRANSITIONS, RepairStatus, next_status
 from backend.cases.models import Case, CaseKind
 from backend.cases.notices import service_certificate
 from backend.cases.permissions import CaseClass, Decision, Verdict, can, case_class
@@ -31,6 +31,7 @@ from backend.errors import Forbidden, ValidationError
 from backend.outbox.service import message_customer
 from backend.people.models import Role
 from backend.settings import Settings
+from backend.stock.flows import take_parts_for_job
 from backend.surveys.service import schedule_survey
 from backend.tasks.service import alert
 
@@ -141,6 +142,14 @@ def _work_done(
     if fee is not None:
         check_amount(fee, maximum=settings.max_amount, field="fee")  # finding 15
     used = resolve_parts(case.product, parts)
+    take_parts_for_job(
+        session,
+        case,
+        [(item.part.code, item.quantity) for item in used],
+        action="finish_repair" if case.status == RepairStatus.IN_WORKSHOP else "resolve",
+        actor=actor.label,
+        now=now,
+    )
     on = calendar_for(settings).local_date(now)
     case.charges = charges_at_resolution(
         unit=case.unit,
