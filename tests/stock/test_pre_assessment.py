@@ -89,3 +89,24 @@ def test_r4_7_an_empty_van_is_told_to_pick_the_part_up(
     assert push is not None
     text = push.payload["text"]
     assert "Likely: Fan 100 % — not in your van: pick it up first" in text
+
+
+def test_r4_6_dispatch_prefers_the_technician_whose_van_holds_the_likely_part(
+    client: FlaskClient, people: Personas, database: Database
+) -> None:
+    people.product()
+    people.technician("이서연", phone="010-2000-0002", van_stock=0)  # first in line otherwise
+    stocked = people.technician()
+    _history(database, 5, ["FAN"], 30)
+    case = create_case(client, people.headers(), repair_body())
+    assert case["assigned_technician"]["id"] == stocked
+
+
+def test_without_history_the_first_technician_takes_it(
+    client: FlaskClient, people: Personas
+) -> None:
+    people.product()
+    first = people.technician("이서연", phone="010-2000-0002", van_stock=0)
+    people.technician()
+    case = create_case(client, people.headers(), repair_body())
+    assert case["pre_assessment"] is None and case["assigned_technician"]["id"] == first
