@@ -71,6 +71,17 @@ def _schema_components() -> dict[str, Any]:
             "events",
         ],
         "properties": {
+            "pre_assessment": {
+                "type": ["object", "null"],
+                "description": "R4.6: from the model's past repair cards, the likely parts "
+                "(code, name, frequency 0–1) and minutes on site; null without history",
+                "properties": {
+                    "basis": {"type": "integer"},
+                    "by_symptoms": {"type": "boolean"},
+                    "parts": {"type": "array", "items": {"type": "object"}},
+                    "minutes": {"type": ["integer", "null"]},
+                },
+            },
             "redacted": {
                 "type": "array",
                 "items": {"type": "string", "enum": ["contact", "customer", "media", "text"]},
