@@ -59,6 +59,8 @@ from backend.public import views as public_views
 from backend.reports import duties as report_duties
 from backend.reports import views as report_views
 from backend.settings import Settings
+from backend.stock import abc as stock_abc
+from backend.stock import views as stock_views
 from backend.surveys import duties as survey_duties
 from backend.surveys import views as survey_views
 from backend.tasks.service import alert
@@ -85,6 +87,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
     key_customer_views.blueprint,  # /api/v1/key-customers, /customers/<id>/visits (R9.6)
     money_views.blueprint,  # /api/v1/fee-schedule, /invoices, /accounting; /invoice/<token>
+    stock_views.blueprint,  # /api/v1/stock: on hand, moves, reorder points (R5.1–R5.3)
     dashboard_views.dashboard,  # / (the staff pages)
     public_views.blueprint,  # /suggest: the public suggestion form, its QR code, poster (R9.8)
     telegram_webhook.blueprint,  # /telegram/webhook
@@ -129,6 +132,7 @@ DUTIES: tuple[NamedDuty, ...] = (
     # after the prompts: the director's report of the day, at closing (R7.11)
     ("director_daily_report", report_duties.director_daily_report),
     ("sign_in_housekeeping", people_duties.prune_sign_in_records),
+    ("abc_classes", stock_abc.monthly_abc_classes),  # R5.2, the first tick of each month
     ("delivery_failure_bursts", partial(outbox_duties.delivery_failure_bursts, alert=alert)),
 )
 

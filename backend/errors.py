@@ -45,3 +45,19 @@ class TransitionNotAllowed(Conflict):
             field="action",
         )
         self.allowed = list(allowed)
+
+
+class OutOfStock(Conflict):
+    """R5.3: a move would take a location's stock of a part below zero (409 naming both)."""
+
+    code = "out_of_stock"
+
+    def __init__(
+        self, part_code: str, location: str, on_hand: int, needed: int, field: str
+    ) -> None:
+        super().__init__(
+            f"not enough {part_code} at {location}: {on_hand} on hand, {needed} needed",
+            field=field,
+        )
+        self.part_code = part_code
+        self.location = location

@@ -26,6 +26,7 @@ from backend.people.models import (
     Technician,
 )
 from backend.reports.models import Branch, BranchMember, BranchSignOff, DailyReport
+from backend.stock.models import ReorderPoint, StockBalance, StockMove
 from backend.suggestions.models import Suggestion
 from backend.surveys.models import Survey
 from backend.tasks.models import Task
@@ -61,9 +62,12 @@ __all__ = [
     "PlanRun",
     "PlanStop",
     "Product",
+    "ReorderPoint",
     "StaffSession",
     "StaffUser",
     "Suggestion",
+    "StockBalance",
+    "StockMove",
     "Survey",
     "Task",
     "Technician",

@@ -27,6 +27,9 @@ from backend.phones import normalize_phone
 from backend.reports.daily import create_branch
 from backend.reports.models import Branch
 from backend.settings import Settings
+from backend.stock.models import StockMove
+from backend.stock.reorder import set_reorder_point
+from backend.stock.service import CENTRAL, WORKSHOP, MoveRequest, move_stock, van
 
 DEMO_PASSWORD = "demo1234"
 
@@ -346,6 +349,34 @@ def _fee_schedule(session: Session, settings: Settings, now: datetime) -> int:
     return 1
 
 
+def _stock(session: Session, now: datetime) -> int:
+    """R5.1: the central warehouse, the workshop and each van stocked once, with reorder points
+    at the central warehouse; nothing when the ledger has any row already."""
+    if session.scalar(select(StockMove.id).limit(1)) is not None:
+        return 0
+    parts = session.execute(select(Part.code, Product.product_line).join(Product)).all()
+    moves = 0
+    for code, _line in parts:
+        for location, quantity in ((CENTRAL, 30), (WORKSHOP, 5)):
+            _receive(session, code, location, quantity, now)
+            moves += 1
+        set_reorder_point(
+            session, part_code=code, location=CENTRAL, reorder_point=5, reorder_quantity=10, now=now
+        )
+    for technician in session.scalars(select(Technician).order_by(Technician.id)):
+        lines = {c.product_line for c in technician.certifications}
+        for code, line in parts:
+            if line in lines:
+                _receive(session, code, van(technician.id), 3, now)
+                moves += 1
+    return moves
+
+
+def _receive(session: Session, code: str, location: str, quantity: int, now: datetime) -> None:
+    request = MoveRequest(code, None, location, quantity, "demo opening stock")
+    move_stock(session, request, actor="system", now=now)
+
+
 def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[str, Any]:
     """Load the demo data; running it again adds nothing."""
     today = calendar_for(settings).local_date(now)
@@ -357,6 +388,7 @@ def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[st
         "users": _users(session) + _department_staff(session),
         "branches_added": _branches(session),
         "fee_schedules_added": _fee_schedule(session, settings, now),
+        "stock_moves_added": _stock(session, now),
         "password": DEMO_PASSWORD,
     }
     return summary

@@ -145,6 +145,8 @@ class Settings:
     outbox_max_attempts: int = 8  # real failures of one message (429s are not counted)
     outbox_give_up_hours: int = 24  # undelivered this long after it was due: failed for good
     max_amount: int = 100_000_000  # the largest fee or price anyone may enter (KRW)
+    # R5.2: cumulative shares of 12 months' consumption value closing class A and class B.
+    abc_thresholds: tuple[float, float] = (0.80, 0.95)
     var_dir: Path = Path("var")
     dispatch_solver_log: bool = False  # OR-Tools prints every search of the day planner
     session_idle_hours: int = 8  # a dashboard session unused this long ends
@@ -271,6 +273,8 @@ def load_settings(
 
     if (value := get("AFTERSALES_RETURN_WINDOWS")) is not None:
         values["return_windows"] = _parse_return_windows("AFTERSALES_RETURN_WINDOWS", value)
+    if (value := get("AFTERSALES_ABC_THRESHOLDS")) is not None:
+        values["abc_thresholds"] = _parse_abc_thresholds("AFTERSALES_ABC_THRESHOLDS", value)
     if (value := get("AFTERSALES_TRUSTED_PROXIES")) is not None:
         values["trusted_proxies"] = _parse_trusted_proxies("AFTERSALES_TRUSTED_PROXIES", value)
 
@@ -279,6 +283,17 @@ def load_settings(
     if not (secret := get("AFTERSALES_SECRET_KEY")):
         secret = _secret_key(var_dir)
     return replace(settings, secret_key=secret)
+
+
+def _parse_abc_thresholds(name: str, value: str) -> tuple[float, float]:
+    """'80,95': class A holds the parts making the first 80 % of value, B up to 95 %."""
+    try:
+        a, b = (float(chunk) for chunk in value.split(","))
+    except ValueError as exc:
+        raise SettingsError(f"{name} must look like 80,95 (percent), got {value!r}") from exc
+    if not 0 < a < b < 100:
+        raise SettingsError(f"{name}: need 0 < A < B < 100, got {value!r}")
+    return a / 100, b / 100
 
 
 def _validate(settings: Settings) -> None:

@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from backend.cases.models import Case, CaseEvent
 from backend.cases.service import next_case_number
-from backend.catalog.models import Product
+from backend.catalog.models import Part, Product
 from backend.catalog.service import PartInput, create_product
 from backend.db import Database
 from backend.people.models import Customer, Technician
 from backend.people.service import CertificationInput, create_technician, create_token, create_user
 from backend.seed import ensure_departments
 from backend.settings import Settings
+from backend.stock.service import WORKSHOP, MoveRequest, move_stock, van
 
 FAR_FUTURE = date(2030, 12, 31)
 # Who drives each kind of case in tests (README "Security": the permission matrix); a manager's
@@ -28,6 +29,19 @@ STEP_ROLE = {
     "suggestion": "service_director",
 }
 FOR_THE_TECHNICIAN = {"reason": "the technician phoned it in"}
+# Parts a persona's van (and the workshop) hold, so that resolving with parts finds them (R5.3).
+STOCKED = 20
+TEST_TIME = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def receive(session: Any, code: str, location: str, quantity: int) -> None:
+    """A purchase receipt of `quantity` × `code` into `location` (the test's stock)."""
+    move_stock(
+        session,
+        MoveRequest(code, None, location, quantity, "test stock"),
+        actor="system",
+        now=TEST_TIME,
+    )
 
 
 class Personas:
@@ -78,8 +92,10 @@ class Personas:
         line: str = "air_conditioner",
         warranty_months: int = 24,
         parts: list[tuple[str, int, int]] | None = None,
+        stock: int = STOCKED,
     ) -> int:
-        """A product; parts as (code, warranty months, price)."""
+        """A product; parts as (code, warranty months, price), `stock` of each in every van
+        and the workshop."""
         parts = parts if parts is not None else [("COMP", 120, 300_000), ("FAN", 12, 80_000)]
         with self.database.session() as session:
             product = create_product(
@@ -92,6 +108,10 @@ class Personas:
                     PartInput(code, code.title(), months, price) for code, months, price in parts
                 ],
             )
+            places = [WORKSHOP, *(van(t) for t in session.scalars(select(Technician.id)))]
+            for code, _months, _price in parts if stock else []:
+                for place in places:
+                    receive(session, code, place, stock)
             return product.id
 
     def technician(
@@ -101,8 +121,10 @@ class Personas:
         phone: str = "010-2000-0001",
         zone: str = "city",
         lines: dict[str, date] | None = None,
+        van_stock: int = STOCKED,
         **extra: Any,
     ) -> int:
+        """A technician; their van holds `van_stock` of every part in the catalogue."""
         lines = lines if lines is not None else {"air_conditioner": FAR_FUTURE}
         with self.database.session() as session:
             technician: Technician = create_technician(
@@ -114,6 +136,9 @@ class Personas:
                 certifications=[CertificationInput(line, until) for line, until in lines.items()],
                 **extra,
             )
+            session.flush()
+            for code in set(session.scalars(select(Part.code))) if van_stock else set():
+                receive(session, code, van(technician.id), van_stock)
             return technician.id
 
 

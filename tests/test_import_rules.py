@@ -155,5 +155,6 @@ def test_tick_runs_the_duties_in_the_stated_order() -> None:
         "key_customer_visits",
         "director_daily_report",
         "sign_in_housekeeping",
+        "abc_classes",
         "delivery_failure_bursts",
     ]

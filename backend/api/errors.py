@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from backend.errors import DomainError, TransitionNotAllowed
+from backend.errors import DomainError, OutOfStock, TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +42,11 @@ def _field_path(location: tuple[int | str, ...]) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> ResponseReturnValue:
-        extra = (
+        extra: dict[str, object] = (
             {"allowed_actions": error.allowed} if isinstance(error, TransitionNotAllowed) else {}
         )
+        if isinstance(error, OutOfStock):
+            extra = {"part_code": error.part_code, "location": error.location}
         return error_response(error.status, error.code, error.message, error.field, **extra)
 
     @app.errorhandler(pydantic.ValidationError)

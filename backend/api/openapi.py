@@ -14,6 +14,7 @@ from backend.cases.models import CaseKind
 from backend.key_customers.views import KeyCustomerFlag, VisitIn
 from backend.money.views import FeeScheduleBody
 from backend.reports.views import BranchCreate, SignOffBody
+from backend.stock.schemas import ReorderPointIn, StockMoveIn
 
 blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -35,6 +36,8 @@ def _schema_components() -> dict[str, Any]:
         SignOffBody,
         BranchCreate,
         FeeScheduleBody,
+        StockMoveIn,
+        ReorderPointIn,
     ):
         schema = model.model_json_schema(ref_template=REF)
         components.update(schema.pop("$defs", {}))
@@ -99,6 +102,17 @@ def _schema_components() -> dict[str, Any]:
                         "enum": ["refund", "exchange", "repair", "rejected"],
                     },
                     "rule": {"type": ["string", "null"]},
+                },
+            },
+            "pre_assessment": {
+                "type": ["object", "null"],
+                "description": "R4.6: from the model's past repair cards, the likely parts "
+                "(code, name, frequency 0–1) and minutes on site; null without history",
+                "properties": {
+                    "basis": {"type": "integer"},
+                    "by_symptoms": {"type": "boolean"},
+                    "parts": {"type": "array", "items": {"type": "object"}},
+                    "minutes": {"type": ["integer", "null"]},
                 },
             },
             "redacted": {
@@ -251,6 +265,98 @@ CASE_CALL = {
         "recording_url": {"type": ["string", "null"]},
     },
 }
+
+
+LOCATION = {"type": "string", "pattern": "^(central|workshop|van:[1-9][0-9]{0,8})$"}
+STOCK_MOVE = {
+    "type": "object",
+    "required": ["id", "part_code", "from", "to", "quantity", "kind", "reason", "actor", "at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "part_code": {"type": "string"},
+        "from": {"type": ["string", "null"]},
+        "to": {"type": ["string", "null"]},
+        "quantity": {"type": "integer"},
+        "kind": {"type": "string"},
+        "reason": {"type": "string"},
+        "actor": {"type": "string"},
+        "at": {"type": "string", "format": "date-time"},
+    },
+}
+REORDER_LINE = {
+    "type": "object",
+    "required": ["part_code", "location", "reorder_point", "on_hand", "order_quantity", "due"],
+    "properties": {
+        "part_code": {"type": "string"},
+        "location": {"type": "string"},
+        "reorder_point": {"type": "integer"},
+        "reorder_quantity": {"type": "integer"},
+        "on_hand": {"type": "integer"},
+        "abc_class": {"type": ["string", "null"], "enum": ["A", "B", "C", None]},
+        "order_quantity": {"type": "integer", "description": "the base lot scaled by ABC class"},
+        "due": {"type": "boolean"},
+    },
+}
+
+
+def _items(schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": schema}},
+    }
+
+
+def _stock_paths() -> dict[str, Any]:
+    """R5.1–R5.3: quantities on hand, the movement ledger, reorder points."""
+    holding = {
+        "type": "object",
+        "required": ["part_code", "location", "quantity"],
+        "properties": {
+            "part_code": {"type": "string"},
+            "location": {"type": "string"},
+            "quantity": {"type": "integer", "minimum": 0},
+        },
+    }
+    return {
+        "/stock": {
+            "get": {
+                "summary": "Spare parts on hand per location (warehouse, managers; a "
+                "technician: their own van)",
+                "operationId": "listStock",
+                "parameters": [_query("location", LOCATION)],
+                "responses": _answers(200, _items(holding)),
+            }
+        },
+        "/stock/moves": {
+            "post": {
+                "summary": "Record a movement (warehouse clerk): from null or supplier is a "
+                "purchase receipt, to null a write-off; 409 when the source has too few",
+                "operationId": "createStockMove",
+                "requestBody": _body(StockMoveIn),
+                "responses": _answers(201, STOCK_MOVE, 409),
+            },
+            "get": {
+                "summary": "The newest movements of the ledger",
+                "operationId": "listStockMoves",
+                "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": 200})],
+                "responses": _answers(200, _items(STOCK_MOVE)),
+            },
+        },
+        "/stock/reorder-points": {
+            "get": {
+                "summary": "Reorder points with what is on hand, those due first",
+                "operationId": "listReorderPoints",
+                "responses": _answers(200, _items(REORDER_LINE)),
+            },
+            "put": {
+                "summary": "Set a part's reorder point at a location",
+                "operationId": "setReorderPoint",
+                "requestBody": _body(ReorderPointIn),
+                "responses": _answers(200, REORDER_LINE),
+            },
+        },
+    }
 
 
 OUTBOUND_MESSAGE = {
@@ -951,6 +1057,7 @@ def build_document() -> dict[str, Any]:
         **_key_customer_paths(),
         **_report_paths(),
         **_money_paths(),
+        **_stock_paths(),
         "/contracts": {
             "post": {
                 "summary": "Add a maintenance contract",

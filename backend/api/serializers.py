@@ -131,6 +131,7 @@ def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
         "charges": case.charges,
         "quote": quote_json(case.quote, tz),
         "payment": _with_local_times(case.payment, ("paid_at",), tz),
+        "pre_assessment": case.pre_assessment,  # R4.6: likely parts and on-site minutes
         "media": media_json(session, case),  # photos sent by Telegram, served by /media/{n}
         "allowed_actions": allowed_actions(case.kind, case.status),
         "events": [
@@ -179,7 +180,13 @@ def product_json(product: Product) -> dict[str, Any]:
         "product_line": product.product_line,
         "warranty_months": product.warranty_months,
         "parts": [
-            {"code": p.code, "name": p.name, "warranty_months": p.warranty_months, "price": p.price}
+            {
+                "code": p.code,
+                "name": p.name,
+                "warranty_months": p.warranty_months,
+                "price": p.price,
+                "abc_class": p.abc_class,  # R5.2; null until the first monthly classing
+            }
             for p in product.parts
         ],
     }

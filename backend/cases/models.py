@@ -117,6 +117,8 @@ class Case(Base):
     # R4.11 the current quote and the customer's answer; R7.5 the payment (backend.money).
     quote: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     payment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # R4.6: likely parts and on-site minutes from past repair cards (backend/stock/assessment.py).
+    pre_assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # R7.13: unfinished at the end of a day → flagged, first in line tomorrow.
     carried_over: Mapped[bool] = mapped_column(default=False)
     rolled_over_on: Mapped[date | None]

@@ -306,6 +306,13 @@ DUTIES: dict[str, frozenset[str]] = {
     "customer_calls": frozenset(  # R9.5 opinion calls, R9.7 mystery-customer checks
         {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN}
     ),
+    # R5.1, R5.3: the warehouse moves spare parts; dispatch and admins read every location
+    # (a technician reads their own van: sees_stock_location).
+    "stock": frozenset(
+        {Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN}
+    ),
+    "stock_moves": frozenset({Role.WAREHOUSE_CLERK}),
+    "reorder_points": frozenset({Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER, Role.ADMIN}),
 }
 
 
@@ -472,6 +479,14 @@ def sees_technician(actor: Actor, technician_id: int) -> bool:
     if actor.role == Role.TECHNICIAN or actor.kind == "technician":
         return actor.technician_id is not None and actor.technician_id == technician_id
     return actor.kind in ("user", "system")
+
+
+def sees_stock_location(actor: Actor, location: str) -> bool:
+    """Stock readers see every location; a technician sees only their own van."""
+    if actor.role in DUTIES["stock"] or actor.kind == "system":
+        return True
+    own = actor.technician_id
+    return own is not None and location == f"van:{own}"
 
 
 def sees_technician_home(actor: Actor, technician_id: int) -> bool:

@@ -19,7 +19,7 @@ from backend.actors import Actor
 from backend.bounds import check_amount
 from backend.calendar import calendar_for
 from backend.cases.access import CaseNotVisible
-from backend.cases.machine import TRANSITIONS, next_status
+from backend.cases.machine import TRANSITIONS, RepairStatus, next_status
 from backend.cases.models import Case, CaseKind
 from backend.cases.permissions import CaseClass, Decision, Verdict, can, case_class
 from backend.cases.quotes import check_consent
@@ -43,6 +43,7 @@ from backend.errors import Forbidden, ValidationError
 from backend.people.models import Role
 from backend.returns import flows as returns
 from backend.settings import Settings
+from backend.stock.flows import take_parts_for_job
 from backend.suggestions.service import decide_reward, evaluate
 from backend.tasks.service import alert
 
@@ -148,6 +149,14 @@ def _work_done(
         raise ValidationError("fee must be a whole amount ≥ 0", field="fee")
     if fee is not None:
         check_amount(fee, maximum=settings.max_amount, field="fee")  # finding 15
+    take_parts_for_job(
+        session,
+        case,
+        [(item.part.code, item.quantity) for item in used],
+        action="finish_repair" if case.status == RepairStatus.IN_WORKSHOP else "resolve",
+        actor=actor.label,
+        now=now,
+    )
     on = calendar_for(settings).local_date(now)
     charges = charges_at_resolution(
         unit=case.unit,

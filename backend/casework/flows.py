@@ -21,6 +21,7 @@ from backend.casework.intake import IntakeRequest, case_of_intake, register_case
 from backend.dispatch.flows import auto_assign, hand_on
 from backend.errors import ValidationError
 from backend.settings import Settings
+from backend.stock.assessment import pre_assess
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,9 @@ def _register_and_dispatch(
 ) -> Case:
     case = register_case(session, request, settings=settings, now=now, actor=actor)
     if case.kind == CaseKind.REPAIR:
+        # R4.6: likely parts and minutes from the model's past repair cards, before dispatch
+        # plans the visit with them and the job push names them (R4.7).
+        case.pre_assessment = pre_assess(session, case)
         auto_assign(session, case, settings=settings, now=now, actor=actor)
     return case
 

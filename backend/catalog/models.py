@@ -48,6 +48,9 @@ class Part(Base):
     name: Mapped[str] = mapped_column(String(200))
     warranty_months: Mapped[int]
     price: Mapped[int]  # smallest currency unit (KRW has no minor unit)
+    # R5.2: A, B or C from the last 12 months' consumption value (backend/stock/abc.py).
+    abc_class: Mapped[str | None] = mapped_column(String(1))
+    abc_month: Mapped[str | None] = mapped_column(String(7))  # "2026-12": when it was classed
 
     product: Mapped[Product] = relationship(back_populates="parts")
 

@@ -34,6 +34,7 @@ from backend.dashboard import (
     outbox_views,
     returns_views,
     staff_views,
+    stock_views,
 )
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES
@@ -179,3 +180,4 @@ complaint_views.add_routes(dashboard)
 returns_views.add_routes(dashboard)
 improvement_views.add_routes(dashboard)
 money_views.add_routes(dashboard)
+stock_views.add_routes(dashboard)

@@ -19,7 +19,7 @@ from backend.dialogues.common import (
     words,
 )
 from backend.dialogues.engine import Answer, Choice, Context, Prompt
-from backend.errors import ValidationError
+from backend.errors import OutOfStock, ValidationError
 from backend.fieldwork.jobs import own_job, work_job
 from backend.parsing import ascii_digits
 from backend.people.models import Technician
@@ -219,7 +219,15 @@ class ResolveJob(JobStep):
         body: dict[str, Any] = {"parts": parts, "hours": data["hours"]}
         if data.get("fee") is not None:
             body["fee"] = data["fee"]
-        self.act(ctx, "resolve", body)
+        try:
+            with ctx.session.begin_nested():  # a part short undoes the parts already taken
+                self.act(ctx, "resolve", body)
+        except OutOfStock as error:  # R5.3: never below zero; the technician is asked again
+            raise ValidationError(
+                "A part you chose is not in your van. Get it from the warehouse first, "
+                "or choose no.",
+                field=error.field,
+            ) from error
         return "resolved"
 
     def ask_resolved(self, ctx: Context) -> Prompt:

@@ -24,6 +24,8 @@ class Job:
     urgent: bool = False
     pinned_to: int | None = None  # a technician fixed by hand (R4.6) or already under way
     barred: frozenset[int] = frozenset()  # technicians who declined it or let it time out
+    # R4.6 pre-assessment: (part code, share of past repairs that needed it)
+    likely_parts: tuple[tuple[str, float], ...] = ()
 
     @property
     def priority(self) -> bool:
@@ -43,6 +45,11 @@ class Crew:
     start: float  # free from (opening, or now, or when the job in hand ends)
     end: float  # closing: every job is finished by then
     capacity: int  # minutes of on-site work left that day
+    van: frozenset[str] = frozenset()  # part codes the van holds (R4.7)
+
+    def missing_parts_risk(self, job: Job) -> float:
+        """The expected number of likely parts this van lacks (a second visit's risk)."""
+        return sum(share for code, share in job.likely_parts if code not in self.van)
 
     def can_take(self, job: Job) -> bool:
         """The hard rules that do not depend on the route: the pin and the certification."""

@@ -35,6 +35,8 @@ from backend.errors import ValidationError
 from backend.outbox.service import message_technician
 from backend.people.models import Role, Technician
 from backend.settings import Settings
+from backend.stock.assessment import likely_lines
+from backend.stock.service import van_parts
 from backend.tasks.service import alert
 
 logger = logging.getLogger(__name__)
@@ -112,10 +114,12 @@ def apply_assignment(
     calendar = calendar_for(settings)
     due = calendar.local(case.sla_due_at) if case.sla_due_at else None
     language = technician.language  # the technician's own, set with /language in Telegram
+    van = van_parts(session, [technician.id]).get(technician.id, {})
+    text = "\n".join([job_push(case, due, language), *likely_lines(case, van, language)])
     message_technician(
         session,
         technician,
-        job_push(case, due, language),
+        text,
         case=case,
         purpose="job_push",
         reply_markup=job_buttons(case, language),

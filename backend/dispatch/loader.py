@@ -16,6 +16,7 @@ from backend.dispatch.day import Crew, DayInstance, DayPlan, Job, Route, build_r
 from backend.dispatch.models import DispatchPin, PlanStop
 from backend.dispatch.travel import Place, locate
 from backend.people.models import Technician
+from backend.stock.service import van_parts
 
 # Jobs a plan may (re)order; a technician on site is busy, not a stop. Once a technician has
 # accepted or set off (machine.COMMITTED), the job stays theirs in every re-plan.
@@ -51,6 +52,10 @@ class DayContext:
 
 
 def service_minutes(case: Case) -> int:
+    """R4.6: the pre-assessment's minutes from past repair cards; else the line's fixed guess."""
+    predicted = (case.pre_assessment or {}).get("minutes")
+    if isinstance(predicted, int) and predicted > 0:
+        return predicted
     line = case.product.product_line if case.product else None
     return SERVICE_MINUTES.get(line or "", DEFAULT_SERVICE_MINUTES)
 
@@ -75,8 +80,13 @@ def load_day(
     opening, closing = window
     context = DayContext(day, opening, closing, DayInstance((), ()), {}, {})
     technicians = _working_technicians(session, day)
+    vans = van_parts(session, [t.id for t in technicians])
     crews = tuple(
-        _crew(session, context, t, now, (delayed or {}).get(t.id, 0.0)) for t in technicians
+        replace(
+            _crew(session, context, t, now, (delayed or {}).get(t.id, 0.0)),
+            van=frozenset(vans.get(t.id, {})),
+        )
+        for t in technicians
     )
     cases = _open_jobs(session, closing)
     pins = {p.case_id: p.technician_id for p in session.scalars(select(DispatchPin))}
@@ -169,6 +179,9 @@ def _job(context: DayContext, case: Case, now: datetime, pinned: int | None) -> 
         carried_over=case.carried_over,
         urgent=case.priority == "urgent",
         pinned_to=pinned,
+        likely_parts=tuple(
+            (p["code"], float(p["frequency"])) for p in (case.pre_assessment or {}).get("parts", [])
+        ),
     )
 
 
