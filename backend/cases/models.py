@@ -106,6 +106,10 @@ class Case(Base):
     # and keeps what was typed ({"name", "phone"}) here, leaving the stored customer untouched.
     identity_verified: Mapped[bool] = mapped_column(default=True, server_default=true())
     reported_as: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Issue 16 (R2.10): the arrival the customer was last told (None: a callback was promised
+    # instead), and when; NULL `promised_at` means no promise was ever made (not a repair).
+    promised_arrival_at: Mapped[datetime | None]
+    promised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

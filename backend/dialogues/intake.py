@@ -12,7 +12,7 @@ category in plain words with the fee schedule for paid work (R4.11) and the prom
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -21,7 +21,7 @@ from backend.actors import Actor
 from backend.bounds import EARLIEST_PURCHASE
 from backend.calendar import calendar_for
 from backend.cases.models import Case
-from backend.cases.notices import category_words, format_moment
+from backend.cases.notices import category_words
 from backend.casework.flows import intake_case
 from backend.casework.intake import (
     CustomerInput,
@@ -29,6 +29,7 @@ from backend.casework.intake import (
     ProductInput,
     fee_schedule,
 )
+from backend.casework.promises import current_promise, promise_words
 from backend.catalog.models import Product, Unit
 from backend.dialogues.common import (
     MORE,
@@ -479,23 +480,24 @@ class FaultReport(CallerSteps, StepDialogue):
             step="done",
             kind="end",
             values=self.result_values(ctx, case),
-            text="Your repair request {number} is registered.\n{category}\n"
-            "A technician will arrive by {due}.",
+            text="Your repair request {number} is registered.\n{category}\n{promise}",
             result={
                 "case_number": case.number,
                 "service_category": case.service_category,
                 "sla_due_at": case.sla_due_at.isoformat() if case.sla_due_at else None,
+                "promised_arrival_at": (
+                    case.promised_arrival_at.isoformat() if case.promised_arrival_at else None
+                ),
             },
         )
 
     def result_values(self, ctx: Context, case: Case) -> dict[str, Any]:
-        local_due: datetime | None = (
-            calendar_for(ctx.settings).local(case.sla_due_at) if case.sla_due_at else None
-        )
+        # Issue 16: the arrival only when a technician is planned to make it, else a callback.
+        promise = current_promise(case, ctx.settings)
         return {
             "number": case.number,
             "category": category_words(case, language(ctx), fee_schedule(ctx.settings)),
-            "due": format_moment(local_due, language(ctx)),
+            "promise": promise_words(promise, language(ctx), ctx.settings),
         }
 
     def ask_cancelled(self, ctx: Context) -> Prompt:
