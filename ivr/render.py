@@ -182,6 +182,8 @@ def _keypad(prompt: Prompt) -> dict[str, Any]:
 
 
 def _input_hints(prompt: Prompt) -> list[str]:
+    if prompt.spoken:  # wording written for the ear says how to answer (issue 16)
+        return []
     hints: list[str] = []
     if prompt.kind == "phone":
         hints.append("Enter the number on the keypad, then press the hash key.")

@@ -85,6 +85,11 @@ ZONE_WORDS: tuple[tuple[str, str], ...] = (
     ("gyeonggi", Zone.SUBURB),
 )
 SUMMARY_DESCRIPTION = 300  # the summary shows the start of a long description
+IDENTIFY = (
+    "We have products registered to this number. To use them, key in one of your case "
+    "numbers: the year and the six digits, then the hash key. To go on without them, press "
+    "the star key."
+)
 PRODUCT_HINTS = ("에어컨", "냉장고", "세탁기", "air conditioner", "refrigerator", "washer")
 ADDRESS_HINTS = ("서울", "경기", "특별시", "구", "로", "길", "동", "번지", "아파트")
 
@@ -197,9 +202,8 @@ class FaultReport(CallerSteps, StepDialogue):
             step="identify",
             kind="phone",  # the keypad with the hash key (ivr/render.py)
             optional=True,
-            text="We have products registered to this number. To use them, key in one of "
-            "your case numbers: the year and the six digits, then the hash key. To go on "
-            "without them, press the star key.",
+            text=IDENTIFY,
+            spoken=IDENTIFY,
         )
 
     def take_identify(self, ctx: Context, answer: Answer) -> str:
@@ -371,7 +375,8 @@ class FaultReport(CallerSteps, StepDialogue):
             kind="date",
             optional=True,
             text="When was it bought? For example 2025-03-14.",
-            spoken="When was it bought?",
+            spoken="When was it bought? Key in eight digits: year, month and day. "
+            "If you do not know, press the star key.",
         )
 
     def take_purchase_date(self, ctx: Context, answer: Answer) -> str:
