@@ -16,6 +16,8 @@ from backend.composition import tick
 from backend.db import Database
 from backend.outbox.models import OutboundMessage
 from backend.settings import Settings
+from backend.surveys.coverage import channel_rates
+from backend.surveys.models import Survey
 from backend.tasks.models import Task
 from tests.conftest import Clock
 from tests.factories import Personas
@@ -171,3 +173,29 @@ def test_r2_10_a_changed_plan_tells_the_customer_the_new_time_once(
     assert len(texts) == 2  # once per change
     assert "다시 잡아야" in texts[0]
     assert "11월 25일(수) 16:00까지 방문합니다" in texts[1]
+
+
+def test_survey_response_and_completion_rates_per_channel() -> None:
+    def survey(channel: str | None, *grades: int | None) -> Survey:
+        attitude, skill, arrival, promise = (*grades, None, None, None, None)[:4]
+        return Survey(
+            channel=channel, attitude=attitude, skill=skill, arrival_time=arrival, promise=promise
+        )
+
+    rates = channel_rates(
+        [
+            survey("phone", 4, 4, 3, 4),
+            survey("phone", 4),  # hung up after one question
+            survey("phone"),  # never answered
+            survey("telegram", 3, 3, 3, 3),
+            survey(None),  # not asked yet
+        ]
+    )
+    assert rates["phone"] == {
+        "asked": 3,
+        "responded": 2,
+        "completed": 1,
+        "response_rate": 0.6667,
+        "completion_rate": 0.3333,
+    }
+    assert rates["telegram"]["completion_rate"] == 1.0 and set(rates) == {"phone", "telegram"}
