@@ -24,6 +24,7 @@ from backend.api import openapi
 from backend.api import users as users_views
 from backend.api import views as api_views
 from backend.calls import views as calls_views
+from backend.casework import promises
 from backend.complaints import duties as complaint_duties
 from backend.complaints import views as complaint_views
 from backend.dashboard import views as dashboard_views
@@ -124,6 +125,7 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("dispatch_morning_plan", dispatch_duties.morning_plan),
     ("dispatch_help_replans", dispatch_duties.help_replans),
     ("dispatch_late_running", dispatch_duties.late_running),
+    ("promise_changes", promises.promise_changes),  # after every re-plan: R2.10, issue 16
     ("inbound_retry", partial(inbox_duties.retry_inbound_updates, processors=PROCESSORS)),
     ("media_downloads", partial(inbox_duties.download_media, fetchers=FETCHERS)),
     ("work_report_prompts", fieldwork_duties.work_report_prompts),

@@ -181,7 +181,8 @@ def answer_from(message: Message, chat: Chat) -> Answer | Callable[[Prompt], Ans
         own = message.from_user is not None and message.contact.user_id == message.from_user.id
         number = message.contact.phone_number
         # Only a contact the person shared from their own account vouches for the number.
-        return Answer(phone=number) if own else Answer(text=number)
+        name = " ".join(n for n in (message.contact.first_name, message.contact.last_name) if n)
+        return Answer(phone=number, name=name or None) if own else Answer(text=number)
     if message.location is not None:
         return Answer(location=(message.location.latitude, message.location.longitude))
     if message.photo:

@@ -55,10 +55,11 @@ class Speaker:
         num_digits: int | None = 1,
         finish_on_key: str | None = None,
         speech: bool = True,
+        keys: bool = True,
     ) -> Gather:
         """Keys and speech; an empty result still reaches `action` (silence is re-asked there)."""
         options: dict[str, Any] = {
-            "input": "dtmf speech" if speech else "dtmf",
+            "input": ("dtmf speech" if keys else "speech") if speech else "dtmf",
             "action": absolute(self.settings, action),
             "method": "POST",
             "timeout": 6,
@@ -91,7 +92,9 @@ def render_prompt(
     if recorded(prompt):
         return _record(speaker, response, prompt, action)
     gather = speaker.gather(response, action, hints=_hints(speaker, prompt), **_keypad(prompt))
-    speaker.say(gather, prompt.text, **spoken_values(speaker, prompt.values))
+    # Issue 16: the wording written for the ear, each line its own short sentence.
+    for part in _parts(speaker, prompt):
+        gather.say(part, voice=speaker.voice, language=speaker.locale)
     for digit, choice in enumerate(prompt.choices, start=1):
         gather.say(
             speaker.text(
@@ -104,6 +107,17 @@ def render_prompt(
         speaker.say(gather, hint)
     response.redirect(absolute(speaker.settings, action), method="POST")
     return response
+
+
+def _parts(speaker: Speaker, prompt: Prompt) -> list[str]:
+    """A spoken wording of several lines as separate sentences (a pause between each)."""
+    values = spoken_values(speaker, prompt.values)
+    whole = translate(speaker.language, prompt.spoken or prompt.text, **values)
+    return [
+        CASE_NUMBER.sub(lambda m: spell_case_number(m.group(0)), line)
+        for line in whole.split("\n")
+        if line.strip()
+    ]
 
 
 def spoken_values(speaker: Speaker, values: dict[str, Any]) -> dict[str, Any]:
@@ -156,8 +170,10 @@ def _record(
 
 
 def _keypad(prompt: Prompt) -> dict[str, Any]:
-    if prompt.kind == "phone":
-        return {"num_digits": None, "finish_on_key": "#"}
+    if prompt.kind == "phone" or prompt.keypad:  # digits ending with the hash key
+        return {"num_digits": None, "finish_on_key": "#", "speech": not prompt.keypad}
+    if prompt.kind == "text" and not prompt.choices:  # words: no single key ends it early
+        return {"num_digits": None, "keys": False}
     if prompt.kind == "date":
         return {"num_digits": 8, "finish_on_key": "#"}
     if prompt.choices and len(prompt.choices) > 9:
@@ -166,16 +182,20 @@ def _keypad(prompt: Prompt) -> dict[str, Any]:
 
 
 def _input_hints(prompt: Prompt) -> list[str]:
+    if prompt.spoken:  # wording written for the ear says how to answer (issue 16)
+        return []
     hints: list[str] = []
     if prompt.kind == "phone":
         hints.append("Enter the number on the keypad, then press the hash key.")
     elif prompt.kind == "date":
         hints.append("Enter eight digits: year, month and day, like 2 0 2 5 0 3 1 4.")
+    elif prompt.keypad:
+        pass  # the spoken wording says how to key it in
     elif prompt.kind == "text" and not prompt.choices:
         hints.append("Please say it after the tone.")
     elif prompt.kind == "text":
         hints.append("Or say it in your own words.")
-    if prompt.optional:
+    if prompt.optional and not prompt.keypad and prompt.step != "identify":
         hints.append("To skip, press the star key.")
     return hints
 
@@ -183,4 +203,4 @@ def _input_hints(prompt: Prompt) -> list[str]:
 def _hints(speaker: Speaker, prompt: Prompt) -> list[str]:
     labels = [speaker.choice_label(choice) for choice in prompt.choices]
     digits = [str(n) for n in range(1, len(prompt.choices) + 1)]
-    return [*labels, *digits]
+    return [*labels, *digits, *prompt.hints]

@@ -148,6 +148,7 @@ def test_tick_runs_the_duties_in_the_stated_order() -> None:
         "dispatch_morning_plan",
         "dispatch_help_replans",
         "dispatch_late_running",
+        "promise_changes",  # after every re-plan (issue 16, R2.10)
         "inbound_retry",
         "media_downloads",
         "work_report_prompts",

@@ -995,6 +995,11 @@ def build_document() -> dict[str, Any]:
                             "without_survey": {"type": "integer"},
                             "call_attempts": {"type": "integer"},
                             "answered_by_channel": {"type": "object"},
+                            "by_channel": {
+                                "type": "object",
+                                "description": "per channel the survey was asked on: asked, "
+                                "responded, completed, response_rate, completion_rate",
+                            },
                         },
                     },
                 ),

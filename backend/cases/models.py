@@ -140,6 +140,10 @@ class Case(Base):
     cause_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     return_decision: Mapped[str | None] = mapped_column(String(16))
     return_rule: Mapped[str | None] = mapped_column(String(500))
+    # Issue 16 (R2.10): the arrival the customer was last told (None: a callback was promised
+    # instead), and when; NULL `promised_at` means no promise was ever made (not a repair).
+    promised_arrival_at: Mapped[datetime | None]
+    promised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -36,28 +36,9 @@ def category_words(case: Case, language: str, schedule: FeeSchedule) -> str:
     )
 
 
-def intake_confirmation(
-    case: Case,
-    local_due: datetime | None,
-    schedule: FeeSchedule,
-    *,
-    return_window_days: int | None = None,
-) -> str:
+def intake_confirmation(case: Case, *, return_window_days: int | None = None) -> str:
+    """A complaint's or other contact's confirmation (a repair's: casework.promises)."""
     language = case.customer.language
-    if case.kind == "repair":
-        return "\n".join(
-            [
-                translate(
-                    language, "Your repair request {number} is registered.", number=case.number
-                ),
-                category_words(case, language, schedule),
-                translate(
-                    language,
-                    "A technician will arrive by {due}.",
-                    due=format_moment(local_due, language),
-                ),
-            ]
-        )
     if case.kind == "complaint":
         return translate(
             language,

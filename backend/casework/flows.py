@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 from backend.actors import Actor
 from backend.cases.models import Case, CaseKind
 from backend.casework.actions import DISPATCHED_ACTIONS, check_step, step_note, take_step
-from backend.casework.intake import IntakeRequest, case_of_intake, register_case
+from backend.casework.intake import (
+    IntakeRequest,
+    case_of_intake,
+    confirms_by_message,
+    register_case,
+)
+from backend.casework.promises import confirm_repair, promise_at_intake
 from backend.dispatch.flows import auto_assign, hand_on
 from backend.errors import ValidationError
 from backend.settings import Settings
@@ -70,6 +76,9 @@ def _register_and_dispatch(
         # plans the visit with them and the job push names them (R4.7).
         case.pre_assessment = pre_assess(session, case)
         auto_assign(session, case, settings=settings, now=now, actor=actor)
+        promise = promise_at_intake(session, case, settings=settings, now=now)  # issue 16
+        if confirms_by_message(request, case.customer):
+            confirm_repair(session, case, promise, settings=settings, now=now)
     return case
 
 

@@ -239,19 +239,13 @@ def register_case(
         contact_registered(session, case, now=now)  # R2.3: inquiries and returns too
     # Finding 5: an unverified report is confirmed in its own chat only, never by a message to
     # whoever the typed number belongs to.
-    if (
-        request.identity_verified
-        and not request.anonymous
-        and not _confirmed_in_dialogue(request, customer)
-    ):
-        due = calendar.local(case.sla_due_at) if case.sla_due_at else None
+    # A repair is confirmed after dispatch (casework.promises): the promise depends on it.
+    if case.kind != CaseKind.REPAIR and confirms_by_message(request, customer):
         message_customer(
             session,
             customer,
             intake_confirmation(
                 case,
-                due,
-                fee_schedule(session, settings),
                 return_window_days=window_days(settings, product.product_line)
                 if product is not None
                 else None,
@@ -307,10 +301,12 @@ def _customer_of(session: Session, request: IntakeRequest, settings: Settings) -
     return customer
 
 
-def _confirmed_in_dialogue(request: IntakeRequest, customer: Customer) -> bool:
-    """The confirmation would go to the very chat whose dialogue already names the case."""
+def confirms_by_message(request: IntakeRequest, customer: Customer) -> bool:
+    """Whether the customer is sent a confirmation: not for a typed, unverified number (finding
+    5), nor into the very chat whose dialogue already names the case."""
     chat = request.confirmed_in_chat
-    return chat is not None and customer.telegram_chat_id == chat
+    in_dialogue = chat is not None and customer.telegram_chat_id == chat
+    return request.identity_verified and not in_dialogue
 
 
 def _register_repair(session: Session, case: Case, settings: Settings) -> None:

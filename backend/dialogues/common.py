@@ -113,10 +113,15 @@ class CallerSteps:
     """
 
     after_caller_step: str
+    # Issue 16: a dialogue that reveals what we know (units, address) trusts a caller ID only
+    # once the caller confirms it with one of the number's case numbers (the "identify" step).
+    confirms_caller_id: bool = False
 
     def start_with_caller(self, ctx: Context, *, phone: str | None = None) -> None:
         data = ctx.conversation.data
-        customer = self.linked_customer(ctx)
+        # On the phone the conversation's customer is only the caller ID's (it can be spoofed).
+        by_caller_id = ctx.channel == "phone" and self.confirms_caller_id
+        customer = None if by_caller_id else self.linked_customer(ctx)
         if customer is None and phone:
             try:
                 data["phone"] = normalize_phone(phone, region=ctx.settings.region)
@@ -125,6 +130,10 @@ class CallerSteps:
             else:
                 customer = get_customer_by_phone(ctx.session, data["phone"])
                 data["verified"] = True
+                if customer is not None and self.confirms_caller_id:
+                    data.update(candidate_id=customer.id, verified=False)
+                    ctx.conversation.step = "identify"
+                    return
         if customer is not None:
             self.remember_customer(ctx, customer)
         ctx.conversation.step = self.step_after_phone(ctx) if data.get("phone") else "phone"
@@ -160,6 +169,9 @@ class CallerSteps:
             customer = get_customer_by_phone(ctx.session, phone)
             if customer is not None:
                 self.remember_customer(ctx, customer)
+            elif answer.name and not data.get("name"):
+                # Issue 16: a new customer's own contact card names them: one question fewer.
+                data["name"] = answer.name.strip()[:200]
         return self.step_after_phone(ctx)
 
     def ask_name(self, ctx: Context) -> Prompt:

@@ -54,6 +54,12 @@ class Prompt:
     optional: bool = False  # the person may skip ("don't know")
     error: str | None = None  # message id: why the last answer was not accepted
     result: dict[str, Any] | None = None  # on "end": what was created (case number, …)
+    # Issue 16, prompts for the ear: the phone says `spoken` (a message id written to be heard,
+    # short parts on separate lines) instead of `text`, listens for `hints`, and with `keypad`
+    # takes digits ending with the hash key (a serial number: speech recognisers get it wrong).
+    spoken: str | None = None
+    hints: tuple[str, ...] = ()
+    keypad: bool = False
 
     @property
     def finished(self) -> bool:
@@ -67,6 +73,7 @@ class Answer:
     text: str | None = None  # typed text, or a speech transcription
     choice: str | None = None  # a button's or a digit's value (a Choice.value)
     phone: str | None = None  # a shared contact
+    name: str | None = None  # the name on a contact shared from the person's own account
     location: tuple[float, float] | None = None
     media: dict[str, Any] | None = None  # {"kind": "photo", "file_id": …} / recording url
     skip: bool = False

@@ -12,7 +12,8 @@ category in plain words with the fee schedule for paid work (R4.11) and the prom
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from calendar import month_name
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -21,7 +22,7 @@ from backend.actors import Actor
 from backend.bounds import EARLIEST_PURCHASE
 from backend.calendar import calendar_for
 from backend.cases.models import Case
-from backend.cases.notices import category_words, format_moment
+from backend.cases.notices import category_words
 from backend.casework.flows import intake_case
 from backend.casework.intake import (
     CustomerInput,
@@ -29,6 +30,7 @@ from backend.casework.intake import (
     ProductInput,
     fee_schedule,
 )
+from backend.casework.promises import current_promise, promise_words
 from backend.catalog.models import Product, Unit
 from backend.dialogues.common import (
     MORE,
@@ -47,14 +49,49 @@ from backend.dialogues.common import (
     words,
 )
 from backend.dialogues.engine import Answer, Choice, Context, Prompt
+from backend.dialogues.status import keyed_case_number
 from backend.errors import ValidationError
 from backend.parsing import ascii_digits
 from backend.people.models import Zone
 
 SKIP_ON_CHANNEL = {"phone": {"photo", "location"}}  # the phone cannot send either
 ZONE_CHOICES = (Choice(Zone.CITY, "City"), Choice(Zone.SUBURB, "Suburb"))
-CONFIRM_CHOICES = (Choice("yes", "Yes, register it"), Choice("no", "No, cancel"))
+CONFIRM_CHOICES = (
+    Choice("yes", "Yes, register it"),
+    Choice("change", "Change something"),
+    Choice("no", "No, cancel"),
+)
+# What the customer may correct from the summary (issue 16): the part, and the steps that
+# belong to it; once the dialogue moves past them it returns to the summary, not onwards.
+CORRECTABLE: dict[str, tuple[str, ...]] = {
+    "product": ("product", "model", "serial", "purchase_date"),
+    "fault": ("description", "photo"),
+    "address": ("address", "zone", "location"),
+    "name": ("name",),
+}
+CHANGE_CHOICES = (
+    Choice("product", "The product"),
+    Choice("fault", "The fault"),
+    Choice("address", "The address"),
+    Choice("name", "My name"),
+)
+MODELS_LISTED = 8  # a catalogue this small offers its models at once: no product-line question
+# Issue 16: the zone from the address itself where its region says it (R7.14: 6 or 7 hours);
+# anything else is asked. The business's city zone is Seoul, its suburbs Gyeonggi's towns.
+ZONE_WORDS: tuple[tuple[str, str], ...] = (
+    ("서울", Zone.CITY),
+    ("seoul", Zone.CITY),
+    ("경기", Zone.SUBURB),
+    ("gyeonggi", Zone.SUBURB),
+)
 SUMMARY_DESCRIPTION = 300  # the summary shows the start of a long description
+IDENTIFY = (
+    "We have products registered to this number. To use them, key in one of your case "
+    "numbers: the year and the six digits, then the hash key. To go on without them, press "
+    "the star key."
+)
+PRODUCT_HINTS = ("에어컨", "냉장고", "세탁기", "air conditioner", "refrigerator", "washer")
+ADDRESS_HINTS = ("서울", "경기", "특별시", "구", "로", "길", "동", "번지", "아파트")
 
 
 def line_label(line: str) -> str:
@@ -77,6 +114,22 @@ def parse_purchase_date(text: str, today: date) -> date:
     if value > today or value < EARLIEST_PURCHASE:  # backend/bounds.py
         raise ValidationError("That date is not possible. Please check it.", field="purchased_on")
     return value
+
+
+def zone_of_address(address: str) -> str | None:
+    """The zone an address names by its region ("서울 중구 …" → city), else None."""
+    lowered = address.lower()
+    return next((zone for word, zone in ZONE_WORDS if word in lowered), None)
+
+
+def bought_words(ctx: Context, unit: Unit) -> str:
+    """When a unit was bought, as a customer says it ("March 2025", "2025년 3월")."""
+    bought = unit.purchased_on
+    if bought is None:
+        return words(ctx, "date unknown")
+    if language(ctx) == "ko":
+        return f"{bought.year}년 {bought.month}월"
+    return f"{month_name[bought.month]} {bought.year}"
 
 
 def search_products(ctx: Context, text: str) -> list[Product]:
@@ -106,6 +159,16 @@ class FaultReport(CallerSteps, StepDialogue):
     name = "intake"
     first_step = "phone"
     after_caller_step = "product"
+    confirms_caller_id = True  # issue 16: units and address only for a confirmed caller
+
+    def accept(self, ctx: Context, step: str, answer: Answer) -> str:
+        """Each step; a part corrected from the summary leads back to the summary."""
+        next_step = super().accept(ctx, step, answer)
+        part = ctx.conversation.data.get("correcting")
+        if part and step != "change" and next_step not in CORRECTABLE[part]:
+            ctx.conversation.data.pop("correcting", None)
+            return "confirm"
+        return next_step
 
     def on_start(self, ctx: Context, **options: Any) -> None:
         ctx.conversation.data["media"] = []
@@ -116,10 +179,48 @@ class FaultReport(CallerSteps, StepDialogue):
         return step in SKIP_ON_CHANNEL.get(ctx.channel, set())
 
     def after(self, ctx: Context, step: str) -> str:
-        """The step following `step`, passing over those this channel cannot answer."""
+        """The step following `step`, passing over those this channel cannot answer and, for
+        a known customer, the address on file (confirmed with the summary, issue 16)."""
         order = ["description", "photo", "address", "zone", "location", "confirm"]
         following = order[order.index(step) + 1]
+        data = ctx.conversation.data
+        if following == "address" and (data.get("address_typed") or self.use_address_on_file(ctx)):
+            return "confirm"
         return self.after(ctx, following) if self.skips(ctx, following) else following
+
+    def use_address_on_file(self, ctx: Context) -> bool:
+        """A known customer's stored address and zone, taken unless they chose to change it."""
+        customer = self.known_customer(ctx)
+        if customer is None or not customer.address or not customer.zone:
+            return False
+        ctx.conversation.data.update(address=customer.address, zone=customer.zone)
+        return True
+
+    # identify: a caller ID confirmed by one of its case numbers ----------------------------------
+    def ask_identify(self, ctx: Context) -> Prompt:
+        return Prompt(
+            step="identify",
+            kind="phone",  # the keypad with the hash key (ivr/render.py)
+            optional=True,
+            text=IDENTIFY,
+            spoken=IDENTIFY,
+        )
+
+    def take_identify(self, ctx: Context, answer: Answer) -> str:
+        data = ctx.conversation.data
+        if answer.skip:  # an unconfirmed caller ID is treated as a new customer
+            return "name"
+        number = keyed_case_number(answer.text or answer.choice or "")
+        case = ctx.session.scalar(
+            select(Case).where(Case.number == number, Case.customer_id == data["candidate_id"])
+        )
+        if number is None or case is None:
+            raise ValidationError(
+                "We found no case with that number for this phone number. Please try again.",
+                field="identify",
+            )
+        self.remember_customer(ctx, case.customer)
+        return self.step_after_phone(ctx)
 
     # product ------------------------------------------------------------------------------
     def product_choices(self, ctx: Context) -> list[Choice]:
@@ -132,10 +233,18 @@ class FaultReport(CallerSteps, StepDialogue):
             choices += [
                 Choice(
                     f"unit:{u.id}",
-                    "My {product} (serial {serial})",
-                    {"product": u.product.name, "serial": u.serial_number},
+                    "My {product}, bought {bought}",
+                    {"product": u.product.name, "bought": bought_words(ctx, u)},
                 )
                 for u in units
+            ]
+        products = ctx.session.scalars(
+            select(Product).order_by(Product.model).limit(MODELS_LISTED + 1)
+        ).all()
+        if len(products) <= MODELS_LISTED:  # a small catalogue: its models, one question
+            return choices + [
+                Choice(f"product:{p.id}", "{name} ({model})", {"name": p.name, "model": p.model})
+                for p in products
             ]
         lines = ctx.session.scalars(
             select(Product.product_line).distinct().order_by(Product.product_line)
@@ -144,11 +253,14 @@ class FaultReport(CallerSteps, StepDialogue):
         return choices
 
     def ask_product(self, ctx: Context) -> Prompt:
+        choices = page_of(ctx, "product", self.product_choices(ctx))
         return Prompt(
             step="product",
             kind="choice",
             text="Which product is it? Choose below, or type the model name.",
-            choices=page_of(ctx, "product", self.product_choices(ctx)),
+            spoken="Which product is it?",
+            hints=tuple(PRODUCT_HINTS),
+            choices=choices,
         )
 
     def take_product(self, ctx: Context, answer: Answer) -> str:
@@ -159,6 +271,8 @@ class FaultReport(CallerSteps, StepDialogue):
             return turn_page(ctx, "product")
         if value and value.startswith("unit:"):
             return self.take_unit(ctx, int(value.removeprefix("unit:")))
+        if value and value.startswith("product:"):
+            return self.offer_models(ctx, [int(value.removeprefix("product:"))])
         if value and value.startswith("line:"):
             line = value.removeprefix("line:")
             ids = ctx.session.scalars(
@@ -233,7 +347,10 @@ class FaultReport(CallerSteps, StepDialogue):
             step="serial",
             kind="text",
             optional=True,
+            keypad=True,
             text="What is the serial number? It is on the label of the product.",
+            spoken="If you have the serial number at hand, key in its digits, then the hash "
+            "key. If not, press the star key: the technician reads it from the label.",
         )
 
     def take_serial(self, ctx: Context, answer: Answer) -> str:
@@ -258,6 +375,8 @@ class FaultReport(CallerSteps, StepDialogue):
             kind="date",
             optional=True,
             text="When was it bought? For example 2025-03-14.",
+            spoken="When was it bought? Key in eight digits: year, month and day. "
+            "If you do not know, press the star key.",
         )
 
     def take_purchase_date(self, ctx: Context, answer: Answer) -> str:
@@ -274,7 +393,9 @@ class FaultReport(CallerSteps, StepDialogue):
         return Prompt(
             step="description",
             kind="recording",
-            text="Please describe the fault in your own words.",
+            text="Please describe the fault in your own words. You can send a photo with "
+            "the description as its caption.",
+            spoken="Please tell us what is wrong, in your own words.",
         )
 
     def take_description(self, ctx: Context, answer: Answer) -> str:
@@ -282,6 +403,8 @@ class FaultReport(CallerSteps, StepDialogue):
         data["description"] = free_text(answer, field="description")
         if (media := recording_of(answer)) is not None:
             data["media"] = [*data.get("media", []), media]
+            if media.get("kind") == "photo":  # the photo came with it: no photo question
+                return self.after(ctx, "photo")
         return self.after(ctx, "description")
 
     def ask_photo(self, ctx: Context) -> Prompt:
@@ -311,6 +434,8 @@ class FaultReport(CallerSteps, StepDialogue):
             kind="text",
             choices=choices,
             text="At what address should the technician come?",
+            spoken="At what address should the technician come? Please say the full address.",
+            hints=ADDRESS_HINTS,
         )
 
     def take_address(self, ctx: Context, answer: Answer) -> str:
@@ -326,7 +451,10 @@ class FaultReport(CallerSteps, StepDialogue):
         address = free_text(answer, limit=500, field="address")
         if len(address) < 4:
             raise ValidationError("Please give the full address.", field="address")
-        data["address"] = address
+        data.update(address=address, address_typed=True)
+        if (zone := zone_of_address(address)) is not None:  # the address says it: not asked
+            data["zone"] = zone
+            return self.after(ctx, "zone")
         return "zone"
 
     def ask_zone(self, ctx: Context) -> Prompt:
@@ -335,6 +463,7 @@ class FaultReport(CallerSteps, StepDialogue):
             kind="choice",
             choices=ZONE_CHOICES,
             text="Is that in the city or in the suburbs?",
+            hints=("시내", "교외", "city", "suburb"),
         )
 
     def take_zone(self, ctx: Context, answer: Answer) -> str:
@@ -404,6 +533,11 @@ class FaultReport(CallerSteps, StepDialogue):
             "Product: {product}\nSerial number: {serial}\nBought on: {purchased}\n"
             "Fault: {description}\nAddress: {address} ({zone})\nPhotos: {photos}\n"
             "Shall we register it?",
+            # Read back in short parts, each its own sentence (ivr/render.py says each line).
+            spoken="Let me read your report back.\nThe product: {product}.\n"
+            "The fault: {description}.\nThe address: {address}.\n"
+            "We will call you on {phone}.",
+            hints=("네", "수정", "아니요", "yes", "change", "no"),
         )
 
     def take_confirm(self, ctx: Context, answer: Answer) -> str:
@@ -414,6 +548,8 @@ class FaultReport(CallerSteps, StepDialogue):
             "y": "yes",
             "네": "yes",
             "예": "yes",
+            "change": "change",
+            "수정": "change",
             "no": "no",
             "n": "no",
             "아니요": "no",
@@ -423,6 +559,11 @@ class FaultReport(CallerSteps, StepDialogue):
             raise ValidationError("Please choose one of the options.", field="confirm")
         if value == "no":
             return "cancelled"
+        if value == "change":
+            return "change"
+        return self.register(ctx)
+
+    def register(self, ctx: Context) -> str:
         if (known := self.known_customer(ctx)) is not None:
             known.language = language(ctx)  # the confirmation below speaks their language
         chat = self.chat_to_link(ctx)
@@ -438,6 +579,26 @@ class FaultReport(CallerSteps, StepDialogue):
         if ctx.conversation.data.get("verified") or self.linked_chat(case, chat):
             ctx.conversation.customer_id = case.customer_id
         return "done"
+
+    # correcting one part from the summary, without starting over (issue 16) ----------------------
+    def ask_change(self, ctx: Context) -> Prompt:
+        return Prompt(
+            step="change",
+            kind="choice",
+            choices=CHANGE_CHOICES,
+            text="What would you like to change?",
+            hints=("제품", "고장", "주소", "이름", "product", "fault", "address", "name"),
+        )
+
+    def take_change(self, ctx: Context, answer: Answer) -> str:
+        value = chosen(answer, CHANGE_CHOICES)
+        if value is None:
+            raise ValidationError("Please choose one of the options.", field="change")
+        data = ctx.conversation.data
+        data["correcting"] = value
+        if value == "product":
+            data.update(product_page=0, model_ids=None)
+        return CORRECTABLE[value][0]
 
     def request(self, ctx: Context, chat: int | None) -> IntakeRequest:
         data = ctx.conversation.data
@@ -479,25 +640,26 @@ class FaultReport(CallerSteps, StepDialogue):
             step="done",
             kind="end",
             values=self.result_values(ctx, case),
-            text="Your repair request {number} is registered.\n{category}\n"
-            "A technician will arrive by {due}.",
+            text="Your repair request {number} is registered.\n{category}\n{promise}",
             result={
                 "case_number": case.number,
                 "service_category": case.service_category,
                 "sla_due_at": case.sla_due_at.isoformat() if case.sla_due_at else None,
+                "promised_arrival_at": (
+                    case.promised_arrival_at.isoformat() if case.promised_arrival_at else None
+                ),
             },
         )
 
     def result_values(self, ctx: Context, case: Case) -> dict[str, Any]:
-        local_due: datetime | None = (
-            calendar_for(ctx.settings).local(case.sla_due_at) if case.sla_due_at else None
-        )
+        # Issue 16: the arrival only when a technician is planned to make it, else a callback.
+        promise = current_promise(case, ctx.settings)
         return {
             "number": case.number,
             "category": category_words(
                 case, language(ctx), fee_schedule(ctx.session, ctx.settings)
             ),
-            "due": format_moment(local_due, language(ctx)),
+            "promise": promise_words(promise, language(ctx), ctx.settings),
         }
 
     def ask_cancelled(self, ctx: Context) -> Prompt:

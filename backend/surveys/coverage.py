@@ -41,4 +41,23 @@ def survey_coverage(
         "without_survey": jobs - len(surveys),
         "call_attempts": sum(s.attempts for s in surveys),
         "answered_by_channel": dict(channels),
+        "by_channel": channel_rates(surveys),
     }
+
+
+def channel_rates(surveys: list[Survey]) -> dict[str, dict[str, Any]]:
+    """Issue 16: per channel the survey was last asked on, how many answered at all (response
+    rate) and how many answered every question (completion rate)."""
+    rates: dict[str, dict[str, Any]] = {}
+    for channel in sorted({s.channel for s in surveys if s.channel}):
+        asked = [s for s in surveys if s.channel == channel]
+        responded = [s for s in asked if any(getattr(s, q) is not None for q in QUESTIONS)]
+        completed = [s for s in asked if all(getattr(s, q) is not None for q in QUESTIONS)]
+        rates[channel] = {
+            "asked": len(asked),
+            "responded": len(responded),
+            "completed": len(completed),
+            "response_rate": round(len(responded) / len(asked), 4),
+            "completion_rate": round(len(completed) / len(asked), 4),
+        }
+    return rates

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from backend.actors import Actor
 from backend.calls.flows import open_callback, person_answered, transfer_ended
 from backend.calls.models import CallPurpose, PhoneCall
-from backend.casework.intake import CustomerInput, IntakeRequest, ProductInput, register_case
+from backend.casework.flows import intake_case
+from backend.casework.intake import CustomerInput, IntakeRequest, ProductInput
 from backend.dialogues import engine, phone
 from backend.dialogues.engine import Context
 from backend.dialogues.intake import INTAKE
@@ -175,7 +176,7 @@ def test_intake_sends_no_confirmation_into_the_chat_whose_dialogue_names_the_cas
 ) -> None:
     people.product()
     actor = Actor("customer", channel="telegram")
-    case = register_case(session, _repair(4242, 4242), settings=settings, now=NOW, actor=actor)
+    case = intake_case(session, _repair(4242, 4242), settings=settings, now=NOW, actor=actor)
     assert _confirmations(session, case.number) == []
 
 
@@ -184,6 +185,7 @@ def test_intake_confirms_to_the_customers_chat_when_the_dialogue_ran_elsewhere(
 ) -> None:
     people.product()
     actor = Actor("customer", channel="telegram")
-    case = register_case(session, _repair(4242, 9999), settings=settings, now=NOW, actor=actor)
+    # A repair's confirmation follows its dispatch (issue 16: it says what is promised).
+    case = intake_case(session, _repair(4242, 9999), settings=settings, now=NOW, actor=actor)
     [row] = _confirmations(session, case.number)
     assert (row.channel, row.recipient) == ("telegram", "4242")

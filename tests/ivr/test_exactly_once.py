@@ -53,8 +53,8 @@ def until_confirm(call: Call) -> ET.Element:
     call.press("*")  # no serial number
     call.press("20260110")
     call.record(RECORDING)
-    call.say("서울 중구 세종대로 110")
-    return call.press("1")  # city: the summary and the confirmation question
+    # In Seoul: the city zone (issue 16), so the summary and the confirmation question follow.
+    return call.say("서울 중구 세종대로 110")
 
 
 def press_one(client: FlaskClient, sid: str, confirm: ET.Element) -> ET.Element:

@@ -50,7 +50,9 @@ def test_a_text_prompt_named_description_is_a_gather_not_a_record(settings: Sett
     root = ET.fromstring(str(render_prompt(Speaker(settings, "en"), prompt, action=ACTION)))
     assert root.find("Record") is None
     gather = root.find("Gather")
-    assert gather is not None and gather.attrib["input"] == "dtmf speech"
+    # Issue 16: words are listened for; no single stray key cuts the answer short.
+    assert gather is not None and gather.attrib["input"] == "speech"
+    assert "numDigits" not in gather.attrib
 
 
 def test_the_summary_read_aloud_masks_the_number_and_cuts_a_long_description(
@@ -102,8 +104,7 @@ def test_a_phone_fault_report_confirms_with_the_last_four_digits_and_a_short_fau
     call.press("*")  # no serial number
     call.press("20260110")
     call.record("https://api.twilio.com/rec/RE3", transcription=LONG_FAULT)
-    call.say("서울 중구 세종대로 110")
-    confirm = call.press("1")  # city
+    confirm = call.say("서울 중구 세종대로 110")  # in Seoul: the city zone, not asked
     said = spoken(confirm)
     assert "끝자리가 5 6 7 8인 번호" in said
     assert "3000" not in said and "+8210" not in said

@@ -115,6 +115,15 @@ def test_a_complete_survey_4_3_2_1_lands_in_the_technicians_ratings(
     ).get_json()
     assert report["jobs_closed"] == 1 and report["jobs_surveyed"] == 1
     assert report["coverage"] == 1.0
+    assert report["by_channel"] == {  # issue 16: response and completion per channel
+        "phone": {
+            "asked": 1,
+            "responded": 1,
+            "completed": 1,
+            "response_rate": 1.0,
+            "completion_rate": 1.0,
+        }
+    }
 
 
 def test_a_comment_is_recorded_and_followed_up(

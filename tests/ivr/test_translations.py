@@ -16,6 +16,8 @@ SPOKEN_SOURCES = [
     "backend/dialogues/survey.py",
     "backend/surveys/calling.py",
     "backend/dialogues/opinion.py",
+    "backend/dialogues/intake.py",  # issue 16: the fault report's spoken wording
+    "backend/casework/promises.py",  # issue 16: what is promised, by SMS too
 ]
 
 

@@ -70,11 +70,11 @@ def test_phone_fault_report_skips_the_caller_id_photo_and_location(
     talk = Driver(database, settings)
     assert talk.start("intake", phone="010-3000-0009").step == "name"
     talk.answer(Answer(text="홍길동"))
-    product = talk.prompts[-1]
-    assert product.step == "product" and len(product.choices) <= 9
-    talk.answer(Answer(choice="1"))  # the only product line
-    model = talk.prompts[-1]
-    assert model.step == "model" and [c.values["model"] for c in model.choices] == ["AC-1", "AC-2"]
+    product = talk.prompts[-1]  # a small catalogue: its models at once (issue 16)
+    assert product.step == "product" and [c.values["model"] for c in product.choices] == [
+        "AC-1",
+        "AC-2",
+    ]
     talk.answer(Answer(choice="1"))
     talk.answer(Answer(skip=True))  # serial: don't know
     talk.answer(Answer(text="2026-13-40"))  # not a date: asked again
@@ -82,21 +82,18 @@ def test_phone_fault_report_skips_the_caller_id_photo_and_location(
     talk.answer(
         Answer(media={"kind": "recording", "url": "https://rec/1"}, text="찬바람이 안 나와요")
     )
-    talk.answer(Answer(text="서울 중구 세종대로 110"))
-    talk.answer(Answer(choice="1"))  # city
+    talk.answer(Answer(text="서울 중구 세종대로 110"))  # in Seoul: the city, not asked
     confirm = talk.prompts[-1]
     assert confirm.step == "confirm" and confirm.values["product"] == "AC-1 unit (AC-1)"
     done = talk.answer(Answer(choice="1"))
     assert talk.steps() == [
         "name",
         "product",
-        "model",
         "serial",
         "purchase_date",
         "purchase_date!",
         "description",
         "address",
-        "zone",
         "confirm",
         "done",
     ]
@@ -131,15 +128,16 @@ def test_a_typed_model_search_and_a_known_customer_s_unit(
         first.answer(answer)
     assert first.prompts[-1].step == "done"
     again = Driver(database, settings, address="CA-2")
-    product = again.start("intake", phone="+82 10-3000-0009")  # caller ID: a known customer
+    # Issue 16: the caller ID is confirmed by one of its case numbers before its units show.
+    assert again.start("intake", phone="+82 10-3000-0009").step == "identify"
+    product = again.answer(Answer(text="2026000001"))
     assert product.step == "product"
     assert product.choices[0].value.startswith("unit:")
-    assert product.choices[0].values["serial"] == "SN-77"
+    assert product.choices[0].values["bought"] == "January 2026"
     assert again.answer(Answer(choice=product.choices[0].value)).step == "description"
-    again.answer(Answer(text="다시 고장"))
-    address = again.prompts[-1]
-    assert address.step == "address" and address.choices[0].value == "saved"
-    assert again.answer(Answer(choice="saved")).step == "confirm"
+    confirm = again.answer(Answer(text="다시 고장"))  # the address on file: in the summary
+    assert confirm.step == "confirm" and confirm.values["address"] == "서울 중구 1"
+    assert again.answer(Answer(choice="yes")).step == "done"
 
 
 def test_complaint_names_the_case_and_who_handles_it(
@@ -166,12 +164,15 @@ def test_my_cases_and_which_case_a_message_belongs_to(
     for serial in ("S1", "S2"):
         talk = Driver(database, settings, address=f"CA-{serial}")
         talk.start("intake", phone="010-3000-0009")
-        for answer in ([Answer(text="Kim")] if serial == "S1" else []) + [
+        who = [Answer(text="Kim")] if serial == "S1" else [Answer(text="2026000001")]
+        where = [Answer(text="서울 중구 1")] if serial == "S1" else []  # then the one on file
+        for answer in [
+            *who,
             Answer(text="AC-1"),
             Answer(text=serial),
             Answer(skip=True),
             Answer(text="broken"),
-            Answer(text="서울 중구 1") if serial == "S1" else Answer(choice="saved"),
+            *where,
             Answer(choice="yes"),
         ]:
             talk.answer(answer)

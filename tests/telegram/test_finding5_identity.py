@@ -47,13 +47,14 @@ def report_with(user: Any, identify: Any) -> str:
     identify(user)
     if user.last_text() == "What is your name?":
         user.says("Mallory")
-    user.presses("dlg:product:line:air_conditioner")
+    user.presses(next(b for b in user.buttons() if b.startswith("dlg:product:product:")))
     user.says("sn-999")
     user.says("2026-01-10")
     user.says("it is broken")
     user.sends_photo()
     user.says(TYPED_ADDRESS)
-    user.presses("dlg:zone:city")
+    if "dlg:zone:city" in user.buttons():  # an address outside Seoul and Gyeonggi
+        user.presses("dlg:zone:city")
     user.shares_location(35.16, 129.16)
     user.presses("dlg:confirm:yes")
     return user.last_text()
