@@ -48,9 +48,11 @@ from backend.outbox import duties as outbox_duties
 from backend.outbox import views as outbox_views
 from backend.outbox.transport import Transport
 from backend.people import duties as people_duties
+from backend.reports import views as report_views
 from backend.settings import Settings
 from backend.surveys import duties as survey_duties
 from backend.surveys import views as survey_views
+from backend.tasks import views as task_views
 from backend.tasks.service import alert
 from bot import webhook as telegram_webhook
 from bot.files import fetch_telegram_file
@@ -65,12 +67,14 @@ from ivr.transport import TwilioCallTransport, TwilioSmsTransport
 BLUEPRINTS: tuple[Blueprint, ...] = (
     api_views.api,  # /api/v1: cases, actions, catalogue, technicians, contracts
     openapi.blueprint,  # /api/v1/openapi.json
-    users_views.blueprint,  # /api/v1/users/<id>/tokens, /deactivate, /reactivate (admins)
+    users_views.blueprint,  # /api/v1/users: accounts, passwords, tokens, deactivation (admins)
     calls_views.blueprint,  # /api/v1/cases/<number>/calls
     dispatch_views.blueprint,  # /api/v1/plans/<day>
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
     outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
+    report_views.blueprint,  # /api/v1/reports/monthly, technicians/<id>, coverage, sla
+    task_views.blueprint,  # /api/v1/tasks: each role's work list, close
     dashboard_views.dashboard,  # / (the staff pages)
     telegram_webhook.blueprint,  # /telegram/webhook
     ivr_views.blueprint,  # /ivr/*

@@ -240,6 +240,8 @@ DUTIES: dict[str, frozenset[str]] = {
             Role.HOTLINE_OFFICER,
         }
     ),
+    # Staff accounts: create, role, department, password, deactivation, API tokens.
+    "accounts": frozenset({Role.ADMIN}),
     "catalogue": frozenset({Role.ADMIN, Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER}),  # R5, R6.3
     "technicians": frozenset({Role.ADMIN, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR}),
     "technician_homes": frozenset({Role.ADMIN, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR}),

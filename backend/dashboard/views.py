@@ -24,7 +24,16 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from backend.dashboard import auth, case_views, i18n, outbox_views, staff_views
+from backend.dashboard import (
+    admin_views,
+    auth,
+    case_views,
+    day_views,
+    i18n,
+    outbox_views,
+    report_views,
+    staff_views,
+)
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES
 from backend.people.throttle import NO_WAIT, LoginThrottle
@@ -165,3 +174,6 @@ def change_language() -> ResponseReturnValue:
 case_views.add_routes(dashboard)
 staff_views.add_routes(dashboard)
 outbox_views.add_routes(dashboard)
+report_views.add_routes(dashboard)
+admin_views.add_routes(dashboard)
+day_views.add_routes(dashboard)
