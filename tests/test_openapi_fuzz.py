@@ -156,7 +156,7 @@ def test_no_generated_request_makes_a_server_error(
         suppress_health_check=list(HealthCheck),
     )
     def run(case: schemathesis.Case) -> None:
-        checks = [not_a_server_error, json_errors]
+        checks: list[Any] = [not_a_server_error, json_errors]
         if mode == POSITIVE:
             checks.append(conforms(path, method))
         case.call_and_validate(checks=checks)
