@@ -20,6 +20,7 @@ from types import MappingProxyType
 from flask import Blueprint
 
 from backend import duties as core_duties
+from backend.api import customers as customer_views
 from backend.api import openapi
 from backend.api import users as users_views
 from backend.api import views as api_views
@@ -69,6 +70,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     openapi.blueprint,  # /api/v1/openapi.json
     users_views.blueprint,  # /api/v1/users: accounts, passwords, tokens, deactivation (admins)
     calls_views.blueprint,  # /api/v1/cases/<number>/calls
+    customer_views.blueprint,  # /api/v1/customers: search, a customer's page
     dispatch_views.blueprint,  # /api/v1/plans/<day>
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys

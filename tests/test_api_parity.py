@@ -21,6 +21,8 @@ PARITY_OPERATIONS = {
     ("/reports/technicians/{technician_id}", "get"),
     ("/reports/coverage", "get"),
     ("/reports/sla", "get"),
+    ("/customers", "get"),
+    ("/customers/{customer_id}", "get"),
 }
 
 
@@ -104,3 +106,24 @@ def test_report_routes_answer_managers(client: FlaskClient, people: Personas) ->
     desk = people.headers("receptionist")
     assert client.get("/api/v1/reports/monthly", headers=desk).status_code == 403
     assert client.get(f"/api/v1/reports/technicians/{technician}", headers=desk).status_code == 403
+
+
+def test_a_customer_is_found_by_phone_in_any_format_and_shows_their_cases(
+    client: FlaskClient, people: Personas
+) -> None:
+    from tests.factories import create_case, repair_body
+
+    people.product()
+    people.technician()
+    number = create_case(client, people.headers(), repair_body(phone="010-3000-0001"))["number"]
+    desk = people.headers("receptionist")
+    found = client.get("/api/v1/customers?q=+82 10 3000 0001", headers=desk).get_json()["items"]
+    assert [c["phone"] for c in found] == ["+821030000001"]
+    by_name = client.get("/api/v1/customers?q=길동", headers=desk).get_json()["items"]
+    assert [c["id"] for c in by_name] == [found[0]["id"]]
+    page = client.get(f"/api/v1/customers/{found[0]['id']}", headers=desk).get_json()
+    assert [c["number"] for c in page["cases"]] == [number]
+    assert page["units"] == [{"model": "AC-1", "serial_number": "SN-1"}]
+    clerk = people.headers("warehouse_clerk")
+    assert client.get(f"/api/v1/customers/{found[0]['id']}", headers=clerk).status_code == 403
+    assert client.get("/api/v1/customers?q=x", headers=desk).status_code == 422

@@ -565,6 +565,7 @@ def build_document() -> dict[str, Any]:
         **_user_paths(),
         **openapi_parity.user_paths(_answers, _body),
         **openapi_parity.task_paths(_answers),
+        **openapi_parity.customer_paths(_answers),
         **openapi_parity.report_paths(_answers),
         "/contracts": {
             "post": {

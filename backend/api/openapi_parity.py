@@ -169,6 +169,65 @@ def task_paths(answers: Answers) -> dict[str, Any]:
     }
 
 
+CUSTOMER = {
+    "type": "object",
+    "required": ["id", "name", "phone", "address", "zone"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "phone": {"type": "string"},
+        "address": {"type": ["string", "null"]},
+        "zone": {"type": "string"},
+    },
+}
+
+
+def customer_paths(answers: Answers) -> dict[str, Any]:
+    """Finding a customer and their page (cases the caller may see, units, contracts)."""
+    search = {
+        "name": "q",
+        "in": "query",
+        "required": True,
+        "description": "a phone number in any format, or a part of the name",
+        "schema": {
+            "type": "string",
+            "minLength": 2,
+            "maxLength": 100,
+            # The server trims spaces (Python's, more than a regex's \\s) before counting: two
+            # letters or digits at least.
+            "pattern": "[0-9A-Za-z\uac00-\ud7a3][\\s\\S]*[0-9A-Za-z\uac00-\ud7a3]",
+        },
+    }
+    page = {
+        **CUSTOMER,
+        "properties": {
+            **CUSTOMER["properties"],
+            "cases": {"type": "array", "items": {"type": "object"}},
+            "units": {"type": "array", "items": {"type": "object"}},
+            "contracts": {"type": "array", "items": {"type": "object"}},
+        },
+    }
+    return {
+        "/customers": {
+            "get": {
+                "summary": "At most 50 customers whose phone is q or whose name contains it",
+                "operationId": "findCustomers",
+                "parameters": [search],
+                "responses": answers(200, _object(items={"type": "array", "items": CUSTOMER})),
+            }
+        },
+        "/customers/{customer_id}": {
+            "get": {
+                "summary": "A customer's page: contact, the cases the caller may see, units, "
+                "contracts",
+                "operationId": "getCustomer",
+                "parameters": [_path("customer_id")],
+                "responses": answers(200, page, 404),
+            }
+        },
+    }
+
+
 def report_paths(answers: Answers) -> dict[str, Any]:
     """The dashboard's report tables (managers; a technician reads their own month)."""
     counts = {"type": "object", "additionalProperties": {"type": "integer"}}
