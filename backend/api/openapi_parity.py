@@ -169,17 +169,14 @@ def task_paths(answers: Answers) -> dict[str, Any]:
     }
 
 
-CUSTOMER = {
-    "type": "object",
-    "required": ["id", "name", "phone", "address", "zone"],
-    "properties": {
-        "id": {"type": "integer"},
-        "name": {"type": "string"},
-        "phone": {"type": "string"},
-        "address": {"type": ["string", "null"]},
-        "zone": {"type": "string"},
-    },
+CUSTOMER_FIELDS: dict[str, Any] = {
+    "id": {"type": "integer"},
+    "name": {"type": "string"},
+    "phone": {"type": "string"},
+    "address": {"type": ["string", "null"]},
+    "zone": {"type": "string"},
 }
+CUSTOMER = {"type": "object", "required": sorted(CUSTOMER_FIELDS), "properties": CUSTOMER_FIELDS}
 
 
 def customer_paths(answers: Answers) -> dict[str, Any]:
@@ -201,7 +198,7 @@ def customer_paths(answers: Answers) -> dict[str, Any]:
     page = {
         **CUSTOMER,
         "properties": {
-            **CUSTOMER["properties"],
+            **CUSTOMER_FIELDS,
             "cases": {"type": "array", "items": {"type": "object"}},
             "units": {"type": "array", "items": {"type": "object"}},
             "contracts": {"type": "array", "items": {"type": "object"}},
