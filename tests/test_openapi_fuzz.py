@@ -34,9 +34,9 @@ ADMIN_PATHS = ("/users", "/products", "/technicians", "/contracts")
 STATE_DEPENDENT = {401, 403, 404, 409}
 # 422s whose field's validity is data, not shape — each stated in the operation's text: a model
 # must be in the catalogue, a certification's line too; codes and lines unique in a list; a step
-# needs the fields of its action; a contract ends after it starts.
+# needs the fields of its action; a contract ends after it starts, a purchase precedes its report.
 DATA_DEPENDENT_422 = {
-    ("/cases", "post"): ("product.model",),
+    ("/cases", "post"): ("product.model", "product.purchased_on"),  # not after reported_at
     ("/cases/{number}/actions/{action}", "post"): (
         "reason",
         "signed_by",

@@ -37,14 +37,17 @@ Phone = Annotated[
     ),
 ]
 # Dates the server holds to bounds that move with today (backend/bounds.py): the document
-# states a fixed window inside them.
+# states a fixed window inside them, spelled out whole (days 01-28 are in every month) so that a
+# generator makes valid dates rather than filtering random text.
+MONTH_DAY = "-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+CLOCK = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])"
 PURCHASE_DATE = Field(
-    description="1990-01-01 to today (business zone)",
-    json_schema_extra={"pattern": r"^(199[0-9]|20[01][0-9]|202[0-5])-"},
+    description="1990-01-01 to the day of the report (reported_at, else today; business zone)",
+    json_schema_extra={"pattern": rf"^(199[0-9]|20[01][0-9]|202[0-5]){MONTH_DAY}$"},
 )
 TERM_DATE = Field(
     description="2000-01-01 to 20 years after today",
-    json_schema_extra={"pattern": r"^20[0-3][0-9]-"},
+    json_schema_extra={"pattern": rf"^20[0-3][0-9]{MONTH_DAY}$"},
 )
 # Amounts: at most AFTERSALES_MAX_AMOUNT (default 100,000,000 KRW, checked against the setting).
 AMOUNT_DOC = {"maximum": 100_000_000}
@@ -103,7 +106,7 @@ class CaseCreate(Body):
             AwareDatetime,
             Field(
                 description="from 2000 to now (a letter received earlier)",
-                json_schema_extra={"pattern": r"^(20[01][0-9]|202[0-5])-"},
+                json_schema_extra={"pattern": rf"^(20[01][0-9]|202[0-5]){MONTH_DAY}T{CLOCK}$"},
             ),
         ]
         | None
