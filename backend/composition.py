@@ -20,6 +20,7 @@ from types import MappingProxyType
 from flask import Blueprint
 
 from backend import duties as core_duties
+from backend.api import customers as customer_views
 from backend.api import openapi
 from backend.api import users as users_views
 from backend.api import views as api_views
@@ -58,12 +59,14 @@ from backend.outbox.transport import Transport
 from backend.people import duties as people_duties
 from backend.public import views as public_views
 from backend.reports import duties as report_duties
+from backend.reports import figure_views as report_figure_views
 from backend.reports import views as report_views
 from backend.settings import Settings
 from backend.stock import abc as stock_abc
 from backend.stock import views as stock_views
 from backend.surveys import duties as survey_duties
 from backend.surveys import views as survey_views
+from backend.tasks import views as task_views
 from backend.tasks.service import alert
 from bot import webhook as telegram_webhook
 from bot.files import fetch_telegram_file
@@ -78,8 +81,9 @@ from ivr.transport import TwilioCallTransport, TwilioSmsTransport
 BLUEPRINTS: tuple[Blueprint, ...] = (
     api_views.api,  # /api/v1: cases, actions, catalogue, technicians, contracts
     openapi.blueprint,  # /api/v1/openapi.json
-    users_views.blueprint,  # /api/v1/users/<id>/tokens, /deactivate, /reactivate (admins)
+    users_views.blueprint,  # /api/v1/users: accounts, passwords, tokens, deactivation (admins)
     calls_views.blueprint,  # /api/v1/cases/<number>/calls
+    customer_views.blueprint,  # /api/v1/customers: search, a customer's page
     dispatch_views.blueprint,  # /api/v1/plans/<day>
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
@@ -89,6 +93,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     key_customer_views.blueprint,  # /api/v1/key-customers, /customers/<id>/visits (R9.6)
     money_views.blueprint,  # /api/v1/fee-schedule, /invoices, /accounting; /invoice/<token>
     stock_views.blueprint,  # /api/v1/stock: on hand, moves, reorder points (R5.1–R5.3)
+    report_figure_views.blueprint,  # /api/v1/reports/monthly, technicians/<id>, coverage, sla
+    task_views.blueprint,  # /api/v1/tasks: each role's work list, close
     dashboard_views.dashboard,  # / (the staff pages)
     public_views.blueprint,  # /suggest: the public suggestion form, its QR code, poster (R9.8)
     telegram_webhook.blueprint,  # /telegram/webhook

@@ -1,5 +1,7 @@
 """The OpenAPI document matches the routes, and schemathesis, generating valid and invalid requests
-from it, finds no input that makes the API answer 500 (contract: no input may produce a 500)."""
+from it, finds no input that makes the API answer 500 (contract: no input may produce a 500), and
+no request valid by the document that the API refuses as bad (the document states every
+constraint the server enforces)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,49 @@ RUNS = [
 ]
 EXAMPLES = 30
 ADMIN_PATHS = ("/users", "/products", "/technicians", "/contracts", "/fee-schedule")
+# A request valid by the document may still be refused for the state it meets: no such row
+# (404), a conflict (409), or a role's refusal (401, 403) — never as a bad request (400, 422).
+STATE_DEPENDENT = {401, 403, 404, 409}
+# 422s whose field's validity is data, not shape — each stated in the operation's text: a model
+# must be in the catalogue, a certification's line too; codes and lines unique in a list; a step
+# needs the fields of its action; a contract ends after it starts, a purchase precedes its report.
+DATA_DEPENDENT_422 = {
+    # not after reported_at; a return within its window (R3.1); a repair's address on record or
+    # given, and its fault described (R4.5)
+    ("/cases", "post"): (
+        "product.model",
+        "product.purchased_on",
+        "customer.address",
+        "description",
+        "about_technician_id",
+        "about_staff_id",
+    ),
+    ("/cases/{number}/actions/{action}", "post"): (
+        "reason",
+        "signed_by",
+        "parts",
+        "hours",
+        "fee",
+        "technician_id",
+        "to",
+        "department",
+        "answer",
+        "cause_department",
+        "cause_technician_id",
+        "cause_user_id",
+        "findings",
+        "decision",
+        "rule",
+        "reward_amount",
+        "channel",
+        "method",
+        "quote",
+        "note",
+    ),
+    ("/technicians", "post"): ("certifications",),
+    ("/products", "post"): ("parts",),
+    ("/contracts", "post"): ("ends_on", "product.model"),
+}
 
 
 def _rule_as_openapi(rule: str) -> str:
@@ -81,6 +126,24 @@ def json_errors(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
+def conforms(path: str, method: str) -> Any:
+    """The check: a request generated valid by the document is not refused as a bad request."""
+
+    def check(ctx: Any, response: Any, case: Any) -> bool | None:
+        status = response.status_code
+        if status < 400 or status >= 500 or status in STATE_DEPENDENT:
+            return None
+        field = str(response.json()["error"].get("field") or "")
+        allowed = DATA_DEPENDENT_422.get((path, method), ())
+        assert status == 422 and field.startswith(allowed) and allowed, (
+            f"{method.upper()} {path}: a request valid by the document answered {status} "
+            f"{response.json()['error']} (query {case.query}, body {case.body!r})"
+        )
+        return None
+
+    return check
+
+
 @pytest.mark.parametrize(
     ("path", "method", "mode"), RUNS, ids=[f"{m.upper()} {p} {mode.value}" for p, m, mode in RUNS]
 )
@@ -114,9 +177,19 @@ def test_no_generated_request_makes_a_server_error(
         suppress_health_check=list(HealthCheck),
     )
     def run(case: schemathesis.Case) -> None:
-        case.call_and_validate(checks=[not_a_server_error, json_errors])
+        checks: list[Any] = [not_a_server_error, json_errors]
+        if mode == POSITIVE:
+            checks.append(conforms(path, method))
+        case.call_and_validate(checks=checks)
 
     run()
+
+
+def test_a_wrong_method_answers_405_naming_the_allowed_ones(app: Flask) -> None:
+    answer = app.test_client().put("/api/v1/cases")
+    assert answer.status_code == 405
+    assert set(answer.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert answer.get_json()["error"]["code"] == "method_not_allowed"
 
 
 def test_the_case_answers_link_to_what_can_be_done_next() -> None:

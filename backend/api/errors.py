@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pydantic
-from flask import Flask, jsonify
+from flask import Flask, jsonify, make_response
 from flask.typing import ResponseReturnValue
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
@@ -62,7 +62,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> ResponseReturnValue:
         code = (error.name or "error").lower().replace(" ", "_")
-        return error_response(error.code or 400, code, error.description or error.name or "")
+        answer = make_response(
+            error_response(error.code or 400, code, error.description or error.name or "")
+        )
+        # A 405 names the methods the resource takes (RFC 9110 `Allow`), as werkzeug's own does.
+        for name, value in error.get_headers():
+            if name.lower() == "allow":
+                answer.headers[name] = value
+        return answer
 
     def _database_down(error: Exception) -> ResponseReturnValue:
         # The error's text can carry SQL parameters (phones, addresses): log its kind only.

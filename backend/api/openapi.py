@@ -7,8 +7,10 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
-from backend.api import schemas
+from backend.api import openapi_parity, schemas
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
 from backend.cases.models import CaseKind
 from backend.key_customers.views import KeyCustomerFlag, VisitIn
@@ -20,6 +22,16 @@ blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 REF = "#/components/schemas/{model}"
 ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+class _NoNulStrings(GenerateJsonSchema):
+    """Every body string refuses NUL (backend/web/bodies.py: PostgreSQL cannot store it): the
+    document says so on each string that has no pattern of its own."""
+
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        result = super().str_schema(schema)
+        result.setdefault("pattern", "^[^\\x00]*$")
+        return result
 
 
 def _schema_components() -> dict[str, Any]:
@@ -38,8 +50,11 @@ def _schema_components() -> dict[str, Any]:
         FeeScheduleBody,
         StockMoveIn,
         ReorderPointIn,
+        schemas.UserCreate,
+        schemas.UserUpdate,
+        schemas.PasswordReset,
     ):
-        schema = model.model_json_schema(ref_template=REF)
+        schema = model.model_json_schema(ref_template=REF, schema_generator=_NoNulStrings)
         components.update(schema.pop("$defs", {}))
         components[model.__name__] = schema
     components["Error"] = {
@@ -771,7 +786,12 @@ def _money_paths() -> dict[str, Any]:
 def build_document() -> dict[str, Any]:
     case_ref = {"$ref": REF.format(model="Case")}
     number = _path_param("number", {"type": "string", "pattern": r"^AS-\d{4}-\d{6}$"})
-    technician_id = _path_param("technician_id", {"type": "integer", "minimum": 1})
+    technician_id = _path_param(
+        "technician_id", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    )
+    month = openapi_parity.month_query()
+    # Query numbers are read as at most 9 ASCII digits (backend/api/views.query_int).
+    query_number = {"type": "integer", "minimum": 1, "maximum": 999_999_999}
     security: list[dict[str, list[str]]] = [{"bearer": []}]
     paths: dict[str, Any] = {
         "/cases": {
@@ -797,8 +817,8 @@ def build_document() -> dict[str, Any]:
                             "enum": ["phone", "telegram", "email", "letter", "visit", "web"],
                         },
                     ),
-                    _query("technician_id", {"type": "integer", "minimum": 1}),
-                    _query("page", {"type": "integer", "minimum": 1}),
+                    _query("technician_id", query_number),
+                    _query("page", query_number),
                 ],
                 "responses": _answers(200, {"$ref": REF.format(model="Page")}),
             },
@@ -839,6 +859,12 @@ def build_document() -> dict[str, Any]:
         "/cases/{number}/actions/{action}": {
             "post": {
                 "summary": "One step of the case's life",
+                "description": "Which fields a step needs depends on the action and on who "
+                "takes it (README: Security): a missing one answers 422 naming it — `reason` "
+                "for a cancel or a technician's step taken by a manager, `signed_by` for a "
+                "sign-off on the technician's phone, `parts`/`hours` for a resolve, "
+                "`technician_id` of an eligible technician for a manual assign. A step the "
+                "case's status does not allow answers 409 naming the allowed ones.",
                 "operationId": "caseAction",
                 "parameters": [
                     number,
@@ -916,10 +942,7 @@ def build_document() -> dict[str, Any]:
             "get": {
                 "summary": "A technician's month",
                 "operationId": "technicianPerformance",
-                "parameters": [
-                    technician_id,
-                    _query("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
-                ],
+                "parameters": [technician_id, month],
                 "responses": _answers(200, None, 404),
             }
         },
@@ -977,7 +1000,7 @@ def build_document() -> dict[str, Any]:
             "get": {
                 "summary": "Survey coverage of a month: jobs surveyed / jobs closed (R8.3)",
                 "operationId": "surveyCoverage",
-                "parameters": [_query("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"})],
+                "parameters": [month],
                 "responses": _answers(
                     200,
                     {
@@ -1063,6 +1086,10 @@ def build_document() -> dict[str, Any]:
         **_report_paths(),
         **_money_paths(),
         **_stock_paths(),
+        **openapi_parity.user_paths(_answers, _body),
+        **openapi_parity.task_paths(_answers),
+        **openapi_parity.customer_paths(_answers),
+        **openapi_parity.report_paths(_answers),
         "/contracts": {
             "post": {
                 "summary": "Add a maintenance contract",

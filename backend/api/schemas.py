@@ -5,27 +5,57 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StrictBool, StrictInt
+from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, StrictInt
 
 from backend.web.bodies import Body
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
+# A name the server reads as not blank (str.strip() knows more spaces than a JSON Schema's \S):
+# the document asks for a letter or digit somewhere in it.
+NAME_DOC = {"pattern": "[0-9A-Za-z\u00c0-\u024f\u3131-\u318e\uac00-\ud7a3]"}
 # Row ids are 32-bit on PostgreSQL; Telegram chat ids need 64 bits (BIGINT columns).
 RowId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 ChatId = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
 Zone = Literal["city", "suburb"]
+# The server reads any valid number (national ones in AFTERSALES_REGION); the document's pattern
+# is the part of that every client can rely on: Korean mobile and Seoul numbers.
+PHONE_PATTERN = (
+    r"^(\+82[ -]?10|010)[ -]?([2-46-9][0-9]{3}|5[0-8][0-9]{2}|59[0-6][0-9])[ -]?[0-9]{4}$"
+    r"|^(\+82[ -]?2|02)[ -]?[2-9][0-9]{2,3}[ -]?[0-9]{4}$"
+)
+PHONE_DOC = (
+    "a phone number in any common format (national numbers read in the business country); "
+    "valid numbers only. The pattern is the Korean subset every installation accepts"
+)
+Phone = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        description=PHONE_DOC,
+        json_schema_extra={"pattern": PHONE_PATTERN},
+    ),
+]
+# Dates the server holds to bounds that move with today (backend/bounds.py): the document
+# states a fixed window inside them, spelled out whole (days 01-28 are in every month) so that a
+# generator makes valid dates rather than filtering random text.
+MONTH_DAY = "-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+CLOCK = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])"
+PURCHASE_DATE = Field(
+    description="1990-01-01 to the day of the report (reported_at, else today; business zone)",
+    json_schema_extra={"pattern": rf"^(199[0-9]|20[01][0-9]|202[0-5]){MONTH_DAY}$"},
+)
+TERM_DATE = Field(
+    description="2000-01-01 to 20 years after today",
+    json_schema_extra={"pattern": rf"^20[0-3][0-9]{MONTH_DAY}$"},
+)
+# Amounts: at most AFTERSALES_MAX_AMOUNT (default 100,000,000 KRW, checked against the setting).
+AMOUNT_DOC = {"maximum": 100_000_000}
 
 
 class CustomerIn(Body):
-    name: Text
-    phone: Annotated[
-        str,
-        Field(
-            min_length=1,
-            max_length=40,
-            description="any common format; national numbers read as KR",
-        ),
-    ]
+    name: Annotated[str, Field(min_length=1, max_length=200, json_schema_extra=NAME_DOC)]
+    phone: Phone
     address: Annotated[str, Field(max_length=500)] | None = None
     zone: Zone | None = None
 
@@ -33,7 +63,7 @@ class CustomerIn(Body):
 class ProductRef(Body):
     model: Annotated[str, Field(min_length=1, max_length=64)]
     serial_number: Annotated[str, Field(max_length=64)] | None = None
-    purchased_on: date | None = None
+    purchased_on: Annotated[date, PURCHASE_DATE] | None = None
 
 
 class Location(Body):
@@ -42,12 +72,45 @@ class Location(Body):
 
 
 class CaseCreate(Body):
+    # What the server asks beyond each field: a repair or return names its product (R7.3), a
+    # complaint its topic (R2). The product's model must be in the catalogue (422 naming
+    # product.model otherwise: the catalogue is data, not part of the document).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {
+                        "required": ["kind"],
+                        "properties": {"kind": {"enum": ["repair", "return"]}},
+                    },
+                    "then": {
+                        "required": ["product"],
+                        "properties": {"product": {"type": "object"}},
+                    },
+                },
+                {
+                    "if": {"required": ["kind"], "properties": {"kind": {"const": "complaint"}}},
+                    "then": {"required": ["topic"], "properties": {"topic": {"type": "string"}}},
+                },
+            ]
+        }
+    )
+
     kind: Literal["repair", "complaint", "return", "inquiry", "suggestion"]
     channel: Literal["phone", "telegram", "email", "letter", "visit", "web"]
     customer: CustomerIn
     product: ProductRef | None = None
     description: Annotated[str, Field(max_length=5000)] = ""
-    reported_at: AwareDatetime | None = None
+    reported_at: (
+        Annotated[
+            AwareDatetime,
+            Field(
+                description="from 2000 to now (a letter received earlier)",
+                json_schema_extra={"pattern": rf"^(20[01][0-9]|202[0-5]){MONTH_DAY}T{CLOCK}$"},
+            ),
+        ]
+        | None
+    ) = None
     topic: Literal["product_quality", "packaging", "staff_attitude", "dealer", "other"] | None = (
         None
     )
@@ -78,7 +141,7 @@ class ActionBody(Body):
     technician_id: RowId | None = None
     parts: Annotated[list[PartUse], Field(max_length=50)] | None = None
     hours: Annotated[float, Field(ge=0, le=100)] | None = None
-    fee: Annotated[StrictInt, Field(ge=0)] | None = None
+    fee: Annotated[StrictInt, Field(ge=0, json_schema_extra=AMOUNT_DOC)] | None = None
     signed_by: Annotated[str, Field(max_length=200)] | None = None
     note: Annotated[str, Field(max_length=2000)] | None = None
     reason: Annotated[str, Field(max_length=2000)] | None = None
@@ -125,7 +188,7 @@ class PartIn(Body):
     code: Annotated[str, Field(min_length=1, max_length=64)]
     name: Text
     warranty_months: Annotated[StrictInt, Field(ge=0, le=600)]
-    price: Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
+    price: Annotated[StrictInt, Field(ge=0, le=1_000_000_000, json_schema_extra=AMOUNT_DOC)]
 
 
 class ProductCreate(Body):
@@ -138,12 +201,12 @@ class ProductCreate(Body):
 
 class CertificationIn(Body):
     product_line: Annotated[str, Field(min_length=1, max_length=64)]
-    valid_until: date
+    valid_until: Annotated[date, TERM_DATE]
 
 
 class TechnicianCreate(Body):
     name: Text
-    phone: Annotated[str, Field(min_length=1, max_length=40)]
+    phone: Phone
     zone: Zone
     certifications: Annotated[list[CertificationIn], Field(max_length=20)] = []
     telegram_chat_id: ChatId | None = None
@@ -155,7 +218,7 @@ class TechnicianCreate(Body):
 
 class ContractCustomer(Body):
     name: Text
-    phone: Annotated[str, Field(min_length=1, max_length=40)]
+    phone: Phone
 
 
 class ContractProduct(Body):
@@ -166,9 +229,51 @@ class ContractProduct(Body):
 class ContractCreate(Body):
     customer: ContractCustomer
     product: ContractProduct
-    starts_on: date
-    ends_on: date
+    starts_on: Annotated[date, TERM_DATE]
+    ends_on: Annotated[date, TERM_DATE] = Field(description="after starts_on")
 
 
 class TokenCreate(Body):
     expires_in_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
+
+
+Password = Annotated[str, Field(min_length=8, max_length=200)]
+RoleName = Literal[
+    "receptionist",
+    "repair_manager",
+    "service_director",
+    "vice_president",
+    "hotline_officer",
+    "warehouse_clerk",
+    "technician",
+    "admin",
+]
+DepartmentName = Literal[
+    "rnd_production",
+    "warehouse_transport",
+    "marketing",
+    "dealer_relations",
+    "complaint_hotline",
+    "service",
+]
+
+
+class UserCreate(Body):
+    # Printable ASCII around one "@" (the same rule in Python and in the document's regex).
+    email: Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[!-?A-~]+@[!-?A-~]+$")]
+    role: RoleName
+    name: Annotated[str, Field(max_length=200)] | None = None
+    department: DepartmentName | None = None
+    password: Password | None = None
+
+
+class UserUpdate(Body):
+    role: RoleName | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200, json_schema_extra=NAME_DOC)] | None = (
+        None
+    )
+    department: DepartmentName | Literal[""] | None = None
+
+
+class PasswordReset(Body):
+    password: Password | None = None

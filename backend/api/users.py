@@ -9,9 +9,11 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from backend.api import schemas
+from backend.cases.permissions import roles_for
+from backend.complaints.routing import DepartmentCode
 from backend.errors import NotFound
 from backend.people import service as people
-from backend.people.models import ApiToken, Role, StaffUser
+from backend.people.models import ApiToken, StaffUser
 from backend.web import db_session, now, settings
 from backend.web.auth import require_roles
 from backend.web.bodies import parse_body
@@ -37,18 +39,84 @@ def token_json(row: ApiToken) -> dict[str, Any]:
 
 
 def user_json(user: StaffUser) -> dict[str, Any]:
-    return {"id": user.id, "email": user.email, "role": user.role, "active": user.active}
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "department": user.department,
+        "active": user.active,
+    }
+
+
+DEPARTMENTS = frozenset(DepartmentCode)
+
+
+@blueprint.get("/users")
+@require_roles(*roles_for("accounts"))
+def list_users() -> ResponseReturnValue:
+    return jsonify({"items": [user_json(u) for u in people.list_users(db_session())]})
+
+
+@blueprint.post("/users")
+@require_roles(*roles_for("accounts"))
+def create_user() -> ResponseReturnValue:
+    """A staff account with a role and department; without a password it is API-only."""
+    body = parse_body(schemas.UserCreate)
+    session = db_session()
+    user = people.create_user(
+        session, email=body.email, role=body.role, password=body.password, name=body.name or ""
+    )
+    people.update_user(session, user, departments=DEPARTMENTS, department=body.department)
+    session.commit()
+    return jsonify(user_json(user)), 201
+
+
+@blueprint.get(USER_ID)
+@require_roles(*roles_for("accounts"))
+def show_user(user_id: int) -> ResponseReturnValue:
+    return jsonify(user_json(people.get_user(db_session(), user_id)))
+
+
+@blueprint.patch(USER_ID)
+@require_roles(*roles_for("accounts"))
+def update_user(user_id: int) -> ResponseReturnValue:
+    """Role, department (empty: none) or name."""
+    body = parse_body(schemas.UserUpdate)
+    session = db_session()
+    user = people.update_user(
+        session,
+        people.get_user(session, user_id),
+        departments=DEPARTMENTS,
+        role=body.role,
+        department=body.department,
+        name=body.name,
+    )
+    session.commit()
+    return jsonify(user_json(user))
+
+
+@blueprint.post(f"{USER_ID}/password")
+@require_roles(*roles_for("accounts"))
+def reset_password(user_id: int) -> ResponseReturnValue:
+    """A new password (generated unless given), shown once; the account's sessions end."""
+    body = parse_body(schemas.PasswordReset, optional=True)
+    session = db_session()
+    user = people.get_user(session, user_id)
+    password = people.reset_password(session, user, now=now(), password=body.password)
+    session.commit()
+    return jsonify({**user_json(user), "password": password})
 
 
 @blueprint.get(f"{USER_ID}/tokens")
-@require_roles(Role.ADMIN)
+@require_roles(*roles_for("accounts"))
 def list_user_tokens(user_id: int) -> ResponseReturnValue:
     user = people.get_user(db_session(), user_id)
     return jsonify({"items": [token_json(t) for t in people.list_tokens(db_session(), user)]})
 
 
 @blueprint.post(f"{USER_ID}/tokens")
-@require_roles(Role.ADMIN)
+@require_roles(*roles_for("accounts"))
 def create_user_token(user_id: int) -> ResponseReturnValue:
     body = parse_body(schemas.TokenCreate, optional=True)
     session = db_session()
@@ -60,7 +128,7 @@ def create_user_token(user_id: int) -> ResponseReturnValue:
 
 
 @blueprint.delete(f"{USER_ID}/tokens")
-@require_roles(Role.ADMIN)
+@require_roles(*roles_for("accounts"))
 def revoke_user_tokens(user_id: int) -> ResponseReturnValue:
     session = db_session()
     revoked = people.revoke_tokens(session, people.get_user(session, user_id), now=now())
@@ -69,7 +137,7 @@ def revoke_user_tokens(user_id: int) -> ResponseReturnValue:
 
 
 @blueprint.delete(f"{USER_ID}/tokens/<int(max=2147483647):token_id>")
-@require_roles(Role.ADMIN)
+@require_roles(*roles_for("accounts"))
 def revoke_user_token(user_id: int, token_id: int) -> ResponseReturnValue:
     session = db_session()
     user = people.get_user(session, user_id)
@@ -82,7 +150,7 @@ def revoke_user_token(user_id: int, token_id: int) -> ResponseReturnValue:
 
 
 @blueprint.post(f"{USER_ID}/deactivate")
-@require_roles(Role.ADMIN)
+@require_roles(*roles_for("accounts"))
 def deactivate(user_id: int) -> ResponseReturnValue:
     session = db_session()
     user = people.get_user(session, user_id)
@@ -92,7 +160,7 @@ def deactivate(user_id: int) -> ResponseReturnValue:
 
 
 @blueprint.post(f"{USER_ID}/reactivate")
-@require_roles(Role.ADMIN)
+@require_roles(*roles_for("accounts"))
 def reactivate(user_id: int) -> ResponseReturnValue:
     session = db_session()
     user = people.get_user(session, user_id)

@@ -270,6 +270,19 @@ DUTIES: dict[str, frozenset[str]] = {
             Role.HOTLINE_OFFICER,
         }
     ),
+    # Staff accounts: create, role, department, password, deactivation, API tokens.
+    "accounts": frozenset({Role.ADMIN}),
+    # A customer's page (contact, cases, units, contracts): the desk, the managers, the hotline.
+    "customers": frozenset(
+        {
+            Role.RECEPTIONIST,
+            Role.REPAIR_MANAGER,
+            Role.SERVICE_DIRECTOR,
+            Role.VICE_PRESIDENT,
+            Role.HOTLINE_OFFICER,
+            Role.ADMIN,
+        }
+    ),
     "catalogue": frozenset({Role.ADMIN, Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER}),  # R5, R6.3
     "technicians": frozenset({Role.ADMIN, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR}),
     "technician_homes": frozenset({Role.ADMIN, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR}),

@@ -57,6 +57,29 @@ def create_product(
     return product
 
 
+def add_part(
+    session: Session, product: Product, part: PartInput, *, max_amount: int | None = None
+) -> Part:
+    """A further part of a product, with its own warranty (R4.1); codes are unique per product."""
+    if max_amount is not None:
+        check_amount(part.price, maximum=max_amount, field="price")
+    if any(existing.code == part.code for existing in product.parts):
+        raise Conflict(f"{product.model} already has a part {part.code}", field="code")
+    row = Part(
+        code=part.code, name=part.name, warranty_months=part.warranty_months, price=part.price
+    )
+    product.parts.append(row)
+    session.flush()
+    return row
+
+
+def get_product(session: Session, product_id: int) -> Product:
+    product = session.get(Product, product_id) if 1 <= product_id <= 2**31 - 1 else None
+    if product is None:
+        raise NotFound(f"no product {product_id}", field="product_id")
+    return product
+
+
 def product_lines(session: Session) -> set[str]:
     """Every product line the catalogue has: technicians are certified only for these."""
     return set(session.scalars(select(Product.product_line).distinct()))

@@ -17,7 +17,6 @@ from backend.dashboard import auth, forms
 from backend.dashboard.i18n import gettext
 from backend.errors import ValidationError
 from backend.people.models import Role, StaffUser, Technician
-from backend.reports.monthly import monthly_report
 from backend.surveys.performance import parse_month, technician_performance
 from backend.tasks.models import Task
 from backend.tasks.service import close_task, tasks_not_about
@@ -183,16 +182,8 @@ def technician_page(technician_id: int) -> ResponseReturnValue:
     )
 
 
-@auth.login_required(*auth.MANAGERS)
-def reports() -> ResponseReturnValue:
-    """The month in figures for managers (R7.11 hours by category, R8.3 survey coverage)."""
-    year, month, month_error = _month_or_current()
-    report = monthly_report(db_session(), settings=settings(), year=year, month=month, now=now())
-    return render_template("dashboard/reports.html", report=report, month_error=month_error)
-
-
 def add_routes(blueprint: Blueprint) -> None:
-    """The staff pages (tasks, technicians, reports), on the dashboard's blueprint."""
+    """The staff pages (tasks, technicians), on the dashboard's blueprint."""
     blueprint.add_url_rule("/tasks", view_func=tasks, methods=["GET"])
     blueprint.add_url_rule(
         "/tasks/<int(max=2147483647):task_id>/done", view_func=task_done, methods=["POST"]
@@ -203,4 +194,3 @@ def add_routes(blueprint: Blueprint) -> None:
         view_func=technician_page,
         methods=["GET"],
     )
-    blueprint.add_url_rule("/reports", view_func=reports, methods=["GET"])

@@ -25,13 +25,16 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from backend.dashboard import (
+    admin_views,
     auth,
     case_views,
     complaint_views,
+    day_views,
     i18n,
     improvement_views,
     money_views,
     outbox_views,
+    report_views,
     returns_views,
     staff_views,
     stock_views,
@@ -181,3 +184,6 @@ returns_views.add_routes(dashboard)
 improvement_views.add_routes(dashboard)
 money_views.add_routes(dashboard)
 stock_views.add_routes(dashboard)
+report_views.add_routes(dashboard)
+admin_views.add_routes(dashboard)
+day_views.add_routes(dashboard)

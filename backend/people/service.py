@@ -135,6 +135,32 @@ def create_technician(
     return technician
 
 
+def certify(
+    session: Session,
+    technician: Technician,
+    certification: CertificationInput,
+    *,
+    product_lines: Collection[str],
+    today: date,
+) -> Certification:
+    """Certify a technician for a product line until a date (R4.4), or move an existing
+    certification's end to that date."""
+    if certification.product_line not in product_lines:
+        raise ValidationError("no such product line in the catalogue", field="product_line")
+    check_term_date(certification.valid_until, today=today, field="valid_until")
+    for existing in technician.certifications:
+        if existing.product_line == certification.product_line:
+            existing.valid_until = certification.valid_until
+            session.flush()
+            return existing
+    row = Certification(
+        product_line=certification.product_line, valid_until=certification.valid_until
+    )
+    technician.certifications.append(row)
+    session.flush()
+    return row
+
+
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one names no row
 
 
@@ -183,6 +209,65 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def check_password_choice(password: str) -> None:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= 200:
+        raise ValidationError(
+            f"a password needs {MIN_PASSWORD_LENGTH} to 200 characters", field="password"
+        )
+
+
+def list_users(session: Session) -> list[StaffUser]:
+    """Every staff account, active ones first, then by e-mail."""
+    return list(
+        session.scalars(select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.email))
+    )
+
+
+def update_user(
+    session: Session,
+    user: StaffUser,
+    *,
+    departments: Collection[str],
+    role: str | None = None,
+    department: str | None = None,
+    name: str | None = None,
+) -> StaffUser:
+    """Change an account's role, department (a code of `departments`, or "" for none) or name."""
+    if role is not None:
+        if role not in set(Role):
+            raise ValidationError(f"unknown role; one of: {', '.join(Role)}", field="role")
+        user.role = role
+    if department is not None:
+        if department and department not in departments:
+            raise ValidationError(
+                f"unknown department; one of: {', '.join(sorted(departments))}",
+                field="department",
+            )
+        user.department = department or None
+    if name is not None:
+        if not name.strip() or len(name) > 200:
+            raise ValidationError("a name of 1 to 200 characters", field="name")
+        user.name = name.strip()
+    session.flush()
+    return user
+
+
+def reset_password(
+    session: Session, user: StaffUser, *, now: datetime, password: str | None = None
+) -> str:
+    """Give the account a new password (a generated one unless given) and end its dashboard
+    sessions, so whoever knew the old one is signed out; the caller shows it once."""
+    new_password = password if password is not None else secrets.token_urlsafe(12)
+    check_password_choice(new_password)
+    user.password_hash = generate_password_hash(new_password)
+    end_user_sessions(session, user.id, now=now, reason="password")
+    session.flush()
+    return new_password
 
 
 def get_user_by_email(session: Session, email: str) -> StaffUser:

@@ -36,7 +36,19 @@ def parse_body(model: type[M], *, optional: bool = False) -> M:
     if not isinstance(data, dict):
         raise ValidationError("the body must be a JSON object", field="body")
     _reject_nul(data, "")
-    return model.model_validate(data)
+    return model.model_validate(_whole_floats(data))
+
+
+def _whole_floats(value: Any) -> Any:
+    """3.0 as 3: JSON Schema's integer includes numbers with a zero fraction, and the document
+    says integer, so a client may send either (the models' StrictInt refuses floats)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_floats(item) for item in value]
+    return value
 
 
 def _reject_nul(value: Any, path: str) -> None:

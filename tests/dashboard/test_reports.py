@@ -148,12 +148,8 @@ def test_monthly_report_counts_match_the_cases(
     assert cells(page, "hours", "A")[1:] == ["1.5", "–"]  # paid work
     assert cells(page, "hours", "D")[1:] == ["–", "1.0"]  # internal, from the daily report
 
-    assert (
-        figure(page, "jobs"),
-        figure(page, "scheduled"),
-        figure(page, "answered"),
-        figure(page, "coverage"),
-    ) == ("2", "2", "1", "50.0%")
+    # Jobs done, surveys scheduled, surveys answered, coverage (R8.3).
+    assert cells(page, "surveys", "2026-11")[1:] == ["2", "2", "1", "50.0%"]
     assert cells(page, "ratings", str(ids["kim"]))[1:] == ["1", "1", "4.0", "3.0", "2.0", "1.0"]
     assert cells(page, "ratings", str(ids["park"]))[1:] == ["1", "0", "–", "–", "–", "–"]
 
