@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from backend.calls.models import PhoneCall
 from backend.cases.models import Case, CaseEvent, CaseSequence
+from backend.cases.notes import CaseNote, SavedView
 from backend.catalog.models import Contract, Part, Product, Unit
 from backend.db import Base
 from backend.dialogues.models import Conversation
@@ -30,6 +31,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CaseNote",
     "CaseSequence",
     "Certification",
     "Contract",
@@ -48,6 +50,7 @@ __all__ = [
     "PlanRun",
     "PlanStop",
     "Product",
+    "SavedView",
     "StaffSession",
     "StaffUser",
     "Survey",
