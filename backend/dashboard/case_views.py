@@ -11,11 +11,10 @@ from backend.actors import Actor
 from backend.api.serializers import case_json
 from backend.calendar import calendar_for
 from backend.calls.proactive import REQUESTS, VoiceDisabled, request_case_call
-from backend.cases.access import CaseNotVisible, hidden_parts, visible_case, visible_cases
-from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES, allowed_actions
+from backend.cases.access import CaseNotVisible, hidden_parts, visible_case
+from backend.cases.machine import ALL_ACTIONS, allowed_actions
 from backend.cases.models import Case, CaseKind, Channel
 from backend.cases.permissions import Hide, can, permitted_actions
-from backend.cases.service import CaseFilter
 from backend.casework.flows import intake_case, perform_action
 from backend.catalog.service import list_products
 from backend.complaints.routing import DepartmentCode, Severity, Topic
@@ -24,76 +23,8 @@ from backend.dashboard.i18n import gettext, label, moment
 from backend.dashboard.present import event_views, sla_view
 from backend.errors import DomainError, NotFound
 from backend.inbox.views import MEDIA_ROLES, send_case_media
-from backend.people.models import Role, Technician
+from backend.people.models import Technician
 from backend.web import db_session, now, settings
-
-
-def _technician_scope() -> int | None:
-    """A technician's login lists only their own jobs (the matrix's scope does the hiding; this
-    only keeps the technician filter off their page)."""
-    user = auth.signed_in_user()
-    if user.role != Role.TECHNICIAN:
-        return None
-    technician = auth.own_technician()
-    return technician.id if technician else -1
-
-
-def _case_filter() -> CaseFilter:
-    """The list's filters from the query string; a value that means nothing is ignored."""
-    args = request.args
-    status = args.get("status") if args.get("status") in ALL_STATUSES else None
-    kind = args.get("kind") if args.get("kind") in set(CaseKind) else None
-    channel = args.get("channel") if args.get("channel") in set(Channel) else None
-    technician_id = forms.query_number(args.get("technician_id"))
-    scope = _technician_scope()
-    return CaseFilter(
-        status=status,
-        kind=kind,
-        channel=channel,
-        technician_id=scope if scope is not None else technician_id,
-        search=forms.query_text(args.get("q")) or None,
-    )
-
-
-@auth.login_required()
-def cases() -> ResponseReturnValue:
-    case_filter = _case_filter()
-    session = db_session()
-    page_number = forms.query_number(request.args.get("page"), maximum=100_000) or 1
-    actor = auth.current_actor()
-    page = visible_cases(session, actor, case_filter, page=page_number)
-    if page.page > page.pages:
-        page = visible_cases(session, actor, case_filter, page=page.pages)
-    calendar, moment = calendar_for(settings()), now()
-    rows = [
-        (case, sla_view(case, moment, calendar), hidden_parts(actor, case)) for case in page.items
-    ]
-    technicians = session.scalars(select(Technician).order_by(Technician.name)).all()
-    query = {
-        k: v
-        for k, v in {
-            "status": case_filter.status,
-            "kind": case_filter.kind,
-            "channel": case_filter.channel,
-            "q": case_filter.search,
-            "technician_id": request.args.get("technician_id")
-            if case_filter.technician_id and _technician_scope() is None
-            else None,
-        }.items()
-        if v
-    }
-    return render_template(
-        "dashboard/cases.html",
-        rows=rows,
-        page=page,
-        case_filter=case_filter,
-        query=query,
-        statuses=sorted(ALL_STATUSES),
-        kinds=list(CaseKind),
-        channels=list(Channel),
-        technicians=technicians,
-        technician_scope=_technician_scope(),
-    )
 
 
 def _visible_case(number: str) -> Case:
@@ -292,8 +223,7 @@ def create_case() -> ResponseReturnValue:
 
 
 def add_routes(blueprint: Blueprint) -> None:
-    """The case pages (list, detail, actions, media, calls, intake) on the dashboard."""
-    blueprint.add_url_rule("/cases", view_func=cases, methods=["GET"])
+    """The case pages (detail, actions, media, calls, intake) on the dashboard."""
     blueprint.add_url_rule("/cases/<number>", view_func=case_page, methods=["GET"])
     blueprint.add_url_rule(
         "/cases/<number>/actions/<action>", view_func=case_action, methods=["POST"]

@@ -24,7 +24,8 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from backend.dashboard import auth, case_views, i18n, outbox_views, staff_views
+from backend.dashboard import auth, case_list, case_views, i18n, outbox_views, staff_views
+from backend.dashboard.nav import nav_for
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES
 from backend.people.throttle import NO_WAIT, LoginThrottle
@@ -70,6 +71,7 @@ def _page_context() -> dict[str, object]:
         "user": user,
         "is_manager": user is not None and user.role in auth.MANAGERS,
         "language": i18n.current_language(),
+        "nav": nav_for(user),
     }
 
 
@@ -93,7 +95,7 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 def home() -> ResponseReturnValue:
     if auth.current_user() is None:
         return redirect(url_for("dashboard.login"))
-    return redirect(url_for("dashboard.cases"))
+    return redirect(url_for("dashboard.home_page"))
 
 
 def _throttle() -> LoginThrottle:
@@ -115,7 +117,7 @@ def _throttled(target: str, email: str, wait: timedelta) -> ResponseReturnValue:
 
 @dashboard.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    target = auth.safe_next(request.values.get("next")) or url_for("dashboard.cases")
+    target = auth.safe_next(request.values.get("next")) or url_for("dashboard.home_page")
     if request.method == "GET":
         if auth.current_user() is not None:
             return redirect(target)
@@ -162,6 +164,7 @@ def change_language() -> ResponseReturnValue:
     return redirect(auth.safe_next(request.form.get("next")) or url_for("dashboard.home"))
 
 
+case_list.add_routes(dashboard)
 case_views.add_routes(dashboard)
 staff_views.add_routes(dashboard)
 outbox_views.add_routes(dashboard)
