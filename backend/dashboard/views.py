@@ -24,6 +24,7 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from backend.api.errors import HTML_ERROR_PAGE
 from backend.dashboard import auth, case_list, case_views, i18n, outbox_views, staff_views
 from backend.dashboard.nav import nav_for
 from backend.errors import DomainError
@@ -47,6 +48,7 @@ def _setup(state: BlueprintSetupState) -> None:
     i18n.init_app(state.app)  # type: ignore[arg-type]  # always a Flask app here
     state.app.jinja_env.globals["csrf_token"] = auth.csrf_token
     state.app.extensions["dashboard_login_throttle"] = LoginThrottle()
+    state.app.extensions[HTML_ERROR_PAGE] = _error_page
 
 
 @dashboard.before_request
@@ -75,6 +77,21 @@ def _page_context() -> dict[str, object]:
     }
 
 
+ERROR_MESSAGES = {
+    403: "You may not open this page.",
+    404: "This page does not exist.",
+    405: "This page cannot be used that way.",
+    500: "Something went wrong. It has been logged.",
+}
+
+
+def _error_page(status: int, code: str, message: str) -> str:
+    """A page in the user's language for an error outside the dashboard's own views."""
+    auth.current_user()  # the language is the signed-in user's
+    message = ERROR_MESSAGES.get(status, message)
+    return render_template("dashboard/error.html", status=status, message=message)
+
+
 def render_error(status: int, message: str) -> ResponseReturnValue:
     return render_template("dashboard/error.html", status=status, message=message), status
 
@@ -88,7 +105,9 @@ def _domain_error(error: DomainError) -> ResponseReturnValue:
 def _http_error(error: HTTPException) -> ResponseReturnValue:
     if error.code == 400 and error.description == "csrf":
         return render_error(400, "The form has expired. Go back, reload the page and try again.")
-    return render_error(error.code or 400, error.name or "Error")
+    return render_error(
+        error.code or 400, ERROR_MESSAGES.get(error.code or 400, error.name or "Error")
+    )
 
 
 @dashboard.get("/")

@@ -29,3 +29,26 @@
     start();
   }
 })();
+
+// A preview the server computes (the promised arrival time of an intake): when a field with
+// data-preview-target="<output id>" changes, the output asks its data-preview URL again.
+(function () {
+  "use strict";
+  function update(output) {
+    var form = output.closest("form");
+    var params = new URLSearchParams();
+    var zone = form.querySelector("[name='customer.zone']");
+    var reported = form.querySelector("[name='reported_at']");
+    params.set("zone", zone ? zone.value : "");
+    params.set("reported_at", reported ? reported.value : "");
+    fetch(output.getAttribute("data-preview") + "?" + params.toString(), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (text) { if (text !== null) { output.textContent = text; } })
+      .catch(function () {});
+  }
+  document.addEventListener("change", function (event) {
+    var id = event.target.getAttribute && event.target.getAttribute("data-preview-target");
+    var output = id ? document.getElementById(id) : null;
+    if (output) { update(output); }
+  });
+})();
