@@ -17,6 +17,7 @@ from backend.calls.proactive import REQUESTS, VoiceDisabled, request_case_call
 from backend.cases.access import CaseNotVisible, hidden_parts, visible_case
 from backend.cases.machine import ALL_ACTIONS, allowed_actions
 from backend.cases.models import Case, CaseKind, Channel
+from backend.cases.notes import add_note, case_notes
 from backend.cases.permissions import Hide, can, permitted_actions
 from backend.casework.flows import intake_case, perform_action
 from backend.casework.intake import promised_arrival
@@ -28,7 +29,7 @@ from backend.dashboard.present import event_views, sla_view
 from backend.dispatch.flows import assignment_options
 from backend.errors import DomainError, NotFound
 from backend.inbox.views import MEDIA_ROLES, send_case_media
-from backend.people.models import Technician
+from backend.people.models import Role, Technician
 from backend.web import db_session, now, settings
 
 
@@ -129,7 +130,57 @@ def _case_page(
         sees_media=auth.signed_in_user().role in MEDIA_ROLES
         and not hidden & {Hide.MEDIA, Hide.TEXT},
         call_purposes=list(REQUESTS),
+        notes=case_notes(session, case) if _writes_notes(hidden) else None,
     ), status
+
+
+def _writes_notes(hidden: frozenset[str]) -> bool:
+    """Staff who may read what the case says keep notes on it; a technician's are their reports."""
+    return auth.signed_in_user().role != Role.TECHNICIAN and Hide.TEXT not in hidden
+
+
+@auth.login_required()
+def case_status(number: str) -> ResponseReturnValue:
+    """The case's status alone: the page asks again to show a change without a reload."""
+    return label(_visible_case(number).status)
+
+
+@auth.login_required()
+def case_history(number: str) -> ResponseReturnValue:
+    """The history section alone, for the same live refresh."""
+    session = db_session()
+    case = _visible_case(number)
+    hidden = hidden_parts(auth.current_actor(), case)
+    events = event_views(
+        session, case, with_text=Hide.TEXT not in hidden, language=current_language()
+    )
+    return render_template("dashboard/case_history.html", events=events)
+
+
+@auth.login_required()
+def add_case_note(number: str) -> ResponseReturnValue:
+    """An internal note (author and time kept); never sent to the customer."""
+    session = db_session()
+    case = _visible_case(number)
+    if not _writes_notes(hidden_parts(auth.current_actor(), case)):
+        abort(403)
+    user = auth.signed_in_user()
+    try:
+        add_note(
+            session,
+            case,
+            author_id=user.id,
+            author_name=user.name or user.email,
+            text=request.form.get("text", "")[:10_000],
+            now=now(),
+        )
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        flash(gettext(error.message), "error")
+    else:
+        flash(gettext("Note added."), "success")
+    return redirect(url_for("dashboard.case_page", number=case.number) + "#notes")
 
 
 @auth.login_required()
@@ -291,6 +342,9 @@ def add_routes(blueprint: Blueprint) -> None:
     )
     blueprint.add_url_rule("/cases/<number>/media/<int:n>", view_func=case_media, methods=["GET"])
     blueprint.add_url_rule("/cases/<number>/calls", view_func=request_call, methods=["POST"])
+    blueprint.add_url_rule("/cases/<number>/notes", view_func=add_case_note, methods=["POST"])
+    blueprint.add_url_rule("/cases/<number>/status", view_func=case_status, methods=["GET"])
+    blueprint.add_url_rule("/cases/<number>/history", view_func=case_history, methods=["GET"])
     blueprint.add_url_rule("/cases/new", view_func=new_case, methods=["GET"])
     blueprint.add_url_rule("/cases/new/promise", view_func=promise_preview, methods=["GET"])
     blueprint.add_url_rule("/cases/new", view_func=create_case, methods=["POST"])
