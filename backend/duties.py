@@ -131,6 +131,16 @@ def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
             dedupe_key=f"sla-breach:{case.number}",
             now=now,
         )
+        # The repair manager dispatches: the late job is theirs to reassign (issue 13).
+        alert(
+            session,
+            kind="sla_breach",
+            role=Role.REPAIR_MANAGER,
+            case=case,
+            title=f"{case.number}: arrival deadline passed ({case.status})",
+            dedupe_key=f"sla-breach-dispatch:{case.number}",
+            now=now,
+        )
     return len(cases)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from backend.calls.models import PhoneCall
 from backend.cases.models import Case, CaseEvent, CaseSequence
+from backend.cases.notes import CaseNote, SavedView
 from backend.catalog.fees import FeeScheduleVersion
 from backend.catalog.models import Contract, Part, Product, Unit
 from backend.db import Base
@@ -39,6 +40,7 @@ __all__ = [
     "BranchSignOff",
     "Case",
     "CaseEvent",
+    "CaseNote",
     "CaseSequence",
     "Certification",
     "Contract",
@@ -63,6 +65,7 @@ __all__ = [
     "PlanStop",
     "Product",
     "ReorderPoint",
+    "SavedView",
     "StaffSession",
     "StaffUser",
     "Suggestion",

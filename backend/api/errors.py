@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pydantic
-from flask import Flask, jsonify, make_response
+from flask import Flask, current_app, has_request_context, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
@@ -39,6 +39,22 @@ def _field_path(location: tuple[int | str, ...]) -> str:
     return path or "body"
 
 
+MACHINE_PATHS = ("/api/", "/telegram/", "/ivr/", "/healthz")
+HTML_ERROR_PAGE = "html_error_page"  # app.extensions key: the dashboard's error page renderer
+
+
+def _for_people(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> ResponseReturnValue | None:
+    """An HTML page for a person's browser (the dashboard registers the renderer); programs
+    under /api, and the Telegram and Twilio webhooks, keep JSON."""
+    render = current_app.extensions.get(HTML_ERROR_PAGE)
+    if render is None or not has_request_context() or request.path.startswith(MACHINE_PATHS):
+        return None
+    body: str = render(status, code, message)
+    return body, status, headers or {}
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> ResponseReturnValue:
@@ -62,13 +78,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> ResponseReturnValue:
         code = (error.name or "error").lower().replace(" ", "_")
+        # A 405 names the methods the resource takes (RFC 9110 `Allow`), as werkzeug's own does.
+        allow = {k: v for k, v in error.get_headers() if k.lower() == "allow"}
+        page = _for_people(error.code or 400, code, error.name or "Error", allow)
+        if page is not None:
+            return page
         answer = make_response(
             error_response(error.code or 400, code, error.description or error.name or "")
         )
-        # A 405 names the methods the resource takes (RFC 9110 `Allow`), as werkzeug's own does.
-        for name, value in error.get_headers():
-            if name.lower() == "allow":
-                answer.headers[name] = value
+        for name, value in allow.items():
+            answer.headers[name] = value
         return answer
 
     def _database_down(error: Exception) -> ResponseReturnValue:
@@ -94,4 +113,7 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception) -> ResponseReturnValue:
         # The contract forbids 500s for any input; reaching here is a bug worth a stack trace.
         logger.exception("unhandled error")
+        page = _for_people(500, "internal_error", "Something went wrong. It has been logged.")
+        if page is not None:
+            return page
         return error_response(500, "internal_error", "an unexpected error; it has been logged")

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from backend.actors import Actor
 from backend.cases.models import Case
 from backend.cases.permissions import Hide, case_filter_for, sight_for
-from backend.cases.service import CaseFilter, Page, get_case, list_cases
+from backend.cases.service import (
+    PAGE_SIZE,
+    CaseFilter,
+    Page,
+    count_cases,
+    get_case,
+    list_cases,
+)
 from backend.errors import NotFound
 
 
@@ -38,7 +45,19 @@ def hidden_parts(actor: Actor, case: Case) -> frozenset[Hide]:
 
 
 def visible_cases(
-    session: Session, actor: Actor, case_filter: CaseFilter, *, page: int = 1
+    session: Session,
+    actor: Actor,
+    case_filter: CaseFilter,
+    *,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+    sort: str = "newest",
 ) -> Page:
     """A page of the cases matching `case_filter` that `actor` sees at all."""
-    return list_cases(session, replace(case_filter, scope=case_filter_for(actor)), page=page)
+    scoped = replace(case_filter, scope=case_filter_for(actor))
+    return list_cases(session, scoped, page=page, per_page=per_page, sort=sort)
+
+
+def count_visible(session: Session, actor: Actor, case_filter: CaseFilter) -> int:
+    """How many cases matching `case_filter` `actor` sees (the home page's counters)."""
+    return count_cases(session, replace(case_filter, scope=case_filter_for(actor)))

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from backend.cases.machine import TERMINAL, next_status
-from backend.cases.models import Case, CaseEvent, CaseSequence
-from backend.errors import NotFound
+from backend.cases.machine import NOT_ARRIVED, TERMINAL, RepairStatus, next_status
+from backend.cases.models import Case, CaseEvent, CaseKind, CaseSequence, Priority
+from backend.catalog.models import Unit
+from backend.errors import NotFound, ValidationError
 from backend.people.models import Customer
+from backend.phones import normalize_phone
 
 CASE_PREFIX = "AS"
 PAGE_SIZE = 20
@@ -69,8 +72,20 @@ class CaseFilter:
     channel: str | None = None
     technician_id: int | None = None
     customer_id: int | None = None
-    search: str | None = None  # part of the case number or of the customer's name
+    # number, customer name or phone (any format), serial number, words of the description
+    search: str | None = None
     scope: Any = None  # a WHERE clause: the cases the reader sees (permissions.case_filter_for)
+    zone: str | None = None
+    category: str | None = None
+    late: bool = False  # R7.14: no arrival and the deadline has passed
+    at_risk: bool = False  # no arrival yet, deadline ahead but warned or planned too late
+    unassigned: bool = False  # a repair job no technician holds
+    awaiting_acceptance: bool = False
+    overdue_complaint: bool = False  # an open complaint older than COMPLAINT_OVERDUE
+    mine: Any = None  # a WHERE clause: the reader's own cases (the dashboard builds it)
+    reported_from: datetime | None = None
+    reported_before: datetime | None = None
+    now: datetime | None = None  # the moment "late" and "at risk" are judged at
 
 
 @dataclass(frozen=True)
@@ -81,31 +96,103 @@ class Page:
     total: int
 
 
+SORTS = ("newest", "deadline", "priority", "age")
+COMPLAINT_OVERDUE = timedelta(days=2)
+
+
+def _order(sort: str) -> list[Any]:
+    """ORDER BY for a list sort: soonest deadline, most urgent, oldest, or newest first."""
+    if sort == "deadline":
+        return [Case.sla_due_at.is_(None), Case.sla_due_at, Case.id]
+    if sort == "priority":
+        rank = sql_case(
+            (Case.priority == Priority.URGENT, 0), (Case.priority == Priority.HIGH, 1), else_=2
+        )
+        return [rank, Case.sla_due_at.is_(None), Case.sla_due_at, Case.id]
+    if sort == "age":
+        return [Case.reported_at, Case.id]
+    return [Case.reported_at.desc(), Case.id.desc()]
+
+
+def _clock_conditions(case_filter: CaseFilter) -> list[Any]:
+    """The conditions judged at `case_filter.now`: late, at risk, overdue."""
+    now = case_filter.now
+    if now is None:
+        return []
+    conditions: list[Any] = []
+    waiting = and_(Case.kind == CaseKind.REPAIR, Case.status.in_(list(NOT_ARRIVED)))
+    if case_filter.late:
+        conditions.append(and_(waiting, Case.sla_due_at <= now))
+    if case_filter.at_risk:
+        conditions.append(
+            and_(
+                waiting,
+                Case.sla_due_at > now,
+                or_(Case.sla_warn_at <= now, Case.planned_arrival_at > Case.sla_due_at),
+            )
+        )
+    if case_filter.overdue_complaint:
+        conditions.append(
+            and_(
+                Case.kind == CaseKind.COMPLAINT,
+                Case.status.not_in(list(TERMINAL)),
+                Case.reported_at <= now - COMPLAINT_OVERDUE,
+            )
+        )
+    return conditions
+
+
+def _conditions(case_filter: CaseFilter) -> list[Any]:
+    """The WHERE clauses of `case_filter`."""
+    f = case_filter
+    equal = {
+        Case.status: f.status,
+        Case.kind: f.kind,
+        Case.channel: f.channel,
+        Case.zone: f.zone,
+        Case.service_category: f.category,
+        Case.assigned_technician_id: f.technician_id,
+        Case.customer_id: f.customer_id,
+    }
+    conditions: list[Any] = [
+        column == value for column, value in equal.items() if value is not None
+    ]
+    if f.search:
+        conditions.append(_matches_search(f.search))
+    if f.unassigned:
+        conditions.append(and_(Case.kind == CaseKind.REPAIR, Case.status == RepairStatus.NEW))
+    if f.awaiting_acceptance:
+        conditions.append(and_(Case.kind == CaseKind.REPAIR, Case.status == RepairStatus.ASSIGNED))
+    if f.reported_from is not None:
+        conditions.append(Case.reported_at >= f.reported_from)
+    if f.reported_before is not None:
+        conditions.append(Case.reported_at < f.reported_before)
+    conditions += _clock_conditions(f)
+    conditions += [clause for clause in (f.mine, f.scope) if clause is not None]
+    return conditions
+
+
+def count_cases(session: Session, case_filter: CaseFilter) -> int:
+    """How many cases match `case_filter` (the home page's counters)."""
+    return session.scalar(select(func.count(Case.id)).where(*_conditions(case_filter))) or 0
+
+
 def list_cases(
-    session: Session, case_filter: CaseFilter, *, page: int = 1, per_page: int = PAGE_SIZE
+    session: Session,
+    case_filter: CaseFilter,
+    *,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+    sort: str = "newest",
 ) -> Page:
-    """A page of cases matching `case_filter`, newest first."""
-    conditions = []
-    if case_filter.status:
-        conditions.append(Case.status == case_filter.status)
-    if case_filter.kind:
-        conditions.append(Case.kind == case_filter.kind)
-    if case_filter.channel:
-        conditions.append(Case.channel == case_filter.channel)
-    if case_filter.technician_id is not None:
-        conditions.append(Case.assigned_technician_id == case_filter.technician_id)
-    if case_filter.customer_id is not None:
-        conditions.append(Case.customer_id == case_filter.customer_id)
-    if case_filter.search:
-        conditions.append(_matches_search(case_filter.search))
-    if case_filter.scope is not None:
-        conditions.append(case_filter.scope)
+    """A page of cases matching `case_filter`, newest first unless `sort` says otherwise."""
+    conditions = _conditions(case_filter)
     total = session.scalar(select(func.count(Case.id)).where(*conditions)) or 0
     pages = max(1, -(-total // per_page))
     items = session.scalars(
         select(Case)
         .where(*conditions)
-        .order_by(Case.reported_at.desc(), Case.id.desc())
+        .order_by(*_order(sort))
         .offset((page - 1) * per_page)
         .limit(per_page)
         .options(selectinload(Case.events))
@@ -113,12 +200,35 @@ def list_cases(
     return Page(list(items), page, pages, total)
 
 
+def _phone_or_none(text: str) -> str | None:
+    try:
+        return normalize_phone(text)
+    except ValidationError:
+        return None
+
+
 def _matches_search(text: str) -> Any:
-    """Case number or customer name containing `text` (LIKE wildcards in it are taken literally)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
+    """Case number, customer name, phone in any format, serial number or every word of the
+    description (LIKE wildcards in the text are taken literally)."""
+
+    def like(part: str) -> str:
+        escaped = part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return f"%{escaped}%"
+
+    pattern = like(text)
     names = select(Customer.id).where(Customer.name.ilike(pattern, escape="\\"))
-    return or_(Case.number.ilike(pattern, escape="\\"), Case.customer_id.in_(names))
+    serials = select(Unit.id).where(Unit.serial_number.ilike(pattern, escape="\\"))
+    words = [like(word) for word in text.split()[:8]]
+    matches = [
+        Case.number.ilike(pattern, escape="\\"),
+        Case.customer_id.in_(names),
+        Case.unit_id.in_(serials),
+        and_(*(Case.description.ilike(word, escape="\\") for word in words)),
+    ]
+    phone = _phone_or_none(text) if sum(c.isdigit() for c in text) >= 7 else None
+    if phone is not None:
+        matches.append(Case.customer_id.in_(select(Customer.id).where(Customer.phone == phone)))
+    return or_(*matches)
 
 
 def record_event(

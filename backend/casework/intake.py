@@ -105,6 +105,11 @@ def sla_hours(settings: Settings, zone: str) -> int:
     return settings.sla_hours_suburb if zone == Zone.SUBURB else settings.sla_hours_city
 
 
+def promised_arrival(settings: Settings, zone: str, reported_at: datetime) -> datetime:
+    """R7.14: the arrival deadline a repair reported at `reported_at` in `zone` gets."""
+    return calendar_for(settings).add_working_hours(reported_at, sla_hours(settings, zone))
+
+
 def _check(request: IntakeRequest, now: datetime, tz: tzinfo) -> None:
     if request.kind not in set(CaseKind):
         raise ValidationError(f"kind must be one of {', '.join(CaseKind)}", field="kind")

@@ -2,98 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from backend.actors import Actor
 from backend.api.serializers import case_json
 from backend.calendar import calendar_for
 from backend.calls.proactive import REQUESTS, VoiceDisabled, request_case_call
-from backend.cases.access import CaseNotVisible, hidden_parts, visible_case, visible_cases
-from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES, allowed_actions
+from backend.cases.access import CaseNotVisible, hidden_parts, visible_case
+from backend.cases.machine import ALL_ACTIONS, allowed_actions
 from backend.cases.models import Case, CaseKind, Channel
+from backend.cases.notes import add_note, case_notes
 from backend.cases.permissions import Hide, can, permitted_actions
-from backend.cases.service import CaseFilter
 from backend.casework.flows import intake_case, perform_action
+from backend.casework.intake import promised_arrival
 from backend.catalog.service import list_products
 from backend.complaints.routing import DepartmentCode, Severity, Topic
 from backend.dashboard import auth, forms
-from backend.dashboard.i18n import gettext, label, moment
+from backend.dashboard.i18n import current_language, gettext, label, moment
 from backend.dashboard.present import event_views, sla_view
+from backend.dispatch.flows import assignment_options
 from backend.errors import DomainError, NotFound
 from backend.inbox.views import MEDIA_ROLES, send_case_media
 from backend.people.models import Role, StaffUser, Technician
 from backend.web import db_session, now, settings
-
-
-def _technician_scope() -> int | None:
-    """A technician's login lists only their own jobs (the matrix's scope does the hiding; this
-    only keeps the technician filter off their page)."""
-    user = auth.signed_in_user()
-    if user.role != Role.TECHNICIAN:
-        return None
-    technician = auth.own_technician()
-    return technician.id if technician else -1
-
-
-def _case_filter() -> CaseFilter:
-    """The list's filters from the query string; a value that means nothing is ignored."""
-    args = request.args
-    status = args.get("status") if args.get("status") in ALL_STATUSES else None
-    kind = args.get("kind") if args.get("kind") in set(CaseKind) else None
-    channel = args.get("channel") if args.get("channel") in set(Channel) else None
-    technician_id = forms.query_number(args.get("technician_id"))
-    scope = _technician_scope()
-    return CaseFilter(
-        status=status,
-        kind=kind,
-        channel=channel,
-        technician_id=scope if scope is not None else technician_id,
-        search=forms.query_text(args.get("q")) or None,
-    )
-
-
-@auth.login_required()
-def cases() -> ResponseReturnValue:
-    case_filter = _case_filter()
-    session = db_session()
-    page_number = forms.query_number(request.args.get("page"), maximum=100_000) or 1
-    actor = auth.current_actor()
-    page = visible_cases(session, actor, case_filter, page=page_number)
-    if page.page > page.pages:
-        page = visible_cases(session, actor, case_filter, page=page.pages)
-    calendar, moment = calendar_for(settings()), now()
-    rows = [
-        (case, sla_view(case, moment, calendar), hidden_parts(actor, case)) for case in page.items
-    ]
-    technicians = session.scalars(select(Technician).order_by(Technician.name)).all()
-    query = {
-        k: v
-        for k, v in {
-            "status": case_filter.status,
-            "kind": case_filter.kind,
-            "channel": case_filter.channel,
-            "q": case_filter.search,
-            "technician_id": request.args.get("technician_id")
-            if case_filter.technician_id and _technician_scope() is None
-            else None,
-        }.items()
-        if v
-    }
-    return render_template(
-        "dashboard/cases.html",
-        rows=rows,
-        page=page,
-        case_filter=case_filter,
-        query=query,
-        statuses=sorted(ALL_STATUSES),
-        kinds=list(CaseKind),
-        channels=list(Channel),
-        technicians=technicians,
-        technician_scope=_technician_scope(),
-    )
 
 
 def _visible_case(number: str) -> Case:
@@ -108,24 +47,56 @@ def _permitted_actions(case: Case, actor: Actor) -> list[str]:
     return permitted_actions(actor, case, allowed_actions(case.kind, case.status))
 
 
-def _technician_choices(case: Case) -> list[tuple[Technician, bool]]:
-    """Every active technician for the picker, marked eligible today (R4.4 certified, working)."""
-    day = calendar_for(settings()).local_date(now())
-    line = case.product.product_line if case.product else None
-    technicians = (
-        db_session()
-        .scalars(
-            select(Technician)
-            .where(Technician.active.is_(True))
-            .options(selectinload(Technician.certifications), selectinload(Technician.leaves))
-            .order_by(Technician.name)
-        )
-        .all()
-    )
+@dataclass(frozen=True)
+class Choice:
+    """A technician in the assignment picker: predicted arrival, lateness, current, best."""
+
+    technician: Technician
+    arrival: datetime | None
+    late_minutes: float
+    best: bool
+    current: bool
+    later: bool  # arrives later than the job's current plan (or the planner's choice)
+
+
+def _assignment_choices(case: Case) -> list[Choice]:
+    """The planner's options for this job (R4.6 online insertion), current technician marked."""
+    calendar, moment = calendar_for(settings()), now()
+    options = assignment_options(db_session(), case, calendar=calendar, now=moment)
+    benchmark = case.planned_arrival_at or (options[0].arrival if options else None)
     choices = [
-        (t, (line is None or t.certified_for(line, day)) and t.works_on(day)) for t in technicians
+        Choice(
+            o.technician,
+            o.arrival,
+            o.late_minutes,
+            o.best,
+            o.technician.id == case.assigned_technician_id,
+            benchmark is not None and o.arrival > benchmark + LATER_MARGIN,
+        )
+        for o in options
     ]
-    return sorted(choices, key=lambda choice: not choice[1])
+    held = case.assigned_technician
+    if held is not None and all(not c.current for c in choices):
+        choices.append(Choice(held, case.planned_arrival_at, 0.0, False, True, False))
+    return choices
+
+
+LATER_MARGIN = timedelta(minutes=1)
+
+
+def _check_assignment(case: Case, form: forms.Form, body: dict[str, Any]) -> None:
+    """A manual choice needs a reason; one that arrives later than now planned needs a tick."""
+    technician_id = body.get("technician_id")
+    if technician_id is None:
+        return
+    if not body.get("note"):
+        form.fail("note", "Give the reason for choosing this technician.")
+    chosen = next((c for c in _assignment_choices(case) if c.technician.id == technician_id), None)
+    if chosen is not None and chosen.later and request.form.get("accept_later") != "on":
+        form.fail(
+            "accept_later",
+            "This technician arrives later than the current plan. Tick the box to confirm.",
+        )
 
 
 def _case_page(
@@ -143,14 +114,18 @@ def _case_page(
         "dashboard/case.html",
         case=case,
         data=case_json(session, case, settings().tz, hidden),
-        events=event_views(session, case, with_text=Hide.TEXT not in hidden),
+        events=event_views(
+            session, case, with_text=Hide.TEXT not in hidden, language=current_language()
+        ),
         sla=sla_view(case, moment, calendar),
         actions=_permitted_actions(case, actor),
         requirements={
             action: can(actor, action, case).requires
             for action in allowed_actions(case.kind, case.status)
         },
-        technician_choices=_technician_choices(case) if case.kind == CaseKind.REPAIR else [],
+        technician_choices=_assignment_choices(case)
+        if case.kind == CaseKind.REPAIR and "assign" in _permitted_actions(case, actor)
+        else [],
         departments=list(DepartmentCode),
         failed_action=failed_action,
         form=form or forms.Form(),
@@ -159,6 +134,7 @@ def _case_page(
         call_purposes=list(REQUESTS),
         now_moment=moment,
         cause_people=_cause_people() if case.kind == CaseKind.RETURN else [],
+        notes=case_notes(session, case) if _writes_notes(hidden) else None,
     ), status
 
 
@@ -174,6 +150,55 @@ def _cause_people() -> list[tuple[str, str]]:
     ]
 
 
+def _writes_notes(hidden: frozenset[str]) -> bool:
+    """Staff who may read what the case says keep notes on it; a technician's are their reports."""
+    return auth.signed_in_user().role != Role.TECHNICIAN and Hide.TEXT not in hidden
+
+
+@auth.login_required()
+def case_status(number: str) -> ResponseReturnValue:
+    """The case's status alone: the page asks again to show a change without a reload."""
+    return label(_visible_case(number).status)
+
+
+@auth.login_required()
+def case_history(number: str) -> ResponseReturnValue:
+    """The history section alone, for the same live refresh."""
+    session = db_session()
+    case = _visible_case(number)
+    hidden = hidden_parts(auth.current_actor(), case)
+    events = event_views(
+        session, case, with_text=Hide.TEXT not in hidden, language=current_language()
+    )
+    return render_template("dashboard/case_history.html", events=events)
+
+
+@auth.login_required()
+def add_case_note(number: str) -> ResponseReturnValue:
+    """An internal note (author and time kept); never sent to the customer."""
+    session = db_session()
+    case = _visible_case(number)
+    if not _writes_notes(hidden_parts(auth.current_actor(), case)):
+        abort(403)
+    user = auth.signed_in_user()
+    try:
+        add_note(
+            session,
+            case,
+            author_id=user.id,
+            author_name=user.name or user.email,
+            text=request.form.get("text", "")[:10_000],
+            now=now(),
+        )
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        flash(gettext(error.message), "error")
+    else:
+        flash(gettext("Note added."), "success")
+    return redirect(url_for("dashboard.case_page", number=case.number) + "#notes")
+
+
 @auth.login_required()
 def case_page(number: str) -> ResponseReturnValue:
     return _case_page(_visible_case(number))
@@ -187,6 +212,9 @@ def case_action(number: str, action: str) -> ResponseReturnValue:
     session = db_session()
     case = _visible_case(number)
     form, body = forms.parse_action(action, request.form, case.product)
+    if body is not None and action == "assign":
+        _check_assignment(case, form, body)
+        body = None if form.errors else body
     if body is None:
         return _case_page(case, failed_action=action, form=form, status=422)
     try:
@@ -287,6 +315,7 @@ def _intake_page(form: forms.Form, status: int = 200) -> ResponseReturnValue:
         topics=list(Topic),
         severities=list(Severity),
         people=people_to_name(db_session()),
+        promise=_promise_text(form.values.get("customer.zone"), form.values.get("reported_at")),
     ), status
 
 
@@ -319,14 +348,33 @@ def create_case() -> ResponseReturnValue:
     return redirect(url_for("dashboard.case_page", number=case.number))
 
 
+@auth.login_required(*auth.INTAKE_ROLES)
+def promise_preview() -> ResponseReturnValue:
+    """The arrival time a repair would be promised, before saving (zone + when it came in)."""
+    return _promise_text(request.args.get("zone"), request.args.get("reported_at"))
+
+
+def _promise_text(zone: str | None, reported_at: str | None) -> str:
+    if zone not in ("city", "suburb"):
+        return gettext("Choose the zone to see the promised arrival time.")
+    form = forms.Form()
+    data = MultiDict({"reported_at": reported_at or ""})
+    reported = forms.local_moment(form, data, "reported_at", settings().tz)
+    due = promised_arrival(settings(), zone, reported or now())
+    return gettext("Promised arrival by {moment}", moment=moment(due))
+
+
 def add_routes(blueprint: Blueprint) -> None:
-    """The case pages (list, detail, actions, media, calls, intake) on the dashboard."""
-    blueprint.add_url_rule("/cases", view_func=cases, methods=["GET"])
+    """The case pages (detail, actions, media, calls, intake) on the dashboard."""
     blueprint.add_url_rule("/cases/<number>", view_func=case_page, methods=["GET"])
     blueprint.add_url_rule(
         "/cases/<number>/actions/<action>", view_func=case_action, methods=["POST"]
     )
     blueprint.add_url_rule("/cases/<number>/media/<int:n>", view_func=case_media, methods=["GET"])
     blueprint.add_url_rule("/cases/<number>/calls", view_func=request_call, methods=["POST"])
+    blueprint.add_url_rule("/cases/<number>/notes", view_func=add_case_note, methods=["POST"])
+    blueprint.add_url_rule("/cases/<number>/status", view_func=case_status, methods=["GET"])
+    blueprint.add_url_rule("/cases/<number>/history", view_func=case_history, methods=["GET"])
     blueprint.add_url_rule("/cases/new", view_func=new_case, methods=["GET"])
+    blueprint.add_url_rule("/cases/new/promise", view_func=promise_preview, methods=["GET"])
     blueprint.add_url_rule("/cases/new", view_func=create_case, methods=["POST"])

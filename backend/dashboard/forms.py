@@ -61,9 +61,7 @@ def _date(form: Form, data: MultiDict[str, str], name: str) -> date | None:
         return None
 
 
-def _local_moment(
-    form: Form, data: MultiDict[str, str], name: str, tz: ZoneInfo
-) -> datetime | None:
+def local_moment(form: Form, data: MultiDict[str, str], name: str, tz: ZoneInfo) -> datetime | None:
     """A `datetime-local` value, read in the business time zone."""
     text = form.text(data, name, limit=30)
     if not text:
@@ -101,7 +99,7 @@ def parse_intake(data: MultiDict[str, str], tz: ZoneInfo) -> tuple[Form, IntakeR
     model = form.text(data, "product.model", limit=64)
     serial = form.text(data, "product.serial_number", limit=64) or None
     purchased_on = _date(form, data, "product.purchased_on")
-    reported_at = _local_moment(form, data, "reported_at", tz)
+    reported_at = local_moment(form, data, "reported_at", tz)
     topic = form.text(data, "topic", limit=40) or None
     severity = form.text(data, "severity", limit=40) or None
     description = form.text(data, "description", limit=5001)
@@ -111,6 +109,9 @@ def parse_intake(data: MultiDict[str, str], tz: ZoneInfo) -> tuple[Form, IntakeR
     dealer = form.text(data, "dealer", limit=200) or None
     if kind is None:
         form.fail("kind", "choose the kind of contact")
+    if kind == CaseKind.REPAIR and zone is None and "customer.zone" not in form.errors:
+        # R7.14: the zone sets the arrival deadline; never a silent default.
+        form.fail("customer.zone", "Choose the zone: it sets the promised arrival time.")
     if form.errors or kind is None or channel is None:
         return form, None
     product = ProductInput(model, serial, purchased_on) if model else None

@@ -151,6 +151,19 @@ LABELS: dict[str, str] = {
     "finance": "Finance",
     "staff_user": "Staff",
     "key_customer_visit": "Key-customer visit",
+    # product lines
+    "air_conditioner": "Air conditioner",
+    "washing_machine": "Washing machine",
+    "water_purifier": "Water purifier",
+    "refrigerator": "Refrigerator",
+    # list sorts
+    "sort_newest": "Newest first",
+    "sort_deadline": "Soonest deadline",
+    "sort_priority": "Most urgent",
+    "sort_age": "Oldest first",
+    # history entries and tasks
+    "note": "Internal note",
+    "sla_warn": "SLA warning",
 }
 
 
@@ -174,7 +187,10 @@ def label(code: Any) -> str:
     if code is None or code == "":
         return "–"
     text = str(code)
-    return gettext(LABELS[text]) if text in LABELS else text
+    if text in LABELS:
+        return gettext(LABELS[text])
+    # A code no one labelled yet (a new product line): words, not snake_case, on screen.
+    return gettext(text.replace("_", " ").capitalize())
 
 
 def money(amount: Any) -> str:

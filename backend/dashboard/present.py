@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from backend.calendar import BusinessCalendar
 from backend.cases.machine import RepairStatus, is_open
 from backend.cases.models import Case, CaseEvent
+from backend.dashboard.i18n import gettext, label
 from backend.parsing import ascii_digits
 from backend.people.models import Customer, StaffUser, Technician
 
@@ -94,23 +96,72 @@ class EventView:
     note: str | None
     details: list[tuple[str, str]]
     explanation: bool
+    sentence: str = ""
 
 
-def _details(data: dict[str, Any] | None, names: ActorNames) -> list[tuple[str, str]]:
-    """The event's recorded data as readable pairs (the dispatch planner may add its own keys)."""
-    if not data:
-        return []
-    pairs = []
-    for key, value in data.items():
-        if isinstance(value, dict | list):
-            continue  # charges and the like are shown in their own section
-        if key in TECHNICIAN_KEYS and value is not None:
-            value = names(f"technician:{value}")
-        pairs.append((str(key), "–" if value is None else str(value)))
-    return pairs[:12]
+PEOPLE = ("user:", "technician:", "customer:", "customer")
+# Policy numbers stay in code and tests, never on screen ("(R4.6)", "R7.9").
+POLICY_NUMBER = re.compile(r"\s*\(?\bR\d+\.\d+(?:[–-]R?\d+\.\d+)?\)?")
+
+SENTENCES: dict[str, str] = {
+    "intake": "{who} registered the case.",
+    "assign": "{who} gave the job to {technician}.",
+    "accept": "{who} accepted the job.",
+    "decline": "{who} declined the job.",
+    "depart": "{who} set off.",
+    "arrive": "{who} arrived.",
+    "resolve": "{who} resolved it.",
+    "close": "{who} closed the case.",
+    "cancel": "{who} cancelled the case.",
+    "route": "Routed to {department}.",
+    "escalate": "Escalated to {role}.",
+    "answer": "{who} answered the customer.",
+    "unassignable": "No technician could take the job.",
+    "sla_warning": "Most of the time to arrive is used up.",
+    "sla_breach": "The arrival deadline passed; the job was escalated.",
+    "roll_over": "Not finished today: first in line on the next working day.",
+    "message": "{who} wrote to the customer.",
+    "customer_message": "The customer wrote.",
+}
 
 
-def event_views(session: Session, case: Case, *, with_text: bool = True) -> list[EventView]:
+def _sentence(event: CaseEvent, who: str, names: ActorNames, case: Case) -> str:
+    """The entry as one sentence in the reader's language (the words come from the .po files)."""
+    data = event.data or {}
+    template = SENTENCES.get(event.action)
+    technician_id = data.get("technician_id")
+    technician = names(f"technician:{technician_id}") if technician_id else None
+    if event.action == "assign" and technician is None:
+        technician = case.assigned_technician.name if case.assigned_technician else "–"
+    if template is None:
+        template = "{who}: {action}."
+    text = gettext(
+        template,
+        who=who,
+        technician=technician or "–",
+        department=label(data.get("department") or case.department),
+        role=label(data.get("to") or case.escalated_to),
+        action=label(event.action),
+    )
+    if event.to_status and event.from_status != event.to_status:
+        text += " " + gettext("Status: {status}.", status=label(event.to_status))
+    return text
+
+
+def shown_note(event: CaseEvent, language: str) -> str | None:
+    """A person's words as written; the system's own notes only in the language they were
+    written in (dispatch explains in Korean), and never with policy numbers."""
+    note = event.note
+    if not note:
+        return None
+    if event.action in EXPLAINED_ACTIONS:
+        return POLICY_NUMBER.sub("", note) if language == "ko" else None
+    return note if event.actor.startswith(PEOPLE) else None
+
+
+def event_views(
+    session: Session, case: Case, *, with_text: bool = True, language: str = "ko"
+) -> list[EventView]:
     """The full history, oldest first, with names instead of ids; without `with_text` (the
     reader may not see what a complaint says) no notes and no recorded details."""
     names = ActorNames(session, case.events)
@@ -123,9 +174,15 @@ def event_views(session: Session, case: Case, *, with_text: bool = True) -> list
             channel=event.channel,
             from_status=event.from_status,
             to_status=event.to_status,
-            note=event.note if with_text else None,
-            details=_details(event.data, names) if with_text else [],
+            note=shown_note(event, language) if with_text else None,
+            details=[],
             explanation=event.action in EXPLAINED_ACTIONS,
+            sentence=_sentence(
+                event,
+                gettext("System") if event.actor == "system" else names(event.actor),
+                names,
+                case,
+            ),
         )
         for event in case.events
     ]

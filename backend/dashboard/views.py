@@ -24,9 +24,11 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from backend.api.errors import HTML_ERROR_PAGE
 from backend.dashboard import (
     admin_views,
     auth,
+    case_list,
     case_views,
     complaint_views,
     day_views,
@@ -39,6 +41,7 @@ from backend.dashboard import (
     staff_views,
     stock_views,
 )
+from backend.dashboard.nav import nav_for
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES
 from backend.people.throttle import NO_WAIT, LoginThrottle
@@ -60,6 +63,7 @@ def _setup(state: BlueprintSetupState) -> None:
     i18n.init_app(state.app)  # type: ignore[arg-type]  # always a Flask app here
     state.app.jinja_env.globals["csrf_token"] = auth.csrf_token
     state.app.extensions["dashboard_login_throttle"] = LoginThrottle()
+    state.app.extensions[HTML_ERROR_PAGE] = _error_page
 
 
 @dashboard.before_request
@@ -84,7 +88,23 @@ def _page_context() -> dict[str, object]:
         "user": user,
         "is_manager": user is not None and user.role in auth.MANAGERS,
         "language": i18n.current_language(),
+        "nav": nav_for(user),
     }
+
+
+ERROR_MESSAGES = {
+    403: "You may not open this page.",
+    404: "This page does not exist.",
+    405: "This page cannot be used that way.",
+    500: "Something went wrong. It has been logged.",
+}
+
+
+def _error_page(status: int, code: str, message: str) -> str:
+    """A page in the user's language for an error outside the dashboard's own views."""
+    auth.current_user()  # the language is the signed-in user's
+    message = ERROR_MESSAGES.get(status, message)
+    return render_template("dashboard/error.html", status=status, message=message)
 
 
 def render_error(status: int, message: str) -> ResponseReturnValue:
@@ -100,14 +120,16 @@ def _domain_error(error: DomainError) -> ResponseReturnValue:
 def _http_error(error: HTTPException) -> ResponseReturnValue:
     if error.code == 400 and error.description == "csrf":
         return render_error(400, "The form has expired. Go back, reload the page and try again.")
-    return render_error(error.code or 400, error.name or "Error")
+    return render_error(
+        error.code or 400, ERROR_MESSAGES.get(error.code or 400, error.name or "Error")
+    )
 
 
 @dashboard.get("/")
 def home() -> ResponseReturnValue:
     if auth.current_user() is None:
         return redirect(url_for("dashboard.login"))
-    return redirect(url_for("dashboard.cases"))
+    return redirect(url_for("dashboard.home_page"))
 
 
 def _throttle() -> LoginThrottle:
@@ -129,7 +151,7 @@ def _throttled(target: str, email: str, wait: timedelta) -> ResponseReturnValue:
 
 @dashboard.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    target = auth.safe_next(request.values.get("next")) or url_for("dashboard.cases")
+    target = auth.safe_next(request.values.get("next")) or url_for("dashboard.home_page")
     if request.method == "GET":
         if auth.current_user() is not None:
             return redirect(target)
@@ -176,6 +198,7 @@ def change_language() -> ResponseReturnValue:
     return redirect(auth.safe_next(request.form.get("next")) or url_for("dashboard.home"))
 
 
+case_list.add_routes(dashboard)
 case_views.add_routes(dashboard)
 staff_views.add_routes(dashboard)
 outbox_views.add_routes(dashboard)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -456,3 +456,42 @@ def _flag_unassigned(session: Session, context: DayContext, plan: DayPlan, now: 
             dedupe_key=f"unassigned:{case.number}:{context.day.isoformat()}",
             now=now,
         )
+
+
+@dataclass(frozen=True)
+class AssignmentOption:
+    """One technician who could take a job: the arrival the planner predicts, and lateness."""
+
+    technician: Technician
+    arrival: datetime
+    late_minutes: float
+    lateness_added: float  # minutes of lateness the insertion adds to their whole route
+    best: bool  # the planner's own choice
+
+
+def assignment_options(
+    session: Session, case: Case, *, calendar: BusinessCalendar, now: datetime
+) -> list[AssignmentOption]:
+    """Each technician who could take `case` on its service day, best first, as online insertion
+    (R4.6) would place it in their current route. Nothing is stored: a preview for the manager."""
+    barred = refused_by(case)
+    first = service_day(calendar, now)
+    for day in (first, calendar.next_business_day(first)):
+        context = load_day(session, calendar, day, now, exclude={case.id: barred})
+        if context is None or case.id not in context.instance.jobs_by_id:
+            continue
+        job = replace(context.instance.job(case.id), pinned_to=None)
+        plan, _ = _without_job(context, stored_plan(session, context), case.id)
+        found = insertions(context.instance, plan, job)
+        if found:
+            return [
+                AssignmentOption(
+                    context.technicians[option.crew.id],
+                    context.moment(option.stop.arrival),
+                    option.stop.late_minutes,
+                    option.lateness_added,
+                    best=index == 0,
+                )
+                for index, option in enumerate(found)
+            ]
+    return []

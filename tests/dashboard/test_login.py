@@ -17,7 +17,7 @@ def test_anonymous_visitor_is_sent_to_the_login_page(browser: Browser) -> None:
 
 def test_right_password_signs_in_and_opens_the_case_list(browser: Browser) -> None:
     response = browser.login("receptionist")
-    assert response.status_code == 302 and response.location == "/cases"
+    assert response.status_code == 302 and response.location == "/home"
     assert browser.get("/cases").status_code == 200
 
 
@@ -86,7 +86,7 @@ def test_next_never_leads_off_the_site(browser: Browser) -> None:
             "next": "//evil.example/x",
         },
     )
-    assert response.location == "/cases"
+    assert response.location == "/home"
 
 
 def test_a_deactivated_user_is_signed_out(browser: Browser, database: Database) -> None:

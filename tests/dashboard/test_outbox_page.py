@@ -55,7 +55,7 @@ def test_a_manager_sees_failed_messages_masked_in_korean(
     assert page.status_code == 200
     text = text_of(page.text)
     assert "보내지 못한 메시지" in text and "실패한 메시지 1건" in text and "다시 보내기" in text
-    assert "+821…01" in text and "case_confirmation" in text and "2026-11-25 10:00" in text
+    assert "+821…01" in text and "Case confirmation" in text and "2026-11-25 10:00" in text
     assert "twilio 400 21211: The 'To' number …01 is not valid." in text
     assert PHONE not in page.text and "1030000001" not in page.text and TEXT not in page.text
     assert 'href="/outbox"' in browser.get("/cases").text  # in the menu

@@ -464,8 +464,8 @@ def test_finding_12_evil_next_values_land_on_the_dashboard_home(
     email = browser.user("receptionist").email
     page = browser.client.get("/login", query_string={"next": target})
     assert page.status_code == 200
-    assert login(browser.client, email, next_url=target).location == "/cases"
-    assert browser.client.get("/login", query_string={"next": target}).location == "/cases"
+    assert login(browser.client, email, next_url=target).location == "/home"
+    assert browser.client.get("/login", query_string={"next": target}).location == "/home"
     language = browser.post("/language", {"language": "en", "next": target})
     assert language.status_code == 302 and language.location == "/"
 
