@@ -48,6 +48,7 @@ from backend.outbox import duties as outbox_duties
 from backend.outbox import views as outbox_views
 from backend.outbox.transport import Transport
 from backend.people import duties as people_duties
+from backend.sandbox import views as sandbox_views
 from backend.settings import Settings
 from backend.surveys import duties as survey_duties
 from backend.surveys import views as survey_views
@@ -72,6 +73,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     survey_views.blueprint,  # /api/v1/reports/surveys
     outbox_views.blueprint,  # /api/v1/outbox: failed messages, retry
     dashboard_views.dashboard,  # / (the staff pages)
+    sandbox_views.blueprint,  # /sandbox: both channels in a browser (404 unless sandbox mode)
     telegram_webhook.blueprint,  # /telegram/webhook
     ivr_views.blueprint,  # /ivr/*
 )

@@ -139,6 +139,9 @@ class Settings:
     # How many reverse proxies stand before the app (their X-Forwarded-For is believed), or
     # their addresses; 0: none, the peer's address is the client's.
     trusted_proxies: int | tuple[str, ...] = 0
+    # Telegram and Twilio answered by the app itself (`aftersales serve` without credentials,
+    # or --sandbox): set by backend.sandbox.config.sandbox_settings, never by the environment.
+    sandbox: bool = False
 
     @property
     def tz(self) -> ZoneInfo:

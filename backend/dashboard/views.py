@@ -28,7 +28,7 @@ from backend.dashboard import auth, case_views, i18n, outbox_views, staff_views
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES
 from backend.people.throttle import NO_WAIT, LoginThrottle
-from backend.web import db_session, now
+from backend.web import db_session, now, settings
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ def _page_context() -> dict[str, object]:
         "user": user,
         "is_manager": user is not None and user.role in auth.MANAGERS,
         "language": i18n.current_language(),
+        "sandbox": settings().sandbox,  # every page says so (backend/sandbox)
     }
 
 
