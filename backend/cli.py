@@ -73,18 +73,31 @@ def serve(host: str, port: int, no_worker: bool, threads: int, sandbox: bool | N
     worker = None if no_worker else _worker(database, settings, clock)
     if worker is not None:
         worker.start()
-    base = f"http://{host}:{port}"
-    click.echo(f"After-sales service desk on {base}/ ({'with' if worker else 'without'} worker)")
-    if settings.sandbox:
-        click.echo(
-            f"SANDBOX: Telegram and Twilio are answered by the app itself; try both channels at "
-            f"{base}/sandbox"
-        )
+    _welcome(database, settings, f"http://{host}:{port}", worker is not None)
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="aftersales")
     finally:
         if worker is not None:
             worker.stop()
+
+
+def _welcome(database: Database, settings: Settings, base: str, with_worker: bool) -> None:
+    """Where to go: the dashboard, the demo logins if the demo is loaded, the sandbox."""
+    from backend.seed import DEMO_PASSWORD, demo_logins
+
+    with database.session() as session:
+        logins = demo_logins(session)
+    click.echo(
+        f"After-sales service desk on {base}/ ({'with' if with_worker else 'without'} worker)"
+    )
+    click.echo(f"  Staff dashboard: {base}/")
+    if logins:
+        click.echo(f"  Demo logins (password {DEMO_PASSWORD}): {', '.join(logins)}")
+    if settings.sandbox:
+        click.echo(
+            f"  SANDBOX: Telegram and Twilio are answered by the app itself; play customer, "
+            f"technician and caller at {base}/sandbox"
+        )
 
 
 def _sandbox_base(settings: Settings, host: str, port: int) -> str:

@@ -341,6 +341,7 @@ async function follow(response) {
   const xml = new DOMParser().parseFromString(await response.text(), "text/xml");
   state.call.gather = null;
   state.call.record = null;
+  awaiting(null);
   for (const verb of xml.documentElement.children) {
     if (verb.tagName === "Say") hear(verb.textContent, verb.getAttribute("language"));
     else if (verb.tagName === "Play") hear("🔊 " + WORDS.audio);
@@ -348,10 +349,12 @@ async function follow(response) {
     else if (verb.tagName === "Gather") {
       for (const inner of verb.children) if (inner.tagName === "Say") hear(inner.textContent, inner.getAttribute("language"));
       state.call.gather = { action: verb.getAttribute("action") || "", numDigits: Number(verb.getAttribute("numDigits") || 0), digits: "" };
+      awaiting("input");
       return;
     } else if (verb.tagName === "Record") {
       state.call.record = { action: verb.getAttribute("action") || "" };
       hear("⏺ " + WORDS.recording);
+      awaiting("recording");
       return;
     } else if (verb.tagName === "Redirect") {
       await follow(await signedPost(verb.textContent.trim(), {}));
@@ -368,6 +371,13 @@ async function follow(response) {
   await endCall("completed");
 }
 
+// What the call waits for now ("input", "recording" or nothing): shown, and readable by tests.
+function awaiting(what) {
+  const phone = document.getElementById("phone");
+  if (what) phone.dataset.awaiting = what;
+  else delete phone.dataset.awaiting;
+}
+
 async function press(key) {
   if (!state.call || !state.call.gather) return;
   const gather = state.call.gather;
@@ -375,6 +385,7 @@ async function press(key) {
   document.getElementById("call-state").textContent = WORDS.in_call + " · " + gather.digits;
   if (key === "#" || (gather.numDigits && gather.digits.length >= gather.numDigits)) {
     state.call.gather = null;
+    awaiting(null);
     await follow(await signedPost(gather.action, { Digits: gather.digits }));
   }
 }
@@ -433,6 +444,7 @@ async function endCall(status) {
   const call = state.call;
   if (!call) return;
   state.call = null;
+  awaiting(null);
   setCallState(WORDS.idle, false);
   if (call.statusCallback) {
     state.call = call;
