@@ -25,9 +25,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 PASSWORD = "pw"  # the personas' password (tests/factories.py)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """One Chromium for the whole run (each test gets its own context)."""
+    """One Chromium per test module (each test gets its own context). Not for the whole run:
+    Playwright's sync API keeps an event loop running in this thread while it lives, and the
+    Telegram transport of later tests needs to run its own."""
     if os.environ.get("TEST_DATABASE_URL"):
         pytest.skip("browser tests run in the SQLite pass only")
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
