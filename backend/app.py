@@ -40,6 +40,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     web.init_app(app, database, settings, clock)
+    # The sandbox's clock control runs tick as the scheduler would (backend/sandbox/views.py).
+    app.extensions["aftersales"]["components"] = components
     security.install(app, settings)
     register_error_handlers(app)
 

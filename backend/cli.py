@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,13 @@ def main() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-worker", is_flag=True, help="Do not run the scheduler and outbox worker here.")
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, no_worker: bool, threads: int) -> None:
+@click.option(
+    "--sandbox/--no-sandbox",
+    default=None,
+    help="Answer Telegram and Twilio inside the app and serve /sandbox (default: when neither "
+    "is configured).",
+)
+def serve(host: str, port: int, no_worker: bool, threads: int, sandbox: bool | None) -> None:
     """Run the web app (API, dashboard, webhooks) and, unless --no-worker, the worker."""
     settings = _settings()
     _configure_logging(settings)
@@ -49,16 +56,24 @@ def serve(host: str, port: int, no_worker: bool, threads: int) -> None:
 
     from backend.app import create_app
     from backend.composition import COMPONENTS
+    from backend.sandbox.clock import SandboxClock
+    from backend.sandbox.config import real_credentials, sandbox_settings
 
+    clock: Callable[[], datetime] = utcnow
+    if sandbox or (sandbox is None and not real_credentials(settings)):
+        try:
+            settings = sandbox_settings(settings, _sandbox_base(settings, host, port))
+        except SettingsError as error:
+            raise click.ClickException(f"sandbox: {error}") from error
+        clock = SandboxClock()
     database = Database(settings.database_url)
-    app = create_app({"settings": settings, "database": database, "components": COMPONENTS})
-    worker = None if no_worker else _worker(database, settings)
+    app = create_app(
+        {"settings": settings, "database": database, "components": COMPONENTS, "clock": clock}
+    )
+    worker = None if no_worker else _worker(database, settings, clock)
     if worker is not None:
         worker.start()
-    click.echo(
-        f"After-sales service desk on http://{host}:{port}/ "
-        f"({'with' if worker else 'without'} worker)"
-    )
+    _welcome(database, settings, f"http://{host}:{port}", worker is not None)
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="aftersales")
     finally:
@@ -66,7 +81,35 @@ def serve(host: str, port: int, no_worker: bool, threads: int) -> None:
             worker.stop()
 
 
-def _worker(database: Database, settings: Settings) -> Worker:
+def _welcome(database: Database, settings: Settings, base: str, with_worker: bool) -> None:
+    """Where to go: the dashboard, the demo logins if the demo is loaded, the sandbox."""
+    from backend.seed import DEMO_PASSWORD, demo_logins
+
+    with database.session() as session:
+        logins = demo_logins(session)
+    click.echo(
+        f"After-sales service desk on {base}/ ({'with' if with_worker else 'without'} worker)"
+    )
+    click.echo(f"  Staff dashboard: {base}/")
+    if logins:
+        click.echo(f"  Demo logins (password {DEMO_PASSWORD}): {', '.join(logins)}")
+    if settings.sandbox:
+        click.echo(
+            f"  SANDBOX: Telegram and Twilio are answered by the app itself; play customer, "
+            f"technician and caller at {base}/sandbox"
+        )
+
+
+def _sandbox_base(settings: Settings, host: str, port: int) -> str:
+    """Where the app's own transports reach the sandbox: PUBLIC_BASE_URL when it names this
+    server, otherwise the address being served."""
+    served = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    return settings.public_base_url if settings.public_base_url.rstrip("/") == served else served
+
+
+def _worker(
+    database: Database, settings: Settings, clock: Callable[[], datetime] = utcnow
+) -> Worker:
     """The scheduler and outbox worker, with the composition root's duties and transports."""
     from backend.composition import COMPONENTS
     from backend.scheduler import Worker
@@ -77,6 +120,7 @@ def _worker(database: Database, settings: Settings) -> Worker:
         duties=COMPONENTS.duties,
         dialogues=COMPONENTS.dialogues,
         build_transports=COMPONENTS.build_transports,
+        clock=clock,
     )
 
 

@@ -61,6 +61,7 @@ from backend.public import views as public_views
 from backend.reports import duties as report_duties
 from backend.reports import figure_views as report_figure_views
 from backend.reports import views as report_views
+from backend.sandbox import views as sandbox_views
 from backend.settings import Settings
 from backend.stock import abc as stock_abc
 from backend.stock import views as stock_views
@@ -97,6 +98,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     task_views.blueprint,  # /api/v1/tasks: each role's work list, close
     dashboard_views.dashboard,  # / (the staff pages)
     public_views.blueprint,  # /suggest: the public suggestion form, its QR code, poster (R9.8)
+    sandbox_views.blueprint,  # /sandbox: both channels in a browser (404 unless sandbox mode)
     telegram_webhook.blueprint,  # /telegram/webhook
     ivr_views.blueprint,  # /ivr/*
 )

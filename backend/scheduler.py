@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -32,17 +33,19 @@ class Worker:
         duties: Sequence[NamedDuty],
         dialogues: Sequence[Dialogue],
         build_transports: Callable[[Settings], dict[str, Transport]],
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.database = database
         self.settings = settings
         self.duties, self.dialogues = duties, dialogues
         self.build_transports = build_transports
+        self.clock = clock  # the sandbox's clock moves forward when asked
         self.stop_event = threading.Event()
         self.scheduler = BackgroundScheduler(timezone=settings.tz)
         self._thread: threading.Thread | None = None
 
     def _tick(self) -> None:
-        results = tick(self.database, self.settings, utcnow(), duties=self.duties)
+        results = tick(self.database, self.settings, self.clock(), duties=self.duties)
         if any(results.values()):
             logger.info("tick: %s", results)
 
@@ -55,7 +58,7 @@ class Worker:
             id="tick",
             max_instances=1,
             coalesce=True,
-            next_run_time=utcnow(),
+            next_run_time=utcnow(),  # APScheduler's own timeline is real time
         )
         self.scheduler.start()
         transports = self.build_transports(self.settings)
@@ -67,6 +70,7 @@ class Worker:
             kwargs={
                 "max_attempts": self.settings.outbox_max_attempts,
                 "give_up_after": self.settings.outbox_give_up_after,
+                "clock": self.clock,
             },
         )
         self._thread.start()

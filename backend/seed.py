@@ -32,6 +32,7 @@ from backend.stock.reorder import set_reorder_point
 from backend.stock.service import CENTRAL, WORKSHOP, MoveRequest, move_stock, van
 
 DEMO_PASSWORD = "demo1234"
+DEMO_DOMAIN = "demo.aftersales.local"
 
 # model, name, line, warranty months, parts (code, name, warranty months, price KRW)
 PRODUCTS: list[tuple[str, str, str, int, list[tuple[str, str, int, int]]]] = [
@@ -231,7 +232,7 @@ def _customers_and_contracts(session: Session, settings: Settings, today: date) 
 def _users(session: Session) -> list[str]:
     emails = []
     for role in Role:
-        email = f"{role.value.replace('_', '.')}@demo.aftersales.local"
+        email = f"{role.value.replace('_', '.')}@{DEMO_DOMAIN}"
         emails.append(email)
         if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is None:
             create_user(
@@ -392,3 +393,11 @@ def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[st
         "password": DEMO_PASSWORD,
     }
     return summary
+
+
+def demo_logins(session: Session) -> list[str]:
+    """The demo accounts present (their password is DEMO_PASSWORD unless someone changed it)."""
+    emails = session.scalars(
+        select(StaffUser.email).where(StaffUser.email.like(f"%@{DEMO_DOMAIN}"), StaffUser.active)
+    )
+    return sorted(emails)

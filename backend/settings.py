@@ -170,6 +170,10 @@ class Settings:
         """R3.1: the return window of a product line, in days after purchase."""
         return dict(self.return_windows).get(product_line or "", self.return_window_days)
 
+    # Telegram and Twilio answered by the app itself (`aftersales serve` without credentials,
+    # or --sandbox): set by backend.sandbox.config.sandbox_settings, never by the environment.
+    sandbox: bool = False
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

@@ -21,12 +21,19 @@ ALLOWED_CLOCK_READS: dict[tuple[str, str], str] = {
     ("backend/cli.py", "token_create"): "a CLI command takes its moment when it runs",
     ("backend/cli.py", "token_revoke"): "a CLI command takes its moment when it runs",
     ("backend/cli.py", "user_deactivate"): "a CLI command takes its moment when it runs",
-    ("backend/scheduler.py", "Worker._tick"): "the scheduler decides when tick runs, with what now",
+    ("backend/scheduler.py", "Worker.__init__"): "the scheduler's default clock parameter",
     ("backend/scheduler.py", "Worker.start"): "the scheduler's first run is immediate",
     ("backend/outbox/worker.py", "deliver_one"): "the worker's default clock parameter",
     ("backend/outbox/worker.py", "deliver_due"): "the worker's default clock parameter",
     ("backend/app.py", "create_app"): "the app's clock, unless the config gives one",
     ("backend/web/__init__.py", "init_app"): "the default clock behind backend.web.now()",
+    (
+        "backend/sandbox/clock.py",
+        "SandboxClock.__init__",
+    ): "the sandbox's clock is real time, shifted",
+    ("backend/cli.py", "serve"): "the web app's clock (shifted in the sandbox)",
+    ("backend/cli.py", "_worker"): "the worker's default clock parameter",
+    ("backend/outbox/worker.py", "run_forever"): "the worker's default clock parameter",
 }
 
 # Functions and methods that read the wall clock. time.monotonic/perf_counter are not here: they

@@ -45,7 +45,7 @@ from backend.dashboard.nav import nav_for
 from backend.errors import DomainError
 from backend.i18n import LANGUAGES
 from backend.people.throttle import NO_WAIT, LoginThrottle
-from backend.web import db_session, now
+from backend.web import db_session, now, settings
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ def _page_context() -> dict[str, object]:
         "is_manager": user is not None and user.role in auth.MANAGERS,
         "language": i18n.current_language(),
         "nav": nav_for(user),
+        "sandbox": settings().sandbox,  # every page says so (backend/sandbox)
     }
 
 

@@ -221,13 +221,18 @@ def run_forever(
     max_attempts: int = MAX_ATTEMPTS,
     give_up_after: timedelta = GIVE_UP_AFTER,
     idle_seconds: float = 1.0,
+    clock: Callable[[], datetime] = utcnow,
 ) -> None:
     """The delivery loop: work while there is work, then wait a little."""
     logger.info("outbox worker started for %s", ", ".join(transports) or "no channels")
     while not stop.is_set():
         try:
             outcomes = deliver_due(
-                database, transports, max_attempts=max_attempts, give_up_after=give_up_after
+                database,
+                transports,
+                max_attempts=max_attempts,
+                give_up_after=give_up_after,
+                clock=clock,
             )
         except Exception:  # noqa: BLE001 - a database hiccup: wait and try again
             logger.exception("outbox pass failed")
