@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from backend.app import create_app
@@ -102,11 +103,39 @@ def dialogues_installed() -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """The suite's database: a SQLite file of this process, or TEST_DATABASE_URL — and when
+    pytest-xdist runs the suite in several processes, a database of each worker's own on that
+    PostgreSQL server (created here, dropped at the end)."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    if worker is None:
+        yield url
+        return
+    with worker_database(url, worker) as own:
+        yield own
+
+
+@contextmanager
+def worker_database(url: str, worker: str) -> Iterator[str]:
+    """A fresh database named after the suite's and the xdist worker, on the same server."""
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+        yield own.render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
