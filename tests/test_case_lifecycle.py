@@ -40,6 +40,7 @@ AFTER_INTAKE = {
     "complaint": "routed",
     "return": "received",
     "inquiry": "received",
+    "suggestion": "received",  # walked through the API in tests/suggestions/test_evaluation.py
 }
 
 

@@ -41,6 +41,8 @@ MORNING = datetime(2026, 11, 26, 8, 0, tzinfo=SEOUL)  # Thursday, before opening
 TICKS = 3
 # Duties the scenario gives work to at those moments (the others must simply stay correct).
 BUSY_IN_THE_EVENING = {
+    "director_daily_report",  # at closing (R7.11)
+    "abc_classes",  # the month's first tick classes the parts (R5.2)
     "sla_warnings",
     "sla_breaches",
     "roll_over",
@@ -49,7 +51,10 @@ BUSY_IN_THE_EVENING = {
     "dispatch_acceptance_timeouts",
     "work_report_prompts",
 }
-BUSY_IN_THE_MORNING = {"dispatch_morning_plan"}
+BUSY_IN_THE_MORNING = {
+    "dispatch_morning_plan",
+    "promise_changes",
+}  # the plan moves promises (R2.10)
 
 
 def scenario(client: FlaskClient, database: Database, settings: Settings, clock: Clock) -> None:

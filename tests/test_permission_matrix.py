@@ -341,7 +341,8 @@ def test_the_bot_offers_a_technician_only_the_steps_the_matrix_allows(
         number = case_in_status(database, kind="repair", status=status, technician_id=world.own)
         case = _load(database, number)
         offered = [b["callback_data"].split(":")[1] for row in _rows(case) for b in row]
-        assert offered == list(buttons)
+        # `pay` shows only on a job with something to pay (tests/money covers it)
+        assert offered == [b for b in buttons if b != "pay"]
         technician = Actor("technician", id=world.own, technician_id=world.own)
         assert all(can(technician, action, case).allowed for action in offered)
         case.assigned_technician_id = None

@@ -51,8 +51,18 @@ def _for_people(
     render = current_app.extensions.get(HTML_ERROR_PAGE)
     if render is None or not has_request_context() or request.path.startswith(MACHINE_PATHS):
         return None
+    if "Authorization" in request.headers or _wants_json():
+        return None  # a program (a bearer token, or asking for JSON) gets JSON anywhere
     body: str = render(status, code, message)
     return body, status, headers or {}
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def register_error_handlers(app: Flask) -> None:

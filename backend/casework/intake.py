@@ -308,10 +308,11 @@ def _customer_of(session: Session, request: IntakeRequest, settings: Settings) -
 
 def confirms_by_message(request: IntakeRequest, customer: Customer) -> bool:
     """Whether the customer is sent a confirmation: not for a typed, unverified number (finding
-    5), nor into the very chat whose dialogue already names the case."""
+    5), nor to someone who left no contact (an anonymous suggestion), nor into the very chat
+    whose dialogue already names the case."""
     chat = request.confirmed_in_chat
     in_dialogue = chat is not None and customer.telegram_chat_id == chat
-    return request.identity_verified and not in_dialogue
+    return request.identity_verified and not request.anonymous and not in_dialogue
 
 
 def _register_repair(session: Session, case: Case, settings: Settings) -> None:

@@ -50,7 +50,9 @@ def test_a_receptionist_sees_the_promised_time_before_saving_a_phone_call(
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", promise.inner_text())
     page.fill("input[name='customer.name']", "홍길동")
     page.fill("input[name='customer.phone']", "010-3000-0009")
+    page.fill("input[name='customer.address']", "경기도 수원시 팔달구 효원로 1")  # R4.5
     page.select_option("select[name='product.model']", "AC-1")
+    page.fill("textarea[name='description']", "찬바람이 안 나와요")
     with page.expect_navigation():
         page.click("form.intake button[type=submit]")
     assert re.search(r"/cases/AS-\d{4}-\d{6}$", page.url)
