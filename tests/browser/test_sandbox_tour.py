@@ -58,26 +58,64 @@ def last_bot_text(page: Page, pane: str) -> Locator:
 
 
 def report_a_fault(page: Page) -> None:
+    """/start, Korean, "report a fault", the contact card; then each question as the bot asks
+    it (a known catalogue, a Seoul address and a shared contact skip some), until the number."""
     type_in(page, "customer", "/start")
     bot_button(page, "customer", "한국어").click()
     bot_button(page, "customer", "고장 접수").click()
     page.locator("#customer .reply-keyboard button").filter(has_text="전화번호").click()
-    expect(last_bot_text(page, "customer")).to_contain_text("성함")
-    type_in(page, "customer", "홍길동")
-    bot_button(page, "customer", "에어컨").click()  # the line's only model is taken as meant
-    expect(last_bot_text(page, "customer")).to_contain_text("일련번호")
-    bot_button(page, "customer", "모름").click()
-    expect(last_bot_text(page, "customer")).to_contain_text("구입")
-    type_in(page, "customer", "2026-03-14")
-    expect(last_bot_text(page, "customer")).to_contain_text("증상")
-    type_in(page, "customer", "찬바람이 안 나와요")
-    bot_button(page, "customer", "건너뛰기").click()  # no photo
-    expect(last_bot_text(page, "customer")).to_contain_text("주소")
-    type_in(page, "customer", "서울특별시 중구 세종대로 110")
-    bot_button(page, "customer", "시내").click()
-    page.locator("#customer .reply-keyboard button").filter(has_text="위치").click()
-    bot_button(page, "customer", "접수해 주세요").click()
-    expect(last_bot_text(page, "customer")).to_contain_text("AS-2026-")
+    for _ in range(MAX_QUESTIONS):
+        expect(last_bot_text(page, "customer")).not_to_contain_text("전화번호를 알려")
+        asked = last_bot_text(page, "customer").inner_text()
+        if "AS-2026-" in asked:
+            return
+        answer(page, asked)
+        expect(last_bot_text(page, "customer")).not_to_have_text(asked)
+    raise AssertionError("the report never ended with a case number")
+
+
+MAX_QUESTIONS = 12
+LAST_BUTTON = "the newest message's last button"  # "done" after the part buttons
+RESOLVE_ANSWERS = [  # the technician's resolve dialogue: no parts, one hour, confirm
+    ("처리 완료할까요", "네, 처리 완료"),
+    ("부품", LAST_BUTTON),
+    ("몇 시간", "1시간"),
+    ("공임", "건너뛰기"),
+]
+QUOTE_ANSWERS = [  # the same work, quoted first
+    ("견적을 고객에게 보낼까요", "예, 견적을 보냅니다"),
+    ("부품", LAST_BUTTON),
+    ("몇 시간", "1시간"),
+]
+ANSWERS: list[tuple[str, str, str]] = [  # (words in the question, how, what) — first match wins
+    ("접수할까요", "button", "접수해 주세요"),
+    ("제품", "first button", ""),
+    ("일련번호", "type", "AC1-2026-0001"),  # bought in March: under warranty, free (R4.2)
+    ("구입", "type", "2026-03-14"),
+    ("증상", "type", "찬바람이 안 나와요"),  # the fault (a photo may come with it)
+    ("사진", "button", "건너뛰기"),
+    ("주소", "type", "서울특별시 중구 세종대로 110"),
+    ("시내", "button", "시내"),
+    ("위치", "keyboard", "위치"),
+]
+
+
+def answer(page: Page, asked: str) -> None:
+    for words, how, what in ANSWERS:
+        if words not in asked:
+            continue
+        if how == "type":
+            type_in(page, "customer", what)
+        elif how == "button":
+            bot_button(page, "customer", what).click()
+        elif how == "keyboard":
+            page.locator("#customer .reply-keyboard button").filter(has_text=what).click()
+        else:
+            page.locator("#customer .messages li.bot").last.locator(
+                ".inline-buttons button"
+            ).first.click()
+        return
+    raise AssertionError(f"an unexpected question: {asked!r}")
 
 
 def work_the_job(page: Page) -> None:
@@ -86,13 +124,33 @@ def work_the_job(page: Page) -> None:
     expect(last_bot_text(page, "technician")).to_contain_text("수락했습니다")
     bot_button(page, "technician", "도착").click()
     expect(last_bot_text(page, "technician")).to_contain_text("도착이 기록")
-    bot_button(page, "technician", "처리 완료").click()
-    bot_button(page, "technician", "부품 선택 완료").click()
-    bot_button(page, "technician", "1시간").click()
-    # No serial number, no proof of purchase: a paid job (category A), so the labour is asked.
-    expect(last_bot_text(page, "technician")).to_contain_text("공임")
-    bot_button(page, "technician", "건너뛰기").click()
-    bot_button(page, "technician", "네, 처리 완료").click()
+    # No proof of purchase on file: paid work, quoted first and accepted by the customer (R4.11).
+    technician_dialogue(page, "견적", QUOTE_ANSWERS, until="보냈습니다")
+    bot_button(page, "customer", "동의").click()
+    expect(last_bot_text(page, "customer")).to_contain_text("동의")
+    technician_dialogue(page, "처리 완료", RESOLVE_ANSWERS, until="처리 완료되었습니다")
+
+
+def technician_dialogue(
+    page: Page, button: str, answers: list[tuple[str, str]], *, until: str
+) -> None:
+    """Press a job button, then answer each question as it comes until the bot says `until`."""
+    before = last_bot_text(page, "technician").inner_text()
+    bot_button(page, "technician", button).click()
+    expect(last_bot_text(page, "technician")).not_to_have_text(before)
+    for _ in range(MAX_QUESTIONS):
+        asked = last_bot_text(page, "technician").inner_text()
+        if until in asked:
+            return
+        step = next((what for words, what in answers if words in asked), None)
+        assert step is not None, f"an unexpected question: {asked!r}"
+        if step == LAST_BUTTON:
+            newest = page.locator("#technician .messages li.bot").last
+            newest.locator(".inline-buttons button").last.click()
+        else:
+            bot_button(page, "technician", step).click()
+        expect(last_bot_text(page, "technician")).not_to_have_text(asked)
+    raise AssertionError(f"the technician never heard {until!r}")
     expect(last_bot_text(page, "technician")).to_contain_text("처리 완료되었습니다")
 
 
