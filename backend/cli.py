@@ -52,7 +52,7 @@ def serve(host: str, port: int, no_worker: bool, threads: int, sandbox: bool | N
     """Run the web app (API, dashboard, webhooks) and, unless --no-worker, the worker."""
     settings = _settings()
     _configure_logging(settings)
-    from waitress import serve as waitress_serve
+    from waitress import create_server
 
     from backend.app import create_app
     from backend.composition import COMPONENTS
@@ -70,12 +70,14 @@ def serve(host: str, port: int, no_worker: bool, threads: int, sandbox: bool | N
     app = create_app(
         {"settings": settings, "database": database, "components": COMPONENTS, "clock": clock}
     )
+    # Bind the port first: in the sandbox the worker's first deliveries go to this very server.
+    server = create_server(app, host=host, port=port, threads=threads, ident="aftersales")
     worker = None if no_worker else _worker(database, settings, clock)
     if worker is not None:
         worker.start()
     _welcome(database, settings, f"http://{host}:{port}", worker is not None)
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="aftersales")
+        server.run()
     finally:
         if worker is not None:
             worker.stop()
