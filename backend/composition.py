@@ -21,6 +21,7 @@ from flask import Blueprint
 
 from backend import duties as core_duties
 from backend.api import customers as customer_views
+from backend.api import notes as note_views
 from backend.api import openapi
 from backend.api import users as users_views
 from backend.api import views as api_views
@@ -85,6 +86,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     users_views.blueprint,  # /api/v1/users: accounts, passwords, tokens, deactivation (admins)
     calls_views.blueprint,  # /api/v1/cases/<number>/calls
     customer_views.blueprint,  # /api/v1/customers: search, a customer's page
+    note_views.blueprint,  # /api/v1/cases/<number>/notes: internal notes
     dispatch_views.blueprint,  # /api/v1/plans/<day>
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from backend.app import create_app
 from backend.composition import COMPONENTS
-from backend.db import Base, Database
+from backend.db import Database
 from backend.logs import quiet_noisy_loggers
 from backend.migrate import upgrade
 from backend.settings import Settings, load_settings
-from tests.factories import Personas
+from tests.factories import Personas, empty_database
 
 
 class Clock:
@@ -150,13 +150,7 @@ def migrated_database(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def database(migrated_database: Database) -> Iterator[Database]:
     yield migrated_database
-    with migrated_database.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
+    empty_database(migrated_database)
 
 
 @pytest.fixture

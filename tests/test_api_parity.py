@@ -23,6 +23,8 @@ PARITY_OPERATIONS = {
     ("/reports/sla", "get"),
     ("/customers", "get"),
     ("/customers/{customer_id}", "get"),
+    ("/cases/{number}/notes", "get"),
+    ("/cases/{number}/notes", "post"),
 }
 
 
@@ -127,3 +129,29 @@ def test_a_customer_is_found_by_phone_in_any_format_and_shows_their_cases(
     clerk = people.headers("warehouse_clerk")
     assert client.get(f"/api/v1/customers/{found[0]['id']}", headers=clerk).status_code == 403
     assert client.get("/api/v1/customers?q=x", headers=desk).status_code == 422
+
+
+def test_internal_notes_through_the_api_keep_author_and_time_and_stay_with_office_staff(
+    client: FlaskClient, people: Personas
+) -> None:
+    from tests.factories import create_case, repair_body
+
+    people.product()
+    technician = people.technician()
+    number = create_case(client, people.headers(), repair_body())["number"]
+    desk = people.headers("receptionist")
+    written = client.post(
+        f"/api/v1/cases/{number}/notes", headers=desk, json={"text": "  내일 10시에 다시 전화  "}
+    )
+    assert written.status_code == 201
+    assert written.get_json()["text"] == "내일 10시에 다시 전화"
+    assert written.get_json()["author"] == "receptionist"
+    manager = people.headers("repair_manager")
+    listed = client.get(f"/api/v1/cases/{number}/notes", headers=manager).get_json()["items"]
+    assert [n["text"] for n in listed] == ["내일 10시에 다시 전화"]
+    blank = client.post(f"/api/v1/cases/{number}/notes", headers=desk, json={"text": "   "})
+    assert blank.status_code == 422 and blank.get_json()["error"]["field"] == "text"
+    # A technician's words about a job are their work reports: notes are not theirs to read.
+    own = people.technician_headers(technician)
+    assert client.get(f"/api/v1/cases/{number}/notes", headers=own).status_code in (403, 404)
+    assert client.get("/api/v1/cases/AS-2026-999999/notes", headers=desk).status_code == 404

@@ -23,7 +23,7 @@ from backend.calls.models import PhoneCall
 from backend.cases.models import Case, CaseEvent
 from backend.catalog.models import Contract, Unit
 from backend.composition import tick
-from backend.db import Base, Database
+from backend.db import Database
 from backend.dispatch.models import PlanRun
 from backend.duties import BUSY, FAILED, duty_lock_key, hold_duty_lock
 from backend.outbox.models import OutboundMessage
@@ -33,7 +33,7 @@ from backend.surveys.models import Survey
 from backend.tasks.models import Task
 from tests.concurrency import at_once, own_databases
 from tests.conftest import Clock
-from tests.factories import Personas, act, create_case, repair_body
+from tests.factories import Personas, act, create_case, empty_database, repair_body
 
 SEOUL = ZoneInfo("Asia/Seoul")
 EVENING = datetime(2026, 11, 25, 18, 0, tzinfo=SEOUL)  # Wednesday, closing time
@@ -140,17 +140,6 @@ def fingerprint(database: Database) -> dict[str, Any]:
         }
 
 
-def empty(database: Database) -> None:
-    """The tests' database fixture's clean-up, done once more in the middle of a test."""
-    with database.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
-
-
 def parallel_ticks(
     databases: list[Database], settings: Settings, moment: datetime
 ) -> list[dict[str, int]]:
@@ -182,7 +171,7 @@ def test_finding_7_parallel_ticks_do_every_duty_once_and_never_deadlock(
     assert {name for name, done in once_evening.items() if done > 0} == BUSY_IN_THE_EVENING
     assert {name for name, done in once_morning.items() if done > 0} == BUSY_IN_THE_MORNING
     # The same again, with three ticks at each moment at once.
-    empty(database)
+    empty_database(database)
     scenario(client, database, settings, clock)
     with own_databases(database_url, TICKS) as databases:
         assert done_between(parallel_ticks(databases, settings, EVENING)) == once_evening

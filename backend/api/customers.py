@@ -7,15 +7,12 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from backend.api.serializers import contract_json
-from backend.cases.models import Case
-from backend.cases.permissions import case_filter_for, roles_for
-from backend.catalog.models import Contract, Unit
-from backend.errors import NotFound, ValidationError
+from backend.cases.permissions import roles_for
+from backend.casework import customers as records
+from backend.errors import ValidationError
 from backend.people.models import Customer
-from backend.phones import normalize_phone
 from backend.web import db_session, settings
 from backend.web.auth import current_actor, require_roles
 
@@ -34,19 +31,6 @@ def customer_json(customer: Customer) -> dict[str, Any]:
     }
 
 
-def _matching(text: str) -> list[Customer]:
-    """By phone when the text reads as one (any format), else by a part of the name."""
-    session = db_session()
-    try:
-        phone = normalize_phone(text, region=settings().region, field="q")
-    except ValidationError:
-        pattern = f"%{text.replace('%', '').replace('_', '')}%"
-        query = select(Customer).where(Customer.name.ilike(pattern))
-    else:
-        query = select(Customer).where(Customer.phone == phone)
-    return list(session.scalars(query.order_by(Customer.name, Customer.id).limit(LIMIT)))
-
-
 @blueprint.get("/customers")
 @require_roles(*READERS)
 def find_customers() -> ResponseReturnValue:
@@ -54,29 +38,21 @@ def find_customers() -> ResponseReturnValue:
     text = (request.args.get("q") or "").replace("\x00", "").strip()
     if not 2 <= len(text) <= 100:
         raise ValidationError("q: 2 to 100 characters (a phone number or a name)", field="q")
-    return jsonify({"items": [customer_json(c) for c in _matching(text)]})
+    found = records.find_customers(db_session(), text, region=settings().region, limit=LIMIT)
+    return jsonify({"items": [customer_json(c) for c in found]})
 
 
 @blueprint.get("/customers/<int(max=2147483647):customer_id>")
 @require_roles(*READERS)
 def customer_page(customer_id: int) -> ResponseReturnValue:
-    """The customer, the cases the caller may see (newest first), units and contracts."""
-    session = db_session()
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"no customer {customer_id}", field="customer_id")
-    cases = session.scalars(
-        select(Case)
-        .where(Case.customer_id == customer.id, case_filter_for(current_actor()))
-        .order_by(Case.reported_at.desc())
-        .limit(200)
-    )
-    units = session.scalars(select(Unit).where(Unit.customer_id == customer.id))
-    contracts = session.scalars(select(Contract).where(Contract.customer_id == customer.id))
+    """The customer, the cases the caller may see (newest first), units, contracts, calls and
+    rating surveys."""
+    record = records.customer_record(db_session(), current_actor(), customer_id)
     tz = settings().tz
+    numbers = {c.id: c.number for c in record.cases}
     return jsonify(
         {
-            **customer_json(customer),
+            **customer_json(record.customer),
             "cases": [
                 {
                     "number": c.number,
@@ -84,9 +60,24 @@ def customer_page(customer_id: int) -> ResponseReturnValue:
                     "status": c.status,
                     "reported_at": c.reported_at.astimezone(tz).isoformat(),
                 }
-                for c in cases
+                for c in record.cases
             ],
-            "units": [{"model": u.product.model, "serial_number": u.serial_number} for u in units],
-            "contracts": [contract_json(c) for c in contracts],
+            "units": [
+                {"model": u.product.model, "serial_number": u.serial_number} for u in record.units
+            ],
+            "contracts": [contract_json(c) for c in record.contracts],
+            "calls": [
+                {
+                    "direction": c.direction,
+                    "purpose": c.purpose,
+                    "outcome": c.outcome or c.status,
+                    "placed_at": c.placed_at.astimezone(tz).isoformat(),
+                }
+                for c in record.calls
+            ],
+            "surveys": [
+                {"case_number": numbers[s.case_id], "status": s.status, "ratings": s.ratings}
+                for s in record.surveys
+            ],
         }
     )

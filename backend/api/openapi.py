@@ -1089,6 +1089,7 @@ def build_document() -> dict[str, Any]:
         **openapi_parity.user_paths(_answers, _body),
         **openapi_parity.task_paths(_answers),
         **openapi_parity.customer_paths(_answers),
+        **openapi_parity.note_paths(_answers, _body),
         **openapi_parity.report_paths(_answers),
         "/contracts": {
             "post": {

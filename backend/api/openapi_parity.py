@@ -202,6 +202,8 @@ def customer_paths(answers: Answers) -> dict[str, Any]:
             "cases": {"type": "array", "items": {"type": "object"}},
             "units": {"type": "array", "items": {"type": "object"}},
             "contracts": {"type": "array", "items": {"type": "object"}},
+            "calls": {"type": "array", "items": {"type": "object"}},
+            "surveys": {"type": "array", "items": {"type": "object"}},
         },
     }
     return {
@@ -221,6 +223,45 @@ def customer_paths(answers: Answers) -> dict[str, Any]:
                 "parameters": [_path("customer_id")],
                 "responses": answers(200, page, 404),
             }
+        },
+    }
+
+
+NOTE = {
+    "type": "object",
+    "required": ["id", "author", "at", "text"],
+    "properties": {
+        "id": {"type": "integer"},
+        "author": {"type": "string"},
+        "at": {"type": "string", "format": "date-time"},
+        "text": {"type": "string"},
+    },
+}
+
+
+def note_paths(answers: Answers, body: BodyOf) -> dict[str, Any]:
+    """The case page's internal notes (office staff who may read the case; 403 for others)."""
+    number = {
+        "name": "number",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": r"^AS-\d{4}-\d{6}$"},
+    }
+    return {
+        "/cases/{number}/notes": {
+            "get": {
+                "summary": "A case's internal notes, oldest first (never shown to the customer)",
+                "operationId": "listCaseNotes",
+                "parameters": [number],
+                "responses": answers(200, _object(items={"type": "array", "items": NOTE}), 404),
+            },
+            "post": {
+                "summary": "Keep an internal note on a case, with its author and time",
+                "operationId": "createCaseNote",
+                "parameters": [number],
+                "requestBody": body(schemas.NoteCreate),
+                "responses": answers(201, NOTE, 404),
+            },
         },
     }
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, StrictInt
 
+from backend.cases.notes import NOTE_LIMIT
 from backend.web.bodies import Body
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -277,3 +278,9 @@ class UserUpdate(Body):
 
 class PasswordReset(Body):
     password: Password | None = None
+
+
+class NoteCreate(Body):
+    """An internal note on a case (staff only; never sent to the customer)."""
+
+    text: Annotated[str, Field(min_length=1, max_length=NOTE_LIMIT, json_schema_extra=NAME_DOC)]

@@ -44,6 +44,14 @@ def hidden_parts(actor: Actor, case: Case) -> frozenset[Hide]:
     return sight.hidden if sight is not None else frozenset(Hide)
 
 
+def keeps_notes(actor: Actor, case: Case) -> bool:
+    """May `actor` read and write the internal notes on `case`? Office staff who may read what the
+    case says; a technician's words about a job are their work reports, not notes."""
+    if actor.kind != "user" or actor.role == "technician":
+        return False
+    return Hide.TEXT not in hidden_parts(actor, case)
+
+
 def visible_cases(
     session: Session,
     actor: Actor,

@@ -16,7 +16,7 @@ from backend.actors import Actor
 from backend.api.serializers import case_json
 from backend.calendar import calendar_for
 from backend.calls.proactive import REQUESTS, VoiceDisabled, request_case_call
-from backend.cases.access import CaseNotVisible, hidden_parts, visible_case
+from backend.cases.access import CaseNotVisible, hidden_parts, keeps_notes, visible_case
 from backend.cases.machine import ALL_ACTIONS, allowed_actions
 from backend.cases.models import Case, CaseKind, Channel
 from backend.cases.notes import add_note, case_notes
@@ -25,13 +25,13 @@ from backend.casework.flows import intake_case, perform_action
 from backend.casework.intake import promised_arrival
 from backend.catalog.service import list_products
 from backend.complaints.routing import DepartmentCode, Severity, Topic
-from backend.dashboard import auth, forms
+from backend.dashboard import auth, customer_views, forms
 from backend.dashboard.i18n import current_language, gettext, label, moment
 from backend.dashboard.present import event_views, sla_view
 from backend.dispatch.flows import assignment_options
 from backend.errors import DomainError, NotFound
 from backend.inbox.views import MEDIA_ROLES, send_case_media
-from backend.people.models import Role, StaffUser, Technician
+from backend.people.models import StaffUser, Technician
 from backend.web import db_session, now, settings
 
 
@@ -134,7 +134,10 @@ def _case_page(
         call_purposes=list(REQUESTS),
         now_moment=moment,
         cause_people=_cause_people() if case.kind == CaseKind.RETURN else [],
-        notes=case_notes(session, case) if _writes_notes(hidden) else None,
+        notes=case_notes(session, case) if keeps_notes(actor, case) else None,
+        customer_page=case.customer_id
+        if auth.signed_in_user().role in customer_views.READERS and Hide.CUSTOMER not in hidden
+        else None,
     ), status
 
 
@@ -148,11 +151,6 @@ def _cause_people() -> list[tuple[str, str]]:
     return [(f"technician:{t.id}", f"{t.name} ({label('technician')})") for t in technicians] + [
         (f"user:{u.id}", f"{u.name or u.email} ({label(u.role)})") for u in users
     ]
-
-
-def _writes_notes(hidden: frozenset[str]) -> bool:
-    """Staff who may read what the case says keep notes on it; a technician's are their reports."""
-    return auth.signed_in_user().role != Role.TECHNICIAN and Hide.TEXT not in hidden
 
 
 @auth.login_required()
@@ -178,7 +176,7 @@ def add_case_note(number: str) -> ResponseReturnValue:
     """An internal note (author and time kept); never sent to the customer."""
     session = db_session()
     case = _visible_case(number)
-    if not _writes_notes(hidden_parts(auth.current_actor(), case)):
+    if not keeps_notes(auth.current_actor(), case):
         abort(403)
     user = auth.signed_in_user()
     try:

@@ -45,6 +45,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("dashboard.cases", "Cases", technician_label="My jobs"),
     NavLink("dashboard.new_case", "New case", roles_for("intake")),
     NavLink("dashboard.tasks", "Tasks", OFFICE),
+    NavLink("dashboard.customers", "Customers", frozenset(roles_for("customers"))),
     NavLink("dashboard.technicians", "Technicians", technician_label="My profile"),
     NavLink("dashboard.complaints_board", "Complaints board", READS_COMPLAINTS),
     NavLink("dashboard.returns", "Returns", OFFICE - {Role.DEPARTMENT_STAFF}),

@@ -31,6 +31,7 @@ from backend.dashboard import (
     case_list,
     case_views,
     complaint_views,
+    customer_views,
     day_views,
     i18n,
     improvement_views,
@@ -205,6 +206,7 @@ staff_views.add_routes(dashboard)
 outbox_views.add_routes(dashboard)
 complaint_views.add_routes(dashboard)
 returns_views.add_routes(dashboard)
+customer_views.add_routes(dashboard)
 improvement_views.add_routes(dashboard)
 money_views.add_routes(dashboard)
 stock_views.add_routes(dashboard)

@@ -135,3 +135,24 @@ def test_history_reads_as_sentences_without_codes_or_policy_numbers(
     assert "님이 접수했습니다" in text
     assert "technician_id" not in text and "manual=" not in text
     assert not re.search(r"\bR\d+\.\d+", text)
+
+
+def test_a_customer_is_found_by_phone_and_their_page_shows_cases_units_and_calls(
+    browser: Browser,
+) -> None:
+    browser.people.product()
+    browser.people.technician()
+    case = create_case(browser.client, browser.people.headers(), repair_body(phone="010-3000-0002"))
+    browser.login("receptionist")
+    found = browser.get("/customers?q=+82 10-3000-0002")
+    assert found.status_code == 200
+    link = re.search(r'href="(/customers/\d+)"', found.text)
+    assert link, "the search lists the customer with a link to their page"
+    page = text_of(browser.get(link.group(1)).text)
+    assert case["number"] in page and "SN-1" in page and "+821030000002" in page
+    # The case page leads to the same customer page.
+    assert link.group(1) in browser.get(f"/cases/{case['number']}").text
+    assert "해당하는 고객이 없습니다" in browser.get("/customers?q=없는사람").text
+    browser.post("/logout")
+    browser.login("warehouse_clerk")
+    assert browser.get(link.group(1)).status_code == 403
