@@ -53,6 +53,7 @@ def _schema_components() -> dict[str, Any]:
         schemas.UserCreate,
         schemas.UserUpdate,
         schemas.PasswordReset,
+        schemas.NoteCreate,
     ):
         schema = model.model_json_schema(ref_template=REF, schema_generator=_NoNulStrings)
         components.update(schema.pop("$defs", {}))
