@@ -22,7 +22,7 @@ from backend.cases.notices import format_moment
 from backend.cases.service import record_event
 from backend.catalog.models import Contract
 from backend.db import Database
-from backend.i18n import translate
+from backend.i18n import message, translate
 from backend.outbox.service import message_customer, message_technician
 from backend.people.models import Role
 from backend.settings import Settings
@@ -71,7 +71,7 @@ def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
             kind="sla_warning",
             role=Role.REPAIR_MANAGER,
             case=case,
-            title=f"{case.number}: arrival due {due}",
+            title=message("{number}: arrival due {due}", number=case.number, due=due),
             dedupe_key=f"sla-warn:{case.number}",
             now=now,
         )
@@ -127,7 +127,7 @@ def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
             kind="sla_breach",
             role=Role.SERVICE_DIRECTOR,
             case=case,
-            title=f"{case.number}: arrival deadline passed ({case.status})",
+            title=message("{number}: arrival deadline passed", number=case.number),
             dedupe_key=f"sla-breach:{case.number}",
             now=now,
         )
@@ -137,7 +137,7 @@ def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
             kind="sla_breach",
             role=Role.REPAIR_MANAGER,
             case=case,
-            title=f"{case.number}: arrival deadline passed ({case.status})",
+            title=message("{number}: arrival deadline passed", number=case.number),
             dedupe_key=f"sla-breach-dispatch:{case.number}",
             now=now,
         )
@@ -219,7 +219,11 @@ def contract_expiry_notices(session: Session, settings: Settings, now: datetime)
             kind="renewal",
             role=Role.RECEPTIONIST,
             customer_id=customer.id,
-            title=f"Renew contract #{contract.id} (ends {contract.ends_on.isoformat()})",
+            title=message(
+                "Renew contract #{contract} (ends {ends})",
+                contract=contract.id,
+                ends=contract.ends_on.isoformat(),
+            ),
             data={"contract_id": contract.id},
             dedupe_key=f"renewal:{contract.id}",
         )

@@ -7,6 +7,8 @@ so a translator edits a `.po` file and nothing needs compiling. Message ids are 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,41 @@ def translate(language: str | None, message: str, **values: Any) -> str:
     """`message` in `language` (English when no translation exists), with {values} filled in."""
     text = _catalog(normalize_language(language)).get(message, message)
     return text.format(**values) if values else text
+
+
+@dataclass(frozen=True)
+class Message:
+    """Words for a person whose language is known only when they read them (a task on the
+    dashboard, a staff member's Telegram): the English message id and its values, translated
+    late. `str()` gives the English text."""
+
+    id: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.id.format(**self.values) if self.values else self.id
+
+    def in_language(self, language: str | None) -> str:
+        return translate(language, self.id, **self.values)
+
+    def stored(self) -> dict[str, object]:
+        """The form kept in a JSON column, read back by `from_stored`."""
+        return {"id": self.id, "values": {key: str(value) for key, value in self.values.items()}}
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, object]) -> Message:
+        values = data.get("values")
+        return cls(str(data.get("id", "")), dict(values) if isinstance(values, Mapping) else {})
+
+
+def message(id: str, **values: object) -> Message:
+    """`message("Renew contract {contract} (ends {ends})", contract=…, ends=…)`."""
+    return Message(id, values)
+
+
+def in_language(text: str | Message, language: str | None) -> str:
+    """`text` for a reader of `language`: a Message translated, plain text as it is."""
+    return text.in_language(language) if isinstance(text, Message) else text
 
 
 def missing_translations(language: str, messages: list[str]) -> list[str]:

@@ -16,6 +16,7 @@ from backend.calls.service import MACHINE_ANSWERS, find_call
 from backend.cases.machine import TERMINAL
 from backend.cases.models import Case
 from backend.errors import ValidationError
+from backend.i18n import Message, message
 from backend.people.models import Customer, Role
 from backend.people.service import get_customer_by_phone
 from backend.phones import normalize_phone
@@ -99,11 +100,15 @@ def transfer_ended(session: Session, call: PhoneCall, dial_status: str) -> bool:
     """After the <Dial>: True when nobody answered, and a callback task is open (R2.3)."""
     if dial_status == "completed":
         return False
-    open_callback(session, call, reason=f"transfer ended: {dial_status or 'unknown'}")
+    open_callback(
+        session,
+        call,
+        reason=message("Call back: the transfer ended ({status})", status=dial_status or "unknown"),
+    )
     return True
 
 
-def open_callback(session: Session, call: PhoneCall, *, reason: str) -> None:
+def open_callback(session: Session, call: PhoneCall, *, reason: Message) -> None:
     """R2.3: a caller we could not put through is called back: by the complaint hotline's
     officer after a transfer to the complaint hotline (R9.4), else by a receptionist."""
     role = (
@@ -116,7 +121,7 @@ def open_callback(session: Session, call: PhoneCall, *, reason: str) -> None:
         kind="callback",
         role=role,
         customer_id=call.customer_id,
-        title=f"Call back: {reason}",
+        title=reason,
         detail=None,
         data={"phone": call.phone, "call_sid": call.call_sid, **(call.data or {})},
         dedupe_key=f"callback:{call.call_sid}",

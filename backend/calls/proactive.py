@@ -25,6 +25,7 @@ from backend.calls.service import (
 from backend.cases.models import Case
 from backend.cases.service import record_event
 from backend.errors import Conflict, ValidationError
+from backend.i18n import Message
 from backend.people.models import Role
 from backend.phones import mask_phone
 from backend.settings import Settings
@@ -196,7 +197,7 @@ def transcription_arrived(
 
 
 def follow_up(
-    session: Session, call: PhoneCall, *, title: str, detail: str | None, now: datetime
+    session: Session, call: PhoneCall, *, title: Message, detail: str | None, now: datetime
 ) -> None:
     """R8.5 / R9.7: a poor opinion or a failed check goes to the service director to act on."""
     from backend.tasks.service import alert
@@ -209,7 +210,7 @@ def follow_up(
         kind="follow_up",
         role=Role.SERVICE_DIRECTOR,
         case=case,
-        title=f"{case.number}: {title}",
+        title=Message(f"{{number}}: {title.id}", {"number": case.number, **title.values}),
         detail=detail,
         dedupe_key=f"call-follow-up:{call.id}:{title}"[:200],
         now=now,

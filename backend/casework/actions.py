@@ -40,7 +40,8 @@ from backend.complaints.departments import assign_to_department
 from backend.complaints.flows import answer_given, complaint_reopened
 from backend.complaints.routing import DepartmentCode, accountable_for
 from backend.errors import Forbidden, ValidationError
-from backend.people.models import Role
+from backend.i18n import message
+from backend.people.models import Role, StaffUser, Technician
 from backend.returns import flows as returns
 from backend.settings import Settings
 from backend.stock.flows import take_parts_for_job
@@ -216,6 +217,17 @@ def _sign_off(
     return data
 
 
+def _who(session: Session, actor: Actor) -> str:
+    """A name for who acted, for people to read: the staff member's or technician's name."""
+    if actor.kind == "technician" and actor.id is not None:
+        technician = session.get(Technician, actor.id)
+        return technician.name if technician is not None else actor.label
+    if actor.kind == "user" and actor.id is not None:
+        user = session.get(StaffUser, actor.id)
+        return (user.name or user.email) if user is not None else actor.label
+    return actor.label
+
+
 def _escalate(
     session: Session,
     case: Case,
@@ -245,7 +257,7 @@ def _escalate(
         kind="escalation",
         role=target,
         case=case,
-        title=f"Escalated: {case.number} ({case.status}) by {actor.label}",
+        title=message("Escalated: {number} by {who}", number=case.number, who=_who(session, actor)),
         detail=reason,
         dedupe_key=f"escalate:{case.number}:{len(case.events)}",
         now=now,
@@ -274,7 +286,7 @@ def _route(
             session,
             case=case,
             department=department,
-            title=f"Complaint {case.number} ({case.topic}, {case.severity}) → {department}",
+            title=message("Complaint {number} for your department", number=case.number),
             detail=case.description[:300],
             now=now,
         )

@@ -29,6 +29,7 @@ from backend.complaints.departments import is_after_sales
 from backend.complaints.flows import complaint_routed, contact_registered
 from backend.complaints.routing import Severity, Topic, route_complaint
 from backend.errors import ValidationError
+from backend.i18n import message
 from backend.outbox.service import message_customer
 from backend.people.models import Customer, StaffUser, Technician, Zone
 from backend.people.service import get_customer_by_phone, upsert_customer
@@ -360,7 +361,7 @@ def _route_complaint(session: Session, case: Case, request: IntakeRequest, now: 
         note=f"routed to {routing.department}",
         data={"department": routing.department, "priority": routing.priority},
     )
-    title = f"Complaint {case.number} ({case.topic}, {case.severity}) → {case.department}"
+    title = message("New complaint {number}", number=case.number)
     # R8.7: the service director personally handles every complaint — but one about after-sales
     # staff goes to the independent hotline only (R9.4), never to the department's head.
     alert(

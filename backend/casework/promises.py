@@ -21,7 +21,7 @@ from backend.cases.machine import NOT_ARRIVED
 from backend.cases.models import Case, CaseKind
 from backend.cases.notices import category_words, format_moment
 from backend.casework.intake import fee_schedule
-from backend.i18n import translate
+from backend.i18n import message, translate
 from backend.outbox.service import message_customer
 from backend.people.models import Role
 from backend.settings import Settings
@@ -71,8 +71,11 @@ def promise_at_intake(
         session,
         kind="promise_callback",
         role=Role.REPAIR_MANAGER,
-        title=f"Call the customer of {case.number} by {local:%Y-%m-%d %H:%M}: "
-        "no technician can arrive by the deadline",
+        title=message(
+            "Call the customer of {number} by {time}: no technician can arrive by the deadline",
+            number=case.number,
+            time=f"{local:%Y-%m-%d %H:%M}",
+        ),
         case=case,
         customer_id=case.customer_id,
         dedupe_key=f"promise_callback:{case.number}",

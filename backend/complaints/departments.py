@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
 from backend.complaints.routing import DepartmentCode
+from backend.i18n import Message, in_language
 from backend.outbox.models import OutboxChannel
-from backend.outbox.service import enqueue
+from backend.outbox.service import enqueue, staff_text
 from backend.people.models import Department, Role, StaffUser, Technician
 from backend.tasks.models import Task
 from backend.tasks.service import open_task
@@ -58,7 +59,7 @@ def assign_to_department(
     *,
     case: Case,
     department: str,
-    title: str,
+    title: str | Message,
     now: datetime,
     kind: str = "complaint",
     detail: str | None = None,
@@ -79,10 +80,10 @@ def assign_to_department(
     )
     if task is None:
         return None
-    text = title if not detail else f"{title}\n{detail}"
     skipped = excluded_person(case)
     for member in members(session, department):
         if member.id != skipped:
+            text = staff_text(title, detail, member.language)
             message_staff(session, member, text, case=case, key=f"{task.dedupe_key}", now=now)
     logger.info("case %s given to department %s", case.number, department)
     return task
@@ -132,7 +133,9 @@ def _first_of_role(session: Session, role: str, *, not_id: int | None) -> StaffU
     return session.scalar(query.order_by(StaffUser.id).limit(1))
 
 
-def tell_superior(session: Session, case: Case, *, title: str, now: datetime) -> Task | None:
+def tell_superior(
+    session: Session, case: Case, *, title: str | Message, now: datetime
+) -> Task | None:
     """The person's superior gets the complaint as their own task and a message (R2.4)."""
     superior = superior_of(session, case)
     if superior is None:
@@ -148,7 +151,8 @@ def tell_superior(session: Session, case: Case, *, title: str, now: datetime) ->
         dedupe_key=f"superior:{case.number}",
     )
     if task is not None:
-        message_staff(session, superior, title, case=case, key=f"superior:{case.number}", now=now)
+        text = in_language(title, superior.language)
+        message_staff(session, superior, text, case=case, key=f"superior:{case.number}", now=now)
     return task
 
 

@@ -13,7 +13,7 @@ from backend.cases.models import Case, CaseKind
 from backend.cases.service import record_event
 from backend.complaints.deadlines import Chase, next_chase
 from backend.complaints.routing import DepartmentCode
-from backend.i18n import translate
+from backend.i18n import message, translate
 from backend.outbox.service import message_customer
 from backend.people.models import Role
 from backend.settings import Settings
@@ -54,14 +54,16 @@ def _take(session: Session, case: Case, step: Chase, *, settings: Settings, now:
         step = Chase.VICE_PRESIDENT
     if step is Chase.REMINDED:
         role = case.accountable_role or Role.SERVICE_DIRECTOR
-        title = f"{case.number}: the answer is due {due_text}"
+        title = message("{number}: the answer is due {due}", number=case.number, due=due_text)
         kind = "reply_reminder"
     elif step is Chase.DIRECTOR:
         role, kind = Role.SERVICE_DIRECTOR, "reply_overdue"
-        title = f"{case.number}: the answer is late (due {due_text})"
+        title = message(
+            "{number}: the answer is late (due {due})", number=case.number, due=due_text
+        )
     else:
         role, kind = Role.VICE_PRESIDENT, "reply_overdue"
-        title = f"{case.number}: still no answer (due {due_text})"
+        title = message("{number}: still no answer (due {due})", number=case.number, due=due_text)
     if step is not Chase.REMINDED:
         case.escalated_to = role
     case.reply_chased = int(step)

@@ -15,7 +15,7 @@ from backend.complaints.deadlines import set_reply_deadline
 from backend.complaints.departments import assign_to_department, tell_superior
 from backend.complaints.formal import check_repeats, open_formal_case
 from backend.complaints.routing import DepartmentCode
-from backend.i18n import translate
+from backend.i18n import message, translate
 from backend.outbox.service import message_customer
 from backend.people.models import Role
 from backend.settings import Settings
@@ -30,7 +30,7 @@ SATISFACTION_CALLBACK = "satisfied"
 def complaint_routed(session: Session, case: Case, *, settings: Settings, now: datetime) -> None:
     """A complaint just routed: its department's task (R2.3), the person's superior (R2.4), the
     reply deadline, and a formal case when it repeats a group within the window (R2.9)."""
-    title = f"Complaint {case.number} ({case.topic}, {case.severity}) → {case.department}"
+    title = message("Complaint {number} for your department", number=case.number)
     # The hotline's own complaints (R9.4) are the hotline officer's alert already (its owner).
     if case.department and case.department != DepartmentCode.COMPLAINT_HOTLINE:
         assign_to_department(
@@ -42,7 +42,12 @@ def complaint_routed(session: Session, case: Case, *, settings: Settings, now: d
             now=now,
         )
     if case.about_staff_id is not None or case.about_technician_id is not None:
-        tell_superior(session, case, title=f"Complaint about your staff: {case.number}", now=now)
+        tell_superior(
+            session,
+            case,
+            title=message("Complaint about your staff: {number}", number=case.number),
+            now=now,
+        )
     set_reply_deadline(case, settings=settings, start=case.reported_at)
     check_repeats(session, case, settings=settings, now=now)
 
@@ -50,9 +55,15 @@ def complaint_routed(session: Session, case: Case, *, settings: Settings, now: d
 def contact_registered(session: Session, case: Case, *, now: datetime) -> None:
     """R2.3: an inquiry or a return is the after-sales department's task from intake on."""
     kind = "inquiry" if case.kind == CaseKind.INQUIRY else "return"
-    title = f"{kind.capitalize()} {case.number}: {case.description[:120]}"
+    title = message(f"{kind.capitalize()} {{number}}", number=case.number)
     assign_to_department(
-        session, case=case, department=DepartmentCode.SERVICE, title=title, kind=kind, now=now
+        session,
+        case=case,
+        department=DepartmentCode.SERVICE,
+        title=title,
+        kind=kind,
+        detail=case.description[:300],
+        now=now,
     )
 
 
@@ -88,7 +99,7 @@ def answer_given(
             session,
             kind="answer_call",
             role=Role.RECEPTIONIST,
-            title=f"Call the customer of {case.number} with the answer",
+            title=message("Call the customer of {number} with the answer", number=case.number),
             case=case,
             detail=answer[:300],
             dedupe_key=f"answer-call:{case.number}:{len(case.events)}",

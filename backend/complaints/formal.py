@@ -17,6 +17,7 @@ from backend.cases.models import Case, CaseKind, Priority
 from backend.cases.service import apply_transition, next_case_number, record_event
 from backend.complaints.deadlines import set_reply_deadline
 from backend.complaints.routing import Severity
+from backend.i18n import message
 from backend.people.models import Role
 from backend.settings import Settings
 from backend.tasks.service import alert
@@ -87,7 +88,7 @@ def open_formal_case(
             session,
             kind="formal_case",
             role=Role.VICE_PRESIDENT,
-            title=f"Formal case {formal.number}: {reason}",
+            title=message("Formal case {number}", number=formal.number),
             case=formal,
             detail=", ".join(c.number for c in cases),
             dedupe_key=f"formal:{formal.number}",

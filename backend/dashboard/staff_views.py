@@ -14,12 +14,12 @@ from backend.cases.machine import OPEN_REPAIR
 from backend.cases.models import Case
 from backend.cases.permissions import sees_technician_home
 from backend.dashboard import auth, forms
-from backend.dashboard.i18n import gettext
+from backend.dashboard.i18n import current_language, gettext
 from backend.errors import ValidationError
 from backend.people.models import Role, StaffUser, Technician
 from backend.surveys.performance import parse_month, technician_performance
 from backend.tasks.models import Task
-from backend.tasks.service import close_task, tasks_not_about
+from backend.tasks.service import close_task, task_title, tasks_not_about
 from backend.web import db_session, now, settings
 
 TASK_PAGE_SIZE = 50
@@ -79,9 +79,10 @@ def tasks() -> ResponseReturnValue:
         .offset((page - 1) * TASK_PAGE_SIZE)
         .limit(TASK_PAGE_SIZE)
     ).all()
+    language = current_language()
     return render_template(
         "dashboard/tasks.html",
-        rows=rows,
+        rows=[(task, number, task_title(task, language)) for task, number in rows],
         status=status,
         kind=kind,
         kinds=TASK_KINDS,

@@ -16,6 +16,7 @@ from backend.calls.proactive import follow_up, record_call_result, save_answer, 
 from backend.dialogues.engine import Answer, Choice, Context, Dialogue, InputKind, Prompt
 from backend.dialogues.survey import GRADE_CHOICES, parse_grade, parse_yes_no
 from backend.errors import NotFound
+from backend.i18n import message
 
 YES_NO = (Choice("1", "Yes"), Choice("2", "No"))
 COMMENT_CHOICES = (Choice("1", "Yes, leave a comment"), Choice("2", "No, thank you"))
@@ -126,7 +127,7 @@ class OpinionDialogue(Dialogue):
                 follow_up(
                     ctx.session,
                     call,
-                    title="opinion call: very dissatisfied",
+                    title=message("opinion call: very dissatisfied"),
                     detail=f"{step} = 1",
                     now=ctx.now,
                 )
@@ -137,7 +138,7 @@ class OpinionDialogue(Dialogue):
             follow_up(
                 ctx.session,
                 call,
-                title=f"mystery-customer check: {step} = no",
+                title=message("mystery-customer check: {step} = no", step=step),
                 detail=None,
                 now=ctx.now,
             )
@@ -151,7 +152,11 @@ class OpinionDialogue(Dialogue):
             text = None  # a stand-in, not the customer's words: the transcription comes later
         save_comment(call, text=text, recording_url=recording)
         follow_up(
-            ctx.session, call, title="comment on a call", detail=text or recording, now=ctx.now
+            ctx.session,
+            call,
+            title=message("comment on a call"),
+            detail=text or recording,
+            now=ctx.now,
         )
 
     def _finish(self, ctx: Context, call: PhoneCall) -> str:

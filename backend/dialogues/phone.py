@@ -35,6 +35,7 @@ from backend.dialogues.engine import Answer, Context, Prompt
 from backend.dialogues.flows import finished_case
 from backend.dialogues.models import Conversation
 from backend.errors import NotFound
+from backend.i18n import message
 from backend.people.models import Role
 from backend.phones import mask_phone
 from backend.settings import Settings
@@ -209,7 +210,7 @@ def transfer_to_person(
     call.data = {**(call.data or {}), "transfer": "complaint_hotline" if complaint else "hotline"}
     number = settings.complaint_hotline_number if complaint else settings.hotline_phone_number
     if not number:
-        open_callback(session, call, reason="no hotline number is configured")
+        open_callback(session, call, reason=message("Call back: no hotline number is configured"))
     return number or None
 
 
@@ -283,7 +284,11 @@ def hung_up_mid_dialogue(
         session,
         kind="callback",
         role=Role.RECEPTIONIST,
-        title=f"Call back: caller hung up during {conversation.dialogue} ({local:%Y-%m-%d %H:%M})",
+        title=message(
+            "Call back: caller hung up during {dialogue} ({time})",
+            dialogue=conversation.dialogue,
+            time=f"{local:%Y-%m-%d %H:%M}",
+        ),
         customer_id=call.customer_id,
         detail=_summary(said, conversation.step),
         data={

@@ -15,6 +15,7 @@ from backend.dispatch.flows import hand_on, replan_day
 from backend.dispatch.loader import HELP_DELAY_MINUTES
 from backend.dispatch.models import PlanRun, PlanStop
 from backend.dispatch.service import day_message, pinned_technician
+from backend.i18n import message
 from backend.outbox.service import message_technician
 from backend.people.models import Role, Technician
 from backend.settings import Settings
@@ -58,7 +59,11 @@ def acceptance_timeouts(session: Session, settings: Settings, now: datetime) -> 
                 kind="not_accepted",
                 role=Role.REPAIR_MANAGER,
                 case=case,
-                title=f"{case.number}: not accepted within {ACCEPTANCE_MINUTES} minutes",
+                title=message(
+                    "{number}: not accepted within {minutes} minutes",
+                    number=case.number,
+                    minutes=ACCEPTANCE_MINUTES,
+                ),
                 dedupe_key=f"not-accepted:{case.number}:{case.assigned_at.isoformat()}",
                 now=now,
             )

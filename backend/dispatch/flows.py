@@ -32,6 +32,7 @@ from backend.dispatch.online import Insertion, insertions
 from backend.dispatch.service import ineligibility, refused_by, service_day
 from backend.dispatch.solver import PlannerOptions, plan_day, unreachable_reason
 from backend.errors import ValidationError
+from backend.i18n import message
 from backend.outbox.service import message_technician
 from backend.people.models import Role, Technician
 from backend.settings import Settings
@@ -72,7 +73,8 @@ def auto_assign(
             session,
             kind="unassigned",
             role=Role.REPAIR_MANAGER,
-            title=f"No technician for {case.number}: {decision.explanation}",
+            title=message("No technician for {number}", number=case.number),
+            detail=decision.explanation,
             case=case,
             dedupe_key=f"unassigned:{case.number}:{case.events[-1].id if case.events else 0}",
             now=now,
@@ -452,7 +454,12 @@ def _flag_unassigned(session: Session, context: DayContext, plan: DayPlan, now: 
             kind="unassigned",
             role=Role.REPAIR_MANAGER,
             case=case,
-            title=f"No technician for {case.number} on {context.day.isoformat()}: {why}",
+            title=message(
+                "No technician for {number} on {day}",
+                number=case.number,
+                day=context.day.isoformat(),
+            ),
+            detail=why,
             dedupe_key=f"unassigned:{case.number}:{context.day.isoformat()}",
             now=now,
         )

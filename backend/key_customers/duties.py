@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
+from backend.i18n import message
 from backend.key_customers.service import key_customers
 from backend.people.models import Role
 from backend.settings import Settings
@@ -29,7 +30,7 @@ def key_customer_visits(session: Session, settings: Settings, now: datetime) -> 
             session,
             kind="key_customer_visit",
             role=VISIT_ROLE,
-            title=f"Visit key customer {row.customer.name} (due {due})",
+            title=message("Visit key customer {name} (due {due})", name=row.customer.name, due=due),
             customer_id=row.customer.id,
             data={"due_on": due},
             dedupe_key=f"key_visit:{row.customer.id}:{due}",

@@ -13,6 +13,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.i18n import Message, message
 from backend.outbox.models import OutboundMessage, OutboxStatus
 from backend.people.models import Role
 from backend.settings import Settings
@@ -29,7 +30,7 @@ class Alert(Protocol):
         *,
         kind: str,
         role: str,
-        title: str,
+        title: str | Message,
         detail: str | None = None,
         dedupe_key: str | None = None,
         now: datetime,
@@ -74,8 +75,11 @@ def delivery_failure_bursts(
         session,
         kind="delivery_failures",
         role=Role.SERVICE_DIRECTOR,
-        title=f"{sum(in_burst.values())} outbound messages failed since "
-        f"{start.astimezone(settings.tz):%H:%M}",
+        title=message(
+            "{count} outbound messages failed since {time}",
+            count=sum(in_burst.values()),
+            time=f"{start.astimezone(settings.tz):%H:%M}",
+        ),
         detail=f"By channel: {by_channel}. See the failed messages on the dashboard (Delivery).",
         dedupe_key=f"outbox-burst:{start:%Y%m%dT%H%M%S}",
         now=now,

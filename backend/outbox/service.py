@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
 from backend.errors import Conflict, NotFound
+from backend.i18n import Message, in_language
 from backend.outbox.models import OutboundMessage, OutboxChannel, OutboxStatus
 from backend.people.models import Customer, Role, StaffUser, Technician
 from backend.phones import can_receive_sms, mask_phone
@@ -137,17 +138,25 @@ def message_technician(
     )
 
 
+def staff_text(title: str | Message, detail: str | None, language: str | None) -> str:
+    """A message to a staff member: the title in their language, the detail under it."""
+    text = in_language(title, language)
+    return text if not detail else f"{text}\n{detail}"
+
+
 def message_role(
     session: Session,
     role: str,
-    text: str,
+    text: str | Message,
     *,
+    detail: str | None = None,
     case: Case | None = None,
     purpose: str = "staff_alert",
     dedupe_key: str | None = None,
     now: datetime,
 ) -> int:
-    """A Telegram message to every active staff user of `role` with a linked chat."""
+    """A Telegram message to every active staff user of `role` with a linked chat, each in their
+    own language when `text` is a Message; `detail` (people's words) follows as written."""
     users = session.scalars(
         select(StaffUser).where(
             StaffUser.role == role,
@@ -162,7 +171,7 @@ def message_role(
             session,
             channel=OutboxChannel.TELEGRAM,
             recipient=user.telegram_chat_id or 0,
-            payload={"text": text},
+            payload={"text": staff_text(text, detail, user.language)},
             case=case,
             purpose=purpose,
             dedupe_key=key,

@@ -18,7 +18,7 @@ from backend.cases.models import Case
 from backend.complaints.departments import assign_to_department
 from backend.complaints.routing import DepartmentCode
 from backend.errors import ValidationError
-from backend.i18n import translate
+from backend.i18n import Message, message, translate
 from backend.outbox.service import message_customer
 from backend.people.models import Role, StaffUser, Technician
 from backend.tasks.models import Task
@@ -109,14 +109,29 @@ def _departments_tasks(session: Session, case: Case, now: datetime) -> list[Task
     if case.return_decision == Decision.REJECTED:
         return []
     model = case.product.model if case.product else "-"
-    wanted = [(TRANSPORT, f"Pick up the returned {model} from the customer ({case.number})")]
+    wanted = [
+        (
+            TRANSPORT,
+            message(
+                "Pick up the returned {model} from the customer ({number})",
+                model=model,
+                number=case.number,
+            ),
+        )
+    ]
     if case.return_decision == Decision.REFUND:
-        wanted.append((FINANCE, f"Record the refund of return {case.number}"))
+        wanted.append(
+            (FINANCE, message("Record the refund of return {number}", number=case.number))
+        )
     wanted.append(
         (
             MANUFACTURING,
-            f"Note the defect of returned {model} ({case.number}); cause: "
-            f"{case.cause_department or '-'}",
+            message(
+                "Note the defect of returned {model} ({number}); cause: {cause}",
+                model=model,
+                number=case.number,
+                cause=case.cause_department or "-",
+            ),
         )
     )
     opened = [
@@ -127,7 +142,7 @@ def _departments_tasks(session: Session, case: Case, now: datetime) -> list[Task
 
 
 def _department_task(
-    session: Session, *, case: Case, department: str, title: str, now: datetime
+    session: Session, *, case: Case, department: str, title: Message, now: datetime
 ) -> Task | None:
     """One department's part of a return (R3.4); once per case and department. A department of
     the house gets it as its own task and its members are told (R2.3); finance, which is no

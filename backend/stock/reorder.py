@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backend.catalog.models import Part
 from backend.errors import ValidationError
+from backend.i18n import message
 from backend.people.models import Role
 from backend.stock.abc import REVIEW
 from backend.stock.models import ReorderPoint, StockMove
@@ -91,8 +92,15 @@ def check_reorder(session: Session, part_code: str, location: str) -> Task | Non
         session,
         kind="purchase",
         role=Role.WAREHOUSE_CLERK,
-        title=f"Reorder {part_code} for {location}: {line.on_hand} on hand "
-        f"(reorder point {line.reorder_point}); order {line.order_quantity}",
+        title=message(
+            "Reorder {part} for {location}: {on_hand} on hand (reorder point {point}); "
+            "order {quantity}",
+            part=part_code,
+            location=location,
+            on_hand=line.on_hand,
+            point=line.reorder_point,
+            quantity=line.order_quantity,
+        ),
         detail=f"class {line.abc_class or '-'}: review every {review.interval_days} days",
         data={
             "part_code": part_code,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from backend.bounds import check_amount
 from backend.cases.models import Case
 from backend.errors import ValidationError
-from backend.i18n import translate
+from backend.i18n import message, translate
 from backend.outbox.models import OutboxChannel
 from backend.outbox.service import enqueue, message_customer
 from backend.people.models import Customer
@@ -69,7 +69,7 @@ def record_suggestion(
         session,
         kind="suggestion",
         role="service_director",
-        title=f"Suggestion {case.number}: evaluate it and decide the reward (R9.3)",
+        title=message("Suggestion {number}: evaluate it and decide the reward", number=case.number),
         case=case,
         detail=case.description[:300],
         dedupe_key=f"suggestion:{case.number}",

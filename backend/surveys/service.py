@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from backend.calendar import calendar_for
 from backend.cases.models import Case
 from backend.errors import ValidationError
+from backend.i18n import message
 from backend.settings import Settings
 from backend.surveys.models import QUESTIONS, Survey, SurveyStatus
 
@@ -82,8 +83,8 @@ def record_comment(
 
 
 FOLLOW_UP_REASONS = {
-    "low_grade": "a grade of 1 (very dissatisfied)",
-    "comment": "the customer left a comment",
+    "low_grade": "Survey {number}: a grade of 1 (very dissatisfied)",
+    "comment": "Survey {number}: the customer left a comment",
 }
 
 
@@ -100,7 +101,9 @@ def open_follow_up(
         kind="follow_up",
         role=Role.SERVICE_DIRECTOR,
         case=case,
-        title=f"Survey {case.number}: {FOLLOW_UP_REASONS.get(reason, reason)}",
+        title=message(
+            FOLLOW_UP_REASONS.get(reason, "Survey {number}: follow up"), number=case.number
+        ),
         detail=detail,
         dedupe_key=f"survey-follow-up:{case.number}:{reason}",
         now=now,

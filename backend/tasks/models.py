@@ -17,7 +17,9 @@ class Task(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))  # callback, follow_up, renewal, unassigned, …
     role: Mapped[str] = mapped_column(String(32), index=True)  # who should act
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300))  # in English
+    # The title as a message id with its values, translated for each reader (backend/i18n.py).
+    title_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     detail: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # A department's task (R2.3): its members see it; a task for one person (a superior, R2.4).

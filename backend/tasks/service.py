@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
+from backend.i18n import Message, translate
 from backend.outbox.service import message_role
 from backend.people.models import StaffUser, Technician
 from backend.tasks.models import Task
@@ -19,7 +20,7 @@ def open_task(
     *,
     kind: str,
     role: str,
-    title: str,
+    title: str | Message,
     case: Case | None = None,
     customer_id: int | None = None,
     detail: str | None = None,
@@ -30,7 +31,9 @@ def open_task(
 ) -> Task | None:
     """A new open task, or None when one with `dedupe_key` exists already.
 
-    `department`: a department's task, seen by its members (R2.3); `user_id`: one person's."""
+    `department`: a department's task, seen by its members (R2.3); `user_id`: one person's.
+    A `Message` title is kept in English and with its message id, so that each reader sees it in
+    their own language (`task_title`)."""
     if dedupe_key is not None:
         in_session = any(isinstance(o, Task) and o.dedupe_key == dedupe_key for o in session.new)
         if in_session or session.scalar(select(Task.id).where(Task.dedupe_key == dedupe_key)):
@@ -38,7 +41,8 @@ def open_task(
     task = Task(
         kind=kind,
         role=role,
-        title=title,
+        title=str(title)[:300],
+        title_message=title.stored() if isinstance(title, Message) else None,
         detail=detail,
         data=data,
         case_id=case.id if case is not None else None,
@@ -58,7 +62,7 @@ def alert(
     *,
     kind: str,
     role: str,
-    title: str,
+    title: str | Message,
     case: Case | None = None,
     detail: str | None = None,
     dedupe_key: str | None = None,
@@ -69,9 +73,19 @@ def alert(
         session, kind=kind, role=role, title=title, case=case, detail=detail, dedupe_key=dedupe_key
     )
     if task is not None:
-        text = title if not detail else f"{title}\n{detail}"
-        message_role(session, role, text, case=case, dedupe_key=dedupe_key, now=now)
+        message_role(session, role, title, detail=detail, case=case, dedupe_key=dedupe_key, now=now)
     return task
+
+
+def task_title(task: Task, language: str | None) -> str:
+    """The task's title in `language` (kept in English; a title kept as a message, translated)."""
+    stored = task.title_message
+    if isinstance(stored, dict):
+        try:
+            return Message.from_stored(stored).in_language(language)
+        except (KeyError, IndexError, ValueError):  # a catalogue entry that names other values
+            return task.title
+    return translate(language, task.title)
 
 
 def close_task(session: Session, task: Task, *, user_id: int | None = None, now: datetime) -> Task:
