@@ -19,6 +19,7 @@ from backend.dialogues import engine, phone
 from backend.dialogues.engine import Context
 from backend.dialogues.intake import INTAKE
 from backend.fieldwork.links import LINK_ATTEMPTS, create_link_code, link_telegram
+from backend.i18n import message
 from backend.inbox.models import TelegramChat
 from backend.outbox.models import OutboundMessage
 from backend.people.models import Role, Technician
@@ -93,7 +94,7 @@ def test_an_answered_transfer_needs_no_callback_and_an_ordinary_one_goes_to_rece
     call.data = {"transfer": "hotline"}
     assert transfer_ended(session, call, "completed") is False
     assert _tasks(session) == []
-    open_callback(session, call, reason="no hotline number is configured")
+    open_callback(session, call, reason=message("Call back: no hotline number is configured"))
     assert [t.role for t in _tasks(session)] == [Role.RECEPTIONIST]
 
 
