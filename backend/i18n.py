@@ -45,6 +45,11 @@ def translate(language: str | None, message: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+def code_words(code: str) -> str:
+    """A stored code (`air_conditioner`) as the English words that are its message id."""
+    return code.replace("_", " ").capitalize()
+
+
 @dataclass(frozen=True)
 class Message:
     """Words for a person whose language is known only when they read them (a task on the

@@ -14,8 +14,15 @@ from flask import Flask, g, has_request_context, session
 from flask_babel import Babel, format_decimal
 from flask_babel import get_locale as babel_locale
 
-from backend.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalize_language, translate
-from backend.web import settings
+from backend.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    code_words,
+    normalize_language,
+    translate,
+)
+from backend.people.models import Technician
+from backend.web import db_session, settings
 
 # Codes stored in the database → English labels (the message ids of dashboard.po).
 LABELS: dict[str, str] = {
@@ -176,6 +183,12 @@ LABELS: dict[str, str] = {
     "completed": "Completed",
     "queued": "Queued",
     "canceled": "Canceled",
+    # stock locations and who moved stock
+    "central": "Central warehouse",
+    "workshop": "Workshop",
+    "system": "System",
+    # dispatch steps
+    "acceptance_timeout": "Not accepted in time",
     # history entries and tasks
     "note": "Internal note",
     "sla_warn": "SLA warning",
@@ -205,7 +218,7 @@ def label(code: Any) -> str:
     if text in LABELS:
         return gettext(LABELS[text])
     # A code no one labelled yet (a new product line): words, not snake_case, on screen.
-    return gettext(text.replace("_", " ").capitalize())
+    return gettext(code_words(text))
 
 
 def money(amount: Any) -> str:
@@ -229,6 +242,17 @@ def duration(value: timedelta | None) -> str:
     return gettext("{hours}h {minutes}m", hours=minutes // 60, minutes=minutes % 60)
 
 
+def place(location: str | None) -> str:
+    """A stock location in words: the central warehouse, the workshop, a technician's van."""
+    if not location:
+        return "–"
+    kind, _, rest = location.partition(":")
+    if kind == "van" and rest.isdigit():
+        technician = db_session().get(Technician, int(rest))
+        return gettext("Van {technician}", technician=technician.name if technician else rest)
+    return label(location)
+
+
 def percent(ratio: float | None) -> str:
     return "–" if ratio is None else f"{ratio * 100:.1f}%"
 
@@ -249,5 +273,6 @@ def init_app(app: Flask) -> None:
         moment=moment,
         duration=duration,
         percent=percent,
+        place=place,
         LANGUAGES=LANGUAGES,
     )

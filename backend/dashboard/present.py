@@ -14,6 +14,7 @@ from backend.calendar import BusinessCalendar
 from backend.cases.machine import RepairStatus, is_open
 from backend.cases.models import Case, CaseEvent
 from backend.dashboard.i18n import gettext, label
+from backend.i18n import missing_translations, translate
 from backend.parsing import ascii_digits
 from backend.people.models import Customer, StaffUser, Technician
 
@@ -154,6 +155,9 @@ def shown_note(event: CaseEvent, language: str) -> str | None:
     note = event.note
     if not note:
         return None
+    if event.action == "unassignable":  # the planner's reason, a message of the catalogue
+        known = language == "en" or not missing_translations(language, [note])
+        return translate(language, note) if known else None
     if event.action in EXPLAINED_ACTIONS:
         return POLICY_NUMBER.sub("", note) if language == "ko" else None
     return note if event.actor.startswith(PEOPLE) else None

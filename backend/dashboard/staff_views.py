@@ -19,7 +19,7 @@ from backend.errors import ValidationError
 from backend.people.models import Role, StaffUser, Technician
 from backend.surveys.performance import parse_month, technician_performance
 from backend.tasks.models import Task
-from backend.tasks.service import close_task, task_title, tasks_not_about
+from backend.tasks.service import close_task, task_detail, task_title, tasks_not_about
 from backend.web import db_session, now, settings
 
 TASK_PAGE_SIZE = 50
@@ -82,7 +82,10 @@ def tasks() -> ResponseReturnValue:
     language = current_language()
     return render_template(
         "dashboard/tasks.html",
-        rows=[(task, number, task_title(task, language)) for task, number in rows],
+        rows=[
+            (task, number, task_title(task, language), task_detail(task, language))
+            for task, number in rows
+        ],
         status=status,
         kind=kind,
         kinds=TASK_KINDS,

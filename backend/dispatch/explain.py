@@ -7,7 +7,7 @@ from typing import Any
 
 from backend.cases.notices import format_moment
 from backend.dispatch.day import Route, Stop
-from backend.i18n import translate
+from backend.i18n import code_words, translate
 from backend.people.models import Technician
 
 LANGUAGE = "ko"  # the repair managers' language; the structured figures go with the event
@@ -29,7 +29,7 @@ def _certificate(technician: Technician, line: str | None) -> str:
     return translate(
         LANGUAGE,
         "certified for {line} until {until}",
-        line=line,
+        line=translate(LANGUAGE, code_words(line)),
         until=max(until).isoformat() if until else "-",
     )
 

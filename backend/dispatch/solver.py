@@ -89,14 +89,13 @@ class _Node:
 
 def unreachable_reason(job: Job, crews: tuple[Crew, ...]) -> str | None:
     """Why no one can take `job` today, before any routing (the manager is told this)."""
-    line = job.product_line or "this product"
     certified = [crew for crew in crews if crew.can_take(job)]
     if job.pinned_to is not None and not certified:
         return "the technician it is fixed to is not available or not certified that day"
     if job.barred and not certified:
         return "every certified technician working that day has declined it"
     if not certified:
-        return f"no technician working that day is certified for {line}"
+        return "no technician working that day is certified for this product line"
     if all(job.ready + job.service_minutes > crew.end for crew in certified):
         return "too late in the day to finish it before closing"
     return None

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
 from backend.errors import Conflict, NotFound
-from backend.i18n import Message, in_language
+from backend.i18n import Message, in_language, translate
 from backend.outbox.models import OutboundMessage, OutboxChannel, OutboxStatus
 from backend.people.models import Customer, Role, StaffUser, Technician
 from backend.phones import can_receive_sms, mask_phone
@@ -141,7 +141,7 @@ def message_technician(
 def staff_text(title: str | Message, detail: str | None, language: str | None) -> str:
     """A message to a staff member: the title in their language, the detail under it."""
     text = in_language(title, language)
-    return text if not detail else f"{text}\n{detail}"
+    return text if not detail else f"{text}\n{translate(language, detail)}"
 
 
 def message_role(

@@ -88,6 +88,12 @@ def task_title(task: Task, language: str | None) -> str:
     return translate(language, task.title)
 
 
+def task_detail(task: Task, language: str | None) -> str | None:
+    """The task's detail: people's words as written; the system's own (a planner's reason) in
+    `language` when the catalogue has it."""
+    return translate(language, task.detail) if task.detail else task.detail
+
+
 def close_task(session: Session, task: Task, *, user_id: int | None = None, now: datetime) -> Task:
     task.status = "done"
     task.done_at = now

@@ -38,7 +38,7 @@ def test_the_clerk_records_a_move_and_a_reorder_point_on_the_page(
     with database.session() as session:
         assert quantity_on_hand(session, "FAN", "central") == 4
     text = text_of(browser.get("/stock?location=central").text)
-    assert "FAN central 4" in text and "재주문 목록" in text and "구매 입고" in text
+    assert "FAN 중앙 창고 4" in text and "재주문 목록" in text and "구매 입고" in text
 
 
 def test_a_technician_sees_their_van_and_no_other_location(browser: Browser) -> None:
@@ -46,7 +46,7 @@ def test_a_technician_sees_their_van_and_no_other_location(browser: Browser) -> 
     technician = browser.people.technician()
     browser.link_technician(technician)
     browser.login("technician")
-    assert f"FAN van:{technician} 20" in text_of(browser.get("/stock").text)
+    assert "FAN 김민수 기사 차량 20" in text_of(browser.get("/stock").text)
     assert browser.get("/stock?location=central").status_code == 403
     assert browser.post("/stock/moves", {"part_code": "FAN"}).status_code == 403
 

@@ -44,7 +44,7 @@ def test_the_nearest_certified_technician_gets_it_and_the_reason_names_the_runne
     assert case["assigned_technician"]["name"] == "김가까"
     assert case["planned_arrival_at"] is not None
     note = _assign_note(case)
-    assert "박멀리" in note and "air_conditioner" in note
+    assert "박멀리" in note and "에어컨 인증" in note
 
 
 def test_an_expired_certification_is_never_used(

@@ -53,7 +53,7 @@ def test_the_only_certified_technician_gets_the_job_even_when_further_away() -> 
 def test_a_job_no_one_is_certified_for_is_left_with_the_reason() -> None:
     day = DayInstance((job(1, line="television"),), (crew(1, CITY_HALL, {"air_conditioner"}),))
     plan = plan_day(day, QUICK)
-    assert "certified for television" in plan.unassigned[1]
+    assert "certified for this product line" in plan.unassigned[1]
 
 
 def test_a_carried_over_job_goes_first() -> None:
