@@ -5,6 +5,7 @@ navigation and the pages it leads to (a case of each kind, the customer, the tec
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Flask, url_for
 from flask.testing import FlaskClient
@@ -63,7 +64,8 @@ def test_every_page_of_every_role_speaks_only_korean(
         browser.client = app.test_client()
         assert browser.login(role).status_code == 302
         with app.test_request_context():
-            urls = [url_for(endpoint, **args) for endpoint, _, args in nav_for(browser.user(role))]
+            links = nav_for(browser.user(role))
+            urls = [url_for(endpoint, **dict[str, Any](args)) for endpoint, _, args in links]
         urls += [f"/cases/{repair}", f"/cases/{complaint}", f"/technicians/{technician}"]
         for url in dict.fromkeys(urls):
             response = browser.get(url, follow_redirects=True)
