@@ -186,6 +186,38 @@ def _ratings(report: MonthlyReport, link: Callable[[int], str]) -> ReportTable:
     return ReportTable("ratings", _("Ratings per technician"), columns, rows, points)
 
 
+def _complaints_by_person(report: MonthlyReport) -> ReportTable:
+    """R2.11: complaints about a named person count in their evaluation."""
+    people = report.complaints_by_person
+    rows = tuple(
+        Row(f"{p.kind}:{p.id}", (p.name, label(p.department), number(p.count))) for p in people
+    )
+    points = tuple(Point(p.name, float(p.count), number(p.count)) for p in people)
+    columns = (_("Name"), _("Department"), _("Complaints"))
+    return ReportTable("complaints-people", _("Complaints about a person"), columns, rows, points)
+
+
+def _return_departments(report: MonthlyReport) -> ReportTable:
+    """R3.5: returns by the department their cause is attributed to."""
+    return _counts(
+        "return-departments",
+        _("Return causes by department"),
+        _("Department"),
+        report.return_causes.by_department,
+    )
+
+
+def _return_people(report: MonthlyReport) -> ReportTable:
+    """R3.5, R2.11: returns by the person their cause is attributed to."""
+    people = report.return_causes.by_person
+    rows = tuple(
+        Row(f"{p.kind}:{p.id}", (f"{p.name} ({label(p.kind)})", number(p.returns))) for p in people
+    )
+    points = tuple(Point(p.name, float(p.returns), number(p.returns)) for p in people)
+    columns = (_("Person"), _("Returns"))
+    return ReportTable("return-people", _("Return causes by person"), columns, rows, points)
+
+
 def month_tables(
     report: MonthlyReport,
     weeks: Sequence[WeekZone],
@@ -204,6 +236,9 @@ def month_tables(
         _coverage(report),
         coverage_days_table(days),
         _ratings(report, technician_link),
+        _complaints_by_person(report),
+        _return_departments(report),
+        _return_people(report),
     ]
 
 

@@ -173,4 +173,4 @@ def test_technician_page_shows_the_months_performance(
     page = browser.get(f"/technicians/{ids['kim']}?month=2026-11").text
     assert figure(page, "jobs") == "1" and figure(page, "sla-met") == "100.0%"
     assert [figure(page, f"rating-{q}") for q in QUESTIONS] == ["4.0", "3.0", "2.0", "1.0"]
-    assert "air_conditioner" in page
+    assert "에어컨" in page and "air_conditioner" not in page

@@ -120,7 +120,15 @@ def test_r3_5_the_monthly_report_shows_return_causes_by_department_and_person(
     browser.post("/logout")
     browser.login("service_director")
     page = browser.get("/reports?month=2026-11").text
-    section = page[page.index('id="return-causes"') :]
-    section = section[: section.index("</section>")]
-    assert 'data-key="warehouse_transport"' in section
-    assert f'data-key="technician:{technician}"' in section and "김민수" in section
+
+    def section(key: str) -> str:
+        part = page[page.index(f'id="{key}"') :]
+        return part[: part.index("</section>")]
+
+    assert 'data-key="warehouse_transport"' in section("return-departments")
+    people = section("return-people")
+    assert f'data-key="technician:{technician}"' in people and "김민수" in people
+    # Like every table of the report, it has a chart and its CSV holds the same cells.
+    assert "<svg" in people
+    download = browser.get("/reports/return-people.csv?month=2026-11")
+    assert download.status_code == 200 and "김민수" in download.text
