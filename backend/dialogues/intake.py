@@ -49,10 +49,11 @@ from backend.dialogues.common import (
     words,
 )
 from backend.dialogues.engine import Answer, Choice, Context, Prompt
+from backend.dialogues.one_time_code import check_code, send_code
 from backend.dialogues.status import keyed_case_number
 from backend.errors import ValidationError
 from backend.parsing import ascii_digits
-from backend.people.models import Zone
+from backend.people.models import Customer, Zone
 
 SKIP_ON_CHANNEL = {"phone": {"photo", "location"}}  # the phone cannot send either
 ZONE_CHOICES = (Choice(Zone.CITY, "City"), Choice(Zone.SUBURB, "Suburb"))
@@ -87,8 +88,12 @@ ZONE_WORDS: tuple[tuple[str, str], ...] = (
 SUMMARY_DESCRIPTION = 300  # the summary shows the start of a long description
 IDENTIFY = (
     "We have products registered to this number. To use them, key in one of your case "
-    "numbers: the year and the six digits, then the hash key. To go on without them, press "
-    "the star key."
+    "numbers: the year and the six digits, then the hash key. To get a code by text message "
+    "instead, press 0 and the hash key. To go on without them, press the star key."
+)
+CODE_PROMPT = (
+    "We have sent a six-digit code to this phone by text message. Key it in, then the hash "
+    "key. To go on without it, press the star key."
 )
 PRODUCT_HINTS = ("에어컨", "냉장고", "세탁기", "air conditioner", "refrigerator", "washer")
 ADDRESS_HINTS = ("서울", "경기", "특별시", "구", "로", "길", "동", "번지", "아파트")
@@ -210,7 +215,17 @@ class FaultReport(CallerSteps, StepDialogue):
         data = ctx.conversation.data
         if answer.skip:  # an unconfirmed caller ID is treated as a new customer
             return "name"
-        number = keyed_case_number(answer.text or answer.choice or "")
+        keyed = (answer.text or answer.choice or "").strip()
+        if keyed == "0":  # a one-time code by text message instead of a case number
+            candidate = ctx.session.get(Customer, data["candidate_id"])
+            if candidate is not None and send_code(ctx, candidate):
+                return "code"
+            raise ValidationError(
+                "This number cannot receive text messages. Key in a case number, or press the "
+                "star key.",
+                field="identify",
+            )
+        number = keyed_case_number(keyed)
         case = ctx.session.scalar(
             select(Case).where(Case.number == number, Case.customer_id == data["candidate_id"])
         )
@@ -220,6 +235,24 @@ class FaultReport(CallerSteps, StepDialogue):
                 field="identify",
             )
         self.remember_customer(ctx, case.customer)
+        return self.step_after_phone(ctx)
+
+    def ask_code(self, ctx: Context) -> Prompt:
+        return Prompt(
+            step="code", kind="phone", optional=True, text=CODE_PROMPT, spoken=CODE_PROMPT
+        )
+
+    def take_code(self, ctx: Context, answer: Answer) -> str:
+        if answer.skip:
+            return "name"
+        verdict = check_code(ctx, answer.text or answer.choice or "")
+        if verdict is None:  # expired or three wrong tries: a new customer, as without a code
+            return "name"
+        if not verdict:
+            raise ValidationError("That is not the code we sent. Please try again.", field="code")
+        candidate = ctx.session.get(Customer, ctx.conversation.data["candidate_id"])
+        assert candidate is not None
+        self.remember_customer(ctx, candidate)
         return self.step_after_phone(ctx)
 
     # product ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ technician is planned to keep (R2.10, R7.14)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask.testing import FlaskClient
@@ -199,3 +200,49 @@ def test_survey_response_and_completion_rates_per_channel() -> None:
         "completion_rate": 0.3333,
     }
     assert rates["telegram"]["completion_rate"] == 1.0 and set(rates) == {"phone", "telegram"}
+
+
+def _texted_code(database: Database) -> str:
+    with database.session() as session:
+        sent = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.purpose == "one_time_code")
+        ).one()
+        assert sent.channel == "sms" and sent.recipient == CALLER
+        return re.findall(r"\d{6}", sent.payload["text"])[0]
+
+
+def test_a_caller_without_a_case_number_confirms_the_number_by_a_texted_code(
+    client: FlaskClient, database: Database, settings: Settings, people: Personas, clock: Clock
+) -> None:
+    """Issue 16: the third way to be known — a one-time code by text message to the number."""
+    people.product("AC-1")
+    people.technician()
+    open_repair(database, settings, at=clock(), phone=CALLER)
+    call = Call(client, "CA-E6", CALLER)
+    call.start()
+    call.press("1")
+    asked = spoken(call.press("0#"))
+    assert "인증 번호" in asked
+    code = _texted_code(database)
+    wrong = "000000" if code != "000000" else "111111"
+    assert "다릅니다" in spoken(call.press(f"{wrong}#"))  # asked again, nothing revealed
+    offered = spoken(call.press(f"{code}#"))
+    assert "2026년 1월에 구입하신" in offered  # their unit, now that the number is theirs
+
+
+def test_two_wrong_codes_make_the_caller_a_new_customer(
+    client: FlaskClient, database: Database, settings: Settings, people: Personas, clock: Clock
+) -> None:
+    people.product("AC-1")
+    people.technician()
+    open_repair(database, settings, at=clock(), phone=CALLER, name="김영희")
+    call = Call(client, "CA-E7", CALLER)
+    call.start()
+    call.press("1")
+    call.press("0#")
+    code = _texted_code(database)
+    wrong = "000000" if code != "000000" else "111111"
+    call.press(f"{wrong}#")
+    named = spoken(call.press(f"{wrong}#"))
+    assert "성함" in named or "name" in named  # no third chance: on as a new customer
+    assert "김영희" not in spoken(call.say("박철수"))
