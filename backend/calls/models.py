@@ -18,6 +18,7 @@ class CallPurpose(enum.StrEnum):
     CONTRACT_EXPIRY = "contract_expiry"  # R7.15
     PROACTIVE = "proactive"  # R9.5 a call to gather the customer's opinion
     MYSTERY_CHECK = "mystery_check"  # R9.7 a check of how the service was given, recorded
+    SATISFACTION = "satisfaction"  # R2.10 is the customer satisfied with a complaint's answer
 
 
 # Twilio's final call statuses; after one of them the call is over.

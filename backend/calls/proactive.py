@@ -34,7 +34,10 @@ logger = logging.getLogger(__name__)
 
 # What a manager asks for → the call's purpose (R9.5 opinion, R9.7 mystery-customer check).
 REQUESTS = {"opinion": CallPurpose.PROACTIVE, "mystery_check": CallPurpose.MYSTERY_CHECK}
-CASE_CALL_PURPOSES = frozenset(REQUESTS.values())
+# Calls the desk places itself: after a complaint's answer reached a customer with no chat, the
+# question "satisfied?" by phone keys (R2.10).
+AUTOMATIC = {"satisfaction": CallPurpose.SATISFACTION}
+CASE_CALL_PURPOSES = frozenset(REQUESTS.values()) | frozenset(AUTOMATIC.values())
 CALL_PATH = "/ivr/opinion/{number}"
 
 
@@ -45,8 +48,9 @@ class VoiceDisabled(Conflict):
 def request_case_call(
     session: Session, settings: Settings, case: Case, *, purpose: str, actor: Actor, now: datetime
 ) -> PhoneCall:
-    """Queue an opinion or check call to the case's customer at the next calling moment."""
-    call_purpose = REQUESTS.get(purpose)
+    """Queue an opinion, check or satisfaction call to the case's customer at the next calling
+    moment."""
+    call_purpose = REQUESTS.get(purpose) or AUTOMATIC.get(purpose)
     if call_purpose is None:
         raise ValidationError(f"purpose must be one of {', '.join(REQUESTS)}", field="purpose")
     if not settings.voice_enabled:

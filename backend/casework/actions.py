@@ -301,6 +301,7 @@ def _answer(
     *,
     actor: Actor,
     body: dict[str, Any],
+    settings: Settings,
     now: datetime,
     **_: Any,
 ) -> dict[str, Any]:
@@ -309,7 +310,9 @@ def _answer(
     if not isinstance(answer, str) or not answer.strip():
         raise ValidationError("the answer to the customer is required", field="answer")
     user_id = actor.id if actor.kind == "user" else None
-    return answer_given(session, case, answer.strip()[:3000], user_id=user_id, now=now)
+    return answer_given(
+        session, case, answer.strip()[:3000], user_id=user_id, settings=settings, now=now
+    )
 
 
 def _reopen(

@@ -4,17 +4,21 @@ satisfaction, a reopening (R2.3–R2.10, R8.5–R8.7, R9.4)."""
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from backend.actors import SYSTEM
+from backend.calls.proactive import request_case_call
 from backend.cases.models import Case, CaseKind
 from backend.cases.service import record_event
 from backend.complaints.deadlines import set_reply_deadline
 from backend.complaints.departments import assign_to_department, tell_superior
 from backend.complaints.formal import check_repeats, open_formal_case
 from backend.complaints.routing import DepartmentCode
+from backend.errors import Conflict
 from backend.i18n import message, translate
 from backend.outbox.service import message_customer
 from backend.people.models import Role
@@ -68,11 +72,18 @@ def contact_registered(session: Session, case: Case, *, now: datetime) -> None:
 
 
 def answer_given(
-    session: Session, case: Case, answer: str, *, user_id: int | None, now: datetime
+    session: Session,
+    case: Case,
+    answer: str,
+    *,
+    user_id: int | None,
+    settings: Settings,
+    now: datetime,
 ) -> dict[str, object]:
     """The answer recorded (who, when) and sent in the customer's channel: Telegram or SMS, or
     a call task for staff when neither reaches them; a complaint's customer is asked once
-    whether they are satisfied (R2.10)."""
+    whether they are satisfied (R2.10): with buttons in a chat, else by a call at the next
+    calling moment that takes the answer by phone keys."""
     case.answered_at = now
     case.answered_by = user_id
     language = case.customer.language
@@ -104,6 +115,11 @@ def answer_given(
             detail=answer[:300],
             dedupe_key=f"answer-call:{case.number}:{len(case.events)}",
         )
+    if case.kind == CaseKind.COMPLAINT and markup is None and settings.voice_enabled:
+        with suppress(Conflict):  # asked already today (a second answer): one call is enough
+            request_case_call(
+                session, settings, case, purpose="satisfaction", actor=SYSTEM, now=now
+            )
     return {"answer": answer, "answered_by": user_id, "sent_by": sent.channel if sent else "call"}
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from backend.calls.models import CallPurpose, PhoneCall
 from backend.calls.proactive import follow_up, record_call_result, save_answer, save_comment
+from backend.complaints.flows import record_satisfaction
 from backend.dialogues.engine import Answer, Choice, Context, Dialogue, InputKind, Prompt
 from backend.dialogues.survey import GRADE_CHOICES, parse_grade, parse_yes_no
 from backend.errors import NotFound
@@ -42,6 +43,12 @@ QUESTIONS: dict[str, dict[str, tuple[InputKind, str]]] = {
             "Were the repair and its fee explained to you before the work started?",
         ),
         "took_care": ("confirm", "Did the technician treat your home and belongings with care?"),
+    },
+    CallPurpose.SATISFACTION: {
+        "satisfied": (
+            "confirm",
+            "We have answered your complaint {number}. Are you satisfied with the answer?",
+        ),
     },
 }
 
@@ -134,6 +141,17 @@ class OpinionDialogue(Dialogue):
             return
         said_yes = parse_yes_no(answer)
         save_answer(call, step, said_yes)
+        if call.purpose == CallPurpose.SATISFACTION and call.case is not None:
+            # R2.10: asked once, the first answer counts; "no" opens a formal case (R2.9).
+            record_satisfaction(
+                ctx.session,
+                call.case,
+                satisfied=said_yes,
+                settings=ctx.settings,
+                now=ctx.now,
+                channel="phone",
+            )
+            return
         if not said_yes:
             follow_up(
                 ctx.session,

@@ -247,3 +247,42 @@ def test_without_voice_the_request_is_refused_clearly(
     )
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "voice_disabled"
+
+
+def test_r2_10_a_complaint_answered_by_sms_asks_satisfied_by_a_call_with_keys(
+    client: FlaskClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    fake_twilio: FakeTwilio,
+    deliver: Deliver,
+    clock: Clock,
+) -> None:
+    """No chat to press a button in: the answer goes by SMS and a call asks "satisfied?"; a
+    "no" (key 2) is recorded once and opens a formal case (R2.9)."""
+    from tests.factories import complaint_body, create_case
+
+    clock.set(WEDNESDAY_11AM)
+    case = create_case(client, people.headers("hotline_officer"), complaint_body())
+    answered = client.post(
+        f"/api/v1/cases/{case['number']}/actions/answer",
+        json={"answer": "교환해 드리겠습니다."},
+        headers=people.headers("service_director"),
+    )
+    assert answered.status_code == 200
+    deliver()  # the SMS with the answer, then the call
+    requests = fake_twilio.calls()
+    assert requests, "a satisfaction call was placed"
+    call = Call(client, requests[-1].sid, "+8215880000", direction="outbound-api")
+    call.start(requests[-1].form["Url"], AnsweredBy="human")
+    assert call.last is not None and "만족" in spoken(call.last)
+    call.press("2")  # not satisfied
+    shown = client.get(
+        f"/api/v1/cases/{case['number']}", headers=people.headers("service_director")
+    ).get_json()
+    assert shown["satisfied"] is False
+    (said,) = _events(client, people, case["number"], "satisfaction")
+    assert said["channel"] == "phone"
+    with database.session() as session:
+        formal = session.scalars(select(Case).where(Case.number != case["number"])).all()
+        assert len(formal) == 1  # the formal case the unsatisfied answer opened
