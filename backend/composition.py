@@ -39,6 +39,7 @@ from backend.dialogues.jobs import DECLINE, PAY, QUOTE, RESOLVE
 from backend.dialogues.note import NOTE
 from backend.dialogues.opinion import OPINION
 from backend.dialogues.quote_call import QUOTE_CONSENT
+from backend.dialogues.return_request import RETURN_REQUEST
 from backend.dialogues.status import STATUS
 from backend.dialogues.suggestion import SUGGESTION
 from backend.dialogues.survey import SURVEY
@@ -115,6 +116,7 @@ DIALOGUES: tuple[Dialogue, ...] = (
     COMPLAINT,  # make a complaint (Telegram, phone)
     STATUS,  # my cases (Telegram, phone)
     SUGGESTION,  # leave a suggestion (R2.10, R9.3; Telegram /suggest, phone key 5)
+    RETURN_REQUEST,  # return a product (R3.1–R3.3; Telegram /return, phone key 6)
     NOTE,  # a note or photo about an open case (Telegram)
     DECLINE,  # a technician declines a job (Telegram)
     RESOLVE,  # a technician resolves a job (Telegram)

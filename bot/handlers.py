@@ -295,6 +295,11 @@ def cmd_suggest(chat: Chat, _argument: str) -> None:
     start_dialogue(chat, "suggestion")
 
 
+def cmd_return(chat: Chat, _argument: str) -> None:
+    """/return: return a product (R3.1–R3.3)."""
+    start_dialogue(chat, "return")
+
+
 def cmd_status(chat: Chat, _argument: str) -> None:
     """/status: my cases (a linked chat), else the phone number is asked first."""
     cases = chats.my_cases(chat.context(), chat.customer, language=chat.language)
@@ -360,6 +365,7 @@ COMMANDS: dict[str, Callable[[Chat, str], None]] = {
     "report": cmd_report,
     "complaint": cmd_complaint,
     "suggest": cmd_suggest,
+    "return": cmd_return,
     "status": cmd_status,
     "cancel": cmd_cancel,
     "today": cmd_today,
@@ -412,7 +418,7 @@ def on_language(chat: Chat, code: str, message_id: int) -> None:
 
 
 def on_menu(chat: Chat, item: str, message_id: int) -> None:
-    """menu:<report|complaint|status|rate|suggest>: the main menu's buttons."""
+    """menu:<report|complaint|status|rate|suggest|return>: the main menu's buttons."""
     clear_buttons(chat, message_id)
     actions: dict[str, Callable[[Chat, str], None]] = {
         "report": cmd_report,
@@ -420,6 +426,7 @@ def on_menu(chat: Chat, item: str, message_id: int) -> None:
         "status": cmd_status,
         "rate": offer_surveys,
         "suggest": cmd_suggest,
+        "return": cmd_return,
     }
     actions.get(item, cmd_unknown)(chat, "")
 

@@ -22,6 +22,7 @@ MENU = (
     ("status", "📋 My cases"),
     ("rate", "⭐ Rate a service"),
     ("suggest", "💡 Leave a suggestion"),  # R2.10, R9.3
+    ("return", "↩️ Return a product"),  # R3.1–R3.3
 )
 REMOVE_KEYBOARD = {"remove_keyboard": True}
 

@@ -22,6 +22,7 @@ MENU_WORDS = {
     "3": ("상태", "진행", "조회", "status", "my case", "where"),
     "4": ("평가", "설문", "rate", "rating", "survey"),
     "5": ("제안", "건의", "아이디어", "suggest", "idea"),
+    "6": ("반품", "환불", "교환", "return", "refund"),
     "0": ("상담원", "직원", "사람", "상담", "person", "agent", "operator", "human"),
     "9": ("영어", "english"),
 }
@@ -65,7 +66,7 @@ def say_case(speaker: Speaker, response: VoiceResponse, case: Case) -> None:
 
 
 def menu(speaker: Speaker, response: VoiceResponse, *, offer_survey: bool = False) -> None:
-    keys = "123540" if offer_survey else "12350"
+    keys = "1235640" if offer_survey else "123560"
     gather = speaker.gather(
         response, MENU_ACTION, hints=[*keys, *(w for k in keys for w in MENU_WORDS[k])]
     )
@@ -77,6 +78,7 @@ def menu(speaker: Speaker, response: VoiceResponse, *, offer_survey: bool = Fals
     if offer_survey:
         speaker.say(gather, "To rate your last repair, press 4.")
     speaker.say(gather, "To leave a suggestion, press 5.")
+    speaker.say(gather, "To return a product, press 6.")
     speaker.say(gather, "To speak to a person, press 0.")
     if speaker.language == "ko":
         speaker.say_in(gather, "en", "For English, press 9.")

@@ -30,6 +30,7 @@ MENU_KEYS = "1230"  # report a fault, a complaint, my case, a person (contract)
 RATE_KEY = "4"  # offered only while a survey of the caller's is open (R8.3's call-back)
 ENGLISH_KEY = "9"  # offered while the call is in Korean
 SUGGESTION_KEY = "5"  # leave a suggestion (R2.10, R9.3)
+RETURN_KEY = "6"  # return a product (R3.1–R3.3)
 COMPLAINT_KEYS = "12"  # R9.4: 1 about our staff (independent hotline), 2 anything else
 
 # The caller's keys or words as one of the allowed keys, None for silence or anything else.
@@ -88,7 +89,7 @@ def menu_choice(
     conversation = ctx.conversation
     survey = open_survey(session, conversation)
     survey_open = survey is not None
-    keys = MENU_KEYS + SUGGESTION_KEY + (RATE_KEY if survey_open else "")
+    keys = MENU_KEYS + SUGGESTION_KEY + RETURN_KEY + (RATE_KEY if survey_open else "")
     korean = normalize_language(conversation.language) == "ko"
     choice = choose(keys + (ENGLISH_KEY if korean else ""))
     if choice is None:
@@ -109,6 +110,8 @@ def menu_choice(
         return rate_last_repair(ctx, survey)
     if choice == SUGGESTION_KEY:
         return MenuStep(conversation, prompt=begin(ctx, "suggestion", phone=raw_from))
+    if choice == RETURN_KEY:
+        return MenuStep(conversation, prompt=begin(ctx, "return", phone=raw_from))
     return _person(ctx, call)
 
 

@@ -213,7 +213,7 @@ def test_the_menu_offers_english_in_korean_and_rating_only_with_an_open_survey(
         raw_from=CALLER,
         choose=choose,
     )
-    assert offered == ["123059"]  # no survey open: no 4; 5 a suggestion (R9.3)
+    assert offered == ["1230569"]  # no survey open: no 4; 5 a suggestion (R9.3), 6 a return
     assert step.menu and step.conversation.language == "en"
     phone_inbound.menu_choice(
         session,
@@ -224,7 +224,7 @@ def test_the_menu_offers_english_in_korean_and_rating_only_with_an_open_survey(
         raw_from=CALLER,
         choose=choose,
     )
-    assert offered[-1] == "12305"  # in English: no 9
+    assert offered[-1] == "123056"  # in English: no 9
 
 
 def test_a_complaint_about_staff_goes_to_the_complaint_hotline(

@@ -246,3 +246,24 @@ def test_two_wrong_codes_make_the_caller_a_new_customer(
     named = spoken(call.press(f"{wrong}#"))
     assert "성함" in named or "name" in named  # no third chance: on as a new customer
     assert "김영희" not in spoken(call.say("박철수"))
+
+
+def test_r3_1_key_6_returns_a_product_by_phone(
+    client: FlaskClient, database: Database, settings: Settings, people: Personas, clock: Clock
+) -> None:
+    """The same return dialogue as /return: the product, the reason, the rule told (R3.2)."""
+    people.product("AC-1")
+    call = Call(client, "CA-R6", "+821030000077")
+    assert "6번" in spoken(call.start())
+    assert "성함" in spoken(call.press("6"))
+    call.say("박철수")
+    call.press("1")  # the small catalogue's only model
+    call.press("*")  # no serial at hand
+    asked = spoken(call.press("20261120#"))
+    assert "반품" in asked and "이유" in asked
+    said = spoken(call.record(RECORDING, transcription="색상이 달라요"))
+    assert "반품 신청" in said
+    assert "14일 이내" in said
+    with database.session() as session:
+        case = session.scalars(select(Case)).one()
+        assert (case.kind, case.channel) == ("return", "phone")

@@ -87,6 +87,7 @@ def test_korean_is_the_default_and_the_choice_is_remembered(
         "menu:status",
         "menu:rate",
         "menu:suggest",
+        "menu:return",
     ]
     user.says("/language")
     user.presses("lang:en")
