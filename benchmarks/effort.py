@@ -178,6 +178,16 @@ def chat_status(c: Chatter) -> None:
     c.says("/status")
 
 
+def chat_rating(c: Chatter) -> None:
+    """The rating of yesterday's repair from the chat (R8.4), without waiting for the call."""
+    c.says("/start")
+    c.taps("menu:rate")
+    c.taps("survey:start:")
+    for question, grade in (("attitude", 4), ("skill", 4), ("arrival_time", 3), ("promise", 4)):
+        c.taps(f"dlg:{question}:{grade}")
+    c.taps("dlg:comment_offer:2")  # no comment
+
+
 def telegram_journeys(w: World) -> dict[str, Effort]:
     results: dict[str, Effort] = {}
     first = Chatter(w, 7001)
@@ -195,7 +205,27 @@ def telegram_journeys(w: World) -> dict[str, Effort]:
         results[name] = again.effort
         again.close()
     first.close()
+    _yesterdays_repair(w)
+    rater = Chatter(w, 7001)
+    chat_rating(rater)
+    results["rating"] = rater.effort
+    rater.close()
     return results
+
+
+def _yesterdays_repair(w: World) -> None:
+    """A repair of this customer's closed yesterday: its survey is open (R8.3)."""
+    from backend.composition import tick
+    from tests.ivr.jobs import finished_job
+
+    finished_job(
+        w.database,
+        w.settings,
+        w.extras["tech"],
+        resolved_at=WEDNESDAY_10AM - timedelta(hours=19),
+        phone=CALLER,
+    )
+    tick(w.database, w.settings, WEDNESDAY_10AM)
 
 
 # Phone ---------------------------------------------------------------------------------------
@@ -295,17 +325,7 @@ def phone_journeys(w: World) -> dict[str, Effort]:
 
 def _rating(w: World) -> Effort:
     """Menu 4 of a customer whose repair was closed yesterday (its survey open, R8.3)."""
-    from backend.composition import tick
-    from tests.ivr.jobs import finished_job
-
-    finished_job(
-        w.database,
-        w.settings,
-        w.extras["tech"],
-        resolved_at=WEDNESDAY_10AM - timedelta(hours=19),
-        phone=CALLER,
-    )
-    tick(w.database, w.settings, WEDNESDAY_10AM)
+    _yesterdays_repair(w)
     caller = Caller(w, "CA-rating")
     phone_rating(caller)
     return caller.effort
