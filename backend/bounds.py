@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import date
 
 from backend.errors import ValidationError
+from backend.settings import Settings
 
+DEFAULT_MAX_AMOUNT: int = Settings.max_amount  # AFTERSALES_MAX_AMOUNT's default, as documented
 EARLIEST_PURCHASE = date(1990, 1, 1)
 EARLIEST_TERM = date(2000, 1, 1)
 TERM_YEARS_AHEAD = 20

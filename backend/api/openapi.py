@@ -338,7 +338,7 @@ def _stock_paths() -> dict[str, Any]:
         "/stock": {
             "get": {
                 "summary": "Spare parts on hand per location (warehouse, managers; a "
-                "technician: their own van)",
+                "technician: their own van); a van must be a known technician's (422)",
                 "operationId": "listStock",
                 "parameters": [_query("location", LOCATION)],
                 "responses": _answers(200, _items(holding)),
@@ -366,7 +366,8 @@ def _stock_paths() -> dict[str, Any]:
                 "responses": _answers(200, _items(REORDER_LINE)),
             },
             "put": {
-                "summary": "Set a part's reorder point at a location",
+                "summary": "Set a part's reorder point at a location; the part must be in the "
+                "catalogue and a van a known technician's (422)",
                 "operationId": "setReorderPoint",
                 "requestBody": _body(ReorderPointIn),
                 "responses": _answers(200, REORDER_LINE),
@@ -621,12 +622,15 @@ BRANCH = {
         "technician_ids": {"type": "array", "items": {"type": "integer"}},
     },
 }
-MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$"}
+# Months and days as the servers read them: years 2000–9000 (the document states 2000–2999),
+# months 01–12, days 01–28 (valid in every month; the server takes any valid date).
+MONTH = {"type": "string", "pattern": r"^2[0-9]{3}-(0[1-9]|1[0-2])$"}
+DATE_PATTERN = r"^2[0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"
 
 
 def _report_paths() -> dict[str, Any]:
     """The director's daily reports and branch sign-off (R7.11, R7.12); analysis (R9.1)."""
-    day = _path_param("day", {"type": "string", "format": "date"})
+    day = _path_param("day", {"type": "string", "format": "date", "pattern": DATE_PATTERN})
     branch_id = _path_param("branch_id", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
     return {
         "/reports/daily": {
@@ -722,7 +726,7 @@ INVOICE = {
         "pdf": {"type": "string"},
     },
 }
-DAY = _query("date", {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"})
+DAY = _query("date", {"type": "string", "pattern": DATE_PATTERN})
 
 
 def _money_paths() -> dict[str, Any]:
@@ -737,7 +741,8 @@ def _money_paths() -> dict[str, Any]:
             },
             "put": {
                 "summary": "Publish the next version of the fee schedule (admins); quotes keep "
-                "the version they were made with",
+                "the version they were made with; labour rates for the catalogue's product "
+                "lines only (422)",
                 "operationId": "publishFeeSchedule",
                 "requestBody": _body(FeeScheduleBody),
                 "responses": _answers(201, FEE_SCHEDULE, 409),

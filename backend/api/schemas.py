@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, StrictInt
 
+from backend.bounds import DEFAULT_MAX_AMOUNT
 from backend.cases.notes import NOTE_LIMIT
 from backend.web.bodies import Body
 
@@ -51,7 +52,7 @@ TERM_DATE = Field(
     json_schema_extra={"pattern": rf"^20[0-3][0-9]{MONTH_DAY}$"},
 )
 # Amounts: at most AFTERSALES_MAX_AMOUNT (default 100,000,000 KRW, checked against the setting).
-AMOUNT_DOC = {"maximum": 100_000_000}
+AMOUNT_DOC = {"maximum": DEFAULT_MAX_AMOUNT}
 
 
 class CustomerIn(Body):

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import Field, StrictInt
 
+from backend.bounds import DEFAULT_MAX_AMOUNT
 from backend.calendar import calendar_for
 from backend.cases.permissions import roles_for
 from backend.catalog.fees import current_schedule, list_versions, publish_schedule
@@ -25,7 +26,8 @@ from backend.web.bodies import Body, parse_body
 
 blueprint = Blueprint("money", __name__)
 
-Amount = Annotated[StrictInt, Field(ge=0)]
+# The server holds amounts to AFTERSALES_MAX_AMOUNT; the document states its default.
+Amount = Annotated[StrictInt, Field(ge=0, json_schema_extra={"maximum": DEFAULT_MAX_AMOUNT})]
 
 
 class FeeScheduleBody(Body):
@@ -33,7 +35,13 @@ class FeeScheduleBody(Body):
 
     labour_per_hour: Annotated[dict[str, Amount], Field(max_length=100)] = {}
     default_labour_per_hour: Amount
-    call_out: dict[str, Amount]
+    call_out: Annotated[
+        dict[str, Amount],
+        Field(
+            description="the call-out fee of every zone (city, suburb)",
+            json_schema_extra={"required": ["city", "suburb"]},
+        ),
+    ]
     transport: Amount = 0
 
 
