@@ -71,6 +71,8 @@ DATA_DEPENDENT_422 = {
     ("/technicians", "post"): ("certifications",),
     ("/products", "post"): ("parts",),
     ("/contracts", "post"): ("ends_on", "product.model"),
+    ("/partners/{partner_id}/contracts", "post"): ("ends_on", "product_lines"),
+    ("/partners/{partner_id}/technicians", "post"): ("certifications",),
 }
 
 

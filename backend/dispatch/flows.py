@@ -25,14 +25,17 @@ from backend.cases.notices import job_buttons, job_push
 from backend.cases.service import apply_transition, record_event
 from backend.dispatch.day import DayPlan, Job, Route, build_route
 from backend.dispatch.decision import Assignment
-from backend.dispatch.explain import assignment_note
+from backend.dispatch.explain import LANGUAGE, assignment_note
 from backend.dispatch.loader import DayContext, load_day, save_route, stored_plan
 from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.dispatch.online import Insertion, insertions
 from backend.dispatch.service import ineligibility, refused_by, service_day
 from backend.dispatch.solver import PlannerOptions, plan_day, unreachable_reason
 from backend.errors import ValidationError
+from backend.i18n import translate
 from backend.outbox.service import message_technician
+from backend.partners.models import Partner
+from backend.partners.service import partner_pool, partner_technician_ids
 from backend.people.models import Role, Technician
 from backend.settings import Settings
 from backend.stock.assessment import likely_lines
@@ -109,6 +112,7 @@ def apply_assignment(
             "technician_id": technician.id,
             "manual": decision.manual,
             "runner_up_id": decision.runner_up.id if decision.runner_up else None,
+            "partner_id": technician.partner_id,  # R1.4: a partner's staff
         },
     )
     calendar = calendar_for(settings)
@@ -222,7 +226,11 @@ def place_case(
     reason: str | None = None,
     pinned_by: str = "system",
 ) -> Assignment:
-    """Insert `case` into the current plans at once: today if it fits, else the next day."""
+    """Insert `case` into the current plans at once: today if it fits, else the next day.
+
+    R1.4: when none of our own technicians can arrive by the deadline that day, the job is
+    offered to an eligible partner's staff who can (or, when no own technician can take it at
+    all, to a partner even if late)."""
     barred = (set(exclude) | refused_by(case)) - ({technician_id} if technician_id else set())
     if technician_id is not None:
         _pin(session, case, technician_id, reason, pinned_by, now)
@@ -231,46 +239,114 @@ def place_case(
     first = service_day(calendar, now)
     why = None
     for day in (first, calendar.next_business_day(first)):
-        context = load_day(session, calendar, day, now, exclude={case.id: barred})
-        if context is None or case.id not in context.instance.jobs_by_id:
+        own = _placing(session, calendar, day, case, now, barred)
+        if technician_id is None and (own is None or not own.on_time):
+            partner = _partner_placing(session, calendar, day, case, now, barred)
+            if partner is not None and partner.options and (partner.on_time or not own):
+                return _commit(session, partner, case, now, manual=False, reason=reason)
+        if own is None:
             continue
-        decision = _insert(
-            session, context, case, now, manual=technician_id is not None, reason=reason
-        )
-        if decision.technician is not None:
-            return decision
-        why = why or decision.explanation
+        if own:
+            return _commit(session, own, case, now, manual=technician_id is not None, reason=reason)
+        why = why or own.explanation
     return Assignment(None, why or "no working day ahead has a technician for it")
 
 
-def _insert(
+@dataclass
+class _Placing:
+    """Where `job` would go in a day's current plan: the options, best first (nothing stored)."""
+
+    context: DayContext
+    plan: DayPlan
+    old_route: Route | None
+    job: Job
+    options: list[Insertion]
+    partner: Partner | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.options)
+
+    @property
+    def on_time(self) -> bool:
+        return bool(self.options) and self.options[0].stop.late_minutes <= 0
+
+    @property
+    def explanation(self) -> str:
+        return (
+            unreachable_reason(self.job, self.context.instance.crews)
+            or f"no capacity left on {self.context.day.isoformat()}"
+        )
+
+
+def _placing(
     session: Session,
-    context: DayContext,
+    calendar: BusinessCalendar,
+    day: date,
+    case: Case,
+    now: datetime,
+    barred: set[int],
+    partners: dict[int, frozenset[str]] | None = None,
+) -> _Placing | None:
+    """The options for `case` on `day` among our technicians (or the `partners` pool); None when
+    the day is closed or the case is not a job to plan."""
+    context = load_day(session, calendar, day, now, exclude={case.id: barred}, partners=partners)
+    if context is None or case.id not in context.instance.jobs_by_id:
+        return None
+    job = context.instance.job(case.id)
+    plan, old_route = _without_job(context, stored_plan(session, context), case.id)
+    return _Placing(context, plan, old_route, job, insertions(context.instance, plan, job))
+
+
+def _partner_placing(
+    session: Session,
+    calendar: BusinessCalendar,
+    day: date,
+    case: Case,
+    now: datetime,
+    barred: set[int],
+) -> _Placing | None:
+    """R1.4: the best offer among the staff of partners whose contract covers the job that day
+    (zone, product line, validity) and who are not in dispute."""
+    pool = partner_pool(session, case, day, barred=barred)
+    if not pool:
+        return None
+    placing = _placing(session, calendar, day, case, now, barred, partners=pool)
+    if placing is None or not placing:
+        return placing
+    technician = placing.context.technicians[placing.options[0].crew.id]
+    placing.partner = session.get(Partner, technician.partner_id)
+    return placing
+
+
+def _commit(
+    session: Session,
+    placing: _Placing,
     case: Case,
     now: datetime,
     *,
     manual: bool,
     reason: str | None,
 ) -> Assignment:
-    job = context.instance.job(case.id)
-    plan, old_route = _without_job(context, stored_plan(session, context), case.id)
-    options = insertions(context.instance, plan, job)
-    if not options:
-        return Assignment(
-            None,
-            unreachable_reason(job, context.instance.crews)
-            or f"no capacity left on {context.day.isoformat()}",
-        )
-    best = options[0]
-    if old_route is not None and old_route.crew_id != best.crew.id:
-        save_route(session, context, old_route, now)
+    """Store the best option's route and explain the choice."""
+    context, plan, best = placing.context, placing.plan, placing.options[0]
+    if placing.old_route is not None and placing.old_route.crew_id != best.crew.id:
+        save_route(session, context, placing.old_route, now)
     save_route(session, context, best.route, now)
+    options = placing.options
     runner_up = (
-        _runner_up(context, plan, job, best)
+        _runner_up(context, plan, placing.job, best)
         if manual
         else (options[1] if len(options) > 1 else None)
     )
-    return _decision(context, case, best, runner_up, manual=manual, reason=reason)
+    decision = _decision(context, case, best, runner_up, manual=manual, reason=reason)
+    if placing.partner is None:
+        return decision
+    offer = translate(
+        LANGUAGE,
+        "No own technician can arrive by the deadline: offered to partner {partner}.",
+        partner=placing.partner.name,
+    )
+    return replace(decision, explanation=f"{offer} {decision.explanation}")
 
 
 def _runner_up(
@@ -379,7 +455,7 @@ def replan_day(
         seconds=round(time.perf_counter() - started, 3),
     )
     session.add(run)
-    _flag_unassigned(session, context, plan, now)
+    _offer_or_flag_unassigned(session, calendar, context, plan, settings=settings, now=now)
     session.flush()
     logger.info(
         "planned %s (%s): %d jobs, %d unassigned, %.1f s",
@@ -393,7 +469,13 @@ def replan_day(
 
 
 def _store(session: Session, context: DayContext, plan: DayPlan, now: datetime) -> None:
-    session.execute(delete(PlanStop).where(PlanStop.day == context.day))
+    # Partner staff's stops are not ours to re-plan (R1.4): they stay.
+    session.execute(
+        delete(PlanStop).where(
+            PlanStop.day == context.day,
+            PlanStop.technician_id.not_in(partner_technician_ids(session)),
+        )
+    )
     for route in plan.routes.values():
         save_route(session, context, route, now)
     for job_id in plan.unassigned:
@@ -441,11 +523,26 @@ def _apply(
     return changed
 
 
-def _flag_unassigned(session: Session, context: DayContext, plan: DayPlan, now: datetime) -> None:
-    """A job no one can take that day goes to the repair manager at once, with the reason."""
+def _offer_or_flag_unassigned(
+    session: Session,
+    calendar: BusinessCalendar,
+    context: DayContext,
+    plan: DayPlan,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """A job none of our technicians can take that day is offered to an eligible partner
+    (R1.4); when none can take it either, it goes to the repair manager at once, with the reason."""
     for job_id, why in plan.unassigned.items():
         case = context.cases.get(job_id)
         if case is None or case.assigned_technician_id is not None:
+            continue
+        partner = _partner_placing(session, calendar, context.day, case, now, refused_by(case))
+        if partner:
+            assert partner is not None
+            decision = _commit(session, partner, case, now, manual=False, reason=None)
+            apply_assignment(session, case, decision, settings=settings, now=now, actor=SYSTEM)
             continue
         alert(
             session,
