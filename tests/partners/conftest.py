@@ -7,6 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from tests.dashboard.conftest import browser  # noqa: F401 - a fixture, used by name
 from tests.factories import Personas
 from tests.telegram.conftest import (  # noqa: F401 - fixtures, used by name
     bot_api,
