@@ -230,9 +230,9 @@ def parse_action(
         body["parts"] = _parts(form, data, product)
         if (hours := _number(form, data, "hours", float)) is not None:
             body["hours"] = hours
-    if action in ("resolve", "finish_repair"):
-        if (fee := _number(form, data, "fee", int)) is not None:
-            body["fee"] = fee
+    paid_work = action in ("resolve", "finish_repair")
+    if paid_work and (fee := _number(form, data, "fee", int)) is not None:
+        body["fee"] = fee
     if action == "reward" and (amount := _number(form, data, "reward_amount", int)) is not None:
         body["reward_amount"] = amount  # R9.3
     if form.errors:
