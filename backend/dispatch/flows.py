@@ -35,7 +35,11 @@ from backend.errors import ValidationError
 from backend.i18n import translate
 from backend.outbox.service import message_technician
 from backend.partners.models import Partner
-from backend.partners.service import partner_pool, partner_technician_ids
+from backend.partners.service import (
+    partner_ineligibility,
+    partner_pool,
+    partner_technician_ids,
+)
 from backend.people.models import Role, Technician
 from backend.settings import Settings
 from backend.stock.assessment import likely_lines
@@ -181,7 +185,7 @@ def choose_technician(
             raise ValidationError(f"no technician {technician_id}", field="technician_id")
         day = service_day(calendar, now)
         line = case.product.product_line if case.product else None
-        why = ineligibility(technician, line, day)
+        why = _ineligibility(session, technician, case, line, day)
         if why:
             raise ValidationError(
                 f"{technician.name} cannot take this job: {why}", field="technician_id"
@@ -201,6 +205,20 @@ def choose_technician(
             f"no room in that technician's day: {decision.explanation}", field="technician_id"
         )
     return decision
+
+
+def _ineligibility(
+    session: Session, technician: Technician, case: Case, line: str | None, day: date
+) -> str | None:
+    """Why the named technician cannot take `case` on `day`; a partner's staff by the partner's
+    contract (zones, lines, validity) and dispute flag (R1.4), ours by certification (R4.4)."""
+    if technician.partner_id is None:
+        return ineligibility(technician, line, day)
+    partner = session.get(Partner, technician.partner_id)
+    why = partner_ineligibility(partner, case.zone, line, day) if partner else "no partner"
+    if why is None and not technician.works_on(day):
+        why = f"not working on {day.isoformat()}"
+    return why
 
 
 def _without_job(context: DayContext, plan: DayPlan, job_id: int) -> tuple[DayPlan, Route | None]:
@@ -236,10 +254,21 @@ def place_case(
         _pin(session, case, technician_id, reason, pinned_by, now)
     else:
         _unpin_if_refused(session, case, barred)
+    named = session.get(Technician, technician_id) if technician_id is not None else None
     first = service_day(calendar, now)
     why = None
     for day in (first, calendar.next_business_day(first)):
-        own = _placing(session, calendar, day, case, now, barred)
+        pool = None
+        if named is not None and named.partner_id is not None:  # a partner's staff, by hand
+            pool = {
+                k: lines
+                for k, lines in partner_pool(session, case, day, barred=barred).items()
+                if k == named.id
+            }
+            if not pool:
+                why = why or f"{named.name}'s partner cannot take it on {day.isoformat()}"
+                continue
+        own = _placing(session, calendar, day, case, now, barred, partners=pool)
         if technician_id is None and (own is None or not own.on_time):
             partner = _partner_placing(session, calendar, day, case, now, barred)
             if partner is not None and partner.options and (partner.on_time or not own):

@@ -14,7 +14,7 @@ from backend.db import Database
 from backend.dispatch.duties import partner_disputes
 from backend.settings import Settings
 from tests.conftest import Clock
-from tests.factories import Personas, create_case, repair_body
+from tests.factories import Personas, act, create_case, repair_body
 from tests.partners.conftest import CHEONAN, NEAR, add_partner
 
 CITY_HALL = {"lat": 37.5665, "lon": 126.9780}
@@ -129,3 +129,20 @@ def test_r1_4_a_dispute_moves_the_partners_open_job_to_the_next_eligible_partner
     after = client.get(f"/api/v1/cases/{case['number']}", headers=people.headers()).get_json()
     assert after["assigned_technician"]["id"] == other_staff
     assert [e["action"] for e in after["events"]][-2:] == ["partner_dispute", "assign"]
+
+
+def test_r1_4_a_manager_may_give_a_job_to_a_partners_staff_within_the_contract(
+    client: FlaskClient, people: Personas
+) -> None:
+    people.product()
+    own = people.technician("김서울", phone="010-2000-0001", home=(37.5600, 126.9700))
+    partner, staff = add_partner(client, people, "한빛서비스")
+    case = create_case(client, people.headers(), repair_body(location=CITY_HALL))
+    assert case["assigned_technician"]["id"] == own
+    manager = people.headers("repair_manager")
+    body = {"technician_id": staff, "note": "the customer asked for this shop"}
+    after = act(client, manager, case["number"], "assign", body)
+    assert after["assigned_technician"]["id"] == staff
+    client.put(f"/api/v1/partners/{partner}/dispute", headers=manager, json={"disputed": True})
+    refused = act(client, manager, case["number"], "assign", body, status=422)
+    assert refused["error"]["field"] == "technician_id" and "dispute" in refused["error"]["message"]
