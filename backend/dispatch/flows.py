@@ -23,16 +23,21 @@ from backend.calendar import BusinessCalendar, calendar_for
 from backend.cases.models import Case
 from backend.cases.notices import job_buttons, job_push
 from backend.cases.service import apply_transition, record_event
-from backend.dispatch.day import DayPlan, Job, Route, build_route
+from backend.dispatch.day import DayPlan
 from backend.dispatch.decision import Assignment
-from backend.dispatch.explain import LANGUAGE, assignment_note
 from backend.dispatch.loader import DayContext, load_day, save_route, stored_plan
 from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.dispatch.online import Insertion, insertions
+from backend.dispatch.placing import (
+    commit_placing,
+    explain_choice,
+    place_in_day,
+    place_with_partners,
+    without_job,
+)
 from backend.dispatch.service import ineligibility, refused_by, service_day
-from backend.dispatch.solver import PlannerOptions, plan_day, unreachable_reason
+from backend.dispatch.solver import PlannerOptions, plan_day
 from backend.errors import ValidationError
-from backend.i18n import translate
 from backend.outbox.service import message_technician
 from backend.partners.models import Partner
 from backend.partners.service import (
@@ -221,18 +226,6 @@ def _ineligibility(
     return why
 
 
-def _without_job(context: DayContext, plan: DayPlan, job_id: int) -> tuple[DayPlan, Route | None]:
-    """`plan` with `job_id` taken out; also the route it was taken from, re-timed."""
-    found = plan.route_of(job_id)
-    if found is None:
-        return plan, None
-    route, _ = found
-    crew = next(c for c in context.instance.crews if c.id == route.crew_id)
-    jobs = context.instance.jobs_by_id
-    rest = build_route(crew, [jobs[i] for i in route.job_ids if i != job_id])
-    return DayPlan({**plan.routes, crew.id: rest}, dict(plan.unassigned)), rest
-
-
 def place_case(
     session: Session,
     case: Case,
@@ -268,166 +261,19 @@ def place_case(
             if not pool:
                 why = why or f"{named.name}'s partner cannot take it on {day.isoformat()}"
                 continue
-        own = _placing(session, calendar, day, case, now, barred, partners=pool)
+        own = place_in_day(session, calendar, day, case, now, barred, partners=pool)
         if technician_id is None and (own is None or not own.on_time):
-            partner = _partner_placing(session, calendar, day, case, now, barred)
+            partner = place_with_partners(session, calendar, day, case, now, barred)
             if partner is not None and partner.options and (partner.on_time or not own):
-                return _commit(session, partner, case, now, manual=False, reason=reason)
+                return commit_placing(session, partner, case, now, manual=False, reason=reason)
         if own is None:
             continue
         if own:
-            return _commit(session, own, case, now, manual=technician_id is not None, reason=reason)
+            return commit_placing(
+                session, own, case, now, manual=technician_id is not None, reason=reason
+            )
         why = why or own.explanation
     return Assignment(None, why or "no working day ahead has a technician for it")
-
-
-@dataclass
-class _Placing:
-    """Where `job` would go in a day's current plan: the options, best first (nothing stored)."""
-
-    context: DayContext
-    plan: DayPlan
-    old_route: Route | None
-    job: Job
-    options: list[Insertion]
-    partner: Partner | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.options)
-
-    @property
-    def on_time(self) -> bool:
-        return bool(self.options) and self.options[0].stop.late_minutes <= 0
-
-    @property
-    def explanation(self) -> str:
-        return (
-            unreachable_reason(self.job, self.context.instance.crews)
-            or f"no capacity left on {self.context.day.isoformat()}"
-        )
-
-
-def _placing(
-    session: Session,
-    calendar: BusinessCalendar,
-    day: date,
-    case: Case,
-    now: datetime,
-    barred: set[int],
-    partners: dict[int, frozenset[str]] | None = None,
-) -> _Placing | None:
-    """The options for `case` on `day` among our technicians (or the `partners` pool); None when
-    the day is closed or the case is not a job to plan."""
-    context = load_day(session, calendar, day, now, exclude={case.id: barred}, partners=partners)
-    if context is None or case.id not in context.instance.jobs_by_id:
-        return None
-    job = context.instance.job(case.id)
-    plan, old_route = _without_job(context, stored_plan(session, context), case.id)
-    return _Placing(context, plan, old_route, job, insertions(context.instance, plan, job))
-
-
-def _partner_placing(
-    session: Session,
-    calendar: BusinessCalendar,
-    day: date,
-    case: Case,
-    now: datetime,
-    barred: set[int],
-) -> _Placing | None:
-    """R1.4: the best offer among the staff of partners whose contract covers the job that day
-    (zone, product line, validity) and who are not in dispute."""
-    pool = partner_pool(session, case, day, barred=barred)
-    if not pool:
-        return None
-    placing = _placing(session, calendar, day, case, now, barred, partners=pool)
-    if placing is None or not placing:
-        return placing
-    technician = placing.context.technicians[placing.options[0].crew.id]
-    placing.partner = session.get(Partner, technician.partner_id)
-    return placing
-
-
-def _commit(
-    session: Session,
-    placing: _Placing,
-    case: Case,
-    now: datetime,
-    *,
-    manual: bool,
-    reason: str | None,
-) -> Assignment:
-    """Store the best option's route and explain the choice."""
-    context, plan, best = placing.context, placing.plan, placing.options[0]
-    if placing.old_route is not None and placing.old_route.crew_id != best.crew.id:
-        save_route(session, context, placing.old_route, now)
-    save_route(session, context, best.route, now)
-    options = placing.options
-    runner_up = (
-        _runner_up(context, plan, placing.job, best)
-        if manual
-        else (options[1] if len(options) > 1 else None)
-    )
-    decision = _decision(context, case, best, runner_up, manual=manual, reason=reason)
-    if placing.partner is None:
-        return decision
-    offer = translate(
-        LANGUAGE,
-        "No own technician can arrive by the deadline: offered to partner {partner}.",
-        partner=placing.partner.name,
-    )
-    return replace(decision, explanation=f"{offer} {decision.explanation}")
-
-
-def _runner_up(
-    context: DayContext,
-    plan: DayPlan,
-    job: Job,
-    chosen: Insertion,
-) -> Insertion | None:
-    """The planner's own best choice besides the one made by hand."""
-    free = replace(job, pinned_to=None)
-    return next(
-        (o for o in insertions(context.instance, plan, free) if o.crew.id != chosen.crew.id), None
-    )
-
-
-def _decision(
-    context: DayContext,
-    case: Case,
-    best: Insertion,
-    runner_up: Insertion | None,
-    *,
-    manual: bool,
-    reason: str | None,
-) -> Assignment:
-    technician = context.technicians[best.crew.id]
-    arrival = context.moment(best.stop.arrival)
-    other = None
-    if runner_up is not None:
-        other = (
-            context.technicians[runner_up.crew.id],
-            runner_up.stop,
-            context.moment(runner_up.stop.arrival),
-        )
-    note = assignment_note(
-        technician,
-        case.product.product_line if case.product else None,
-        best.stop,
-        best.route,
-        arrival,
-        case.sla_due_at,
-        context.opening.tzinfo,
-        other,
-        manual_reason=reason,
-        manual=manual,
-    )
-    return Assignment(
-        technician,
-        note,
-        manual=manual,
-        runner_up=other[0] if other else None,
-        planned_arrival_at=arrival,
-    )
 
 
 def _pin(
@@ -528,7 +374,7 @@ def _apply(
             case = context.cases[stop.job_id]
             if case.assigned_technician_id == route.crew_id:
                 continue
-            rest, _ = _without_job(context, plan, stop.job_id)
+            rest, _ = without_job(context, plan, stop.job_id)
             job = context.instance.job(stop.job_id)
             others = [
                 o
@@ -544,7 +390,7 @@ def _apply(
                 0.0,
                 route.load_minutes,
             )
-            decision = _decision(
+            decision = explain_choice(
                 context, case, chosen, others[0] if others else None, manual=False, reason=None
             )
             apply_assignment(session, case, decision, settings=settings, now=now, actor=SYSTEM)
@@ -567,10 +413,10 @@ def _offer_or_flag_unassigned(
         case = context.cases.get(job_id)
         if case is None or case.assigned_technician_id is not None:
             continue
-        partner = _partner_placing(session, calendar, context.day, case, now, refused_by(case))
+        partner = place_with_partners(session, calendar, context.day, case, now, refused_by(case))
         if partner:
             assert partner is not None
-            decision = _commit(session, partner, case, now, manual=False, reason=None)
+            decision = commit_placing(session, partner, case, now, manual=False, reason=None)
             apply_assignment(session, case, decision, settings=settings, now=now, actor=SYSTEM)
             continue
         alert(
@@ -607,7 +453,7 @@ def assignment_options(
         if context is None or case.id not in context.instance.jobs_by_id:
             continue
         job = replace(context.instance.job(case.id), pinned_to=None)
-        plan, _ = _without_job(context, stored_plan(session, context), case.id)
+        plan, _ = without_job(context, stored_plan(session, context), case.id)
         found = insertions(context.instance, plan, job)
         if found:
             return [

@@ -3,7 +3,10 @@ partner jobs and amounts owed are listed with their CSV; other roles are refused
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from backend.db import Database
 from backend.partners.models import Partner
@@ -12,7 +15,7 @@ from tests.factories import FOR_THE_TECHNICIAN, Personas, act, create_case, repa
 from tests.partners.conftest import add_partner
 
 
-def _post(browser: Browser, path: str, form: dict[str, object]) -> int:
+def _post(browser: Browser, path: str, form: Mapping[str, object]) -> int:
     page = browser.get("/partners")
     answer = browser.client.post(path, data={"csrf_token": csrf_from(page.text), **form})
     return answer.status_code
@@ -25,8 +28,7 @@ def test_r1_4_a_manager_adds_a_partner_its_contract_and_flags_a_dispute(
     browser.login("repair_manager")
     assert _post(browser, "/partners", {"name": "한빛서비스", "phone": "02-123-4567"}) == 302
     with database.session() as session:
-        (partner,) = session.query(Partner).all()
-        partner_id = partner.id
+        partner_id = session.scalars(select(Partner.id)).one()
     contract = {
         "zones": ["city"],
         "product_lines": ["air_conditioner"],
@@ -40,8 +42,8 @@ def test_r1_4_a_manager_adds_a_partner_its_contract_and_flags_a_dispute(
     assert _post(browser, f"/partners/{partner_id}/contracts", bad) == 302
     assert _post(browser, f"/partners/{partner_id}/dispute", {"disputed": "on"}) == 302
     with database.session() as session:
-        partner = session.get(Partner, partner_id)
-        assert partner is not None and partner.disputed and len(partner.contracts) == 1
+        stored = session.get(Partner, partner_id)
+        assert stored is not None and stored.disputed and len(stored.contracts) == 1
     page = text_of(browser.get("/partners").text)
     assert "한빛서비스" in page and "2027-12-31" in page
 
