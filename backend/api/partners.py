@@ -196,7 +196,7 @@ def create_staff(partner_id: int) -> ResponseReturnValue:
     )
     technician.partner_id = partner.id
     session.commit()
-    return jsonify({**technician_json(technician), "partner_id": partner.id}), 201
+    return jsonify(technician_json(technician)), 201
 
 
 @blueprint.put(f"/partners/{PARTNER_ID}/dispute")
