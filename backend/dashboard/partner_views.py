@@ -26,6 +26,7 @@ from backend.partners.service import (
     set_dispute,
     statement_csv,
 )
+from backend.people import service as people
 from backend.people.models import Zone
 from backend.web import db_session, now, settings
 
@@ -152,6 +153,30 @@ def partner_dispute(partner_id: int) -> ResponseReturnValue:
     return _done("Dispute flag saved.")
 
 
+@auth.login_required(*MANAGERS)
+def add_partner_staff(partner_id: int) -> ResponseReturnValue:
+    """A member of the partner's staff: a technician with the partner's id; they link their
+    Telegram with a link code from their technician page, like ours."""
+    session = db_session()
+    try:
+        partner = get_partner(session, partner_id)
+        zone = forms.query_text(request.form.get("zone"), 16)
+        if zone not in set(Zone):
+            raise ValidationError("city or suburb", field="zone")
+        technician = people.create_technician(
+            session,
+            name=forms.query_text(request.form.get("name"), 200) or "-",
+            phone=forms.query_text(request.form.get("phone"), 40),
+            zone=zone,
+            region=settings().region,
+            certifications=[],
+        )
+        technician.partner_id = partner.id
+    except DomainError as error:
+        return _refused(error)
+    return _done("Staff member added.")
+
+
 def add_routes(blueprint: Blueprint) -> None:
     """The partners page and its forms, on the dashboard's blueprint."""
     blueprint.add_url_rule("/partners", view_func=partners, methods=["GET"])
@@ -164,4 +189,7 @@ def add_routes(blueprint: Blueprint) -> None:
     )
     blueprint.add_url_rule(
         "/partners/<int:partner_id>/dispute", view_func=partner_dispute, methods=["POST"]
+    )
+    blueprint.add_url_rule(
+        "/partners/<int:partner_id>/technicians", view_func=add_partner_staff, methods=["POST"]
     )

@@ -70,3 +70,18 @@ def test_r1_4_the_partners_page_lists_the_months_jobs_and_amounts_owed(
 def test_r1_4_other_roles_do_not_see_the_partners_page(browser: Browser) -> None:
     browser.login("receptionist")
     assert browser.get("/partners").status_code == 403
+
+
+def test_r1_4_a_manager_adds_a_partners_staff_member_from_the_page(
+    browser: Browser, client: FlaskClient, people: Personas, database: Database
+) -> None:
+    browser.login("repair_manager")
+    assert _post(browser, "/partners", {"name": "한빛서비스"}) == 302
+    with database.session() as session:
+        partner_id = session.scalars(select(Partner.id)).one()
+    staff = {"name": "박협력", "phone": "010-4000-0009", "zone": "city"}
+    assert _post(browser, f"/partners/{partner_id}/technicians", staff) == 302
+    listed = client.get("/api/v1/technicians", headers=people.headers("repair_manager"))
+    (member,) = [t for t in listed.get_json()["items"] if t["name"] == "박협력"]
+    assert member["partner_id"] == partner_id
+    assert "박협력" in text_of(browser.get("/partners").text)
