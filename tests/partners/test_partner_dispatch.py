@@ -42,7 +42,7 @@ def test_r1_4_a_job_no_own_technician_can_reach_in_time_goes_to_an_eligible_part
     assert case["sla_due_at"].startswith("2026-11-25T11:00")
     assert case["assigned_technician"]["id"] == staff
     note = _assign_note(case)
-    assert "한빛서비스" in note
+    assert "한빛서비스" in note and "협력업체 직원: 계약에 air_conditioner 포함" in note
     assign = [e for e in case["events"] if e["action"] == "assign"][-1]
     assert assign["to_status"] == "assigned"
 
