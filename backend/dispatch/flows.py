@@ -262,13 +262,14 @@ def place_case(
                 why = why or f"{named.name}'s partner cannot take it on {day.isoformat()}"
                 continue
         own = place_in_day(session, calendar, day, case, now, barred, partners=pool)
+        own_found = own is not None and own.found
         if technician_id is None and (own is None or not own.on_time):
             partner = place_with_partners(session, calendar, day, case, now, barred)
-            if partner is not None and partner.options and (partner.on_time or not own):
+            if partner is not None and partner.found and (partner.on_time or not own_found):
                 return commit_placing(session, partner, case, now, manual=False, reason=reason)
         if own is None:
             continue
-        if own:
+        if own.found:
             return commit_placing(
                 session, own, case, now, manual=technician_id is not None, reason=reason
             )
@@ -414,8 +415,7 @@ def _offer_or_flag_unassigned(
         if case is None or case.assigned_technician_id is not None:
             continue
         partner = place_with_partners(session, calendar, context.day, case, now, refused_by(case))
-        if partner:
-            assert partner is not None
+        if partner is not None and partner.found:
             decision = commit_placing(session, partner, case, now, manual=False, reason=None)
             apply_assignment(session, case, decision, settings=settings, now=now, actor=SYSTEM)
             continue

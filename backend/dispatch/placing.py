@@ -45,7 +45,9 @@ class Placing:
     options: list[Insertion]
     partner: Partner | None = None
 
-    def __bool__(self) -> bool:
+    @property
+    def found(self) -> bool:
+        """Someone can take the job that day (on time or not)."""
         return bool(self.options)
 
     @property
@@ -93,7 +95,7 @@ def place_with_partners(
     if not pool:
         return None
     placing = place_in_day(session, calendar, day, case, now, barred, partners=pool)
-    if placing is None or not placing:
+    if placing is None or not placing.found:
         return placing
     technician = placing.context.technicians[placing.options[0].crew.id]
     placing.partner = session.get(Partner, technician.partner_id)
