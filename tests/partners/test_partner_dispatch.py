@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from backend.calendar import calendar_for
 from backend.db import Database
 from backend.dispatch.duties import partner_disputes
+from backend.dispatch.flows import replan_day
 from backend.settings import Settings
 from tests.conftest import Clock
 from tests.factories import Personas, act, create_case, repair_body
@@ -146,3 +148,22 @@ def test_r1_4_a_manager_may_give_a_job_to_a_partners_staff_within_the_contract(
     client.put(f"/api/v1/partners/{partner}/dispute", headers=manager, json={"disputed": True})
     refused = act(client, manager, case["number"], "assign", body, status=422)
     assert refused["error"]["field"] == "technician_id" and "dispute" in refused["error"]["message"]
+
+
+def test_r1_4_a_replanned_day_offers_the_jobs_no_own_technician_can_take_to_a_partner(
+    client: FlaskClient, people: Personas, database: Database, settings: Settings, clock: Clock
+) -> None:
+    people.product()
+    people.technician("김티비", phone="010-2000-0001", lines={"television": date(2030, 1, 1)})
+    case = create_case(client, people.headers(), repair_body(location=CITY_HALL))
+    assert case["assigned_technician"] is None  # nobody yet: the repair manager is alerted
+    _partner, staff = add_partner(client, people, "한빛서비스")
+    with database.session() as session:
+        calendar = calendar_for(settings)
+        day = calendar.local_date(clock())
+        replan_day(
+            session, calendar=calendar, settings=settings, day=day, now=clock(), kind="manual"
+        )
+    after = client.get(f"/api/v1/cases/{case['number']}", headers=people.headers()).get_json()
+    assert after["assigned_technician"]["id"] == staff
+    assert "한빛서비스" in _assign_note(after)
