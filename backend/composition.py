@@ -23,6 +23,7 @@ from backend import duties as core_duties
 from backend.api import customers as customer_views
 from backend.api import notes as note_views
 from backend.api import openapi
+from backend.api import partners as partner_views
 from backend.api import users as users_views
 from backend.api import views as api_views
 from backend.calls import views as calls_views
@@ -88,6 +89,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     calls_views.blueprint,  # /api/v1/cases/<number>/calls
     customer_views.blueprint,  # /api/v1/customers: search, a customer's page
     note_views.blueprint,  # /api/v1/cases/<number>/notes: internal notes
+    partner_views.blueprint,  # /api/v1/partners: partner shops, statement (R1.4)
     dispatch_views.blueprint,  # /api/v1/plans/<day>
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
@@ -148,6 +150,7 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("sign_in_housekeeping", people_duties.prune_sign_in_records),
     ("abc_classes", stock_abc.monthly_abc_classes),  # R5.2, the first tick of each month
     ("delivery_failure_bursts", partial(outbox_duties.delivery_failure_bursts, alert=alert)),
+    ("partner_disputes", dispatch_duties.partner_disputes),  # R1.4 a dispute never blocks a job
 )
 
 

@@ -14,6 +14,7 @@ from backend.fieldwork.models import LinkCode, WorkReport, WorkReportEntry
 from backend.inbox.models import InboundUpdate, MediaFile, TelegramChat
 from backend.money.models import InvoiceSequence, Payment
 from backend.outbox.models import OutboundMessage
+from backend.partners.models import Partner, PartnerContract
 from backend.people.models import (
     ApiToken,
     Certification,
@@ -58,6 +59,8 @@ __all__ = [
     "LoginFailures",
     "MediaFile",
     "OutboundMessage",
+    "Partner",
+    "PartnerContract",
     "Part",
     "Payment",
     "PhoneCall",

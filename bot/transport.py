@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    InputFile,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
@@ -63,8 +70,8 @@ class TelegramTransport:
         self._loop = asyncio.new_event_loop()
 
     def notify(self, message: OutboundMessage) -> str | None:
-        """sendMessage / sendPhoto; editMessageText or editMessageReplyMarkup when the payload names
-        a message to edit; answerCallbackQuery when it names a callback query."""
+        """sendMessage / sendPhoto / sendDocument; editMessageText or editMessageReplyMarkup when
+        the payload names a message to edit; answerCallbackQuery when it names a callback query."""
         try:
             sent = self._loop.run_until_complete(self._send(message))
         except RetryAfter as error:
@@ -108,7 +115,19 @@ class TelegramTransport:
                 reply_markup=markup,
             )
             return getattr(result, "message_id", None)
-        if payload.get("photo"):
+        if payload.get("document"):
+            # A file made by the backend (an invoice PDF, R7.5): uploaded, the text its caption.
+            document = payload["document"]
+            sent = await self._bot.send_document(
+                chat_id=chat_id,
+                document=InputFile(
+                    base64.b64decode(document["content_base64"]),
+                    filename=str(document.get("filename") or "document.pdf"),
+                ),
+                caption=payload.get("text"),
+                reply_markup=markup,
+            )
+        elif payload.get("photo"):
             sent = await self._bot.send_photo(
                 chat_id=chat_id,
                 photo=payload["photo"],

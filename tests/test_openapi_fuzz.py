@@ -78,6 +78,8 @@ DATA_DEPENDENT_422 = {
     ("/fee-schedule", "put"): ("labour_per_hour",),
     # a span of at most 36 months, "from" not after "to"
     ("/reports/analysis", "get"): ("from", "to"),
+    ("/partners/{partner_id}/contracts", "post"): ("ends_on", "product_lines"),
+    ("/partners/{partner_id}/technicians", "post"): ("certifications",),
 }
 
 

@@ -105,7 +105,7 @@ def test_every_status_is_reachable_and_terminal_exactly_when_nothing_leads_on(ki
 
 def test_the_named_repair_sets_say_what_their_names_say() -> None:
     repair = _moves("repair")
-    handing_back = frozenset({"decline", "acceptance_timeout", "cancel"})
+    handing_back = frozenset({"decline", "acceptance_timeout", "partner_dispute", "cancel"})
     before_arrival = _reachable("repair", RepairStatus.NEW, avoiding=handing_back | {"arrive"})
     assert before_arrival == NOT_ARRIVED
     arrived = {moves["arrive"] for moves in repair.values() if "arrive" in moves}

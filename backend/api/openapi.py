@@ -11,6 +11,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from backend.api import openapi_parity, schemas
+from backend.api.partners import PartnerContractCreate, PartnerCreate, PartnerDispute
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
 from backend.cases.models import CaseKind
 from backend.key_customers.views import KeyCustomerFlag, VisitIn
@@ -50,6 +51,9 @@ def _schema_components() -> dict[str, Any]:
         FeeScheduleBody,
         StockMoveIn,
         ReorderPointIn,
+        PartnerCreate,
+        PartnerContractCreate,
+        PartnerDispute,
         schemas.UserCreate,
         schemas.UserUpdate,
         schemas.PasswordReset,
@@ -789,6 +793,121 @@ def _money_paths() -> dict[str, Any]:
     }
 
 
+PARTNER_CONTRACT = {
+    "type": "object",
+    "required": ["id", "zones", "product_lines", "starts_on", "ends_on"],
+    "properties": {
+        "id": {"type": "integer"},
+        "zones": {"type": "array", "items": {"type": "string"}},
+        "product_lines": {"type": "array", "items": {"type": "string"}},
+        "starts_on": {"type": "string"},
+        "ends_on": {"type": "string"},
+        "call_out_rate": {"type": "integer"},
+        "hourly_rate": {"type": "integer"},
+        "signed_on": {"type": ["string", "null"]},
+    },
+}
+PARTNER = {
+    "type": "object",
+    "required": ["id", "name", "disputed", "contracts", "staff"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "phone": {"type": ["string", "null"]},
+        "active": {"type": "boolean"},
+        "disputed": {"type": "boolean"},
+        "dispute_note": {"type": ["string", "null"]},
+        "contracts": {"type": "array", "items": PARTNER_CONTRACT},
+        "staff": {"type": "array", "items": {"type": "object"}},
+    },
+}
+PARTNER_STATEMENT = {
+    "type": "object",
+    "required": ["month", "items", "partners", "total"],
+    "properties": {
+        "month": {"type": "string"},
+        "items": {"type": "array", "items": {"type": "object"}},
+        "partners": {"type": "array", "items": {"type": "object"}},
+        "total": {"type": "integer"},
+    },
+}
+
+
+def _partner_paths() -> dict[str, Any]:
+    """R1.4: partner repair shops, their contracts and staff, disputes, the monthly statement."""
+    partner_id = _path_param("partner_id", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
+    month = _query("month", {"type": "string", "pattern": "^[12][0-9]{3}-(0[1-9]|1[0-2])$"})
+    return {
+        "/partners": {
+            "post": {
+                "summary": "Add a partner repair shop (R1.4)",
+                "operationId": "createPartner",
+                "requestBody": _body(PartnerCreate),
+                "responses": _answers(201, PARTNER, 409),
+            },
+            "get": {
+                "summary": "Partner repair shops with their contracts and staff",
+                "operationId": "listPartners",
+                "responses": _answers(200, _items(PARTNER)),
+            },
+        },
+        "/partners/{partner_id}": {
+            "get": {
+                "summary": "One partner repair shop",
+                "operationId": "getPartner",
+                "parameters": [partner_id],
+                "responses": _answers(200, PARTNER, 404),
+            }
+        },
+        "/partners/{partner_id}/contracts": {
+            "post": {
+                "summary": "Record a signed contract: zones, product lines (in the catalogue), "
+                "validity (ends_on not before starts_on), rates",
+                "operationId": "createPartnerContract",
+                "parameters": [partner_id],
+                "requestBody": _body(PartnerContractCreate),
+                "responses": _answers(201, PARTNER_CONTRACT, 404),
+            }
+        },
+        "/partners/{partner_id}/technicians": {
+            "post": {
+                "summary": "Add a member of the partner's staff (a technician with the "
+                "partner's id; certifications name lines in the catalogue)",
+                "operationId": "createPartnerTechnician",
+                "parameters": [partner_id],
+                "requestBody": _body(schemas.TechnicianCreate),
+                "responses": _answers(201, None, 404, 409),
+            }
+        },
+        "/partners/{partner_id}/dispute": {
+            "put": {
+                "summary": "Flag or clear a dispute: a disputed partner is offered no job and "
+                "its jobs not yet reached move on",
+                "operationId": "setPartnerDispute",
+                "parameters": [partner_id],
+                "requestBody": _body(PartnerDispute),
+                "responses": _answers(200, PARTNER, 404),
+            }
+        },
+        "/partners/statement": {
+            "get": {
+                "summary": "A month's partner jobs and amounts owed (default this month)",
+                "operationId": "getPartnerStatement",
+                "parameters": [month],
+                "responses": _answers(200, PARTNER_STATEMENT),
+            }
+        },
+        "/partners/statement.csv": {
+            "get": {
+                "summary": "A month's partner jobs and amounts owed as CSV (UTF-8, BOM)",
+                "operationId": "getPartnerStatementCsv",
+                "parameters": [month],
+                "responses": {**_answers(200), "200": _file("text/csv", "the CSV")},
+            }
+        },
+    }
+
+
 def build_document() -> dict[str, Any]:
     case_ref = {"$ref": REF.format(model="Case")}
     number = _path_param("number", {"type": "string", "pattern": r"^AS-\d{4}-\d{6}$"})
@@ -1092,6 +1211,7 @@ def build_document() -> dict[str, Any]:
         **_report_paths(),
         **_money_paths(),
         **_stock_paths(),
+        **_partner_paths(),
         **openapi_parity.user_paths(_answers, _body),
         **openapi_parity.task_paths(_answers),
         **openapi_parity.customer_paths(_answers),

@@ -214,6 +214,7 @@ def _technician_record(technician: Technician) -> dict[str, Any]:
         if technician.home_lat is None
         else {"lat": technician.home_lat, "lon": technician.home_lon},
         "working_days": [day + 1 for day in technician.working_days],
+        "partner_id": technician.partner_id,  # R1.4: a partner shop's staff; null for ours
         "certifications": [
             {"product_line": c.product_line, "valid_until": c.valid_until.isoformat()}
             for c in technician.certifications

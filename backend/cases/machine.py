@@ -192,6 +192,12 @@ SYSTEM_TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
     CaseKind.REPAIR: {
         # not accepted in time: the job goes to someone else
         "acceptance_timeout": {RepairStatus.ASSIGNED: RepairStatus.NEW},
+        # R1.4: the partner holding it was flagged in dispute before arriving: it goes on
+        "partner_dispute": {
+            RepairStatus.ASSIGNED: RepairStatus.NEW,
+            RepairStatus.ACCEPTED: RepairStatus.NEW,
+            RepairStatus.EN_ROUTE: RepairStatus.NEW,
+        },
     },
     CaseKind.COMPLAINT: {},
     CaseKind.RETURN: {},

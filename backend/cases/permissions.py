@@ -326,6 +326,9 @@ DUTIES: dict[str, frozenset[str]] = {
     ),
     "stock_moves": frozenset({Role.WAREHOUSE_CLERK}),
     "reorder_points": frozenset({Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER, Role.ADMIN}),
+    # R1.4: partner repair shops, their contracts, staff and dispute flag; their monthly
+    # statement is accounting's.
+    "partners": frozenset({Role.ADMIN, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR}),
 }
 
 

@@ -3,6 +3,7 @@ its receipt or invoice (R7.5, R7.8). Handlers of backend.casework.actions.HANDLE
 
 from __future__ import annotations
 
+import base64
 import logging
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,7 @@ from backend.errors import ValidationError
 from backend.i18n import translate
 from backend.money.links import invoice_url, quote_url
 from backend.money.models import Payment, PaymentMethod
+from backend.money.pdf import invoice_pdf
 from backend.money.service import record_payment
 from backend.outbox.service import message_customer, message_technician
 from backend.phones import can_receive_sms
@@ -281,6 +283,13 @@ def take_payment(
     )
     language = case.customer.language
     kind = "invoice" if payment.method == PaymentMethod.INVOICE else "receipt"
+    # In Telegram the PDF itself arrives (sendDocument) with the text as its caption; an SMS
+    # carries the signed link to the same PDF.
+    pdf = invoice_pdf(payment, settings.tz, language or "ko")
+    document = {
+        "filename": f"{payment.invoice_number}.pdf",
+        "content_base64": base64.b64encode(pdf).decode("ascii"),
+    }
     message_customer(
         session,
         case.customer,
@@ -295,6 +304,7 @@ def take_payment(
         case=case,
         purpose="invoice",
         dedupe_key=f"invoice:{payment.invoice_number}",
+        document=document,
         now=now,
     )
     logger.info("case %s: %s %s recorded", case.number, kind, payment.invoice_number)

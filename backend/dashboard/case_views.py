@@ -20,7 +20,8 @@ from backend.cases.access import CaseNotVisible, hidden_parts, keeps_notes, visi
 from backend.cases.machine import ALL_ACTIONS, allowed_actions
 from backend.cases.models import Case, CaseKind, Channel
 from backend.cases.notes import add_note, case_notes
-from backend.cases.permissions import Hide, can, permitted_actions
+from backend.cases.permissions import Hide, can, permitted_actions, roles_for
+from backend.cases.quotes import CONSENT_CHANNELS
 from backend.casework.flows import intake_case, perform_action
 from backend.casework.intake import promised_arrival
 from backend.catalog.service import list_products
@@ -31,6 +32,8 @@ from backend.dashboard.present import event_views, sla_view
 from backend.dispatch.flows import assignment_options
 from backend.errors import DomainError, NotFound
 from backend.inbox.views import MEDIA_ROLES, send_case_media
+from backend.money.links import invoice_url
+from backend.money.models import PaymentMethod
 from backend.people.models import StaffUser, Technician
 from backend.web import db_session, now, settings
 
@@ -138,7 +141,22 @@ def _case_page(
         customer_page=case.customer_id
         if auth.signed_in_user().role in customer_views.READERS and Hide.CUSTOMER not in hidden
         else None,
+        consent_channels=[c for c in CONSENT_CHANNELS if c != "telegram"],
+        payment_methods=list(PaymentMethod),
+        invoice_links=_invoice_links(data_payment=case.payment),
     ), status
+
+
+def _invoice_links(data_payment: dict[str, Any] | None) -> dict[str, str] | None:
+    """R7.5: the receipt or invoice as accounting opens it, and the customer's signed link (the
+    one the SMS carries); None before any payment."""
+    if not data_payment or not data_payment.get("invoice_number"):
+        return None
+    number = str(data_payment["invoice_number"])
+    links = {"customer": invoice_url(settings(), number)}
+    if auth.signed_in_user().role in roles_for("accounting"):
+        links["pdf"] = url_for("dashboard.invoice_document", invoice_number=number)
+    return links
 
 
 def _cause_people() -> list[tuple[str, str]]:

@@ -170,6 +170,8 @@ TEXT_FIELDS = (
     "findings",
     "decision",
     "rule",
+    "channel",  # R4.11: how the customer gave the answer staff record (accept/decline_quote)
+    "method",  # R7.5: cash, card or invoice (pay)
 )
 
 
@@ -224,12 +226,13 @@ def parse_action(
             form.fail("cause_person", "choose one of the offered values")
         elif person:
             body[f"cause_{kind}_id"] = int(number)
-    if action in ("resolve", "finish_repair"):
+    if action in ("resolve", "finish_repair", "quote"):
         body["parts"] = _parts(form, data, product)
         if (hours := _number(form, data, "hours", float)) is not None:
             body["hours"] = hours
-        if (fee := _number(form, data, "fee", int)) is not None:
-            body["fee"] = fee
+    paid_work = action in ("resolve", "finish_repair")
+    if paid_work and (fee := _number(form, data, "fee", int)) is not None:
+        body["fee"] = fee
     if action == "reward" and (amount := _number(form, data, "reward_amount", int)) is not None:
         body["reward_amount"] = amount  # R9.3
     if form.errors:

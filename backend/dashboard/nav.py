@@ -39,6 +39,7 @@ ADMINISTERS: frozenset[str] = (
 PLANNERS: frozenset[str] = frozenset({Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR})  # R4.6
 MONEY: frozenset[str] = frozenset(roles_for("accounting"))
 STOCK: frozenset[str] = frozenset(roles_for("stock"))
+PARTNERS: frozenset[str] = frozenset(roles_for("partners")) | MONEY  # R1.4
 
 NAV: tuple[NavLink, ...] = (
     NavLink("dashboard.home_page", "Home"),
@@ -58,6 +59,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("dashboard.accounting", "Accounting", MONEY),
     NavLink("dashboard.fees", "Fees", MONEY),
     NavLink("dashboard.stock", "Stock", STOCK),
+    NavLink("dashboard.partners", "Partners", PARTNERS),
     NavLink("dashboard.admin_users", "Administration", ACCOUNTS),
     NavLink("dashboard.admin_technicians", "Administration", ADMINISTERS),
 )

@@ -37,6 +37,7 @@ from backend.dashboard import (
     improvement_views,
     money_views,
     outbox_views,
+    partner_views,
     report_views,
     returns_views,
     staff_views,
@@ -210,6 +211,7 @@ customer_views.add_routes(dashboard)
 improvement_views.add_routes(dashboard)
 money_views.add_routes(dashboard)
 stock_views.add_routes(dashboard)
+partner_views.add_routes(dashboard)
 report_views.add_routes(dashboard)
 admin_views.add_routes(dashboard)
 day_views.add_routes(dashboard)

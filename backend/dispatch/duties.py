@@ -17,6 +17,7 @@ from backend.dispatch.models import PlanRun, PlanStop
 from backend.dispatch.service import day_message, pinned_technician
 from backend.i18n import message
 from backend.outbox.service import message_technician
+from backend.partners.service import disputed_open_jobs
 from backend.people.models import Role, Technician
 from backend.settings import Settings
 from backend.tasks.service import alert
@@ -216,3 +217,20 @@ def _help_delays(requests: list[tuple[datetime, int]], now: datetime) -> dict[in
         if left > 0:
             delayed[technician_id] = max(delayed.get(technician_id, 0.0), left)
     return delayed
+
+
+def partner_disputes(session: Session, settings: Settings, now: datetime) -> int:
+    """R1.4: a dispute with a partner never blocks the customer's job: the disputed partner's
+    jobs not yet reached go at once to the next eligible technician or partner."""
+    moved = 0
+    for case in disputed_open_jobs(session):
+        hand_on(
+            session,
+            case,
+            "partner_dispute",
+            settings=settings,
+            now=now,
+            note="the partner is in dispute; the job goes to someone else",
+        )
+        moved += 1
+    return moved

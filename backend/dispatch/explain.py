@@ -25,6 +25,8 @@ def _verdict(stop: Stop, due: datetime | None, arrival: datetime) -> str:
 def _certificate(technician: Technician, line: str | None) -> str:
     if not line:
         return translate(LANGUAGE, "no certification needed")
+    if technician.partner_id is not None:  # R1.4: the partner's contract, not a certificate
+        return translate(LANGUAGE, "partner staff: the contract covers {line}", line=line)
     until = [c.valid_until for c in technician.certifications if c.product_line == line]
     return translate(
         LANGUAGE,

@@ -23,17 +23,29 @@ from backend.calendar import BusinessCalendar, calendar_for
 from backend.cases.models import Case
 from backend.cases.notices import job_buttons, job_push
 from backend.cases.service import apply_transition, record_event
-from backend.dispatch.day import DayPlan, Job, Route, build_route
+from backend.dispatch.day import DayPlan
 from backend.dispatch.decision import Assignment
-from backend.dispatch.explain import assignment_note
 from backend.dispatch.loader import DayContext, load_day, save_route, stored_plan
 from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.dispatch.online import Insertion, insertions
+from backend.dispatch.placing import (
+    commit_placing,
+    explain_choice,
+    place_in_day,
+    place_with_partners,
+    without_job,
+)
 from backend.dispatch.service import ineligibility, refused_by, service_day
-from backend.dispatch.solver import PlannerOptions, plan_day, unreachable_reason
+from backend.dispatch.solver import PlannerOptions, plan_day
 from backend.errors import ValidationError
 from backend.i18n import message
 from backend.outbox.service import message_technician
+from backend.partners.models import Partner
+from backend.partners.service import (
+    partner_ineligibility,
+    partner_pool,
+    partner_technician_ids,
+)
 from backend.people.models import Role, Technician
 from backend.settings import Settings
 from backend.stock.assessment import likely_lines
@@ -111,6 +123,7 @@ def apply_assignment(
             "technician_id": technician.id,
             "manual": decision.manual,
             "runner_up_id": decision.runner_up.id if decision.runner_up else None,
+            "partner_id": technician.partner_id,  # R1.4: a partner's staff
         },
     )
     calendar = calendar_for(settings)
@@ -179,7 +192,7 @@ def choose_technician(
             raise ValidationError(f"no technician {technician_id}", field="technician_id")
         day = service_day(calendar, now)
         line = case.product.product_line if case.product else None
-        why = ineligibility(technician, line, day)
+        why = _ineligibility(session, technician, case, line, day)
         if why:
             raise ValidationError(
                 f"{technician.name} cannot take this job: {why}", field="technician_id"
@@ -201,16 +214,18 @@ def choose_technician(
     return decision
 
 
-def _without_job(context: DayContext, plan: DayPlan, job_id: int) -> tuple[DayPlan, Route | None]:
-    """`plan` with `job_id` taken out; also the route it was taken from, re-timed."""
-    found = plan.route_of(job_id)
-    if found is None:
-        return plan, None
-    route, _ = found
-    crew = next(c for c in context.instance.crews if c.id == route.crew_id)
-    jobs = context.instance.jobs_by_id
-    rest = build_route(crew, [jobs[i] for i in route.job_ids if i != job_id])
-    return DayPlan({**plan.routes, crew.id: rest}, dict(plan.unassigned)), rest
+def _ineligibility(
+    session: Session, technician: Technician, case: Case, line: str | None, day: date
+) -> str | None:
+    """Why the named technician cannot take `case` on `day`; a partner's staff by the partner's
+    contract (zones, lines, validity) and dispute flag (R1.4), ours by certification (R4.4)."""
+    if technician.partner_id is None:
+        return ineligibility(technician, line, day)
+    partner = session.get(Partner, technician.partner_id)
+    why = partner_ineligibility(partner, case.zone, line, day) if partner else "no partner"
+    if why is None and not technician.works_on(day):
+        why = f"not working on {day.isoformat()}"
+    return why
 
 
 def place_case(
@@ -224,107 +239,44 @@ def place_case(
     reason: str | None = None,
     pinned_by: str = "system",
 ) -> Assignment:
-    """Insert `case` into the current plans at once: today if it fits, else the next day."""
+    """Insert `case` into the current plans at once: today if it fits, else the next day.
+
+    R1.4: when none of our own technicians can arrive by the deadline that day, the job is
+    offered to an eligible partner's staff who can (or, when no own technician can take it at
+    all, to a partner even if late)."""
     barred = (set(exclude) | refused_by(case)) - ({technician_id} if technician_id else set())
     if technician_id is not None:
         _pin(session, case, technician_id, reason, pinned_by, now)
     else:
         _unpin_if_refused(session, case, barred)
+    named = session.get(Technician, technician_id) if technician_id is not None else None
     first = service_day(calendar, now)
     why = None
     for day in (first, calendar.next_business_day(first)):
-        context = load_day(session, calendar, day, now, exclude={case.id: barred})
-        if context is None or case.id not in context.instance.jobs_by_id:
+        pool = None
+        if named is not None and named.partner_id is not None:  # a partner's staff, by hand
+            pool = {
+                k: lines
+                for k, lines in partner_pool(session, case, day, barred=barred).items()
+                if k == named.id
+            }
+            if not pool:
+                why = why or f"{named.name}'s partner cannot take it on {day.isoformat()}"
+                continue
+        own = place_in_day(session, calendar, day, case, now, barred, partners=pool)
+        own_found = own is not None and own.found
+        if technician_id is None and (own is None or not own.on_time):
+            partner = place_with_partners(session, calendar, day, case, now, barred)
+            if partner is not None and partner.found and (partner.on_time or not own_found):
+                return commit_placing(session, partner, case, now, manual=False, reason=reason)
+        if own is None:
             continue
-        decision = _insert(
-            session, context, case, now, manual=technician_id is not None, reason=reason
-        )
-        if decision.technician is not None:
-            return decision
-        why = why or decision.explanation
+        if own.found:
+            return commit_placing(
+                session, own, case, now, manual=technician_id is not None, reason=reason
+            )
+        why = why or own.explanation
     return Assignment(None, why or "no working day ahead has a technician for it")
-
-
-def _insert(
-    session: Session,
-    context: DayContext,
-    case: Case,
-    now: datetime,
-    *,
-    manual: bool,
-    reason: str | None,
-) -> Assignment:
-    job = context.instance.job(case.id)
-    plan, old_route = _without_job(context, stored_plan(session, context), case.id)
-    options = insertions(context.instance, plan, job)
-    if not options:
-        return Assignment(
-            None,
-            unreachable_reason(job, context.instance.crews)
-            or f"no capacity left on {context.day.isoformat()}",
-        )
-    best = options[0]
-    if old_route is not None and old_route.crew_id != best.crew.id:
-        save_route(session, context, old_route, now)
-    save_route(session, context, best.route, now)
-    runner_up = (
-        _runner_up(context, plan, job, best)
-        if manual
-        else (options[1] if len(options) > 1 else None)
-    )
-    return _decision(context, case, best, runner_up, manual=manual, reason=reason)
-
-
-def _runner_up(
-    context: DayContext,
-    plan: DayPlan,
-    job: Job,
-    chosen: Insertion,
-) -> Insertion | None:
-    """The planner's own best choice besides the one made by hand."""
-    free = replace(job, pinned_to=None)
-    return next(
-        (o for o in insertions(context.instance, plan, free) if o.crew.id != chosen.crew.id), None
-    )
-
-
-def _decision(
-    context: DayContext,
-    case: Case,
-    best: Insertion,
-    runner_up: Insertion | None,
-    *,
-    manual: bool,
-    reason: str | None,
-) -> Assignment:
-    technician = context.technicians[best.crew.id]
-    arrival = context.moment(best.stop.arrival)
-    other = None
-    if runner_up is not None:
-        other = (
-            context.technicians[runner_up.crew.id],
-            runner_up.stop,
-            context.moment(runner_up.stop.arrival),
-        )
-    note = assignment_note(
-        technician,
-        case.product.product_line if case.product else None,
-        best.stop,
-        best.route,
-        arrival,
-        case.sla_due_at,
-        context.opening.tzinfo,
-        other,
-        manual_reason=reason,
-        manual=manual,
-    )
-    return Assignment(
-        technician,
-        note,
-        manual=manual,
-        runner_up=other[0] if other else None,
-        planned_arrival_at=arrival,
-    )
 
 
 def _pin(
@@ -381,7 +333,7 @@ def replan_day(
         seconds=round(time.perf_counter() - started, 3),
     )
     session.add(run)
-    _flag_unassigned(session, context, plan, now)
+    _offer_or_flag_unassigned(session, calendar, context, plan, settings=settings, now=now)
     session.flush()
     logger.info(
         "planned %s (%s): %d jobs, %d unassigned, %.1f s",
@@ -395,7 +347,13 @@ def replan_day(
 
 
 def _store(session: Session, context: DayContext, plan: DayPlan, now: datetime) -> None:
-    session.execute(delete(PlanStop).where(PlanStop.day == context.day))
+    # Partner staff's stops are not ours to re-plan (R1.4): they stay.
+    session.execute(
+        delete(PlanStop).where(
+            PlanStop.day == context.day,
+            PlanStop.technician_id.not_in(partner_technician_ids(session)),
+        )
+    )
     for route in plan.routes.values():
         save_route(session, context, route, now)
     for job_id in plan.unassigned:
@@ -419,7 +377,7 @@ def _apply(
             case = context.cases[stop.job_id]
             if case.assigned_technician_id == route.crew_id:
                 continue
-            rest, _ = _without_job(context, plan, stop.job_id)
+            rest, _ = without_job(context, plan, stop.job_id)
             job = context.instance.job(stop.job_id)
             others = [
                 o
@@ -435,7 +393,7 @@ def _apply(
                 0.0,
                 route.load_minutes,
             )
-            decision = _decision(
+            decision = explain_choice(
                 context, case, chosen, others[0] if others else None, manual=False, reason=None
             )
             apply_assignment(session, case, decision, settings=settings, now=now, actor=SYSTEM)
@@ -443,11 +401,25 @@ def _apply(
     return changed
 
 
-def _flag_unassigned(session: Session, context: DayContext, plan: DayPlan, now: datetime) -> None:
-    """A job no one can take that day goes to the repair manager at once, with the reason."""
+def _offer_or_flag_unassigned(
+    session: Session,
+    calendar: BusinessCalendar,
+    context: DayContext,
+    plan: DayPlan,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """A job none of our technicians can take that day is offered to an eligible partner
+    (R1.4); when none can take it either, it goes to the repair manager at once, with the reason."""
     for job_id, why in plan.unassigned.items():
         case = context.cases.get(job_id)
         if case is None or case.assigned_technician_id is not None:
+            continue
+        partner = place_with_partners(session, calendar, context.day, case, now, refused_by(case))
+        if partner is not None and partner.found:
+            decision = commit_placing(session, partner, case, now, manual=False, reason=None)
+            apply_assignment(session, case, decision, settings=settings, now=now, actor=SYSTEM)
             continue
         alert(
             session,
@@ -488,7 +460,7 @@ def assignment_options(
         if context is None or case.id not in context.instance.jobs_by_id:
             continue
         job = replace(context.instance.job(case.id), pinned_to=None)
-        plan, _ = _without_job(context, stored_plan(session, context), case.id)
+        plan, _ = without_job(context, stored_plan(session, context), case.id)
         found = insertions(context.instance, plan, job)
         if found:
             return [

@@ -3,10 +3,11 @@ stored stops out. Times become minutes from the day's opening and back."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.calendar import BusinessCalendar
@@ -72,14 +73,18 @@ def load_day(
     *,
     exclude: dict[int, set[int]] | None = None,
     delayed: dict[int, float] | None = None,
+    partners: Mapping[int, frozenset[str]] | None = None,
 ) -> DayContext | None:
-    """The day's instance as of `now`, or None on a closed day (a holiday has no plan)."""
+    """The day's instance as of `now`, or None on a closed day (a holiday has no plan).
+
+    Our own technicians and the jobs not given to a partner; with `partners` (partner staff →
+    the product lines their contract covers, R1.4) those partner staff instead, for an offer."""
     window = calendar.working_window(day)
     if window is None:
         return None
     opening, closing = window
     context = DayContext(day, opening, closing, DayInstance((), ()), {}, {})
-    technicians = _working_technicians(session, day)
+    technicians = _working_technicians(session, day, None if partners is None else set(partners))
     vans = van_parts(session, [t.id for t in technicians])
     crews = tuple(
         replace(
@@ -88,7 +93,9 @@ def load_day(
         )
         for t in technicians
     )
-    cases = _open_jobs(session, closing)
+    if partners is not None:  # a partner's staff may take what their contract covers (R1.4)
+        crews = tuple(replace(crew, lines=partners[crew.id]) for crew in crews)
+    cases = _open_jobs(session, closing, own_only=partners is None)
     pins = {p.case_id: p.technician_id for p in session.scalars(select(DispatchPin))}
     jobs = tuple(_job(context, case, now, pins.get(case.id)) for case in cases)
     excluded = exclude or {}
@@ -110,23 +117,38 @@ def _without(instance: DayInstance, exclude: dict[int, set[int]]) -> DayInstance
     return DayInstance(jobs, instance.crews)
 
 
-def _working_technicians(session: Session, day: date) -> list[Technician]:
+def _working_technicians(session: Session, day: date, ids: set[int] | None) -> list[Technician]:
+    """Our own technicians working on `day`; with `ids`, those (partner staff) instead."""
+    query = select(Technician).where(Technician.active.is_(True))
+    if ids is None:
+        query = query.where(Technician.partner_id.is_(None))
+    else:
+        query = query.where(Technician.id.in_(ids))
     technicians = session.scalars(
-        select(Technician)
-        .where(Technician.active.is_(True))
-        .options(selectinload(Technician.certifications), selectinload(Technician.leaves))
-        .order_by(Technician.id)
+        query.options(
+            selectinload(Technician.certifications), selectinload(Technician.leaves)
+        ).order_by(Technician.id)
     ).all()
     return [t for t in technicians if t.works_on(day)]
 
 
-def _open_jobs(session: Session, closing: datetime) -> list[Case]:
+def _open_jobs(session: Session, closing: datetime, *, own_only: bool) -> list[Case]:
+    """Open repair jobs; `own_only`: without those a partner's staff holds (R1.4: theirs to
+    plan, until they give it back)."""
+    query = select(Case).where(
+        Case.kind == "repair", Case.status.in_(PLANNABLE), Case.reported_at < closing
+    )
+    if own_only:
+        partner_staff = select(Technician.id).where(Technician.partner_id.is_not(None))
+        query = query.where(
+            or_(
+                Case.assigned_technician_id.is_(None),
+                Case.assigned_technician_id.not_in(partner_staff),
+            )
+        )
     return list(
         session.scalars(
-            select(Case)
-            .where(Case.kind == "repair", Case.status.in_(PLANNABLE), Case.reported_at < closing)
-            .options(selectinload(Case.product), selectinload(Case.events))
-            .order_by(Case.id)
+            query.options(selectinload(Case.product), selectinload(Case.events)).order_by(Case.id)
         ).all()
     )
 

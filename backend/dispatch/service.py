@@ -18,7 +18,7 @@ from backend.i18n import translate
 from backend.people.models import Technician
 
 # History entries in which a technician gave a job back: it does not go back to them.
-REFUSALS = ("decline", "acceptance_timeout")
+REFUSALS = ("decline", "acceptance_timeout", "partner_dispute")
 
 
 def ineligibility(technician: Technician, product_line: str | None, day: date) -> str | None:

@@ -72,18 +72,26 @@ def message_customer(
     purpose: str = "message",
     dedupe_key: str | None = None,
     reply_markup: dict[str, Any] | None = None,
+    document: dict[str, Any] | None = None,
     now: datetime,
 ) -> OutboundMessage | None:
     """A text to the customer by Telegram when linked, else by SMS to a mobile number.
 
+    `document` ({`filename`, `content_base64`}) goes to Telegram as a file with the text as its
+    caption (sendDocument); an SMS carries the text alone (its link stands for the file).
+
     About a case reported with an unverified (typed) number, only the chat it was reported from
     hears: the number's owner may be someone else (finding 5)."""
     if case is not None and not case.identity_verified:
-        return _to_reporting_chat(session, case, text, purpose, dedupe_key, reply_markup, now)
+        return _to_reporting_chat(
+            session, case, text, purpose, dedupe_key, reply_markup, now, document
+        )
     if customer.telegram_chat_id is not None:
         payload: dict[str, Any] = {"text": text}
         if reply_markup:
             payload["reply_markup"] = reply_markup
+        if document:
+            payload["document"] = document
         return enqueue(
             session,
             channel=OutboxChannel.TELEGRAM,
@@ -287,6 +295,7 @@ def _to_reporting_chat(
     dedupe_key: str | None,
     reply_markup: dict[str, Any] | None,
     now: datetime,
+    document: dict[str, Any] | None = None,
 ) -> OutboundMessage | None:
     chat = (case.reported_as or {}).get("chat")
     if chat is None:
@@ -294,6 +303,8 @@ def _to_reporting_chat(
     payload: dict[str, Any] = {"text": text}
     if reply_markup:
         payload["reply_markup"] = reply_markup
+    if document:
+        payload["document"] = document
     return enqueue(
         session,
         channel=OutboxChannel.TELEGRAM,

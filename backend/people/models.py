@@ -87,6 +87,8 @@ class Technician(Base):
     daily_capacity_minutes: Mapped[int] = mapped_column(default=480)
     active: Mapped[bool] = mapped_column(default=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # R1.4: staff of a partner repair shop (backend.partners); None for our own technicians.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     certifications: Mapped[list[Certification]] = relationship(

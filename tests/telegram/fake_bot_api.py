@@ -110,7 +110,7 @@ class FakeBotApi:
         return [
             str(c.params.get("text") or c.params.get("caption") or "")
             for c in self.calls
-            if c.method in ("sendMessage", "sendPhoto", "editMessageText")
+            if c.method in ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")
             and str(c.params.get("chat_id")) == str(chat_id)
         ]
 
@@ -118,7 +118,7 @@ class FakeBotApi:
         return [
             c
             for c in self.calls
-            if c.method in ("sendMessage", "sendPhoto")
+            if c.method in ("sendMessage", "sendPhoto", "sendDocument")
             and str(c.params.get("chat_id")) == str(chat_id)
         ][-1]
 
@@ -161,6 +161,8 @@ class FakeBotApi:
                 params[key] = value
         if "text" in raw:
             params["text"] = str(raw["text"])  # "123" stays text
+        for key, upload in request.files.items():  # multipart uploads (sendDocument)
+            params[key] = {"filename": upload.filename, "content": upload.read()}
         return params
 
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -227,6 +229,12 @@ class FakeBotApi:
     def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         photo = [{"file_id": "AgAD-photo", "file_unique_id": "u1", "width": 90, "height": 90}]
         return self._message(params, photo=photo, caption=params.get("caption"))
+
+    def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        upload = params.get("document")
+        name = upload.get("filename") if isinstance(upload, dict) else None
+        document = {"file_id": "BQAD-document", "file_unique_id": "d1", "file_name": name}
+        return self._message(params, document=document, caption=params.get("caption"))
 
     def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
