@@ -158,4 +158,6 @@ def test_tick_runs_the_duties_in_the_stated_order() -> None:
         "sign_in_housekeeping",
         "abc_classes",
         "delivery_failure_bursts",
+        "workshop_late_returns",
+        "overdue_loaners",
     ]

@@ -10,13 +10,14 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from backend.api import openapi_parity, schemas
+from backend.api import openapi_parity, openapi_workshop, schemas
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
 from backend.cases.models import CaseKind
 from backend.key_customers.views import KeyCustomerFlag, VisitIn
 from backend.money.views import FeeScheduleBody
 from backend.reports.views import BranchCreate, SignOffBody
 from backend.stock.schemas import ReorderPointIn, StockMoveIn
+from backend.workshop.schemas import LoanerIn, LoanerReturnIn
 
 blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -50,6 +51,8 @@ def _schema_components() -> dict[str, Any]:
         FeeScheduleBody,
         StockMoveIn,
         ReorderPointIn,
+        LoanerIn,
+        LoanerReturnIn,
         schemas.UserCreate,
         schemas.UserUpdate,
         schemas.PasswordReset,
@@ -1086,6 +1089,7 @@ def build_document() -> dict[str, Any]:
         **_report_paths(),
         **_money_paths(),
         **_stock_paths(),
+        **openapi_workshop.workshop_paths(_answers, _body),
         **openapi_parity.user_paths(_answers, _body),
         **openapi_parity.task_paths(_answers),
         **openapi_parity.customer_paths(_answers),

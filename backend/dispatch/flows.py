@@ -35,6 +35,7 @@ from backend.errors import ValidationError
 from backend.outbox.service import message_technician
 from backend.people.models import Role, Technician
 from backend.settings import Settings
+from backend.workshop.history import history_lines
 from backend.stock.assessment import likely_lines
 from backend.stock.service import van_parts
 from backend.tasks.service import alert
@@ -115,7 +116,13 @@ def apply_assignment(
     due = calendar.local(case.sla_due_at) if case.sla_due_at else None
     language = technician.language  # the technician's own, set with /language in Telegram
     van = van_parts(session, [technician.id]).get(technician.id, {})
-    text = "\n".join([job_push(case, due, language), *likely_lines(case, van, language)])
+    text = "\n".join(
+        [
+            job_push(case, due, language),
+            *likely_lines(case, van, language),
+            *history_lines(session, case, language),  # R6.1 the unit's earlier repairs
+        ]
+    )
     message_technician(
         session,
         technician,
