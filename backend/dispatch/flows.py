@@ -35,10 +35,10 @@ from backend.errors import ValidationError
 from backend.outbox.service import message_technician
 from backend.people.models import Role, Technician
 from backend.settings import Settings
-from backend.workshop.history import history_lines
 from backend.stock.assessment import likely_lines
 from backend.stock.service import van_parts
 from backend.tasks.service import alert
+from backend.workshop.history import history_lines
 
 logger = logging.getLogger(__name__)
 

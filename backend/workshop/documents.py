@@ -29,9 +29,7 @@ def receipt_lines(receipt: GoodsReceipt, tz: ZoneInfo, language: str) -> list[st
             "Taken in: {moment}",
             moment=receipt.issued_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         ),
-        translate(
-            language, "Promised return: {day}", day=receipt.promised_return_on.isoformat()
-        ),
+        translate(language, "Promised return: {day}", day=receipt.promised_return_on.isoformat()),
     ]
     if receipt.transport:
         lines.append(translate(language, "Transport by the company"))

@@ -225,11 +225,15 @@ def hand_back(
 ) -> dict[str, Any]:
     """R4.10, R7.7: only after a passed inspection (409); the receipt taken back, its number
     confirmed (422 naming `receipt_number`); the goods-out row; the loaner back (R5.4)."""
+    receipt = receipt_of(session, case)
     inspection = last_inspection(session, case)
+    # The machine returns only INSPECTED items; an item taken in before receipts and
+    # inspections were recorded has neither, and nothing to confirm.
+    if receipt is None and inspection is None:
+        return {}
     if inspection is None or not inspection.passed:
         raise Conflict(f"{case.number} has no passed inspection: inspect it first", field="inspect")
-    receipt = receipt_of(session, case)
-    if receipt is None:  # taken in before receipts existed: nothing to confirm
+    if receipt is None:
         return {}
     given = str(body.get("receipt_number") or "").strip().upper()
     if given != receipt.number:

@@ -54,7 +54,8 @@ def _workshop_technicians(session: Session, case_ids: list[int]) -> dict[int, se
         )
     )
     for case_id, technician_id in rows:
-        found[case_id].add(technician_id)
+        if technician_id is not None:
+            found[case_id].add(technician_id)
     return found
 
 

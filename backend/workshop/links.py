@@ -10,4 +10,5 @@ RECEIPT_LINK_DAYS = 365
 
 
 def receipt_url(settings: Settings, receipt_number: str) -> str:
-    return f"{settings.public_base_url}/workshop-receipt/{sign(settings, RECEIPT_SALT, receipt_number)}"
+    token = sign(settings, RECEIPT_SALT, receipt_number)
+    return f"{settings.public_base_url}/workshop-receipt/{token}"

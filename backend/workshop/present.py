@@ -56,7 +56,9 @@ def loan_json(loan: LoanerLoan | None, tz: ZoneInfo) -> dict[str, Any] | None:
     }
 
 
-def receipt_json(session: Session, receipt: GoodsReceipt, tz: ZoneInfo, today: date) -> dict[str, Any]:
+def receipt_json(
+    session: Session, receipt: GoodsReceipt, tz: ZoneInfo, today: date
+) -> dict[str, Any]:
     """The receipt with its repair card, inspections, signature and loaner (R4.10, R7.7)."""
     case = receipt.case
     return {
@@ -115,7 +117,11 @@ def loaner_json(session: Session, loaner: Loaner, tz: ZoneInfo) -> dict[str, Any
 
 def history_json(entries: list[dict[str, Any]], tz: ZoneInfo) -> list[dict[str, Any]]:
     return [
-        {**entry, "reported_at": _at(entry["reported_at"], tz), "closed_at": _at(entry["closed_at"], tz)}
+        {
+            **entry,
+            "reported_at": _at(entry["reported_at"], tz),
+            "closed_at": _at(entry["closed_at"], tz),
+        }
         for entry in entries
     ]
 

@@ -81,7 +81,9 @@ def register(
         with session.begin_nested():
             session.add(row)
     except IntegrityError as error:
-        raise Conflict(f"{receipt.number} is already registered {direction}", field="number") from error
+        raise Conflict(
+            f"{receipt.number} is already registered {direction}", field="number"
+        ) from error
     return row
 
 
@@ -170,7 +172,9 @@ def add_loaner(
         with session.begin_nested():
             session.add(loaner)
     except IntegrityError as error:
-        raise Conflict(f"loaner {serial_number} is already registered", field="serial_number") from error
+        raise Conflict(
+            f"loaner {serial_number} is already registered", field="serial_number"
+        ) from error
     return loaner
 
 
@@ -184,7 +188,9 @@ def open_loan_of_case(session: Session, case: Case) -> LoanerLoan | None:
 
 def open_loan_of(session: Session, loaner: Loaner) -> LoanerLoan | None:
     return session.scalar(
-        select(LoanerLoan).where(LoanerLoan.loaner_id == loaner.id, LoanerLoan.returned_at.is_(None))
+        select(LoanerLoan).where(
+            LoanerLoan.loaner_id == loaner.id, LoanerLoan.returned_at.is_(None)
+        )
     )
 
 
@@ -218,7 +224,8 @@ def take_back(
     until the warehouse makes it available (retired here)."""
     if condition not in set(LoanerCondition):
         raise ValidationError(
-            f"loaner_condition must be one of {', '.join(LoanerCondition)}", field="loaner_condition"
+            f"loaner_condition must be one of {', '.join(LoanerCondition)}",
+            field="loaner_condition",
         )
     loan.returned_at = now
     loan.condition_on_return = str(condition)

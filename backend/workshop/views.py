@@ -73,7 +73,9 @@ def goods_register() -> ResponseReturnValue:
     first, last = _day("from"), _day("to")
     tz = settings().tz
     start = datetime.combine(first, time(0), tzinfo=tz)
-    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz) if last < date.max else start
+    end = (
+        datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz) if last < date.max else start
+    )
     rows = register_rows(db_session(), first=start, last=end) if first <= last else []
     return jsonify({"items": [register_json(row, tz) for row in rows]})
 
@@ -114,7 +116,9 @@ def customer_receipt(token: str) -> ResponseReturnValue:
 def loaners() -> ResponseReturnValue:
     """Every loaner unit with its open loan (R5.4)."""
     session, tz = db_session(), settings().tz
-    return jsonify({"items": [loaner_json(session, loaner, tz) for loaner in list_loaners(session)]})
+    return jsonify(
+        {"items": [loaner_json(session, loaner, tz) for loaner in list_loaners(session)]}
+    )
 
 
 @blueprint.post("/api/v1/loaners")

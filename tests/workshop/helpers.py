@@ -47,9 +47,7 @@ def on_site(
     return number
 
 
-def to_workshop(
-    client: FlaskClient, people: Personas, number: str, **body: Any
-) -> dict[str, Any]:
+def to_workshop(client: FlaskClient, people: Personas, number: str, **body: Any) -> dict[str, Any]:
     """`take_to_workshop` for the technician (by the repair manager); the case JSON."""
     return act(
         client,

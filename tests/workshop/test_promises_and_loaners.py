@@ -94,7 +94,9 @@ def test_r5_4_a_loaner_comes_back_with_its_condition_and_a_damaged_one_is_not_le
         "/api/v1/loaners", headers=warehouse, json={"serial_number": "LN-1", "model": "AC-1"}
     )
     assert duplicate.status_code == 409
-    not_lent = client.post("/api/v1/loaners/LN-1/return", headers=warehouse, json={"condition": "good"})
+    not_lent = client.post(
+        "/api/v1/loaners/LN-1/return", headers=warehouse, json={"condition": "good"}
+    )
     assert not_lent.status_code == 409
     number = on_site(client, people)
     to_workshop(client, people, number, loaner_serial="LN-1")
@@ -136,7 +138,13 @@ def test_r5_4_an_overdue_loaner_is_chased_once(
     act(client, warehouse, number, "finish_repair", WORK)
     case = act(client, manager, number, "inspect")
     # the customer keeps the loaner when the item comes back: the loan stays open
-    act(client, warehouse, number, "return_item", {"receipt_number": case["workshop"]["receipt_number"]})
+    act(
+        client,
+        warehouse,
+        number,
+        "return_item",
+        {"receipt_number": case["workshop"]["receipt_number"]},
+    )
     assert _tick(database, settings, overdue_loaners, FRIDAY) == 0
     assert _tick(database, settings, overdue_loaners, MONDAY) == 1
     assert _tick(database, settings, overdue_loaners, MONDAY) == 0  # once

@@ -42,7 +42,9 @@ def test_r6_1_the_unit_history_lists_every_case_of_a_serial(
     stranger = people.technician(name="이영호", phone="010-2000-0002")
     hidden = client.get("/api/v1/units/SN-H/history", headers=people.technician_headers(stranger))
     assert hidden.status_code == 404
-    department = client.get("/api/v1/units/SN-H/history", headers=people.headers("department_staff"))
+    department = client.get(
+        "/api/v1/units/SN-H/history", headers=people.headers("department_staff")
+    )
     assert department.status_code == 403
 
     # the job push of the third case names the unit's earlier repairs
