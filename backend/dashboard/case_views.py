@@ -33,6 +33,7 @@ from backend.errors import DomainError, NotFound
 from backend.inbox.views import MEDIA_ROLES, send_case_media
 from backend.people.models import Role, StaffUser, Technician
 from backend.web import db_session, now, settings
+from backend.workshop.history import sees_unit_history
 
 
 def _visible_case(number: str) -> Case:
@@ -135,6 +136,8 @@ def _case_page(
         now_moment=moment,
         cause_people=_cause_people() if case.kind == CaseKind.RETURN else [],
         notes=case_notes(session, case) if _writes_notes(hidden) else None,
+        sees_unit_history=case.unit is not None
+        and sees_unit_history(session, actor, case.unit.serial_number),
     ), status
 
 

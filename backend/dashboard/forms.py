@@ -170,6 +170,11 @@ TEXT_FIELDS = (
     "findings",
     "decision",
     "rule",
+    # the workshop (R4.10, R5.4, R7.7)
+    "promised_return_on",
+    "loaner_serial",
+    "receipt_number",
+    "loaner_condition",
 )
 
 
@@ -230,6 +235,8 @@ def parse_action(
             body["hours"] = hours
         if (fee := _number(form, data, "fee", int)) is not None:
             body["fee"] = fee
+    if action == "take_to_workshop" and data.get("transport") == "on":
+        body["transport"] = True  # R4.8 the company carries the goods
     if action == "reward" and (amount := _number(form, data, "reward_amount", int)) is not None:
         body["reward_amount"] = amount  # R9.3
     if form.errors:
