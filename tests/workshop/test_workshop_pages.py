@@ -69,9 +69,9 @@ def test_r4_10_r5_4_the_workshop_is_run_from_the_dashboard(
         {"receipt_number": receipt, "loaner_condition": "good"},
     )
     assert back.status_code == 302
-    page = text_of(browser.get("/workshop?from=2026-11-25&to=2026-11-25").text)
-    assert page.count(receipt) == 2 and "입고" in page and "출고" in page  # in and out
-    assert "대여 가능" in page
+    register = text_of(browser.get("/workshop?from=2026-11-25&to=2026-11-25").text)
+    assert register.count(receipt) == 2 and "입고" in register and "출고" in register
+    assert "대여 가능" in register  # the loaner is back
     added = browser.post("/workshop/loaners", {"serial_number": "LN-2", "model": "AC-1"})
     assert added.status_code == 302 and "LN-2" in browser.get("/workshop").text
 
