@@ -133,6 +133,19 @@ def _schema_components() -> dict[str, Any]:
                     "minutes": {"type": ["integer", "null"]},
                 },
             },
+            "workshop": {
+                "type": ["object", "null"],
+                "description": "repairs taken to the workshop (R4.10, R5.4): the goods receipt's "
+                "number, the promised return date, transport, return, signature, the loaner lent",
+                "properties": {
+                    "receipt_number": {"type": "string"},
+                    "promised_return_on": {"type": "string", "format": "date"},
+                    "transport": {"type": "boolean"},
+                    "returned_at": {"type": ["string", "null"], "format": "date-time"},
+                    "signed_by": {"type": ["string", "null"]},
+                    "loaner_serial": {"type": ["string", "null"]},
+                },
+            },
             "redacted": {
                 "type": "array",
                 "items": {"type": "string", "enum": ["contact", "customer", "media", "text"]},

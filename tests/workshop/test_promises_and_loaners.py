@@ -4,14 +4,19 @@ returned with their condition, chased once when overdue."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from backend.app import create_app
 from backend.db import Database
 from backend.settings import Settings
 from backend.tasks.models import Task
 from backend.workshop.duties import late_returns, overdue_loaners
+from backend.workshop.models import LoanerLoan
+from tests.concurrency import at_once, own_databases
+from tests.conftest import Clock
 from tests.factories import Personas, act
 from tests.workshop.helpers import WORK, add_loaner, on_site, texts, to_workshop
 
@@ -154,3 +159,35 @@ def test_r5_4_an_overdue_loaner_is_chased_once(
     assert [t["kind"] for t in tasks].count("loaner_overdue") == 1
     loaners = client.get("/api/v1/loaners", headers=warehouse).get_json()["items"]
     assert loaners[0]["loan"]["case_number"] == number and loaners[0]["status"] == "lent"
+
+
+def test_r5_4_one_loaner_asked_for_two_items_at_the_same_moment_is_lent_once(
+    client: FlaskClient,
+    people: Personas,
+    database: Database,
+    database_url: str,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    people.product()
+    people.technician()
+    add_loaner(client, people, "LN-1")
+    numbers = [on_site(client, people, serial=f"SN-{i}", phone=f"010-3000-000{i}") for i in (1, 2)]
+    headers = people.headers("repair_manager")
+    body = {"reason": "r", "loaner_serial": "LN-1"}
+
+    def take(own: FlaskClient, number: str) -> int:
+        url = f"/api/v1/cases/{number}/actions/take_to_workshop"
+        return own.post(url, headers=headers, json=body).status_code
+
+    with own_databases(database_url, 2) as databases:
+        clients = [
+            create_app({"settings": settings, "database": own, "clock": clock}).test_client()
+            for own in databases
+        ]
+        statuses = at_once(
+            [partial(take, own, number) for own, number in zip(clients, numbers, strict=True)]
+        )
+    assert sorted(statuses) == [200, 409]
+    with database.session() as session:
+        assert len(session.scalars(select(LoanerLoan)).all()) == 1
