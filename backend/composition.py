@@ -72,6 +72,8 @@ from backend.surveys import duties as survey_duties
 from backend.surveys import views as survey_views
 from backend.tasks import views as task_views
 from backend.tasks.service import alert
+from backend.workshop import duties as workshop_duties
+from backend.workshop import views as workshop_views
 from bot import webhook as telegram_webhook
 from bot.files import fetch_telegram_file
 from bot.handlers import process_update as process_telegram_update
@@ -101,6 +103,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     stock_views.blueprint,  # /api/v1/stock: on hand, moves, reorder points (R5.1–R5.3)
     report_figure_views.blueprint,  # /api/v1/reports/monthly, technicians/<id>, coverage, sla
     task_views.blueprint,  # /api/v1/tasks: each role's work list, close
+    workshop_views.blueprint,  # /api/v1/workshop, /loaners, /units/<serial>/history; receipts
     dashboard_views.dashboard,  # / (the staff pages)
     public_views.blueprint,  # /suggest: the public suggestion form, its QR code, poster (R9.8)
     sandbox_views.blueprint,  # /sandbox: both channels in a browser (404 unless sandbox mode)
@@ -151,6 +154,8 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("abc_classes", stock_abc.monthly_abc_classes),  # R5.2, the first tick of each month
     ("delivery_failure_bursts", partial(outbox_duties.delivery_failure_bursts, alert=alert)),
     ("partner_disputes", dispatch_duties.partner_disputes),  # R1.4 a dispute never blocks a job
+    ("workshop_late_returns", workshop_duties.late_returns),  # R4.12, R7.9 once per receipt
+    ("overdue_loaners", workshop_duties.overdue_loaners),  # R5.4
 )
 
 

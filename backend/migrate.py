@@ -66,8 +66,10 @@ def downgrade(url: str, revision: str) -> None:
 
 
 def next_revision_id() -> str:
-    """The id after the highest numbered revision: "0009" after "0008"."""
-    numbers = [int(r.revision) for r in script_directory().walk_revisions() if r.revision.isdigit()]
+    """The id after the highest numbered revision: "0009" after "0008" (or "0008_workshop")."""
+    numbers = [
+        int(r.revision[:4]) for r in script_directory().walk_revisions() if r.revision[:4].isdigit()
+    ]
     return f"{max(numbers, default=0) + 1:04d}"
 
 

@@ -32,8 +32,24 @@ from backend.stock.models import ReorderPoint, StockBalance, StockMove
 from backend.suggestions.models import Suggestion
 from backend.surveys.models import Survey
 from backend.tasks.models import Task
+from backend.workshop.models import (
+    GoodsReceipt,
+    GoodsRegisterRow,
+    Inspection,
+    Loaner,
+    LoanerLoan,
+    ReceiptSequence,
+    RepairWork,
+)
 
 __all__ = [
+    "GoodsReceipt",
+    "GoodsRegisterRow",
+    "Inspection",
+    "Loaner",
+    "LoanerLoan",
+    "ReceiptSequence",
+    "RepairWork",
     "ApiToken",
     "Base",
     "Branch",

@@ -30,6 +30,8 @@ from backend.settings import Settings
 from backend.stock.models import StockMove
 from backend.stock.reorder import set_reorder_point
 from backend.stock.service import CENTRAL, WORKSHOP, MoveRequest, move_stock, van
+from backend.workshop.models import Loaner
+from backend.workshop.service import add_loaner
 
 DEMO_PASSWORD = "demo1234"
 DEMO_DOMAIN = "demo.aftersales.local"
@@ -378,6 +380,19 @@ def _receive(session: Session, code: str, location: str, quantity: int, now: dat
     move_stock(session, request, actor="system", now=now)
 
 
+def _loaners(session: Session, now: datetime) -> int:
+    """R5.4: two loaner units of each demo model; nothing when any loaner exists."""
+    if session.scalar(select(Loaner.id).limit(1)) is not None:
+        return 0
+    models = session.scalars(select(Product.model).order_by(Product.model)).all()
+    for model in models:
+        for index in (1, 2):
+            add_loaner(
+                session, serial_number=f"LN-{model}-{index}", model=model, note=None, now=now
+            )
+    return 2 * len(models)
+
+
 def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[str, Any]:
     """Load the demo data; running it again adds nothing."""
     today = calendar_for(settings).local_date(now)
@@ -390,6 +405,7 @@ def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[st
         "branches_added": _branches(session),
         "fee_schedules_added": _fee_schedule(session, settings, now),
         "stock_moves_added": _stock(session, now),
+        "loaners_added": _loaners(session, now),
         "password": DEMO_PASSWORD,
     }
     return summary

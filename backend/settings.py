@@ -165,6 +165,10 @@ class Settings:
     return_window_days: int = 14
     return_windows: tuple[tuple[str, int], ...] = ()
     key_customer_visit_days: int = 90  # R9.6: the default interval between key-customer visits
+    # R4.12, R7.7: business days from taking an item to the workshop to its promised return;
+    # R5.4: days a loaner may stay out after that date before the customer is chased.
+    workshop_return_days: int = 5
+    loaner_grace_days: int = 2
 
     def return_window_for(self, product_line: str | None) -> int:
         """R3.1: the return window of a product line, in days after purchase."""
@@ -271,6 +275,8 @@ def load_settings(
         ("AFTERSALES_FORMAL_CASE_WINDOW_DAYS", "formal_case_window_days", 1),
         ("AFTERSALES_RETURN_WINDOW_DAYS", "return_window_days", 0),
         ("AFTERSALES_KEY_CUSTOMER_VISIT_DAYS", "key_customer_visit_days", 1),
+        ("AFTERSALES_WORKSHOP_RETURN_DAYS", "workshop_return_days", 1),
+        ("AFTERSALES_LOANER_GRACE_DAYS", "loaner_grace_days", 0),
     ]:
         if (value := get(var)) is not None:
             values[attr] = _parse_int(var, value, minimum)
@@ -312,6 +318,10 @@ def _validate(settings: Settings) -> None:
             raise SettingsError(f"{name.upper()} must start with http:// or https://")
     if settings.return_window_days > 3650 or any(d > 3650 for _, d in settings.return_windows):
         raise SettingsError("a return window is at most 3650 days (AFTERSALES_RETURN_WINDOW*)")
+    if settings.workshop_return_days > 365:
+        raise SettingsError("AFTERSALES_WORKSHOP_RETURN_DAYS must be at most 365")
+    if settings.loaner_grace_days > 365:
+        raise SettingsError("AFTERSALES_LOANER_GRACE_DAYS must be at most 365")
     if settings.key_customer_visit_days > 3650:
         raise SettingsError("AFTERSALES_KEY_CUSTOMER_VISIT_DAYS must be at most 3650")
     if settings.outbox_give_up_hours > 24 * 366:

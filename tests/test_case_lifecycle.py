@@ -251,7 +251,8 @@ def test_the_workshop_path(client: FlaskClient, people: Personas, world: int) ->
     assert case["status"] == "repaired" and case["charges"]["total"] == 0
     case = act(client, headers, number, "inspect")  # R7.7 the supervisor inspects
     assert case["status"] == "inspected"
-    case = act(client, warehouse, number, "return_item")
+    receipt = {"receipt_number": case["workshop"]["receipt_number"]}  # R4.10 taken back
+    case = act(client, warehouse, number, "return_item", receipt)
     assert case["status"] == "resolved" and case["resolved_at"] is not None
     case = act(
         client, people.technician_headers(world), number, "sign_off", {"signed_by": "홍길동"}

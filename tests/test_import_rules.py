@@ -159,4 +159,6 @@ def test_tick_runs_the_duties_in_the_stated_order() -> None:
         "abc_classes",
         "delivery_failure_bursts",
         "partner_disputes",
+        "workshop_late_returns",
+        "overdue_loaners",
     ]

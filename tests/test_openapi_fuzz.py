@@ -67,7 +67,13 @@ DATA_DEPENDENT_422 = {
         "method",
         "quote",
         "note",
+        # the workshop (R4.10, R5.4): a promised date from today on, a loaner that exists, the
+        # number on the customer's goods receipt
+        "promised_return_on",
+        "loaner_serial",
+        "receipt_number",
     ),
+    ("/workshop/register", "get"): ("from", "to"),  # a day that exists (2026-02-31 does not)
     ("/technicians", "post"): ("certifications",),
     ("/products", "post"): ("parts",),
     ("/contracts", "post"): ("ends_on", "product.model"),

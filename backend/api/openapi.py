@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from backend.api import openapi_parity, schemas
+from backend.api import openapi_parity, openapi_workshop, schemas
 from backend.api.partners import PartnerContractCreate, PartnerCreate, PartnerDispute
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
 from backend.cases.models import CaseKind
@@ -18,6 +18,7 @@ from backend.key_customers.views import KeyCustomerFlag, VisitIn
 from backend.money.views import FeeScheduleBody
 from backend.reports.views import BranchCreate, SignOffBody
 from backend.stock.schemas import ReorderPointIn, StockMoveIn
+from backend.workshop.schemas import LoanerIn, LoanerReturnIn
 
 blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -54,6 +55,8 @@ def _schema_components() -> dict[str, Any]:
         PartnerCreate,
         PartnerContractCreate,
         PartnerDispute,
+        LoanerIn,
+        LoanerReturnIn,
         schemas.UserCreate,
         schemas.UserUpdate,
         schemas.PasswordReset,
@@ -133,6 +136,19 @@ def _schema_components() -> dict[str, Any]:
                     "by_symptoms": {"type": "boolean"},
                     "parts": {"type": "array", "items": {"type": "object"}},
                     "minutes": {"type": ["integer", "null"]},
+                },
+            },
+            "workshop": {
+                "type": ["object", "null"],
+                "description": "repairs taken to the workshop (R4.10, R5.4): the goods receipt's "
+                "number, the promised return date, transport, return, signature, the loaner lent",
+                "properties": {
+                    "receipt_number": {"type": "string"},
+                    "promised_return_on": {"type": "string", "format": "date"},
+                    "transport": {"type": "boolean"},
+                    "returned_at": {"type": ["string", "null"], "format": "date-time"},
+                    "signed_by": {"type": ["string", "null"]},
+                    "loaner_serial": {"type": ["string", "null"]},
                 },
             },
             "redacted": {
@@ -1212,6 +1228,7 @@ def build_document() -> dict[str, Any]:
         **_money_paths(),
         **_stock_paths(),
         **_partner_paths(),
+        **openapi_workshop.workshop_paths(_answers, _body),
         **openapi_parity.user_paths(_answers, _body),
         **openapi_parity.task_paths(_answers),
         **openapi_parity.customer_paths(_answers),

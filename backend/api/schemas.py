@@ -184,6 +184,16 @@ class ActionBody(Body):
     channel: Literal["telegram", "phone", "sms", "web", "visit", "email", "letter"] | None = None
     method: Literal["cash", "card", "invoice"] | None = None
     amount: Annotated[StrictInt, Field(ge=0)] | None = None
+    # The workshop (R4.8, R4.10, R5.4, R7.7): `take_to_workshop` takes the promised return date
+    # (default: AFTERSALES_WORKSHOP_RETURN_DAYS business days on), transport by the company and
+    # a loaner; `inspect` {passed: false, reason} sends the item back to repair; `return_item`
+    # confirms the goods receipt's number and records the loaner's condition.
+    promised_return_on: date | None = None
+    transport: StrictBool | None = None
+    loaner_serial: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    passed: StrictBool | None = None
+    receipt_number: Annotated[str, Field(min_length=1, max_length=24)] | None = None
+    loaner_condition: Literal["good", "worn", "damaged"] | None = None
 
 
 class PartIn(Body):

@@ -18,6 +18,7 @@ from backend.people.models import Technician
 from backend.returns.flows import cause_person
 from backend.suggestions.service import suggestion_json
 from backend.surveys.models import Survey
+from backend.workshop.present import case_workshop_json
 
 
 def iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
@@ -132,6 +133,8 @@ def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
         "quote": quote_json(case.quote, tz),
         "payment": _with_local_times(case.payment, ("paid_at",), tz),
         "pre_assessment": case.pre_assessment,  # R4.6: likely parts and on-site minutes
+        # R4.10, R5.4: the workshop job's goods receipt, promised return date and loaner
+        "workshop": case_workshop_json(session, case, tz) if case.kind == "repair" else None,
         "media": media_json(session, case),  # photos sent by Telegram, served by /media/{n}
         "allowed_actions": allowed_actions(case.kind, case.status),
         "events": [

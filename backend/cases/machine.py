@@ -125,6 +125,8 @@ TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
         "take_to_workshop": {RepairStatus.ON_SITE: RepairStatus.IN_WORKSHOP},  # R4.10, R7.6
         "finish_repair": {RepairStatus.IN_WORKSHOP: RepairStatus.REPAIRED},  # R7.7 repair card
         "inspect": {RepairStatus.REPAIRED: RepairStatus.INSPECTED},  # R7.7 supervisor inspection
+        # R7.7: the inspection failed; back to repair with the reason (backend/workshop/)
+        "fail_inspection": {RepairStatus.REPAIRED: RepairStatus.IN_WORKSHOP},
         "return_item": {RepairStatus.INSPECTED: RepairStatus.RESOLVED},
         # R4.11: the quote before chargeable work and the customer's answer (backend/cases/
         # quotes.py); a declined quote ends the visit, or the workshop job unrepaired.

@@ -80,6 +80,8 @@ TECHNICIAN_STEPS = frozenset(
 CONSENT_STEPS = frozenset({"accept_quote", "decline_quote"})
 # R4.10, R7.6–R7.7: the item in the workshop, its repair card, inspection and return.
 WORKSHOP_STEPS = frozenset({"finish_repair", "inspect", "return_item"})
+# R7.7: a failed inspection sends the item back to repair, always with the reason.
+FAILED_INSPECTION = frozenset({"fail_inspection"})
 WORKSHOP_STATUSES = frozenset(
     {RepairStatus.IN_WORKSHOP, RepairStatus.REPAIRED, RepairStatus.INSPECTED}
 )
@@ -159,6 +161,7 @@ GRANTS: tuple[Grant, ...] = (
                 on_behalf=True,
                 why="for the technician",
             ),
+            _grant(manager, C.REPAIR, FAILED_INSPECTION, requires=("reason",), why="R7.7"),
             _grant(manager, C.REPAIR, {"cancel"}, requires=("reason",), why="R7.9"),
             _grant(manager, C.REPAIR, CONSENT_STEPS, requires=("channel",), why="R4.11"),
             _grant(manager, C.RETURN, {"inspect", "decide", "close", "escalate"}, why="R3.4, R3.5"),
@@ -179,6 +182,7 @@ GRANTS: tuple[Grant, ...] = (
     _grant(S.VICE_PRESIDENT, C.SUGGESTION, SUGGESTION_STEPS, why="R8.5, R9.3"),
     # The warehouse: the goods register, the workshop's repair card, returns (R3.4, R4.10, R7.7).
     _grant(S.WAREHOUSE_CLERK, C.REPAIR, WORKSHOP_STEPS | {"quote"}, why="R4.10, R7.6–R7.8"),
+    _grant(S.WAREHOUSE_CLERK, C.REPAIR, FAILED_INSPECTION, requires=("reason",), why="R7.7"),
     _grant(S.WAREHOUSE_CLERK, C.REPAIR, CONSENT_STEPS, requires=("channel",), why="R4.11"),
     _grant(S.WAREHOUSE_CLERK, C.RETURN, {"inspect", "close"}, why="R3.4, R3.5"),
 )
@@ -329,6 +333,25 @@ DUTIES: dict[str, frozenset[str]] = {
     # R1.4: partner repair shops, their contracts, staff and dispute flag; their monthly
     # statement is accounting's.
     "partners": frozenset({Role.ADMIN, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR}),
+    # R4.10, R7.6–R7.8: the workshop board, the goods in/out register, receipts and repair cards.
+    "workshop": frozenset(
+        {Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN}
+    ),
+    # R5.4: loaner units are registered and taken back by the warehouse (and the admin).
+    "loaners": frozenset({Role.WAREHOUSE_CLERK, Role.ADMIN}),
+    # R6.1: a unit's repair history by serial number; a technician reads it for their own job's
+    # unit (backend.workshop.history.sees_unit_history).
+    "unit_history": frozenset(
+        {
+            Role.RECEPTIONIST,
+            Role.REPAIR_MANAGER,
+            Role.SERVICE_DIRECTOR,
+            Role.VICE_PRESIDENT,
+            Role.HOTLINE_OFFICER,
+            Role.WAREHOUSE_CLERK,
+            Role.ADMIN,
+        }
+    ),
 }
 
 

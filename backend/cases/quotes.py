@@ -35,9 +35,11 @@ def quote_items(
     schedule: FeeSchedule,
     on: date,
     fee: int | None = None,
+    transport: int = 0,
 ) -> list[dict[str, Any]]:
     """The chargeable items of a job: parts out of their own warranty; for paid service also
-    labour (a fixed `fee`, else the product line's rate) and the zone's call-out fee."""
+    labour (a fixed `fee`, else the product line's rate), the zone's call-out fee and a
+    workshop job's transport (R4.8)."""
     items: list[dict[str, Any]] = [
         {
             "code": used.part.code,
@@ -57,6 +59,7 @@ def quote_items(
             }
         )
         items.append({"kind": "call_out", "quantity": 1, "amount": schedule.call_out(case.zone)})
+        items.append({"kind": "transport", "quantity": 1, "amount": transport})
     return [item for item in items if item["amount"] > 0]
 
 

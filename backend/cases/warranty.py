@@ -66,9 +66,11 @@ def charges_at_resolution(
     schedule: FeeSchedule,
     product_line: str | None = None,
     zone: str | None = None,
+    transport: int = 0,
 ) -> dict[str, Any]:
     """Each part checked against its own warranty (R4.1) or a contract; labour per category,
-    at the schedule's rate for the product line and its call-out fee for the zone."""
+    at the schedule's rate for the product line and its call-out fee for the zone; a workshop
+    job's `transport` fee (R4.8) is paid service's too."""
     lines: list[dict[str, Any]] = []
     for used in parts:
         free = part_is_free(unit, used.part, on)
@@ -86,6 +88,9 @@ def charges_at_resolution(
         labour = fee if fee is not None else round(hours * schedule.labour_rate(product_line))
         call_out = schedule.call_out(zone)
     else:
-        labour, call_out = 0, 0
-    total = sum(line["amount"] for line in lines) + labour + call_out
-    return {"parts": lines, "labour": labour, "call_out": call_out, "total": total}
+        labour, call_out, transport = 0, 0, 0
+    total = sum(line["amount"] for line in lines) + labour + call_out + transport
+    charges = {"parts": lines, "labour": labour, "call_out": call_out, "total": total}
+    if transport:
+        charges["transport"] = transport
+    return charges

@@ -47,6 +47,7 @@ from backend.settings import Settings
 from backend.stock.flows import take_parts_for_job
 from backend.suggestions.service import decide_reward, evaluate
 from backend.tasks.service import alert
+from backend.workshop import flows as workshop
 
 logger = logging.getLogger(__name__)
 
@@ -150,14 +151,20 @@ def _work_done(
         raise ValidationError("fee must be a whole amount ≥ 0", field="fee")
     if fee is not None:
         check_amount(fee, maximum=settings.max_amount, field="fee")  # finding 15
+    in_workshop = case.status == RepairStatus.IN_WORKSHOP
+    parts = [(item.part.code, item.quantity) for item in used]
     take_parts_for_job(
         session,
         case,
-        [(item.part.code, item.quantity) for item in used],
-        action="finish_repair" if case.status == RepairStatus.IN_WORKSHOP else "resolve",
+        parts,
+        action="finish_repair" if in_workshop else "resolve",
         actor=actor.label,
         now=now,
     )
+    if in_workshop:  # R7.7 the repair card: who worked, actual hours, parts from the workshop
+        work = workshop.record_repair(session, case, actor=actor, hours=hours, parts=parts, now=now)
+        if work.rework:  # after a failed inspection: the workshop's own fault, not charged
+            return {"hours": hours, "rework": True}
     on = calendar_for(settings).local_date(now)
     charges = charges_at_resolution(
         unit=case.unit,
@@ -169,6 +176,7 @@ def _work_done(
         schedule=schedule_of(session, case, settings),
         product_line=case.product.product_line if case.product else None,
         zone=case.zone,
+        transport=workshop.transport_charge(session, case),
     )
     check_consent(case, charges)
     case.charges = charges
@@ -183,23 +191,45 @@ def _resolve(session: Session, case: Case, **kwargs: Any) -> dict[str, Any]:
     return data
 
 
+def _take_to_workshop(
+    session: Session,
+    case: Case,
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+) -> dict[str, Any]:
+    """R4.10, R7.6: the goods receipt, the goods-in row, a loaner (R5.4), transport (R4.8)."""
+    return workshop.take_in(session, case, body=body, actor=actor, settings=settings, now=now)
+
+
 def _return_item(
-    session: Session, case: Case, *, settings: Settings, now: datetime, **_: Any
-) -> dict[str, Any] | None:
-    """The item goes back; a paid workshop repair is invoiced on the day of return (R7.8)."""
+    session: Session,
+    case: Case,
+    *,
+    actor: Actor,
+    body: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+) -> dict[str, Any]:
+    """The item goes back after a passed inspection, its receipt number confirmed and a
+    goods-out row written (R4.10, R7.7); a paid workshop repair is invoiced that day (R7.8)."""
+    data = workshop.hand_back(session, case, body=body, actor=actor, settings=settings, now=now)
     finish_visit(session, case, settings, now)
     if (case.charges or {}).get("total") and case.payment is None:
         payment = take_payment(
             session, case, method="invoice", amount=None, by="system", settings=settings, now=now
         )
-        return {"invoice_number": payment.invoice_number}
-    return None
+        data["invoice_number"] = payment.invoice_number
+    return data
 
 
 def _sign_off(
     session: Session,
     case: Case,
     *,
+    actor: Actor,
     now: datetime,
     body: dict[str, Any],
     settings: Settings,
@@ -208,6 +238,11 @@ def _sign_off(
     case.closed_at = now
     signed_by = str(body.get("signed_by") or case.customer.name)[:200]
     data: dict[str, Any] = {"signed_by": signed_by}
+    # R4.10, R7.7: a workshop job's certificate signed, in the chat or on the technician's phone
+    via = "customer" if actor.kind == "customer" else "staff"
+    if actor.technician_id is not None:
+        via = "technician"
+    workshop.record_signature(session, case, signed_by=signed_by, via=via, now=now)
     if (case.charges or {}).get("total") and case.payment is None:
         # R4.11, R7.5: not paid on the spot, so accounting invoices it.
         payment = take_payment(
@@ -323,12 +358,30 @@ def _reopen(
 
 
 def _inspect(
-    session: Session, case: Case, *, body: dict[str, Any], **_: Any
+    session: Session, case: Case, *, actor: Actor, body: dict[str, Any], now: datetime, **_: Any
 ) -> dict[str, Any] | None:
-    """R7.7 workshop inspection; for a return, the cause and who is responsible (R3.5)."""
+    """R7.7 workshop inspection passed; for a return, the cause and who is responsible (R3.5)."""
     if case.kind == CaseKind.RETURN:
         return returns.record_inspection(session, case, body)
-    return None
+    return workshop.inspect(session, case, passed=True, reason=None, actor=actor, now=now)
+
+
+def _fail_inspection(
+    session: Session, case: Case, *, actor: Actor, body: dict[str, Any], now: datetime, **_: Any
+) -> dict[str, Any]:
+    """R7.7: the inspection failed; the item goes back to repair with the reason."""
+    reason = body.get("reason")
+    return {
+        **workshop.inspect(
+            session,
+            case,
+            passed=False,
+            reason=reason if isinstance(reason, str) else None,
+            actor=actor,
+            now=now,
+        ),
+        "reason": str(reason)[:500],
+    }
 
 
 def _decide(
@@ -383,7 +436,9 @@ HANDLERS: dict[str, Handler] = {
     "pay": pay,
     "arrive": _arrive,
     "resolve": _resolve,
+    "take_to_workshop": _take_to_workshop,
     "finish_repair": _work_done,
+    "fail_inspection": _fail_inspection,
     "return_item": _return_item,
     "sign_off": _sign_off,
     "escalate": _escalate,

@@ -93,6 +93,8 @@ def perform_action(
     now: datetime,
 ) -> Case:
     """Take one step (contract: 409 naming the allowed actions when the status forbids it)."""
+    if action == "inspect" and case.kind == CaseKind.REPAIR and body.get("passed") is False:
+        action = "fail_inspection"  # R7.7: `inspect` {passed: false, reason} is the same step
     if action not in DISPATCHED_ACTIONS:
         return take_step(session, case, action, actor=actor, body=body, settings=settings, now=now)
     decision = check_step(actor, case, action, body)

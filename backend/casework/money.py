@@ -38,6 +38,7 @@ from backend.money.service import record_payment
 from backend.outbox.service import message_customer, message_technician
 from backend.phones import can_receive_sms
 from backend.settings import Settings
+from backend.workshop.flows import transport_charge
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,10 @@ def make_quote(
     schedule = fee_schedule(session, settings)
     on = calendar_for(settings).local_date(now)
     case.quote = new_quote(
-        quote_items(case, used, hours, schedule, on, fee), hours=hours, schedule=schedule, now=now
+        quote_items(case, used, hours, schedule, on, fee, transport_charge(session, case)),
+        hours=hours,
+        schedule=schedule,
+        now=now,
     )
     send_quote(session, case, settings=settings, now=now)
     return {"quote": case.quote}

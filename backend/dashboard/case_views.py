@@ -36,6 +36,7 @@ from backend.money.links import invoice_url
 from backend.money.models import PaymentMethod
 from backend.people.models import StaffUser, Technician
 from backend.web import db_session, now, settings
+from backend.workshop.history import sees_unit_history
 
 
 def _visible_case(number: str) -> Case:
@@ -144,6 +145,8 @@ def _case_page(
         consent_channels=[c for c in CONSENT_CHANNELS if c != "telegram"],
         payment_methods=list(PaymentMethod),
         invoice_links=_invoice_links(data_payment=case.payment),
+        sees_unit_history=case.unit is not None
+        and sees_unit_history(session, actor, case.unit.serial_number),
     ), status
 
 

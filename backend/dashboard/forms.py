@@ -172,6 +172,11 @@ TEXT_FIELDS = (
     "rule",
     "channel",  # R4.11: how the customer gave the answer staff record (accept/decline_quote)
     "method",  # R7.5: cash, card or invoice (pay)
+    # the workshop (R4.10, R5.4, R7.7)
+    "promised_return_on",
+    "loaner_serial",
+    "receipt_number",
+    "loaner_condition",
 )
 
 
@@ -233,6 +238,8 @@ def parse_action(
     paid_work = action in ("resolve", "finish_repair")
     if paid_work and (fee := _number(form, data, "fee", int)) is not None:
         body["fee"] = fee
+    if action == "take_to_workshop" and data.get("transport") == "on":
+        body["transport"] = True  # R4.8 the company carries the goods
     if action == "reward" and (amount := _number(form, data, "reward_amount", int)) is not None:
         body["reward_amount"] = amount  # R9.3
     if form.errors:

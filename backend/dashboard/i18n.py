@@ -71,6 +71,7 @@ LABELS: dict[str, str] = {
     "take_to_workshop": "Take to workshop",
     "finish_repair": "Finish repair",
     "inspect": "Inspect",
+    "fail_inspection": "Fail inspection",
     "return_item": "Return item",
     "sign_off": "Sign off",
     "escalate": "Escalate",

@@ -60,6 +60,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("dashboard.fees", "Fees", MONEY),
     NavLink("dashboard.stock", "Stock", STOCK),
     NavLink("dashboard.partners", "Partners", PARTNERS),
+    NavLink("dashboard.workshop", "Workshop", frozenset(roles_for("workshop"))),  # R4.10, R5.4
     NavLink("dashboard.admin_users", "Administration", ACCOUNTS),
     NavLink("dashboard.admin_technicians", "Administration", ADMINISTERS),
 )

@@ -42,6 +42,7 @@ from backend.dashboard import (
     returns_views,
     staff_views,
     stock_views,
+    workshop_views,
 )
 from backend.dashboard.nav import nav_for
 from backend.errors import DomainError
@@ -212,6 +213,7 @@ improvement_views.add_routes(dashboard)
 money_views.add_routes(dashboard)
 stock_views.add_routes(dashboard)
 partner_views.add_routes(dashboard)
+workshop_views.add_routes(dashboard)
 report_views.add_routes(dashboard)
 admin_views.add_routes(dashboard)
 day_views.add_routes(dashboard)

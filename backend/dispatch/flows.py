@@ -51,6 +51,7 @@ from backend.settings import Settings
 from backend.stock.assessment import likely_lines
 from backend.stock.service import van_parts
 from backend.tasks.service import alert
+from backend.workshop.history import history_lines
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,13 @@ def apply_assignment(
     due = calendar.local(case.sla_due_at) if case.sla_due_at else None
     language = technician.language  # the technician's own, set with /language in Telegram
     van = van_parts(session, [technician.id]).get(technician.id, {})
-    text = "\n".join([job_push(case, due, language), *likely_lines(case, van, language)])
+    text = "\n".join(
+        [
+            job_push(case, due, language),
+            *likely_lines(case, van, language),
+            *history_lines(session, case, language),  # R6.1 the unit's earlier repairs
+        ]
+    )
     message_technician(
         session,
         technician,

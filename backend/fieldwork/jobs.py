@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from backend.actors import Actor
 from backend.calendar import calendar_for
@@ -21,6 +21,7 @@ from backend.i18n import translate
 from backend.outbox.service import message_customer
 from backend.people.models import Technician
 from backend.settings import Settings
+from backend.workshop.service import receipt_of
 
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2}
 ACTION_DONE = {
@@ -144,6 +145,16 @@ def action_done_text(
 ) -> str:
     """What the technician is told after a step."""
     calendar = calendar_for(settings)
+    session = object_session(case)
+    receipt = receipt_of(session, case) if session and action == "take_to_workshop" else None
+    if receipt is not None:  # R4.10: the technician tells the customer the receipt's number
+        return translate(
+            language,
+            "{number}: taken to the workshop. Goods receipt {receipt}, promised back by {day}.",
+            number=case.number,
+            receipt=receipt.number,
+            day=receipt.promised_return_on.isoformat(),
+        )
     due = format_moment(calendar.local(case.sla_due_at) if case.sla_due_at else None, language)
     return translate(
         language,

@@ -59,7 +59,7 @@ def _lines(payment: Payment, tz: ZoneInfo, language: str) -> list[str]:
             lines.append(
                 f"{part.get('name', part['code'])} ×{part['quantity']}  {_won(part['amount'])}"
             )
-    for kind in ("labour", "call_out"):
+    for kind in ("labour", "call_out", "transport"):
         if charges.get(kind):
             lines.append(f"{translate(language, kind.replace('_', '-'))}  {_won(charges[kind])}")
     lines += [
@@ -74,12 +74,18 @@ def _lines(payment: Payment, tz: ZoneInfo, language: str) -> list[str]:
 
 def invoice_pdf(payment: Payment, tz: ZoneInfo, language: str = "ko") -> bytes:
     """The receipt (cash, card) or invoice of `payment`, one A4 page."""
+    return lines_pdf(payment.invoice_number, _lines(payment, tz, language))
+
+
+def lines_pdf(title: str, lines: list[str]) -> bytes:
+    """One A4 page of Korean or English lines, the first as the heading (also the workshop's
+    goods receipt, R4.10)."""
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True)  # invariant: same bytes for same data
-    canvas.setTitle(payment.invoice_number)
+    canvas.setTitle(title)
     font = _font()
     y = A4[1] - 72
-    for index, line in enumerate(_lines(payment, tz, language)):
+    for index, line in enumerate(lines):
         canvas.setFont(font, 16 if index == 0 else 11)
         canvas.drawString(72, y, line)
         y -= 26 if index == 0 else 18

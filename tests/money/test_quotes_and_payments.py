@@ -263,8 +263,9 @@ def test_r7_8_a_paid_workshop_repair_is_invoiced_on_the_day_of_return(
     act(client, warehouse, number, "quote", work)
     act(client, warehouse, number, "accept_quote", {"channel": "phone"})
     act(client, warehouse, number, "finish_repair", work)
-    act(client, manager, number, "inspect")
-    act(client, warehouse, number, "return_item")
+    inspected = act(client, manager, number, "inspect")
+    receipt = {"receipt_number": inspected["workshop"]["receipt_number"]}
+    act(client, warehouse, number, "return_item", receipt)
     case = client.get(f"/api/v1/cases/{number}", headers=manager).get_json()
     assert case["payment"]["method"] == "invoice" and case["payment"]["paid_at"] is None
     assert case["payment"]["amount"] == 80_000 + 2 * LABOUR + CALL_OUT
