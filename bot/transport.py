@@ -6,9 +6,16 @@ import asyncio
 import logging
 import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    InputFile,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
@@ -60,6 +67,7 @@ class TelegramTransport:
 
     def __init__(self, settings: Settings) -> None:
         self._bot = make_bot(settings)
+        self._documents = Path(settings.var_dir) / "documents"  # backend.knowledge's files
         self._loop = asyncio.new_event_loop()
 
     def notify(self, message: OutboundMessage) -> str | None:
@@ -108,7 +116,9 @@ class TelegramTransport:
                 reply_markup=markup,
             )
             return getattr(result, "message_id", None)
-        if payload.get("photo"):
+        if payload.get("document"):
+            sent = await self._send_document(chat_id, payload, markup)
+        elif payload.get("photo"):
             sent = await self._bot.send_photo(
                 chat_id=chat_id,
                 photo=payload["photo"],
@@ -120,6 +130,20 @@ class TelegramTransport:
                 chat_id=chat_id, text=payload["text"], reply_markup=markup
             )
         return sent.message_id
+
+    async def _send_document(self, chat_id: int, payload: dict[str, Any], markup: Any) -> Any:
+        """sendDocument of a stored document (R6.3); a file gone from disk cannot be retried."""
+        document = payload["document"]
+        path = self._documents / str(document["path"])
+        if not path.resolve().is_relative_to(self._documents.resolve()) or not path.is_file():
+            raise TransportError("the document's file is missing", permanent=True)
+        with path.open("rb") as handle:
+            return await self._bot.send_document(
+                chat_id=chat_id,
+                document=InputFile(handle, filename=str(document.get("filename") or path.name)),
+                caption=payload.get("text"),
+                reply_markup=markup,
+            )
 
     def close(self) -> None:
         self._loop.close()

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from backend.api import openapi_parity, schemas
+from backend.api import openapi_assets, openapi_parity, schemas
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
 from backend.cases.models import CaseKind
 from backend.key_customers.views import KeyCustomerFlag, VisitIn
@@ -53,6 +53,7 @@ def _schema_components() -> dict[str, Any]:
         schemas.UserCreate,
         schemas.UserUpdate,
         schemas.PasswordReset,
+        *openapi_assets.MODELS,
     ):
         schema = model.model_json_schema(ref_template=REF, schema_generator=_NoNulStrings)
         components.update(schema.pop("$defs", {}))
@@ -1086,6 +1087,7 @@ def build_document() -> dict[str, Any]:
         **_report_paths(),
         **_money_paths(),
         **_stock_paths(),
+        **openapi_assets.asset_paths(_answers, _body),
         **openapi_parity.user_paths(_answers, _body),
         **openapi_parity.task_paths(_answers),
         **openapi_parity.customer_paths(_answers),

@@ -28,6 +28,7 @@ from backend.cases.warranty import FeeSchedule, PartUsed, resolve_parts
 from backend.casework.intake import fee_schedule
 from backend.casework.visits import finish_visit
 from backend.catalog.fees import schedule_version
+from backend.catalog.promotions import promotions_for
 from backend.errors import ValidationError
 from backend.i18n import translate
 from backend.money.links import invoice_url, quote_url
@@ -82,7 +83,10 @@ def make_quote(
     schedule = fee_schedule(session, settings)
     on = calendar_for(settings).local_date(now)
     case.quote = new_quote(
-        quote_items(case, used, hours, schedule, on, fee), hours=hours, schedule=schedule, now=now
+        quote_items(case, used, hours, schedule, on, fee, promotions_for(session, case.unit)),
+        hours=hours,
+        schedule=schedule,
+        now=now,
     )
     send_quote(session, case, settings=settings, now=now)
     return {"quote": case.quote}
