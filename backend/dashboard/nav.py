@@ -39,6 +39,10 @@ ADMINISTERS: frozenset[str] = (
 PLANNERS: frozenset[str] = frozenset({Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR})  # R4.6
 MONEY: frozenset[str] = frozenset(roles_for("accounting"))
 STOCK: frozenset[str] = frozenset(roles_for("stock"))
+TOOLS: frozenset[str] = frozenset(roles_for("tools")) | {Role.TECHNICIAN}  # R5.5–R5.7
+DOCUMENTS: frozenset[str] = frozenset().union(
+    *(roles_for(f"documents_{level}") for level in ("general", "service", "confidential"))
+)
 
 NAV: tuple[NavLink, ...] = (
     NavLink("dashboard.home_page", "Home"),
@@ -57,6 +61,12 @@ NAV: tuple[NavLink, ...] = (
     NavLink("dashboard.accounting", "Accounting", MONEY),
     NavLink("dashboard.fees", "Fees", MONEY),
     NavLink("dashboard.stock", "Stock", STOCK),
+    NavLink("dashboard.tools_page", "Tools", TOOLS),
+    NavLink(
+        "dashboard.purchase_requests_page", "Purchase requests", roles_for("purchase_requests")
+    ),
+    NavLink("dashboard.promotions_page", "Promotions", roles_for("promotions_read")),
+    NavLink("dashboard.documents_page", "Documents", DOCUMENTS),
     NavLink("dashboard.admin_users", "Administration", ACCOUNTS),
     NavLink("dashboard.admin_technicians", "Administration", ADMINISTERS),
 )

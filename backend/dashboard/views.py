@@ -34,12 +34,14 @@ from backend.dashboard import (
     day_views,
     i18n,
     improvement_views,
+    knowledge_views,
     money_views,
     outbox_views,
     report_views,
     returns_views,
     staff_views,
     stock_views,
+    tool_views,
 )
 from backend.dashboard.nav import nav_for
 from backend.errors import DomainError
@@ -208,6 +210,8 @@ returns_views.add_routes(dashboard)
 improvement_views.add_routes(dashboard)
 money_views.add_routes(dashboard)
 stock_views.add_routes(dashboard)
+tool_views.add_routes(dashboard)
+knowledge_views.add_routes(dashboard)
 report_views.add_routes(dashboard)
 admin_views.add_routes(dashboard)
 day_views.add_routes(dashboard)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from werkzeug.wrappers import Request
 
-from tests.telegram.conftest import tg_app, tg_settings, telegram_user, transport
+from tests.telegram.conftest import telegram_user, tg_app, tg_settings, transport
 from tests.telegram.fake_bot_api import FakeBotApi
 
 __all__ = ["tg_app", "tg_settings", "telegram_user", "transport"]

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from backend.db import Database
 from backend.outbox.models import OutboundMessage
-
 from tests.factories import (
     FOR_THE_TECHNICIAN,
     Personas,
