@@ -36,7 +36,7 @@ class _NoNulStrings(GenerateJsonSchema):
 
 def _schema_components() -> dict[str, Any]:
     components: dict[str, Any] = {}
-    for model in (
+    models: tuple[type[BaseModel], ...] = (
         schemas.CaseCreate,
         schemas.ActionBody,
         schemas.ProductCreate,
@@ -54,7 +54,8 @@ def _schema_components() -> dict[str, Any]:
         schemas.UserUpdate,
         schemas.PasswordReset,
         *openapi_assets.MODELS,
-    ):
+    )
+    for model in models:
         schema = model.model_json_schema(ref_template=REF, schema_generator=_NoNulStrings)
         components.update(schema.pop("$defs", {}))
         components[model.__name__] = schema

@@ -84,6 +84,11 @@ def _day(data: MultiDict[str, str], name: str) -> date:
         raise ValidationError("a date like 2026-01-31", field=name) from error
 
 
+def _kind(data: MultiDict[str, str]) -> str:
+    kind = data.get("kind") or ""
+    return kind if kind in set(ToolKind) else ToolKind.TOOL
+
+
 def _technician_id(data: MultiDict[str, str], name: str) -> int | None:
     return forms.query_number(data.get(name), maximum=2**31 - 1)
 
@@ -157,7 +162,7 @@ def tools_register() -> ResponseReturnValue:
             db_session(),
             serial_number=_text(data, "serial_number", 64),
             name=_text(data, "name", 200),
-            kind=data.get("kind") if data.get("kind") in set(ToolKind) else ToolKind.TOOL,
+            kind=_kind(data),
             value=_whole(data, "value"),
             purchased_on=_day(data, "purchased_on"),
             holder_id=_technician_id(data, "holder_id"),
@@ -260,7 +265,7 @@ def purchase_requests_page() -> ResponseReturnValue:
 @auth.login_required(*roles_for("purchase_request_raise"))
 def purchase_requests_new() -> ResponseReturnValue:
     data = request.form
-    kind = data.get("kind") if data.get("kind") in set(ToolKind) else ToolKind.TOOL
+    kind = _kind(data)
     return _saved(
         lambda: flows.request_purchase(
             db_session(),
