@@ -4,6 +4,7 @@ R6.5): each answers the roles the matrix names, in Korean by default, and its fo
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 import pytest
@@ -140,3 +141,88 @@ def test_r4_2_an_admin_records_a_promotion_in_the_dashboard(
         },
     )
     assert "겨울 팬 보증" in admin.get("/promotions").get_data(as_text=True)
+
+
+JUNK = [
+    "",
+    "-1",
+    "0",
+    "abc",
+    "9" * 40,
+    "\x00",
+    "' OR 1=1 --",
+    "2026-13-40",
+    "1e9",
+    "한글",
+    "a" * 5000,
+]
+FORMS = {
+    "warehouse_clerk": [
+        "/tools",
+        "/tools/1/handovers",
+        "/tools/handovers/1/confirm",
+        "/tools/1/incidents",
+        "/purchase-requests",
+        "/purchase-requests/1/purchase",
+    ],
+    "service_director": ["/tools/incidents/1/decision", "/tools/99999999999999/incidents"],
+    "finance": ["/purchase-requests/1/decision"],
+    "admin": ["/promotions", "/documents"],
+}
+FIELDS = (
+    "serial_number",
+    "name",
+    "kind",
+    "value",
+    "purchased_on",
+    "holder_id",
+    "to_technician_id",
+    "side",
+    "description",
+    "decision",
+    "amount",
+    "note",
+    "item",
+    "reason",
+    "estimated_cost",
+    "for_technician_id",
+    "approved",
+    "models",
+    "purchased_from",
+    "purchased_until",
+    "extra_months",
+    "part_months",
+    "model",
+    "part_code",
+    "level",
+    "title",
+)
+
+
+def test_junk_in_the_asset_forms_never_answers_500(
+    app: Any, database: Database, people: Personas
+) -> None:
+    people.product()
+    kim = people.technician()
+    with database.session() as session:
+        session.add(
+            Tool(
+                serial_number="J-1",
+                name="j",
+                value=10,
+                purchased_on=date(2025, 1, 1),
+                holder_id=kim,
+            )
+        )
+    for role, paths in FORMS.items():
+        client = app.test_client()
+        sign_in(client, database, role)
+        token = csrf(client, "/documents" if role != "finance" else "/tools")
+        for path in paths:
+            for value in JUNK:
+                data = {"csrf_token": token, **{name: value for name in FIELDS}}
+                answer = client.post(path, data=data)
+                assert answer.status_code < 500, (role, path, value, answer.status_code)
+        for value in JUNK:
+            for page in ("/documents", "/tools"):
+                assert client.get(page, query_string={"model": value}).status_code < 500
