@@ -423,7 +423,8 @@ def tool_button(
     now: datetime,
 ) -> ChatReply:
     """A handover button pressed in Telegram: that side confirmed, or why not."""
-    handover = session.get(ToolHandover, int(handover_id)) if handover_id.isdecimal() else None
+    known = handover_id.isascii() and handover_id.isdecimal() and len(handover_id) <= 9
+    handover = session.get(ToolHandover, int(handover_id)) if known else None
     if handover is None or side not in (GIVE, TAKE):
         return ChatReply(translate(language, "This handover does not exist."))
     actor = Actor("technician", id=technician.id, channel="telegram", technician_id=technician.id)

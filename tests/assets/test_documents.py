@@ -81,6 +81,8 @@ def test_r6_2_an_upload_must_be_a_pdf_of_a_known_model_and_part_within_the_size_
         assert answer.status_code == 422, (kwargs, answer.get_json())
         assert answer.get_json()["error"]["field"] == field, kwargs
     assert upload(client, people, role="technician").status_code == 403
+    # Larger than any other request body (1 MB), within the documents' own limit (10 MB).
+    assert upload(client, people, content=PDF + b"0" * 2_000_000).status_code == 201
     big = upload(client, people, content=PDF + b"0" * 10_000_001)
     assert big.status_code in (413, 422)
     json_body = client.post("/api/v1/documents", json={}, headers=people.headers("repair_manager"))
