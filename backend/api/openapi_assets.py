@@ -221,6 +221,14 @@ def asset_paths(answers: Answers, body: BodyOf) -> dict[str, Any]:
                 "responses": answers(200, HANDOVER, 404, 409),
             }
         },
+        "/tool-handovers/{handover_id}/cancel": {
+            "post": {
+                "summary": "Call off a handover still waiting; the tool stays where it is",
+                "operationId": "cancelToolHandover",
+                "parameters": [_id("handover_id")],
+                "responses": answers(200, HANDOVER, 404, 409),
+            }
+        },
         "/tools/{tool_id}/incidents": {
             "post": {
                 "summary": "Report a tool lost or damaged",

@@ -158,6 +158,7 @@ def confirm_handover(
 
 
 def cancel_handover(handover: ToolHandover) -> ToolHandover:
+    """A handover nobody will finish (a technician left, a mistake): the tool stays put."""
     if handover.status != HandoverStatus.PENDING:
         raise Conflict(f"the handover is {handover.status}", field="handover_id")
     handover.status = HandoverStatus.CANCELLED

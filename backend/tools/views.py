@@ -140,6 +140,16 @@ def confirm_handover_route(handover_id: int) -> ResponseReturnValue:
     return jsonify(handover_json(handover))
 
 
+@blueprint.post("/tool-handovers/<int:handover_id>/cancel")
+@require_roles(*roles_for("tool_transfers"))
+def cancel_handover_route(handover_id: int) -> ResponseReturnValue:
+    """Call off a handover still waiting (the tool stays where it is); 409 once done."""
+    session = db_session()
+    handover = flows.cancel_handover(get_handover(session, _row_id(handover_id, "handover_id")))
+    session.commit()
+    return jsonify(handover_json(handover))
+
+
 @blueprint.post("/tools/<int:tool_id>/incidents")
 @require_roles(*roles_for("tool_incidents"))
 def report_incident_route(tool_id: int) -> ResponseReturnValue:

@@ -107,6 +107,41 @@ def test_r5_6_a_tool_handover_needs_both_confirmations(
     moved = client.get(f"/api/v1/tools/{tool['id']}", headers=people.headers(MANAGER)).get_json()
     assert moved["holder"]["id"] == park
     _post(client, confirm, people.technician_headers(park), {"side": "take"}, 409)
+    cancel = f"/api/v1/tool-handovers/{handover['id']}/cancel"
+    _post(client, cancel, people.headers(MANAGER), {}, 409)  # a done handover stays done
+
+
+def test_r5_6_a_handover_nobody_finishes_is_called_off_and_the_tool_stays(
+    client: FlaskClient, people: Personas
+) -> None:
+    kim = people.technician()
+    park = people.technician("박지성", phone="010-2000-0002")
+    tool = _tool(client, people, holder_id=kim)
+    path = f"/api/v1/tools/{tool['id']}/handovers"
+    handover = _post(client, path, people.headers(MANAGER), {"to_technician_id": park}, 201)
+    _post(
+        client,
+        f"/api/v1/tool-handovers/{handover['id']}/confirm",
+        people.technician_headers(kim),
+        {"side": "give"},
+        200,
+    )
+    cancelled = _post(
+        client, f"/api/v1/tool-handovers/{handover['id']}/cancel", people.headers(MANAGER), {}, 200
+    )
+    assert cancelled["status"] == "cancelled"
+    _post(
+        client,
+        f"/api/v1/tool-handovers/{handover['id']}/confirm",
+        people.technician_headers(park),
+        {"side": "take"},
+        409,
+    )
+    still = client.get(f"/api/v1/tools/{tool['id']}", headers=people.headers(MANAGER)).get_json()
+    assert still["holder"]["id"] == kim
+    _post(
+        client, path, people.headers(MANAGER), {"to_technician_id": park}, 201
+    )  # a new one may open
 
 
 def test_r5_6_back_to_the_store_the_warehouse_confirms_the_store_side(
