@@ -203,6 +203,15 @@ def tools_confirm(handover_id: int) -> ResponseReturnValue:
     )
 
 
+@auth.login_required(*roles_for("tool_transfers"))
+def tools_cancel(handover_id: int) -> ResponseReturnValue:
+    session = db_session()
+    return _saved(
+        lambda: flows.cancel_handover(get_handover(session, _row(handover_id))),
+        "dashboard.tools_page",
+    )
+
+
 @auth.login_required(*roles_for("tool_incidents"))
 def tools_incident(tool_id: int) -> ResponseReturnValue:
     session = db_session()
@@ -322,6 +331,7 @@ def add_routes(blueprint: Blueprint) -> None:
         ("/tools", tools_register, "POST"),
         ("/tools/<int:tool_id>/handovers", tools_transfer, "POST"),
         ("/tools/handovers/<int:handover_id>/confirm", tools_confirm, "POST"),
+        ("/tools/handovers/<int:handover_id>/cancel", tools_cancel, "POST"),
         ("/tools/<int:tool_id>/incidents", tools_incident, "POST"),
         ("/tools/incidents/<int:incident_id>/decision", tools_decision, "POST"),
         ("/purchase-requests", purchase_requests_page, "GET"),

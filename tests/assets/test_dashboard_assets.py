@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from backend.db import Database
-from backend.people.models import Role
+from backend.people.models import Role, StaffUser, Technician
 from backend.people.service import create_user
 from backend.tools.models import PurchaseRequest, Tool
 from tests.assets.conftest import PDF
@@ -165,7 +165,11 @@ FORMS = {
         "/purchase-requests",
         "/purchase-requests/1/purchase",
     ],
-    "service_director": ["/tools/incidents/1/decision", "/tools/99999999999999/incidents"],
+    "service_director": [
+        "/tools/incidents/1/decision",
+        "/tools/99999999999999/incidents",
+        "/tools/handovers/1/cancel",
+    ],
     "finance": ["/purchase-requests/1/decision"],
     "admin": ["/promotions", "/documents"],
 }
@@ -226,3 +230,50 @@ def test_junk_in_the_asset_forms_never_answers_500(
         for value in JUNK:
             for page in ("/documents", "/tools"):
                 assert client.get(page, query_string={"model": value}).status_code < 500
+
+
+def test_r5_6_store_to_technician_both_confirm_in_the_dashboard(
+    app: Any, database: Database, people: Personas
+) -> None:
+    kim = people.technician()
+    clerk, manager, technician = app.test_client(), app.test_client(), app.test_client()
+    sign_in(clerk, database, "warehouse_clerk")
+    sign_in(manager, database, "repair_manager")
+    sign_in(technician, database, "technician")
+    with database.session() as session:
+        login = session.scalars(
+            select(StaffUser).where(StaffUser.email == "technician.page@test.local")
+        ).one()
+        linked = session.get(Technician, kim)
+        assert linked is not None
+        linked.user_id = login.id
+    token = csrf(clerk, "/tools")
+    clerk.post(
+        "/tools",
+        data={
+            "csrf_token": token,
+            "serial_number": "TS-1",
+            "name": "토크 렌치",
+            "kind": "tool",
+            "value": "90000",
+            "purchased_on": "2025-05-05",
+        },
+    )
+    with database.session() as session:
+        tool_id = session.scalars(select(Tool.id)).one()
+    manager.post(
+        f"/tools/{tool_id}/handovers",
+        data={"csrf_token": csrf(manager, "/tools"), "to_technician_id": str(kim)},
+    )
+    page = clerk.get("/tools").get_data(as_text=True)
+    assert "확인을 기다리는 인수인계" in page
+    clerk.post("/tools/handovers/1/confirm", data={"csrf_token": token, "side": "give"})
+    with database.session() as session:
+        assert session.get(Tool, tool_id).holder_id is None  # type: ignore[union-attr]
+    technician.post(
+        "/tools/handovers/1/confirm",
+        data={"csrf_token": csrf(technician, "/tools"), "side": "take"},
+    )
+    with database.session() as session:
+        assert session.get(Tool, tool_id).holder_id == kim  # type: ignore[union-attr]
+    assert "토크 렌치" in technician.get("/tools").get_data(as_text=True)
