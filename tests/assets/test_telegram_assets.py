@@ -109,3 +109,25 @@ def test_r6_3_manual_sends_the_models_documents_through_the_bot_api(
     assert "AC-1" in tech.last_text()
     tech.says("/manual NOPE-9")
     assert "NOPE-9" in tech.last_text() and len(bot_api.of("sendDocument", TECHNICIAN)) == 1
+
+
+def test_a_forged_handover_button_is_refused_politely(
+    people: Personas, tg_app: Flask, telegram_user: Any, bot_api: FakeBotApi
+) -> None:
+    from datetime import UTC, datetime
+
+    from telegram import CallbackQuery, Message, User
+
+    from tests.telegram.fake_bot_api import BOT_USER
+
+    client = tg_app.test_client()
+    _kim, kim = _link(people, client, telegram_user, "김민수", "010-2000-0001", TECHNICIAN)
+    shown = Message(
+        message_id=1, date=datetime.now(UTC), chat=kim.chat, from_user=User(**BOT_USER), text="…"
+    )
+    for data in ("tool:give:99999999999999999999", "tool:steal:1", "tool:give:1"):
+        query = CallbackQuery(
+            id=f"forged-{data}", from_user=kim.user, chat_instance="ci", data=data, message=shown
+        )
+        assert kim.post(kim.update(callback_query=query)).status_code == 200
+        assert kim.last_text() == "없는 인수인계입니다."
