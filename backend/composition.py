@@ -24,6 +24,7 @@ from backend.api import customers as customer_views
 from backend.api import notes as note_views
 from backend.api import openapi
 from backend.api import partners as partner_views
+from backend.api import promotions as promotion_views
 from backend.api import users as users_views
 from backend.api import views as api_views
 from backend.calls import views as calls_views
@@ -55,6 +56,7 @@ from backend.inbox.media import Fetcher
 from backend.inbox.service import Processor
 from backend.key_customers import duties as key_customer_duties
 from backend.key_customers import views as key_customer_views
+from backend.knowledge import views as document_views
 from backend.money import views as money_views
 from backend.outbox import duties as outbox_duties
 from backend.outbox import views as outbox_views
@@ -72,6 +74,7 @@ from backend.surveys import duties as survey_duties
 from backend.surveys import views as survey_views
 from backend.tasks import views as task_views
 from backend.tasks.service import alert
+from backend.tools import views as tool_views
 from backend.workshop import duties as workshop_duties
 from backend.workshop import views as workshop_views
 from bot import webhook as telegram_webhook
@@ -104,6 +107,9 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     report_figure_views.blueprint,  # /api/v1/reports/monthly, technicians/<id>, coverage, sla
     task_views.blueprint,  # /api/v1/tasks: each role's work list, close
     workshop_views.blueprint,  # /api/v1/workshop, /loaners, /units/<serial>/history; receipts
+    tool_views.blueprint,  # /api/v1/tools, /tool-handovers, /tool-incidents, /purchase-requests
+    promotion_views.blueprint,  # /api/v1/promotions: warranty promotions (R4.2)
+    document_views.blueprint,  # /api/v1/documents: manuals, parts lists, guides (R6.2–R6.5)
     dashboard_views.dashboard,  # / (the staff pages)
     public_views.blueprint,  # /suggest: the public suggestion form, its QR code, poster (R9.8)
     sandbox_views.blueprint,  # /sandbox: both channels in a browser (404 unless sandbox mode)

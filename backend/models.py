@@ -7,11 +7,13 @@ from backend.cases.models import Case, CaseEvent, CaseSequence
 from backend.cases.notes import CaseNote, SavedView
 from backend.catalog.fees import FeeScheduleVersion
 from backend.catalog.models import Contract, Part, Product, Unit
+from backend.catalog.promotions import WarrantyPromotion
 from backend.db import Base
 from backend.dialogues.models import Conversation
 from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.fieldwork.models import LinkCode, WorkReport, WorkReportEntry
 from backend.inbox.models import InboundUpdate, MediaFile, TelegramChat
+from backend.knowledge.models import Document
 from backend.money.models import InvoiceSequence, Payment
 from backend.outbox.models import OutboundMessage
 from backend.partners.models import Partner, PartnerContract
@@ -32,6 +34,7 @@ from backend.stock.models import ReorderPoint, StockBalance, StockMove
 from backend.suggestions.models import Suggestion
 from backend.surveys.models import Survey
 from backend.tasks.models import Task
+from backend.tools.models import PurchaseRequest, Tool, ToolHandover, ToolIncident
 from backend.workshop.models import (
     GoodsReceipt,
     GoodsRegisterRow,
@@ -67,6 +70,7 @@ __all__ = [
     "DailyReport",
     "Department",
     "DispatchPin",
+    "Document",
     "FeeScheduleVersion",
     "InboundUpdate",
     "InvoiceSequence",
@@ -91,7 +95,12 @@ __all__ = [
     "StockBalance",
     "StockMove",
     "Survey",
+    "PurchaseRequest",
     "Task",
+    "Tool",
+    "ToolHandover",
+    "ToolIncident",
+    "WarrantyPromotion",
     "Technician",
     "TelegramChat",
     "Unit",

@@ -8,11 +8,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.actors import SYSTEM
 from backend.calendar import calendar_for
 from backend.catalog.fees import FeeScheduleVersion, publish_schedule
 from backend.catalog.models import Contract, Part, Product
+from backend.catalog.promotions import WarrantyPromotion, record_promotion
 from backend.catalog.service import product_lines, register_unit
 from backend.complaints.routing import DEPARTMENT_NAMES, DepartmentCode
+from backend.knowledge.models import Document
+from backend.knowledge.sample import sample_guide
+from backend.knowledge.service import Upload, store_document
 from backend.people.models import (
     Certification,
     Customer,
@@ -30,6 +35,8 @@ from backend.settings import Settings
 from backend.stock.models import StockMove
 from backend.stock.reorder import set_reorder_point
 from backend.stock.service import CENTRAL, WORKSHOP, MoveRequest, move_stock, van
+from backend.tools.models import Tool
+from backend.tools.service import register_tool
 from backend.workshop.models import Loaner
 from backend.workshop.service import add_loaner
 
@@ -393,6 +400,75 @@ def _loaners(session: Session, now: datetime) -> int:
     return 2 * len(models)
 
 
+# Tools (R5.5): serial, name, kind, value, purchase date; the first two with the demo technician.
+TOOLS: list[tuple[str, str, str, int, date]] = [
+    ("MM-DEMO-1", "Digital multimeter", "test_equipment", 250_000, date(2025, 3, 2)),
+    ("RG-DEMO-1", "Refrigerant gauge set", "tool", 180_000, date(2025, 4, 14)),
+    ("IT-DEMO-1", "Insulation tester", "test_equipment", 420_000, date(2024, 11, 5)),
+]
+
+
+def _assets(session: Session, settings: Settings, today: date, now: datetime) -> int:
+    """Tools (two with the first technician, one in the store), a warranty promotion on the
+    wall air conditioner's fan motor (R4.2) and its repair guide as a PDF (R6.3)."""
+    added = 0
+    technician = session.scalar(select(Technician).order_by(Technician.id))
+    for index, (serial, name, kind, value, bought) in enumerate(TOOLS):
+        if session.scalar(select(Tool.id).where(Tool.serial_number == serial)) is None:
+            holder = technician.id if technician is not None and index < 2 else None
+            register_tool(
+                session,
+                serial_number=serial,
+                name=name,
+                kind=kind,
+                value=value,
+                purchased_on=bought,
+                holder_id=holder,
+                today=today,
+                now=now,
+            )
+            added += 1
+    if session.scalar(select(WarrantyPromotion.id)) is None:
+        record_promotion(
+            session,
+            name="2025 summer: fan motor +24 months",
+            models=["AC-2400W"],
+            purchased_from=date(2025, 6, 1),
+            purchased_until=date(2025, 8, 31),
+            extra_months=0,
+            part_months={"AC-FAN": 24},
+            created_by=None,
+            now=now,
+        )
+        added += 1
+    if session.scalar(select(Document.id)) is None:
+        guide = sample_guide(
+            "AC-2400W",
+            [
+                "1. Switch off and unplug the unit.",
+                "2. Remove the front panel (4 screws).",
+                "3. Check the fan motor AC-FAN: 200-240 ohm between white and red.",
+            ],
+        )
+        store_document(
+            session,
+            settings,
+            Upload(
+                "AC-2400W",
+                "AC-FAN",
+                "repair_guide",
+                "service",
+                "Fan motor replacement",
+                "AC-2400W-fan-motor.pdf",
+                guide,
+            ),
+            actor=SYSTEM,
+            now=now,
+        )
+        added += 1
+    return added
+
+
 def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[str, Any]:
     """Load the demo data; running it again adds nothing."""
     today = calendar_for(settings).local_date(now)
@@ -406,6 +482,7 @@ def seed_demo(session: Session, *, settings: Settings, now: datetime) -> dict[st
         "fee_schedules_added": _fee_schedule(session, settings, now),
         "stock_moves_added": _stock(session, now),
         "loaners_added": _loaners(session, now),
+        "assets_added": _assets(session, settings, today, now),  # R4.2, R5.5, R6.3
         "password": DEMO_PASSWORD,
     }
     return summary

@@ -142,6 +142,7 @@ class Settings:
     labour_rate_per_hour: int = 30_000
     call_out_fee: int = 20_000
     max_body_bytes: int = 1_000_000
+    document_max_bytes: int = 10_000_000  # R6.2: one uploaded PDF (manual, parts list, guide)
     outbox_max_attempts: int = 8  # real failures of one message (429s are not counted)
     outbox_give_up_hours: int = 24  # undelivered this long after it was due: failed for good
     max_amount: int = 100_000_000  # the largest fee or price anyone may enter (KRW)
@@ -264,6 +265,7 @@ def load_settings(
         ("AFTERSALES_LABOUR_RATE", "labour_rate_per_hour", 0),
         ("AFTERSALES_CALL_OUT_FEE", "call_out_fee", 0),
         ("AFTERSALES_MAX_BODY_BYTES", "max_body_bytes", 1024),
+        ("AFTERSALES_DOCUMENT_MAX_BYTES", "document_max_bytes", 1024),
         ("AFTERSALES_SESSION_IDLE_HOURS", "session_idle_hours", 1),
         ("AFTERSALES_SESSION_MAX_DAYS", "session_max_days", 1),
         ("AFTERSALES_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts", 1),

@@ -27,11 +27,13 @@ from backend.fieldwork.jobs import today_text
 from backend.fieldwork.links import link_telegram
 from backend.i18n import translate
 from backend.inbox.models import InboundUpdate, TelegramChat
+from backend.knowledge.flows import send_manuals
 from backend.outbox.service import enqueue
 from backend.parsing import whole_number
 from backend.people.models import Customer, Technician
 from backend.settings import Settings
 from backend.surveys.service import unanswered_surveys
+from backend.tools.flows import tool_button, tools_reply
 from bot.render import (
     SKIP,
     language_keyboard,
@@ -50,6 +52,7 @@ HELP = (
 TECHNICIAN_HELP = (
     "Your jobs come here with buttons. /today lists today's jobs; /cancel stops a step."
 )
+TECHNICIAN_ONLY = "Only linked technician accounts see jobs."
 
 
 @dataclass
@@ -322,7 +325,7 @@ def cmd_cancel(chat: Chat, _argument: str) -> None:
 def cmd_today(chat: Chat, _argument: str) -> None:
     """/today: a linked technician's jobs in order with deadlines."""
     if chat.technician is None:
-        chat.say("Only linked technician accounts see jobs.")
+        chat.say(TECHNICIAN_ONLY)
         return
     chat.send(
         {
@@ -331,6 +334,29 @@ def cmd_today(chat: Chat, _argument: str) -> None:
             )
         }
     )
+
+
+def cmd_tools(chat: Chat, _argument: str) -> None:
+    """/tools: the tools registered to a linked technician, with handovers to confirm (R5.6)."""
+    if chat.technician is None:
+        chat.say(TECHNICIAN_ONLY)
+        return
+    reply = tools_reply(chat.session, chat.technician, chat.language)
+    payload: dict[str, Any] = {"text": reply.text}
+    if reply.buttons is not None:
+        payload["reply_markup"] = reply.buttons
+    chat.send(payload)
+
+
+def cmd_manual(chat: Chat, argument: str) -> None:
+    """/manual MODEL: the model's documents a technician may read, as Telegram documents."""
+    if chat.technician is None:
+        chat.say(TECHNICIAN_ONLY)
+        return
+    answer = send_manuals(
+        chat.session, chat.technician, argument, chat_id=chat.chat_id, now=chat.now
+    )
+    chat.send({"text": answer})
 
 
 def cmd_link(chat: Chat, argument: str) -> None:
@@ -370,6 +396,8 @@ COMMANDS: dict[str, Callable[[Chat, str], None]] = {
     "cancel": cmd_cancel,
     "today": cmd_today,
     "link": cmd_link,
+    "tools": cmd_tools,  # R5.6
+    "manual": cmd_manual,  # R6.3
     "help": cmd_unknown,
 }
 
@@ -458,7 +486,7 @@ def on_job(chat: Chat, rest: str, message_id: int) -> None:
     """job:<action>:<number>: a technician's job button (only their own jobs, R6.5)."""
     action, _, number = rest.partition(":")
     if chat.technician is None:
-        chat.say("Only linked technician accounts see jobs.")
+        chat.say(TECHNICIAN_ONLY)
         return
     job = chats.job_button(chat.context(), chat.technician, action, number, language=chat.language)
     if job.dialogue is not None:
@@ -550,7 +578,7 @@ def on_work_report(chat: Chat, rest: str, message_id: int) -> None:
     """report:start:<day>: the daily work report (R7.10)."""
     _action, _, day = rest.partition(":")
     if chat.technician is None:
-        chat.say("Only linked technician accounts see jobs.")
+        chat.say(TECHNICIAN_ONLY)
         return
     clear_buttons(chat, message_id)
     start_dialogue(chat, "work_report", technician_id=chat.technician.id, day=day)
@@ -577,6 +605,20 @@ def on_satisfaction(chat: Chat, rest: str, message_id: int) -> None:
         )
 
 
+def on_tool(chat: Chat, rest: str, message_id: int) -> None:
+    """tool:<give|take>:<handover id>: a technician confirms their side of a handover (R5.6)."""
+    side, _, handover_id = rest.partition(":")
+    if chat.technician is None:
+        chat.say(TECHNICIAN_ONLY)
+        return
+    outcome = tool_button(
+        chat.session, chat.technician, side, handover_id, language=chat.language, now=chat.now
+    )
+    if outcome.clear:
+        clear_buttons(chat, message_id)
+    chat.send({"text": outcome.text})
+
+
 CALLBACKS: dict[str, Callable[[Chat, str, int], None]] = {
     "lang": on_language,
     "satisfied": on_satisfaction,  # backend.complaints.flows.SATISFACTION_CALLBACK
@@ -587,4 +629,5 @@ CALLBACKS: dict[str, Callable[[Chat, str, int], None]] = {
     "quote": on_quote,
     "survey": on_survey,
     "report": on_work_report,
+    "tool": on_tool,  # backend.tools.flows.CALLBACK
 }

@@ -7,6 +7,7 @@ import base64
 import logging
 import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -67,6 +68,7 @@ class TelegramTransport:
 
     def __init__(self, settings: Settings) -> None:
         self._bot = make_bot(settings)
+        self._documents = Path(settings.var_dir) / "documents"  # backend.knowledge's files
         self._loop = asyncio.new_event_loop()
 
     def notify(self, message: OutboundMessage) -> str | None:
@@ -116,17 +118,7 @@ class TelegramTransport:
             )
             return getattr(result, "message_id", None)
         if payload.get("document"):
-            # A file made by the backend (an invoice PDF, R7.5): uploaded, the text its caption.
-            document = payload["document"]
-            sent = await self._bot.send_document(
-                chat_id=chat_id,
-                document=InputFile(
-                    base64.b64decode(document["content_base64"]),
-                    filename=str(document.get("filename") or "document.pdf"),
-                ),
-                caption=payload.get("text"),
-                reply_markup=markup,
-            )
+            sent = await self._send_document(chat_id, payload, markup)
         elif payload.get("photo"):
             sent = await self._bot.send_photo(
                 chat_id=chat_id,
@@ -139,6 +131,31 @@ class TelegramTransport:
                 chat_id=chat_id, text=payload["text"], reply_markup=markup
             )
         return sent.message_id
+
+    async def _send_document(self, chat_id: int, payload: dict[str, Any], markup: Any) -> Any:
+        """sendDocument of a file the backend made (an invoice PDF, R7.5: its bytes travel in the
+        payload) or of a stored document (R6.3; a file gone from disk cannot be retried)."""
+        document = payload["document"]
+        if "content_base64" in document:
+            return await self._bot.send_document(
+                chat_id=chat_id,
+                document=InputFile(
+                    base64.b64decode(document["content_base64"]),
+                    filename=str(document.get("filename") or "document.pdf"),
+                ),
+                caption=payload.get("text"),
+                reply_markup=markup,
+            )
+        path = self._documents / str(document["path"])
+        if not path.resolve().is_relative_to(self._documents.resolve()) or not path.is_file():
+            raise TransportError("the document's file is missing", permanent=True)
+        with path.open("rb") as handle:
+            return await self._bot.send_document(
+                chat_id=chat_id,
+                document=InputFile(handle, filename=str(document.get("filename") or path.name)),
+                caption=payload.get("text"),
+                reply_markup=markup,
+            )
 
     def close(self) -> None:
         self._loop.close()

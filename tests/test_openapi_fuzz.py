@@ -86,6 +86,11 @@ DATA_DEPENDENT_422 = {
     ("/reports/analysis", "get"): ("from", "to"),
     ("/partners/{partner_id}/contracts", "post"): ("ends_on", "product_lines"),
     ("/partners/{partner_id}/technicians", "post"): ("certifications",),
+    # R5.7, R6.2: a technician must be an active one; a document names a catalogued model and
+    # part, and its file is a PDF (its first bytes, which no schema states).
+    ("/purchase-requests", "post"): ("for_technician_id",),
+    ("/tools/{tool_id}/handovers", "post"): ("to_technician_id",),
+    ("/documents", "post"): ("model", "part_code", "file", "title"),
 }
 
 

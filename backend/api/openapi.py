@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from backend.api import openapi_parity, openapi_workshop, schemas
+from backend.api import openapi_assets, openapi_parity, openapi_workshop, schemas
 from backend.api.partners import PartnerContractCreate, PartnerCreate, PartnerDispute
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
 from backend.cases.models import CaseKind
@@ -38,7 +38,7 @@ class _NoNulStrings(GenerateJsonSchema):
 
 def _schema_components() -> dict[str, Any]:
     components: dict[str, Any] = {}
-    for model in (
+    models: tuple[type[BaseModel], ...] = (
         schemas.CaseCreate,
         schemas.ActionBody,
         schemas.ProductCreate,
@@ -61,7 +61,9 @@ def _schema_components() -> dict[str, Any]:
         schemas.UserUpdate,
         schemas.PasswordReset,
         schemas.NoteCreate,
-    ):
+        *openapi_assets.MODELS,
+    )
+    for model in models:
         schema = model.model_json_schema(ref_template=REF, schema_generator=_NoNulStrings)
         components.update(schema.pop("$defs", {}))
         components[model.__name__] = schema
@@ -1229,6 +1231,7 @@ def build_document() -> dict[str, Any]:
         **_stock_paths(),
         **_partner_paths(),
         **openapi_workshop.workshop_paths(_answers, _body),
+        **openapi_assets.asset_paths(_answers, _body),
         **openapi_parity.user_paths(_answers, _body),
         **openapi_parity.task_paths(_answers),
         **openapi_parity.customer_paths(_answers),

@@ -22,7 +22,17 @@ def format_moment(moment: datetime | None, language: str) -> str:
 
 
 def category_words(case: Case, language: str, schedule: FeeSchedule) -> str:
-    """The service category in plain words; a paid job shows its fee schedule first (R4.11)."""
+    """The service category in plain words; a paid job shows its fee schedule first (R4.11);
+    a warranty promotion the unit was bought under is named (R4.2)."""
+    words = _category_words(case, language, schedule)
+    promotions = [e.note for e in case.events if e.action == "warranty_promotion" and e.note]
+    if not promotions:
+        return words
+    named = translate(language, "Warranty promotion applied: {name}.", name=", ".join(promotions))
+    return f"{words}\n{named}"
+
+
+def _category_words(case: Case, language: str, schedule: FeeSchedule) -> str:
     if case.service_category == ServiceCategory.FREE:
         return translate(language, "Free of charge (under warranty).")
     if case.service_category == ServiceCategory.CONTRACT:

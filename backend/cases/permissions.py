@@ -51,6 +51,7 @@ class Subject(enum.StrEnum):
     TECHNICIAN = Role.TECHNICIAN  # a staff login or Telegram account linked to a technician
     ADMIN = Role.ADMIN
     DEPARTMENT_STAFF = Role.DEPARTMENT_STAFF  # R2.3: R&D, marketing, dealer relations …
+    FINANCE = Role.FINANCE  # R5.7: approves tool purchases; sees no case
     CUSTOMER = "customer"  # in their own channel (Telegram, phone)
 
 
@@ -351,6 +352,69 @@ DUTIES: dict[str, frozenset[str]] = {
             Role.WAREHOUSE_CLERK,
             Role.ADMIN,
         }
+    ),
+    # R5.5–R5.7: tools and test equipment. The register is read by those who keep, dispatch and
+    # pay for them (a technician reads their own tools); the warehouse registers them and keeps
+    # the store's side of a handover; managers transfer them and report losses; the service
+    # director decides compensation; finance approves purchases before purchasing buys.
+    "tools": frozenset(
+        {
+            Role.WAREHOUSE_CLERK,
+            Role.REPAIR_MANAGER,
+            Role.SERVICE_DIRECTOR,
+            Role.ADMIN,
+            Role.FINANCE,
+        }
+    ),
+    "tool_register": frozenset({Role.WAREHOUSE_CLERK, Role.ADMIN}),
+    "tool_store": frozenset({Role.WAREHOUSE_CLERK}),
+    "tool_transfers": frozenset({Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR}),
+    "tool_incidents": frozenset(
+        {Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.TECHNICIAN}
+    ),
+    "tool_compensation": frozenset({Role.SERVICE_DIRECTOR}),
+    "purchase_requests": frozenset(
+        {
+            Role.WAREHOUSE_CLERK,
+            Role.REPAIR_MANAGER,
+            Role.SERVICE_DIRECTOR,
+            Role.ADMIN,
+            Role.FINANCE,
+        }
+    ),
+    "purchase_request_raise": frozenset(
+        {Role.WAREHOUSE_CLERK, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR}
+    ),
+    "purchase_approval": frozenset({Role.FINANCE}),
+    "purchasing": frozenset({Role.WAREHOUSE_CLERK}),
+    # R4.2: admins record warranty promotions; the desk and the managers read them.
+    "promotions": frozenset({Role.ADMIN}),
+    "promotions_read": frozenset(
+        {
+            Role.ADMIN,
+            Role.RECEPTIONIST,
+            Role.REPAIR_MANAGER,
+            Role.SERVICE_DIRECTOR,
+            Role.VICE_PRESIDENT,
+            Role.HOTLINE_OFFICER,
+        }
+    ),
+    # R6.2–R6.5: manuals, parts lists and repair guides; each document's level says who reads
+    # it (technical secrets stay with the managers); the catalogue's keepers upload them.
+    "documents_upload": frozenset({Role.ADMIN, Role.REPAIR_MANAGER}),
+    "documents_general": frozenset(set(Role) - {Role.FINANCE}),
+    "documents_service": frozenset(
+        {
+            Role.TECHNICIAN,
+            Role.REPAIR_MANAGER,
+            Role.SERVICE_DIRECTOR,
+            Role.WAREHOUSE_CLERK,
+            Role.VICE_PRESIDENT,
+            Role.ADMIN,
+        }
+    ),
+    "documents_confidential": frozenset(
+        {Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.VICE_PRESIDENT, Role.ADMIN}
     ),
 }
 

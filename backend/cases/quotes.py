@@ -10,11 +10,13 @@ The case's `quote` column holds the current quote; each quote and decision is al
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from backend.cases.models import Case, ServiceCategory
 from backend.cases.warranty import FeeSchedule, PartUsed, part_is_free
+from backend.catalog.promotions import WarrantyPromotion
 from backend.errors import Conflict
 
 
@@ -36,6 +38,7 @@ def quote_items(
     on: date,
     fee: int | None = None,
     transport: int = 0,
+    promotions: Sequence[WarrantyPromotion] = (),
 ) -> list[dict[str, Any]]:
     """The chargeable items of a job: parts out of their own warranty; for paid service also
     labour (a fixed `fee`, else the product line's rate), the zone's call-out fee and a
@@ -47,7 +50,7 @@ def quote_items(
             "amount": used.part.price * used.quantity,
         }
         for used in parts
-        if not part_is_free(case.unit, used.part, on)
+        if not part_is_free(case.unit, used.part, on, promotions)
     ]
     if case.service_category == ServiceCategory.PAID:
         line = case.product.product_line if case.product else None

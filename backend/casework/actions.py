@@ -36,6 +36,7 @@ from backend.casework.money import (
     take_payment,
 )
 from backend.casework.visits import finish_visit
+from backend.catalog.promotions import promotions_for
 from backend.complaints.departments import assign_to_department
 from backend.complaints.flows import answer_given, complaint_reopened
 from backend.complaints.routing import DepartmentCode, accountable_for
@@ -177,6 +178,7 @@ def _work_done(
         product_line=case.product.product_line if case.product else None,
         zone=case.zone,
         transport=workshop.transport_charge(session, case),
+        promotions=promotions_for(session, case.unit),  # R4.2
     )
     check_consent(case, charges)
     case.charges = charges

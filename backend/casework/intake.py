@@ -24,6 +24,7 @@ from backend.cases.service import apply_transition, next_case_number, record_eve
 from backend.cases.warranty import FeeSchedule, category_at_intake
 from backend.catalog.fees import current_schedule
 from backend.catalog.models import Product, Unit
+from backend.catalog.promotions import promotions_for
 from backend.catalog.service import get_product_by_model, register_unit
 from backend.complaints.departments import is_after_sales
 from backend.complaints.flows import complaint_routed, contact_registered
@@ -319,7 +320,18 @@ def confirms_by_message(request: IntakeRequest, customer: Customer) -> bool:
 def _register_repair(session: Session, case: Case, settings: Settings) -> None:
     calendar = calendar_for(settings)
     reported_day = calendar.local_date(case.reported_at)
-    case.service_category = category_at_intake(case.unit, case.product, reported_day)
+    promotions = promotions_for(session, case.unit)
+    case.service_category = category_at_intake(case.unit, case.product, reported_day, promotions)
+    for promotion in promotions:  # R4.2: the promotion reached after-sales, and the history says so
+        record_event(
+            session,
+            case,
+            actor="system",
+            action="warranty_promotion",
+            at=case.reported_at,
+            note=promotion.name,
+            data={"id": promotion.id, "name": promotion.name},
+        )
     hours = sla_hours(settings, case.zone)
     case.sla_due_at = calendar.add_working_hours(case.reported_at, hours)  # R7.14
     case.sla_warn_at = calendar.add_working_hours(case.reported_at, hours * 0.8)

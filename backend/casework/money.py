@@ -29,6 +29,7 @@ from backend.cases.warranty import FeeSchedule, PartUsed, resolve_parts
 from backend.casework.intake import fee_schedule
 from backend.casework.visits import finish_visit
 from backend.catalog.fees import schedule_version
+from backend.catalog.promotions import promotions_for
 from backend.errors import ValidationError
 from backend.i18n import translate
 from backend.money.links import invoice_url, quote_url
@@ -85,7 +86,16 @@ def make_quote(
     schedule = fee_schedule(session, settings)
     on = calendar_for(settings).local_date(now)
     case.quote = new_quote(
-        quote_items(case, used, hours, schedule, on, fee, transport_charge(session, case)),
+        quote_items(
+            case,
+            used,
+            hours,
+            schedule,
+            on,
+            fee,
+            transport=transport_charge(session, case),
+            promotions=promotions_for(session, case.unit),
+        ),
         hours=hours,
         schedule=schedule,
         now=now,

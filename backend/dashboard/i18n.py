@@ -126,6 +126,8 @@ LABELS: dict[str, str] = {
     "unassigned": "Unassigned job",
     "escalation": "Escalation",
     "delivery_failures": "Delivery failures",
+    "tool_compensation": "Tool compensation",
+    "tool_purchase": "Tool purchase",
     # complaints (issue 10): department tasks, chases, formal cases (complaints.po)
     "complaint_about_person": "Complaint about your staff",
     "reply_reminder": "Answer due soon",

@@ -40,6 +40,10 @@ PLANNERS: frozenset[str] = frozenset({Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR
 MONEY: frozenset[str] = frozenset(roles_for("accounting"))
 STOCK: frozenset[str] = frozenset(roles_for("stock"))
 PARTNERS: frozenset[str] = frozenset(roles_for("partners")) | MONEY  # R1.4
+TOOLS: frozenset[str] = frozenset(roles_for("tools")) | {Role.TECHNICIAN}  # R5.5–R5.7
+DOCUMENTS: frozenset[str] = frozenset().union(
+    *(roles_for(f"documents_{level}") for level in ("general", "service", "confidential"))
+)
 
 NAV: tuple[NavLink, ...] = (
     NavLink("dashboard.home_page", "Home"),
@@ -61,6 +65,12 @@ NAV: tuple[NavLink, ...] = (
     NavLink("dashboard.stock", "Stock", STOCK),
     NavLink("dashboard.partners", "Partners", PARTNERS),
     NavLink("dashboard.workshop", "Workshop", frozenset(roles_for("workshop"))),  # R4.10, R5.4
+    NavLink("dashboard.tools_page", "Tools", TOOLS),
+    NavLink(
+        "dashboard.purchase_requests_page", "Purchase requests", roles_for("purchase_requests")
+    ),
+    NavLink("dashboard.promotions_page", "Promotions", roles_for("promotions_read")),
+    NavLink("dashboard.documents_page", "Documents", DOCUMENTS),
     NavLink("dashboard.admin_users", "Administration", ACCOUNTS),
     NavLink("dashboard.admin_technicians", "Administration", ADMINISTERS),
 )

@@ -35,6 +35,7 @@ from backend.dashboard import (
     day_views,
     i18n,
     improvement_views,
+    knowledge_views,
     money_views,
     outbox_views,
     partner_views,
@@ -42,6 +43,7 @@ from backend.dashboard import (
     returns_views,
     staff_views,
     stock_views,
+    tool_views,
     workshop_views,
 )
 from backend.dashboard.nav import nav_for
@@ -214,6 +216,8 @@ money_views.add_routes(dashboard)
 stock_views.add_routes(dashboard)
 partner_views.add_routes(dashboard)
 workshop_views.add_routes(dashboard)
+tool_views.add_routes(dashboard)
+knowledge_views.add_routes(dashboard)
 report_views.add_routes(dashboard)
 admin_views.add_routes(dashboard)
 day_views.add_routes(dashboard)

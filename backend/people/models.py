@@ -32,6 +32,8 @@ class Role(enum.StrEnum):
     # A member of a department other than after-sales (R&D, marketing, dealer relations …):
     # reads the complaints routed to departments and works its department's tasks (R2.3).
     DEPARTMENT_STAFF = "department_staff"
+    # R5.7: finance approves purchases of tools and test equipment before purchasing buys.
+    FINANCE = "finance"
 
 
 class Customer(Base):

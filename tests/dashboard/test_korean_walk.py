@@ -25,7 +25,7 @@ ALLOWED = {
     "AS", "AC", "SN", "INV", "KRW", "SLA", "SMS", "CSV", "PDF", "QR", "API", "English",
     "Telegram", "Twilio", "test", "local", "COMP", "FAN", "van", "ko", "en",
     "receptionist", "repair", "manager", "service", "director", "vice", "president", "hotline",
-    "officer", "warehouse", "clerk", "technician", "admin", "department", "staff",
+    "officer", "warehouse", "clerk", "technician", "admin", "department", "staff", "finance",
     "unit", "stock",  # the test product's name ("AC-1 unit"), the test stock's reason
 }  # fmt: skip
 

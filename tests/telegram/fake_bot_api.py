@@ -162,7 +162,13 @@ class FakeBotApi:
         if "text" in raw:
             params["text"] = str(raw["text"])  # "123" stays text
         for key, upload in request.files.items():  # multipart uploads (sendDocument)
-            params[key] = {"filename": upload.filename, "content": upload.read()}
+            content = upload.read()
+            params[key] = {
+                "filename": upload.filename,
+                "content": content,
+                "size": len(content),
+                "head": content[:5],
+            }
         return params
 
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
