@@ -44,6 +44,7 @@ from backend.dialogues.survey import SURVEY
 from backend.dialogues.work_report import WORK_REPORT
 from backend.dispatch import duties as dispatch_duties
 from backend.dispatch import views as dispatch_views
+from backend.dispatch.travel import use_travel_model
 from backend.duties import NamedDuty
 from backend.fieldwork import duties as fieldwork_duties
 from backend.inbox import duties as inbox_duties
@@ -144,6 +145,7 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("sign_in_housekeeping", people_duties.prune_sign_in_records),
     ("abc_classes", stock_abc.monthly_abc_classes),  # R5.2, the first tick of each month
     ("delivery_failure_bursts", partial(outbox_duties.delivery_failure_bursts, alert=alert)),
+    ("dispatch_precise_places", dispatch_duties.precise_places),  # issue 17: re-plan on arrival
 )
 
 
@@ -178,6 +180,7 @@ class Components:
     def tick(self, database: Database, settings: Settings, now: datetime) -> dict[str, int]:
         """Every duty once as of `now` (`aftersales tick`; the scheduler calls it each minute)."""
         self.install_dialogues()  # `inbound_retry` runs the Telegram dialogues
+        use_travel_model(settings)  # issue 17: a routing engine's table, rush hours
         return core_duties.tick(database, settings, now, duties=self.duties)
 
 

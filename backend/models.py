@@ -26,6 +26,7 @@ from backend.people.models import (
     StaffUser,
     Technician,
 )
+from backend.places.models import DistrictSetting, PlaceLookup
 from backend.reports.models import Branch, BranchMember, BranchSignOff, DailyReport
 from backend.stock.models import ReorderPoint, StockBalance, StockMove
 from backend.suggestions.models import Suggestion
@@ -50,6 +51,7 @@ __all__ = [
     "DailyReport",
     "Department",
     "DispatchPin",
+    "DistrictSetting",
     "FeeScheduleVersion",
     "InboundUpdate",
     "InvoiceSequence",
@@ -61,6 +63,7 @@ __all__ = [
     "Part",
     "Payment",
     "PhoneCall",
+    "PlaceLookup",
     "PlanRun",
     "PlanStop",
     "Product",

@@ -158,4 +158,5 @@ def test_tick_runs_the_duties_in_the_stated_order() -> None:
         "sign_in_housekeeping",
         "abc_classes",
         "delivery_failure_bursts",
+        "dispatch_precise_places",
     ]

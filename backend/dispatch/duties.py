@@ -14,9 +14,10 @@ from backend.cases.models import Case, CaseEvent
 from backend.dispatch.flows import hand_on, replan_day
 from backend.dispatch.loader import HELP_DELAY_MINUTES
 from backend.dispatch.models import PlanRun, PlanStop
-from backend.dispatch.service import day_message, pinned_technician
+from backend.dispatch.service import day_message, pinned_technician, service_day
 from backend.outbox.service import message_technician
 from backend.people.models import Role, Technician
+from backend.places.flows import refine_places
 from backend.settings import Settings
 from backend.tasks.service import alert
 
@@ -211,3 +212,16 @@ def _help_delays(requests: list[tuple[datetime, int]], now: datetime) -> dict[in
         if left > 0:
             delayed[technician_id] = max(delayed.get(technician_id, 0.0), left)
     return delayed
+
+
+def precise_places(session: Session, settings: Settings, now: datetime) -> int:
+    """Issue 17: addresses placed roughly at intake (the geocoder failed or was slow) asked
+    again; each day whose jobs are now placed exactly is re-planned."""
+    placed = refine_places(session, settings, now)
+    if not placed:
+        return 0
+    calendar = calendar_for(settings)
+    days = sorted({service_day(calendar, max(now, case.reported_at)) for case in placed})
+    for day in days:
+        replan_day(session, calendar=calendar, settings=settings, day=day, now=now, kind="place")
+    return len(placed)
