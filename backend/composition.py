@@ -43,6 +43,7 @@ from backend.dialogues.suggestion import SUGGESTION
 from backend.dialogues.survey import SURVEY
 from backend.dialogues.work_report import WORK_REPORT
 from backend.dispatch import duties as dispatch_duties
+from backend.dispatch import place_views
 from backend.dispatch import views as dispatch_views
 from backend.dispatch.travel import use_travel_model
 from backend.duties import NamedDuty
@@ -87,6 +88,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     calls_views.blueprint,  # /api/v1/cases/<number>/calls
     customer_views.blueprint,  # /api/v1/customers: search, a customer's page
     dispatch_views.blueprint,  # /api/v1/plans/<day>
+    place_views.blueprint,  # /api/v1/cases/<number>/location, /api/v1/districts (issue 17)
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
     complaint_views.blueprint,  # /api/v1/complaints/board

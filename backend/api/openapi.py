@@ -13,6 +13,7 @@ from pydantic_core import core_schema
 from backend.api import openapi_parity, schemas
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
 from backend.cases.models import CaseKind
+from backend.dispatch.place_views import DistrictIn, PlaceIn
 from backend.key_customers.views import KeyCustomerFlag, VisitIn
 from backend.money.views import FeeScheduleBody
 from backend.reports.views import BranchCreate, SignOffBody
@@ -50,6 +51,8 @@ def _schema_components() -> dict[str, Any]:
         FeeScheduleBody,
         StockMoveIn,
         ReorderPointIn,
+        PlaceIn,
+        DistrictIn,
         schemas.UserCreate,
         schemas.UserUpdate,
         schemas.PasswordReset,
@@ -95,6 +98,18 @@ def _schema_components() -> dict[str, Any]:
             "events",
         ],
         "properties": {
+            "location": {
+                "type": ["object", "null"],
+                "description": "where the visit is planned: a shared location or geocoded "
+                "address (exact), the district's centre, or the zone's centre; null where the "
+                "reader may not see the customer's contact",
+                "required": ["lat", "lon", "precision"],
+                "properties": {
+                    "lat": {"type": "number"},
+                    "lon": {"type": "number"},
+                    "precision": {"type": "string", "enum": ["exact", "district", "zone"]},
+                },
+            },
             "cause_department": {
                 "type": ["string", "null"],
                 "description": "returns: the department the cause is attributed to (R3.5)",
@@ -783,6 +798,73 @@ def _money_paths() -> dict[str, Any]:
     }
 
 
+PLACE = {
+    "type": "object",
+    "required": ["lat", "lon", "precision"],
+    "properties": {
+        "lat": {"type": "number"},
+        "lon": {"type": "number"},
+        "precision": {"type": "string", "enum": ["exact", "district", "zone"]},
+    },
+}
+DISTRICT = {
+    "type": "object",
+    "required": ["code", "province", "name", "lat", "lon", "bounds", "zone"],
+    "properties": {
+        "code": {"type": "string"},
+        "province": {"type": "string"},
+        "name": {"type": "string"},
+        "lat": {"type": "number"},
+        "lon": {"type": "number"},
+        "bounds": {
+            "type": "array",
+            "items": {"type": "number"},
+            "description": "south, west, north, east",
+        },
+        "zone": {"type": "string", "enum": ["city", "suburb"]},
+    },
+}
+
+
+def _place_paths(number: dict[str, Any]) -> dict[str, Any]:
+    """Issue 17: a case's place corrected by staff; the district table (zone and centre)."""
+    code = _path_param("code", {"type": "string", "pattern": r"^[0-9]{5}$"})
+    return {
+        "/cases/{number}/location": {
+            "put": {
+                "summary": "Put the case where it really is (staff); its day is re-planned",
+                "operationId": "correctCaseLocation",
+                "parameters": [number],
+                "requestBody": _body(PlaceIn),
+                "responses": _answers(200, PLACE, 404),
+            }
+        },
+        "/districts": {
+            "get": {
+                "summary": "Every 시/군/구 with its centre, bounds and the zone it proposes",
+                "operationId": "listDistricts",
+                "responses": _answers(
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["items"],
+                        "properties": {"items": {"type": "array", "items": DISTRICT}},
+                    },
+                ),
+            }
+        },
+        "/districts/{code}": {
+            "put": {
+                "summary": "Set a district's zone and, optionally, its centre",
+                "operationId": "updateDistrict",
+                "parameters": [code],
+                "requestBody": _body(DistrictIn),
+                "responses": _answers(200, DISTRICT, 404),
+            }
+        },
+    }
+
+
 def build_document() -> dict[str, Any]:
     case_ref = {"$ref": REF.format(model="Case")}
     number = _path_param("number", {"type": "string", "pattern": r"^AS-\d{4}-\d{6}$"})
@@ -1086,6 +1168,7 @@ def build_document() -> dict[str, Any]:
         **_report_paths(),
         **_money_paths(),
         **_stock_paths(),
+        **_place_paths(number),
         **openapi_parity.user_paths(_answers, _body),
         **openapi_parity.task_paths(_answers),
         **openapi_parity.customer_paths(_answers),
