@@ -173,7 +173,7 @@ class Settings:
     geocoder_timeout_ms: int = 1500
     routing_table_url: str | None = None
     rush_hours: tuple[tuple[time, time], ...] = ((time(7), time(9, 30)), (time(17), time(19, 30)))
-    rush_factor: float = 1.3  # driving minutes × this in rush hours (default model only)
+    rush_factor: float = 1.0  # driving minutes × this in rush hours (1: off; 1.3 is typical)
 
     def return_window_for(self, product_line: str | None) -> int:
         """R3.1: the return window of a product line, in days after purchase."""
