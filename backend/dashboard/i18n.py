@@ -118,6 +118,9 @@ LABELS: dict[str, str] = {
     "unassigned": "Unassigned job",
     "escalation": "Escalation",
     "delivery_failures": "Delivery failures",
+    # places (issue 17, places.po)
+    "unplaced_address": "Address not placed",
+    "relocate": "Place corrected",
     # complaints (issue 10): department tasks, chases, formal cases (complaints.po)
     "complaint_about_person": "Complaint about your staff",
     "reply_reminder": "Answer due soon",
