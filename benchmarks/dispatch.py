@@ -194,7 +194,7 @@ def _pyvrp_solve(
     routes: dict[int, list[int]] = {}
     for route in result.best.routes():
         crew = crews[route.vehicle_type()]
-        visits = [jobs[a.idx].id for a in route if a.is_client]
+        visits = [jobs[a.idx].id for a in route if a.is_client()]
         routes[crew.id] = visits
     return routes
 

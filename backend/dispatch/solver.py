@@ -40,13 +40,16 @@ DROP_DUE_LATER = 1_500  # below one minute of lateness, above 150 minutes of dri
 LOCAL_SEARCH_NEIGHBOURS = 60
 SPLIT_JOBS = 120  # a larger day is planned area by area
 AREA_JOBS = 75  # jobs per area when a large day is split (measured: 50–100 beat 150 and 200)
-# The default budget: a count of solutions, calibrated on the benchmark (2 cores) to stay well
-# inside the wall-time targets (1,000 jobs: about 9 s), with a wall-clock cap only as a safety net.
-SOLUTIONS_PER_JOB = 1.5
+# The default budget: a count of solutions, with a wall-clock cap only as a safety net. Issue 17:
+# 4 per job (was 1.5) brings the default plan of the benchmark's 200-job day level with the
+# planner's own 60 s solve (lateness 325 min both, travel 1,528 km against 1,557; it trailed by
+# 16 % and 18 %); about 5 s at 200 jobs and an estimated 25 s at 1,000 on 2 idle cores. The cap
+# grew with it (0.06 s per job, at most 60 s) so that only an overloaded machine reaches it.
+SOLUTIONS_PER_JOB = 4.0
 MIN_SOLUTIONS = 50
-SECONDS_CAP_PER_JOB = 0.0225
+SECONDS_CAP_PER_JOB = 0.06
 MIN_SECONDS = 3.0
-MAX_SECONDS = 26.0
+MAX_SECONDS = 60.0
 FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"  # the second start, besides the greedy day
 METAHEURISTIC = "GUIDED_LOCAL_SEARCH"  # measured against tabu search and simulated annealing
 MIN_JOBS_FOR_METAHEURISTIC = 3  # below, plain descent: guided search finds no new solutions on

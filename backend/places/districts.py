@@ -96,10 +96,15 @@ def all_districts() -> tuple[District, ...]:
     rows = csv.DictReader(text.splitlines())
     return tuple(
         District(
-            row["code"],
-            row["province"],
-            row["district"],
-            *(float(row[k]) for k in ("lat", "lon", "south", "west", "north", "east")),
+            code=row["code"],
+            province=row["province"],
+            name=row["district"],
+            lat=float(row["lat"]),
+            lon=float(row["lon"]),
+            south=float(row["south"]),
+            west=float(row["west"]),
+            north=float(row["north"]),
+            east=float(row["east"]),
             zone=row["zone"],
         )
         for row in rows
