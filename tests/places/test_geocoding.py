@@ -146,12 +146,13 @@ def test_an_address_nobody_can_place_says_so_to_staff(
     browser = Browser(client, people, database)
     browser.login("receptionist")
     page = text_of(browser.get(f"/cases/{case['number']}").text)
-    assert "Nobody could place this address" in page and "the zone's centre" in page
+    # The dashboard speaks Korean by default.
+    assert "이 주소의 위치를 찾지 못했습니다" in page and "(권역 중심)" in page
     moved = browser.post(f"/cases/{case['number']}/place", {"lat": "37.5512", "lon": "126.9882"})
     assert moved.status_code == 302
     page = text_of(browser.get(f"/cases/{case['number']}").text)
-    assert "Nobody could place this address" not in page and "37.55120, 126.98820 (exact)" in page
-    assert "corrected where the customer is" in page
+    assert "위치를 찾지 못했습니다" not in page and "37.55120, 126.98820 (정확한 위치)" in page
+    assert "고객의 위치를 고쳤습니다" in page
 
 
 def test_staff_correct_a_place_through_the_api_and_a_technician_may_not(
