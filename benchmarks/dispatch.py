@@ -348,8 +348,9 @@ def address_shares(count: int = 2000) -> None:
     print(f"\nGenerated addresses ({count}: Seoul, Gyeonggi, Busan, four rural counties)")
     print("  exact      0.0 %  (no geocoding service in the benchmark: GEOCODER=kakao places")
     print("                     the road addresses it knows; see tests/places)")
-    print(f"  district {100 * placed / count:5.1f} %  (the district table alone)")
-    print(f"  zone     {100 - round(100 * placed / count, 1):5.1f} %  (zone centre, a task to staff)")
+    share = round(100 * placed / count, 1)
+    print(f"  district {share:5.1f} %  (the district table alone)")
+    print(f"  zone     {100 - share:5.1f} %  (zone centre, a task to staff)")
 
 
 def _leaf_districts() -> list[District]:
