@@ -57,6 +57,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("dashboard.accounting", "Accounting", MONEY),
     NavLink("dashboard.fees", "Fees", MONEY),
     NavLink("dashboard.stock", "Stock", STOCK),
+    NavLink("dashboard.districts", "Districts", frozenset(roles_for("places"))),
     NavLink("dashboard.admin_users", "Administration", ACCOUNTS),
     NavLink("dashboard.admin_technicians", "Administration", ADMINISTERS),
 )

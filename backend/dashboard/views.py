@@ -32,6 +32,7 @@ from backend.dashboard import (
     case_views,
     complaint_views,
     day_views,
+    district_views,
     i18n,
     improvement_views,
     money_views,
@@ -208,6 +209,7 @@ returns_views.add_routes(dashboard)
 improvement_views.add_routes(dashboard)
 money_views.add_routes(dashboard)
 stock_views.add_routes(dashboard)
+district_views.add_routes(dashboard)
 report_views.add_routes(dashboard)
 admin_views.add_routes(dashboard)
 day_views.add_routes(dashboard)
