@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.places.districts import District, all_districts, parse_district
@@ -148,8 +149,14 @@ def _lookup(
     if not due:
         return row
     if row is None:
-        row = PlaceLookup(address_key=key, source=geocoder.name, looked_up_at=now, attempts=0)
-        session.add(row)
+        try:  # a savepoint: two intakes of one new address at once insert it once
+            with session.begin_nested():
+                row = PlaceLookup(
+                    address_key=key, source=geocoder.name, looked_up_at=now, attempts=0
+                )
+                session.add(row)
+        except IntegrityError:
+            return session.get(PlaceLookup, key)  # the other one asks the service
     try:
         answer = geocoder.geocode(address, timeout=timeout)
     except GeocoderError as error:
