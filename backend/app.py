@@ -15,6 +15,7 @@ from backend import web
 from backend.api.errors import error_response, register_error_handlers
 from backend.composition import COMPONENTS, Components
 from backend.db import Database, utcnow
+from backend.dispatch.travel import use_travel_model
 from backend.settings import Settings, load_settings
 from backend.web import security
 
@@ -28,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     components: Components = config.get("components") or COMPONENTS
     settings: Settings = config.get("settings") or load_settings()
     database: Database = config.get("database") or Database(settings.database_url)
+    use_travel_model(settings)  # issue 17: a routing engine's table, rush hours
     clock: Callable[[], datetime] = config.get("clock") or utcnow
 
     app = Flask(__name__)

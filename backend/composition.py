@@ -47,7 +47,9 @@ from backend.dialogues.suggestion import SUGGESTION
 from backend.dialogues.survey import SURVEY
 from backend.dialogues.work_report import WORK_REPORT
 from backend.dispatch import duties as dispatch_duties
+from backend.dispatch import place_views
 from backend.dispatch import views as dispatch_views
+from backend.dispatch.travel import use_travel_model
 from backend.duties import NamedDuty
 from backend.fieldwork import duties as fieldwork_duties
 from backend.inbox import duties as inbox_duties
@@ -96,6 +98,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     note_views.blueprint,  # /api/v1/cases/<number>/notes: internal notes
     partner_views.blueprint,  # /api/v1/partners: partner shops, statement (R1.4)
     dispatch_views.blueprint,  # /api/v1/plans/<day>
+    place_views.blueprint,  # /api/v1/cases/<number>/location, /api/v1/districts (issue 17)
     media_views.blueprint,  # /api/v1/cases/<number>/media/<n>
     survey_views.blueprint,  # /api/v1/reports/surveys
     complaint_views.blueprint,  # /api/v1/complaints/board
@@ -162,6 +165,7 @@ DUTIES: tuple[NamedDuty, ...] = (
     ("partner_disputes", dispatch_duties.partner_disputes),  # R1.4 a dispute never blocks a job
     ("workshop_late_returns", workshop_duties.late_returns),  # R4.12, R7.9 once per receipt
     ("overdue_loaners", workshop_duties.overdue_loaners),  # R5.4
+    ("dispatch_precise_places", dispatch_duties.precise_places),  # issue 17: re-plan on arrival
 )
 
 
@@ -196,6 +200,7 @@ class Components:
     def tick(self, database: Database, settings: Settings, now: datetime) -> dict[str, int]:
         """Every duty once as of `now` (`aftersales tick`; the scheduler calls it each minute)."""
         self.install_dialogues()  # `inbound_retry` runs the Telegram dialogues
+        use_travel_model(settings)  # issue 17: a routing engine's table, rush hours
         return core_duties.tick(database, settings, now, duties=self.duties)
 
 

@@ -29,6 +29,7 @@ from backend.people.models import (
     StaffUser,
     Technician,
 )
+from backend.places.models import DistrictSetting, PlaceLookup
 from backend.reports.models import Branch, BranchMember, BranchSignOff, DailyReport
 from backend.stock.models import ReorderPoint, StockBalance, StockMove
 from backend.suggestions.models import Suggestion
@@ -71,6 +72,7 @@ __all__ = [
     "Department",
     "DispatchPin",
     "Document",
+    "DistrictSetting",
     "FeeScheduleVersion",
     "InboundUpdate",
     "InvoiceSequence",
@@ -84,6 +86,7 @@ __all__ = [
     "Part",
     "Payment",
     "PhoneCall",
+    "PlaceLookup",
     "PlanRun",
     "PlanStop",
     "Product",

@@ -170,6 +170,15 @@ class Settings:
     # R5.4: days a loaner may stay out after that date before the customer is chased.
     workshop_return_days: int = 5
     loaner_grace_days: int = 2
+    # Issue 17, places: a geocoding service (none: districts only), how long intake waits for
+    # it, a routing engine's matrix service (OSRM `table`), and rush hours in the default model.
+    geocoder: str = "none"  # none | kakao | nominatim
+    geocoder_key: str | None = None
+    geocoder_base_url: str | None = None
+    geocoder_timeout_ms: int = 1500
+    routing_table_url: str | None = None
+    rush_hours: tuple[tuple[time, time], ...] = ((time(7), time(9, 30)), (time(17), time(19, 30)))
+    rush_factor: float = 1.0  # driving minutes × this in rush hours (1: off; 1.3 is typical)
 
     def return_window_for(self, product_line: str | None) -> int:
         """R3.1: the return window of a product line, in days after purchase."""
@@ -208,6 +217,7 @@ class Settings:
             self.telegram_webhook_secret,
             self.twilio_auth_token,
             self.secret_key,
+            self.geocoder_key,
         )
         return tuple(v for v in values if v)
 
@@ -245,6 +255,10 @@ def load_settings(
         "AFTERSALES_COMPLAINT_HOTLINE_NUMBER": "complaint_hotline_number",
         "AFTERSALES_REGION": "region",
         "AFTERSALES_HOLIDAY_COUNTRY": "holiday_country",
+        "GEOCODER": "geocoder",
+        "GEOCODER_KEY": "geocoder_key",
+        "GEOCODER_BASE_URL": "geocoder_base_url",
+        "ROUTING_TABLE_URL": "routing_table_url",
     }
     for var, attr in simple.items():
         if (value := get(var)) is not None:
@@ -279,6 +293,7 @@ def load_settings(
         ("AFTERSALES_KEY_CUSTOMER_VISIT_DAYS", "key_customer_visit_days", 1),
         ("AFTERSALES_WORKSHOP_RETURN_DAYS", "workshop_return_days", 1),
         ("AFTERSALES_LOANER_GRACE_DAYS", "loaner_grace_days", 0),
+        ("GEOCODER_TIMEOUT_MS", "geocoder_timeout_ms", 100),
     ]:
         if (value := get(var)) is not None:
             values[attr] = _parse_int(var, value, minimum)
@@ -287,6 +302,12 @@ def load_settings(
         values["return_windows"] = _parse_return_windows("AFTERSALES_RETURN_WINDOWS", value)
     if (value := get("AFTERSALES_ABC_THRESHOLDS")) is not None:
         values["abc_thresholds"] = _parse_abc_thresholds("AFTERSALES_ABC_THRESHOLDS", value)
+    if (value := get("DISPATCH_RUSH_HOURS")) is not None:
+        values["rush_hours"] = tuple(
+            _parse_hours("DISPATCH_RUSH_HOURS", chunk) for chunk in value.split(",") if chunk
+        )
+    if (value := get("DISPATCH_RUSH_FACTOR")) is not None:
+        values["rush_factor"] = _parse_factor("DISPATCH_RUSH_FACTOR", value)
     if (value := get("AFTERSALES_TRUSTED_PROXIES")) is not None:
         values["trusted_proxies"] = _parse_trusted_proxies("AFTERSALES_TRUSTED_PROXIES", value)
 
@@ -308,6 +329,17 @@ def _parse_abc_thresholds(name: str, value: str) -> tuple[float, float]:
     return a / 100, b / 100
 
 
+def _parse_factor(name: str, value: str) -> float:
+    """A slowdown factor: 1 (no change) to 3."""
+    try:
+        factor = float(value)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number like 1.3, got {value!r}") from exc
+    if not 1.0 <= factor <= 3.0:
+        raise SettingsError(f"{name} must be between 1 and 3, got {value!r}")
+    return factor
+
+
 def _validate(settings: Settings) -> None:
     try:
         ZoneInfo(settings.timezone)
@@ -318,6 +350,15 @@ def _validate(settings: Settings) -> None:
     for name in ("public_base_url", "telegram_api_base_url", "twilio_api_base_url"):
         if not getattr(settings, name).startswith(("http://", "https://")):
             raise SettingsError(f"{name.upper()} must start with http:// or https://")
+    if settings.geocoder not in ("none", "kakao", "nominatim"):
+        raise SettingsError(f"GEOCODER must be none, kakao or nominatim, got {settings.geocoder!r}")
+    if settings.geocoder == "kakao" and not settings.geocoder_key:
+        raise SettingsError("GEOCODER=kakao needs GEOCODER_KEY (a Kakao REST API key)")
+    if settings.geocoder_timeout_ms > 30_000:
+        raise SettingsError("GEOCODER_TIMEOUT_MS must be at most 30000")
+    for url in (settings.geocoder_base_url, settings.routing_table_url):
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise SettingsError("GEOCODER_BASE_URL and ROUTING_TABLE_URL start with http(s)://")
     if settings.return_window_days > 3650 or any(d > 3650 for _, d in settings.return_windows):
         raise SettingsError("a return window is at most 3650 days (AFTERSALES_RETURN_WINDOW*)")
     if settings.workshop_return_days > 365:

@@ -161,4 +161,5 @@ def test_tick_runs_the_duties_in_the_stated_order() -> None:
         "partner_disputes",
         "workshop_late_returns",
         "overdue_loaners",
+        "dispatch_precise_places",
     ]

@@ -14,6 +14,7 @@ from backend.api import openapi_assets, openapi_parity, openapi_workshop, schema
 from backend.api.partners import PartnerContractCreate, PartnerCreate, PartnerDispute
 from backend.cases.machine import ALL_ACTIONS, ALL_STATUSES
 from backend.cases.models import CaseKind
+from backend.dispatch.place_views import DistrictIn, PlaceIn
 from backend.key_customers.views import KeyCustomerFlag, VisitIn
 from backend.money.views import FeeScheduleBody
 from backend.reports.views import BranchCreate, SignOffBody
@@ -57,6 +58,8 @@ def _schema_components() -> dict[str, Any]:
         PartnerDispute,
         LoanerIn,
         LoanerReturnIn,
+        PlaceIn,
+        DistrictIn,
         schemas.UserCreate,
         schemas.UserUpdate,
         schemas.PasswordReset,
@@ -105,6 +108,18 @@ def _schema_components() -> dict[str, Any]:
             "events",
         ],
         "properties": {
+            "location": {
+                "type": ["object", "null"],
+                "description": "where the visit is planned: a shared location or geocoded "
+                "address (exact), the district's centre, or the zone's centre; null where the "
+                "reader may not see the customer's contact",
+                "required": ["lat", "lon", "precision"],
+                "properties": {
+                    "lat": {"type": "number"},
+                    "lon": {"type": "number"},
+                    "precision": {"type": "string", "enum": ["exact", "district", "zone"]},
+                },
+            },
             "cause_department": {
                 "type": ["string", "null"],
                 "description": "returns: the department the cause is attributed to (R3.5)",
@@ -849,6 +864,32 @@ PARTNER_STATEMENT = {
         "total": {"type": "integer"},
     },
 }
+PLACE = {
+    "type": "object",
+    "required": ["lat", "lon", "precision"],
+    "properties": {
+        "lat": {"type": "number"},
+        "lon": {"type": "number"},
+        "precision": {"type": "string", "enum": ["exact", "district", "zone"]},
+    },
+}
+DISTRICT = {
+    "type": "object",
+    "required": ["code", "province", "name", "lat", "lon", "bounds", "zone"],
+    "properties": {
+        "code": {"type": "string"},
+        "province": {"type": "string"},
+        "name": {"type": "string"},
+        "lat": {"type": "number"},
+        "lon": {"type": "number"},
+        "bounds": {
+            "type": "array",
+            "items": {"type": "number"},
+            "description": "south, west, north, east",
+        },
+        "zone": {"type": "string", "enum": ["city", "suburb"]},
+    },
+}
 
 
 def _partner_paths() -> dict[str, Any]:
@@ -921,6 +962,45 @@ def _partner_paths() -> dict[str, Any]:
                 "operationId": "getPartnerStatementCsv",
                 "parameters": [month],
                 "responses": {**_answers(200), "200": _file("text/csv", "the CSV")},
+            }
+        },
+    }
+
+
+def _place_paths(number: dict[str, Any]) -> dict[str, Any]:
+    """Issue 17: a case's place corrected by staff; the district table (zone and centre)."""
+    code = _path_param("code", {"type": "string", "pattern": r"^[0-9]{5}$"})
+    return {
+        "/cases/{number}/location": {
+            "put": {
+                "summary": "Put the case where it really is (staff); its day is re-planned",
+                "operationId": "correctCaseLocation",
+                "parameters": [number],
+                "requestBody": _body(PlaceIn),
+                "responses": _answers(200, PLACE, 404),
+            }
+        },
+        "/districts": {
+            "get": {
+                "summary": "Every 시/군/구 with its centre, bounds and the zone it proposes",
+                "operationId": "listDistricts",
+                "responses": _answers(
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["items"],
+                        "properties": {"items": {"type": "array", "items": DISTRICT}},
+                    },
+                ),
+            }
+        },
+        "/districts/{code}": {
+            "put": {
+                "summary": "Set a district's zone and, optionally, its centre",
+                "operationId": "updateDistrict",
+                "parameters": [code],
+                "requestBody": _body(DistrictIn),
+                "responses": _answers(200, DISTRICT, 404),
             }
         },
     }
@@ -1232,6 +1312,7 @@ def build_document() -> dict[str, Any]:
         **_partner_paths(),
         **openapi_workshop.workshop_paths(_answers, _body),
         **openapi_assets.asset_paths(_answers, _body),
+        **_place_paths(number),
         **openapi_parity.user_paths(_answers, _body),
         **openapi_parity.task_paths(_answers),
         **openapi_parity.customer_paths(_answers),

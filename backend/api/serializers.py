@@ -13,8 +13,10 @@ from backend.cases.machine import allowed_actions
 from backend.cases.models import Case
 from backend.cases.permissions import Hide
 from backend.catalog.models import Contract, Product
+from backend.dispatch.travel import locate
 from backend.inbox.media import media_json
 from backend.people.models import Technician
+from backend.places.flows import precision_of
 from backend.returns.flows import cause_person
 from backend.suggestions.service import suggestion_json
 from backend.surveys.models import Survey
@@ -34,9 +36,11 @@ def case_json(
     if Hide.CONTACT in hidden:
         data["customer"] |= {"phone": None, "address": None}
         data["reported_as"] = None
+        data["location"] = None
     if Hide.CUSTOMER in hidden:
         data["customer"] = None
         data["reported_as"] = None
+        data["location"] = None
         data["survey"] = None
     if Hide.TEXT in hidden:
         data["description"] = None
@@ -54,6 +58,13 @@ def case_json(
     data["suggestion"] = suggestion_json(session, case, tz, hide_text=Hide.TEXT in hidden)
     data["redacted"] = sorted(hidden)
     return data
+
+
+def location_json(case: Case) -> dict[str, Any]:
+    """Where the case is planned: its coordinates and how precise they are (exact, the
+    district's centre, the zone's centre)."""
+    place = locate(case.lat, case.lon, case.address, case.zone)
+    return {"lat": place.lat, "lon": place.lon, "precision": precision_of(case)}
 
 
 def formal_number(session: Session, case: Case) -> str | None:
@@ -89,6 +100,7 @@ def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
             "purchased_on": unit.purchased_on.isoformat() if unit and unit.purchased_on else None,
         },
         "description": case.description,
+        "location": location_json(case),  # issue 17: where the visit is planned, how precisely
         # Finding 5: made with a typed phone number; `reported_as` is what was typed.
         "identity_verified": case.identity_verified,
         "reported_as": case.reported_as,

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, true
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.catalog.models import Product, Unit
@@ -75,6 +75,10 @@ class Case(Base):
     address: Mapped[str | None] = mapped_column(String(500))
     lat: Mapped[float | None]
     lon: Mapped[float | None]
+    # Issue 17: how precise lat/lon are (exact | district | zone; None: a shared location or a
+    # case from before places), and whether a geocoding service is still to be asked again.
+    place_precision: Mapped[str | None] = mapped_column(String(16))
+    place_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
     reported_at: Mapped[datetime]
     sla_due_at: Mapped[datetime | None] = mapped_column(index=True)
     sla_warn_at: Mapped[datetime | None]

@@ -277,6 +277,10 @@ DUTIES: dict[str, frozenset[str]] = {
     ),
     # Staff accounts: create, role, department, password, deactivation, API tokens.
     "accounts": frozenset({Role.ADMIN}),
+    # Issue 17: a case's place corrected, the district table's zones and centres edited.
+    "places": frozenset(
+        {Role.RECEPTIONIST, Role.REPAIR_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN}
+    ),
     # A customer's page (contact, cases, units, contracts): the desk, the managers, the hotline.
     "customers": frozenset(
         {

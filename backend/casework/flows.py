@@ -26,6 +26,7 @@ from backend.casework.intake import (
 from backend.casework.promises import confirm_repair, promise_at_intake
 from backend.dispatch.flows import auto_assign, hand_on
 from backend.errors import ValidationError
+from backend.places.flows import locate_case
 from backend.settings import Settings
 from backend.stock.assessment import pre_assess
 
@@ -75,6 +76,8 @@ def _register_and_dispatch(
         # R4.6: likely parts and minutes from the model's past repair cards, before dispatch
         # plans the visit with them and the job push names them (R4.7).
         case.pre_assessment = pre_assess(session, case)
+        # Issue 17: the address placed before the visit is planned (a short wait at most).
+        locate_case(session, case, settings=settings, now=now)
         auto_assign(session, case, settings=settings, now=now, actor=actor)
         promise = promise_at_intake(session, case, settings=settings, now=now)  # issue 16
         if confirms_by_message(request, case.customer):

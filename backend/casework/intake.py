@@ -35,6 +35,7 @@ from backend.outbox.service import message_customer
 from backend.people.models import Customer, StaffUser, Technician, Zone
 from backend.people.service import get_customer_by_phone, upsert_customer
 from backend.phones import normalize_phone
+from backend.places.service import propose_zone
 from backend.returns.policy import check_return_window, window_days
 from backend.settings import Settings
 from backend.suggestions.service import anonymous_customer, record_suggestion
@@ -201,7 +202,10 @@ def register_case(
         product=product,
         unit=unit,
         description=request.description.strip(),
-        zone=request.customer.zone or customer.zone,
+        # Issue 17: no zone given, the district table proposes one from the address.
+        zone=request.customer.zone
+        or (propose_zone(session, address) if address else None)
+        or customer.zone,
         address=address,
         lat=request.lat if request.lat is not None else customer.lat,
         lon=request.lon if request.lon is not None else customer.lon,

@@ -29,7 +29,7 @@ from backend.complaints.routing import DepartmentCode, Severity, Topic
 from backend.dashboard import auth, customer_views, forms
 from backend.dashboard.i18n import current_language, gettext, label, moment
 from backend.dashboard.present import event_views, sla_view
-from backend.dispatch.flows import assignment_options
+from backend.dispatch.flows import assignment_options, relocate_case
 from backend.errors import DomainError, NotFound
 from backend.inbox.views import MEDIA_ROLES, send_case_media
 from backend.money.links import invoice_url
@@ -37,6 +37,8 @@ from backend.money.models import PaymentMethod
 from backend.people.models import StaffUser, Technician
 from backend.web import db_session, now, settings
 from backend.workshop.history import sees_unit_history
+
+PLACE_EDITORS = roles_for("places")  # issue 17: who corrects a case's place
 
 
 def _visible_case(number: str) -> Case:
@@ -147,6 +149,7 @@ def _case_page(
         invoice_links=_invoice_links(data_payment=case.payment),
         sees_unit_history=case.unit is not None
         and sees_unit_history(session, actor, case.unit.serial_number),
+        corrects_place=auth.signed_in_user().role in PLACE_EDITORS,
     ), status
 
 
@@ -216,6 +219,40 @@ def add_case_note(number: str) -> ResponseReturnValue:
     else:
         flash(gettext("Note added."), "success")
     return redirect(url_for("dashboard.case_page", number=case.number) + "#notes")
+
+
+@auth.login_required()
+def correct_place(number: str) -> ResponseReturnValue:
+    """Staff put the case where it really is (issue 17); its day is re-planned."""
+    if auth.signed_in_user().role not in PLACE_EDITORS:
+        abort(403)
+    session = db_session()
+    case = _visible_case(number)
+    form = forms.Form()
+    point = {name: _coordinate(form, name) for name in ("lat", "lon")}
+    lat, lon = point["lat"], point["lon"]
+    if lat is None or lon is None:
+        return _case_page(case, form=form, status=422)
+    relocate_case(
+        session, case, lat=lat, lon=lon, settings=settings(), now=now(), actor=auth.current_actor()
+    )
+    session.commit()
+    flash(gettext("The place is corrected; the day is planned again."), "success")
+    return redirect(url_for("dashboard.case_page", number=case.number))
+
+
+def _coordinate(form: forms.Form, name: str) -> float | None:
+    """A latitude or longitude within South Korea, as typed."""
+    text = form.text(request.form, name, limit=20)
+    low, high = (33.0, 38.7) if name == "lat" else (124.5, 132.0)
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        form.fail(name, gettext("Give a number from {low} to {high}.", low=low, high=high))
+        return None
+    return value
 
 
 @auth.login_required()
@@ -392,6 +429,7 @@ def add_routes(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/cases/<number>/media/<int:n>", view_func=case_media, methods=["GET"])
     blueprint.add_url_rule("/cases/<number>/calls", view_func=request_call, methods=["POST"])
     blueprint.add_url_rule("/cases/<number>/notes", view_func=add_case_note, methods=["POST"])
+    blueprint.add_url_rule("/cases/<number>/place", view_func=correct_place, methods=["POST"])
     blueprint.add_url_rule("/cases/<number>/status", view_func=case_status, methods=["GET"])
     blueprint.add_url_rule("/cases/<number>/history", view_func=case_history, methods=["GET"])
     blueprint.add_url_rule("/cases/new", view_func=new_case, methods=["GET"])

@@ -128,6 +128,9 @@ LABELS: dict[str, str] = {
     "delivery_failures": "Delivery failures",
     "tool_compensation": "Tool compensation",
     "tool_purchase": "Tool purchase",
+    # places (issue 17, places.po)
+    "unplaced_address": "Address not placed",
+    "relocate": "Place corrected",
     # complaints (issue 10): department tasks, chases, formal cases (complaints.po)
     "complaint_about_person": "Complaint about your staff",
     "reply_reminder": "Answer due soon",

@@ -71,6 +71,7 @@ NAV: tuple[NavLink, ...] = (
     ),
     NavLink("dashboard.promotions_page", "Promotions", roles_for("promotions_read")),
     NavLink("dashboard.documents_page", "Documents", DOCUMENTS),
+    NavLink("dashboard.districts", "Districts", frozenset(roles_for("places"))),
     NavLink("dashboard.admin_users", "Administration", ACCOUNTS),
     NavLink("dashboard.admin_technicians", "Administration", ADMINISTERS),
 )

@@ -123,6 +123,7 @@ SENTENCES: dict[str, str] = {
     "roll_over": "Not finished today: first in line on the next working day.",
     "message": "{who} wrote to the customer.",
     "customer_message": "The customer wrote.",
+    "relocate": "{who} corrected where the customer is.",
 }
 
 

@@ -41,6 +41,7 @@ TASK_KINDS = (
     "formal_case",
     "answer_call",
     "key_customer_visit",  # R9.6
+    "unplaced_address",  # issue 17: an address nobody could place
 )
 
 

@@ -33,6 +33,7 @@ from backend.dashboard import (
     complaint_views,
     customer_views,
     day_views,
+    district_views,
     i18n,
     improvement_views,
     knowledge_views,
@@ -218,6 +219,7 @@ partner_views.add_routes(dashboard)
 workshop_views.add_routes(dashboard)
 tool_views.add_routes(dashboard)
 knowledge_views.add_routes(dashboard)
+district_views.add_routes(dashboard)
 report_views.add_routes(dashboard)
 admin_views.add_routes(dashboard)
 day_views.add_routes(dashboard)

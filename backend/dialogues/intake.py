@@ -54,6 +54,7 @@ from backend.dialogues.status import keyed_case_number
 from backend.errors import ValidationError
 from backend.parsing import ascii_digits
 from backend.people.models import Customer, Zone
+from backend.places.service import propose_zone
 
 SKIP_ON_CHANNEL = {"phone": {"photo", "location"}}  # the phone cannot send either
 ZONE_CHOICES = (Choice(Zone.CITY, "City"), Choice(Zone.SUBURB, "Suburb"))
@@ -485,7 +486,9 @@ class FaultReport(CallerSteps, StepDialogue):
         if len(address) < 4:
             raise ValidationError("Please give the full address.", field="address")
         data.update(address=address, address_typed=True)
-        if (zone := zone_of_address(address)) is not None:  # the address says it: not asked
+        # The district table's zone for the address's district, else its region's words.
+        zone = propose_zone(ctx.session, address) or zone_of_address(address)
+        if zone is not None:  # the address says it: not asked
             data["zone"] = zone
             return self.after(ctx, "zone")
         return "zone"

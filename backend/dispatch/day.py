@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from backend.dispatch.travel import Place, travel_matrix
+from backend.dispatch.travel import Place, travel_matrix, travel_model
 
 
 @dataclass(frozen=True)
@@ -122,15 +122,17 @@ def build_route(crew: Crew, jobs: Sequence[Job]) -> Route:
     km, minutes = travel_matrix(places, [*(job.place for job in jobs), crew.home])
     clock = crew.start
     stops = []
+    model = travel_model()
     for k, job in enumerate(jobs):
-        arrival = max(clock + float(minutes[k, k]), job.ready)
+        drive = float(minutes[k, k]) * model.slowdown(clock)  # rush hours (default model)
+        arrival = max(clock + drive, job.ready)
         clock = arrival + job.service_minutes
         stops.append(
             Stop(
                 job.id,
                 arrival,
                 clock,
-                float(minutes[k, k]),
+                drive,
                 float(km[k, k]),
                 max(0.0, arrival - job.due),
             )

@@ -14,11 +14,12 @@ from backend.cases.models import Case, CaseEvent
 from backend.dispatch.flows import hand_on, replan_day
 from backend.dispatch.loader import HELP_DELAY_MINUTES
 from backend.dispatch.models import PlanRun, PlanStop
-from backend.dispatch.service import day_message, pinned_technician
+from backend.dispatch.service import day_message, pinned_technician, service_day
 from backend.i18n import message
 from backend.outbox.service import message_technician
 from backend.partners.service import disputed_open_jobs
 from backend.people.models import Role, Technician
+from backend.places.flows import refine_places
 from backend.settings import Settings
 from backend.tasks.service import alert
 
@@ -234,3 +235,16 @@ def partner_disputes(session: Session, settings: Settings, now: datetime) -> int
         )
         moved += 1
     return moved
+
+
+def precise_places(session: Session, settings: Settings, now: datetime) -> int:
+    """Issue 17: addresses placed roughly at intake (the geocoder failed or was slow) asked
+    again; each day whose jobs are now placed exactly is re-planned."""
+    placed = refine_places(session, settings, now)
+    if not placed:
+        return 0
+    calendar = calendar_for(settings)
+    days = sorted({service_day(calendar, max(now, case.reported_at)) for case in placed})
+    for day in days:
+        replan_day(session, calendar=calendar, settings=settings, day=day, now=now, kind="place")
+    return len(placed)

@@ -25,7 +25,7 @@ from backend.cases.notices import job_buttons, job_push
 from backend.cases.service import apply_transition, record_event
 from backend.dispatch.day import DayPlan
 from backend.dispatch.decision import Assignment
-from backend.dispatch.loader import DayContext, load_day, save_route, stored_plan
+from backend.dispatch.loader import PLANNABLE, DayContext, load_day, save_route, stored_plan
 from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.dispatch.online import Insertion, insertions
 from backend.dispatch.placing import (
@@ -47,6 +47,7 @@ from backend.partners.service import (
     partner_technician_ids,
 )
 from backend.people.models import Role, Technician
+from backend.places.flows import correct_place
 from backend.settings import Settings
 from backend.stock.assessment import likely_lines
 from backend.stock.service import van_parts
@@ -481,3 +482,25 @@ def assignment_options(
                 for index, option in enumerate(found)
             ]
     return []
+
+
+def relocate_case(
+    session: Session,
+    case: Case,
+    *,
+    lat: float,
+    lon: float,
+    settings: Settings,
+    now: datetime,
+    actor: Actor,
+) -> PlanRun | None:
+    """Staff put a case where it really is; a job still to be visited has its day re-planned."""
+    correct_place(case, lat=lat, lon=lon)
+    # The history says it was moved, not where to: coordinates are the customer's personal data.
+    record_event(session, case, actor=actor.label, action="relocate", at=now)
+    session.flush()
+    if case.kind != "repair" or case.status not in PLANNABLE:
+        return None
+    calendar = calendar_for(settings)
+    day = service_day(calendar, max(now, case.reported_at))
+    return replan_day(session, calendar=calendar, settings=settings, day=day, now=now, kind="place")
