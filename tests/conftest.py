@@ -79,6 +79,18 @@ class LogScan(logging.Handler):
             self.leaks.append(f"{found}: {line[:300]}")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass runs only what touches a database: a test that asks for no database
+    (a planner on plain data, a catalogue or a source scan) has run in the SQLite pass already,
+    and would give the same answer twice."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return
+    once = pytest.mark.skip(reason="touches no database: run in the SQLite pass")
+    for item in items:
+        if "database_url" not in getattr(item, "fixturenames", ()):
+            item.add_marker(once)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def log_scan() -> Iterator[LogScan]:
     """Reads every log line of the whole run at DEBUG, as the entry points configure logging
