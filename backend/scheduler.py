@@ -15,7 +15,9 @@ from backend.db import Database, utcnow
 from backend.dialogues import engine
 from backend.dialogues.engine import Dialogue
 from backend.duties import NamedDuty, tick
+from backend.outbox.pacing import Limits, Pacer
 from backend.outbox.transport import Transport
+from backend.outbox.wakeup import doorbell, listen
 from backend.outbox.worker import run_forever
 from backend.settings import Settings
 
@@ -43,6 +45,7 @@ class Worker:
         self.stop_event = threading.Event()
         self.scheduler = BackgroundScheduler(timezone=settings.tz)
         self._thread: threading.Thread | None = None
+        self.doorbell = doorbell(database)  # rung by this process's commits that queue rows
 
     def _tick(self) -> None:
         results = tick(self.database, self.settings, self.clock(), duties=self.duties)
@@ -62,6 +65,13 @@ class Worker:
         )
         self.scheduler.start()
         transports = self.build_transports(self.settings)
+        if self.database.engine.dialect.name == "postgresql":  # other processes' commits
+            threading.Thread(
+                target=listen,
+                name="outbox-listen",
+                daemon=True,
+                args=(self.database, self.doorbell, self.stop_event),
+            ).start()
         self._thread = threading.Thread(
             target=run_forever,
             name="outbox",
@@ -71,12 +81,22 @@ class Worker:
                 "max_attempts": self.settings.outbox_max_attempts,
                 "give_up_after": self.settings.outbox_give_up_after,
                 "clock": self.clock,
+                "threads": self.settings.outbox_threads,
+                "pacer": Pacer(
+                    Limits(
+                        telegram=self.settings.telegram_per_second,
+                        voice=self.settings.twilio_calls_per_second,
+                        sms=self.settings.twilio_sms_per_second,
+                    )
+                ),
+                "wake": self.doorbell,
             },
         )
         self._thread.start()
 
     def stop(self) -> None:
         self.stop_event.set()
+        self.doorbell.set()
         self.scheduler.shutdown(wait=False)
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -144,6 +144,11 @@ class Settings:
     max_body_bytes: int = 1_000_000
     outbox_max_attempts: int = 8  # real failures of one message (429s are not counted)
     outbox_give_up_hours: int = 24  # undelivered this long after it was due: failed for good
+    outbox_threads: int = 8  # deliveries in flight at once in one worker process
+    # Each worker process's share of the providers' rates (several workers: divide).
+    telegram_per_second: int = 30
+    twilio_calls_per_second: int = 1
+    twilio_sms_per_second: int = 10
     max_amount: int = 100_000_000  # the largest fee or price anyone may enter (KRW)
     # R5.2: cumulative shares of 12 months' consumption value closing class A and class B.
     abc_thresholds: tuple[float, float] = (0.80, 0.95)
@@ -264,6 +269,10 @@ def load_settings(
         ("AFTERSALES_SESSION_MAX_DAYS", "session_max_days", 1),
         ("AFTERSALES_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts", 1),
         ("AFTERSALES_OUTBOX_GIVE_UP_HOURS", "outbox_give_up_hours", 1),
+        ("AFTERSALES_OUTBOX_THREADS", "outbox_threads", 1),
+        ("AFTERSALES_TELEGRAM_PER_SECOND", "telegram_per_second", 1),
+        ("AFTERSALES_TWILIO_CALLS_PER_SECOND", "twilio_calls_per_second", 1),
+        ("AFTERSALES_TWILIO_SMS_PER_SECOND", "twilio_sms_per_second", 1),
         ("AFTERSALES_MAX_AMOUNT", "max_amount", 1),
         ("AFTERSALES_REPLY_HOURS_NORMAL", "reply_hours_normal", 1),
         ("AFTERSALES_REPLY_HOURS_SERIOUS", "reply_hours_serious", 1),
@@ -314,6 +323,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("a return window is at most 3650 days (AFTERSALES_RETURN_WINDOW*)")
     if settings.key_customer_visit_days > 3650:
         raise SettingsError("AFTERSALES_KEY_CUSTOMER_VISIT_DAYS must be at most 3650")
+    if settings.outbox_threads > 256:
+        raise SettingsError("AFTERSALES_OUTBOX_THREADS must be at most 256")
     if settings.outbox_give_up_hours > 24 * 366:
         raise SettingsError("AFTERSALES_OUTBOX_GIVE_UP_HOURS must be at most a year (8784)")
     if bool(settings.twilio_account_sid) != bool(settings.twilio_auth_token):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -59,8 +60,28 @@ class TelegramTransport:
     channel = "telegram"
 
     def __init__(self, settings: Settings) -> None:
-        self._bot = make_bot(settings)
-        self._loop = asyncio.new_event_loop()
+        self._settings = settings
+        # The worker delivers from several threads; an event loop (and the Bot's HTTP client
+        # bound to it) serves one thread, so each thread gets its own pair.
+        self._local = threading.local()
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self._loops_lock = threading.Lock()
+
+    @property
+    def _bot(self) -> Bot:
+        return self._thread_pair()[0]
+
+    @property
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        return self._thread_pair()[1]
+
+    def _thread_pair(self) -> tuple[Bot, asyncio.AbstractEventLoop]:
+        pair: tuple[Bot, asyncio.AbstractEventLoop] | None = getattr(self._local, "pair", None)
+        if pair is None:
+            pair = self._local.pair = (make_bot(self._settings), asyncio.new_event_loop())
+            with self._loops_lock:
+                self._loops.append(pair[1])
+        return pair
 
     def notify(self, message: OutboundMessage) -> str | None:
         """sendMessage / sendPhoto; editMessageText or editMessageReplyMarkup when the payload names
@@ -122,4 +143,8 @@ class TelegramTransport:
         return sent.message_id
 
     def close(self) -> None:
-        self._loop.close()
+        with self._loops_lock:
+            loops, self._loops = self._loops, []
+        for loop in loops:
+            if not loop.is_running():
+                loop.close()
