@@ -306,8 +306,9 @@ def run_forever(
                     pacer=pacer,
                 )
                 pool.add(message_id, future)
-            if not claimed:
-                bell.wait(min(idle_seconds, RENEW_EVERY.total_seconds()))
+            if not claimed:  # leases in flight are renewed on time even without a ring
+                busy = pool.free() < threads
+                bell.wait(min(idle_seconds, RENEW_EVERY.total_seconds()) if busy else idle_seconds)
 
 
 class InFlight:
