@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -17,7 +17,9 @@ from backend.dialogues.engine import Dialogue
 from backend.duties import NamedDuty, tick
 from backend.outbox.pacing import Limits, Pacer
 from backend.outbox.transport import Transport
-from backend.outbox.wakeup import doorbell, listen
+from backend.inbox.service import Processor
+from backend.inbox.worker import run_inbox
+from backend.outbox.wakeup import BELLS, INBOX, OUTBOX, doorbell, listen
 from backend.outbox.worker import run_forever
 from backend.settings import Settings
 
@@ -35,6 +37,7 @@ class Worker:
         duties: Sequence[NamedDuty],
         dialogues: Sequence[Dialogue],
         build_transports: Callable[[Settings], dict[str, Transport]],
+        processors: Mapping[str, Processor] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.database = database
@@ -45,7 +48,10 @@ class Worker:
         self.stop_event = threading.Event()
         self.scheduler = BackgroundScheduler(timezone=settings.tz)
         self._thread: threading.Thread | None = None
-        self.doorbell = doorbell(database)  # rung by this process's commits that queue rows
+        self._inbox: list[threading.Thread] = []
+        self.processors = processors or {}
+        # rung by this process's commits that queue work, and by NOTIFY from other processes
+        self.bells = {name: doorbell(database, name) for name in BELLS}
 
     def _tick(self) -> None:
         results = tick(self.database, self.settings, self.clock(), duties=self.duties)
@@ -70,7 +76,7 @@ class Worker:
                 target=listen,
                 name="outbox-listen",
                 daemon=True,
-                args=(self.database, self.doorbell, self.stop_event),
+                args=(self.database, self.bells, self.stop_event),
             ).start()
         self._thread = threading.Thread(
             target=run_forever,
@@ -89,14 +95,30 @@ class Worker:
                         sms=self.settings.twilio_sms_per_second,
                     )
                 ),
-                "wake": self.doorbell,
+                "wake": self.bells[OUTBOX],
             },
         )
         self._thread.start()
+        if self.settings.webhook_queue:  # the webhook stores; this process's threads process
+            self._inbox = [
+                threading.Thread(
+                    target=run_inbox,
+                    name=f"inbox-{n}",
+                    daemon=True,
+                    args=(self.database, self.settings, self.processors, self.stop_event),
+                    kwargs={"clock": self.clock, "wake": self.bells[INBOX]},
+                )
+                for n in range(self.settings.inbox_threads)
+            ]
+            for thread in self._inbox:
+                thread.start()
 
     def stop(self) -> None:
         self.stop_event.set()
-        self.doorbell.set()
+        for bell in self.bells.values():
+            bell.set()
+        for thread in self._inbox:
+            thread.join(timeout=5)
         self.scheduler.shutdown(wait=False)
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -24,9 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.scratch import free_port, postgres_database, process  # noqa: E402
+from scratch import free_port, postgres_database, process  # benchmarks/scratch.py
 
 BOT_TOKEN = "123456:bench"
 SECRET = "bench-secret"

@@ -2,7 +2,9 @@
 
 The update is stored and processed in one transaction (one commit on the hot path): if processing
 fails it is rolled back to a savepoint, the stored update is committed marked failed and the
-`inbound_retry` duty runs it again, so nothing Telegram delivered is lost.
+`inbound_retry` duty runs it again, so nothing Telegram delivered is lost. With
+AFTERSALES_WEBHOOK_QUEUE the webhook only stores the update (the one write on the hot path) and
+rings the worker, which processes it (backend/inbox/worker.py).
 Telegram retries a webhook that does not answer 200 again and again, so anything we cannot
 read is acknowledged too (and logged), never answered with an error.
 """
@@ -18,6 +20,7 @@ from flask.typing import ResponseReturnValue
 
 from backend.inbox.models import InboundUpdate
 from backend.inbox.service import process, store_update
+from backend.outbox.wakeup import INBOX, ring
 from backend.parsing import fits_int64, loads_json
 from backend.web import database, now, settings
 from bot.handlers import process_update
@@ -89,6 +92,9 @@ def webhook() -> ResponseReturnValue:
         )
         if row_id is None:
             return jsonify({"ok": True, "duplicate": True})
+        if settings().webhook_queue:  # store and acknowledge: a worker processes it
+            ring(session, INBOX)
+            return jsonify({"ok": True})
         row = session.get(InboundUpdate, row_id)
         assert row is not None
         process(session, settings(), moment, row, process_update)

@@ -173,7 +173,7 @@ def test_on_postgresql_a_commit_in_another_process_wakes_the_worker_by_notify(
     transport = Recording("sms", 1, log, threading.Lock())
     with own_databases(database.url, 2) as (worker_db, web_db):
         bell = threading.Event()  # the worker's own: no commit in this "process" rings it
-        listener = threading.Thread(target=listen, args=(worker_db, bell, stop), daemon=True)
+        listener = threading.Thread(target=listen, args=(worker_db, {"outbox": bell}, stop), daemon=True)
         listener.start()
         worker = _start(worker_db, transport, stop, idle=3600, wake=bell)
         doorbell(web_db)  # the web process's commits send NOTIFY
