@@ -15,10 +15,10 @@ from backend.db import Database, utcnow
 from backend.dialogues import engine
 from backend.dialogues.engine import Dialogue
 from backend.duties import NamedDuty, tick
-from backend.outbox.pacing import Limits, Pacer
-from backend.outbox.transport import Transport
 from backend.inbox.service import Processor
 from backend.inbox.worker import run_inbox
+from backend.outbox.pacing import Limits, Pacer
+from backend.outbox.transport import Transport
 from backend.outbox.wakeup import BELLS, INBOX, OUTBOX, doorbell, listen
 from backend.outbox.worker import run_forever
 from backend.settings import Settings

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -45,19 +47,25 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout: float = 60.0) -> None:
+def wait_for_port(port: int, timeout: float = 90.0) -> None:
+    """Until an HTTP server answers on `port` (any status: a pre-forking server may bind its
+    port long before its workers have loaded the app)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"no HTTP answer on port {port} after {timeout} s")
 
 
 @contextmanager
-def process(args: Sequence[str], *, port: int | None = None, env: dict[str, str] | None = None
-            ) -> Iterator[subprocess.Popen[bytes]]:
+def process(
+    args: Sequence[str], *, port: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """A child process (waited for on `port` if given), terminated and reaped afterwards."""
     child = subprocess.Popen(
         list(args), cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL

@@ -84,9 +84,7 @@ def _install(database: Database, bells: dict[str, threading.Event]) -> None:
     event.listen(factory, "after_soft_rollback", lambda session, _tx: after_rollback(session))
 
 
-def listen(
-    database: Database, bells: dict[str, threading.Event], stop: threading.Event
-) -> None:
+def listen(database: Database, bells: dict[str, threading.Event], stop: threading.Event) -> None:
     """PostgreSQL only: ring each of `bells` (by name) on its NOTIFY from any process, until
     `stop` is set. A lost connection is opened again after a pause (the poll covers the gap)."""
     url = make_url(database.url).set(drivername="postgresql")

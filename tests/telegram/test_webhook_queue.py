@@ -76,7 +76,11 @@ def test_a_chats_updates_are_processed_in_the_order_they_came(
     with database.session() as session:
         first, second, other = (
             store_update(
-                session, channel="telegram", update_id=next(_ids), payload={}, chat_id=chat,
+                session,
+                channel="telegram",
+                update_id=next(_ids),
+                payload={},
+                chat_id=chat,
                 now=clock(),
             )
             for chat in (11, 11, 22)
