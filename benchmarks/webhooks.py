@@ -188,7 +188,7 @@ def signed_calls(path: Path, port: int, count: int, base: int) -> None:
 
 
 def drive(
-    kind: str, port: int, seconds: int, connections: int, calls: Path | None
+    kind: str, port: int, seconds: int, connections: int, calls: Path | None, base: int
 ) -> dict[str, Any]:
     script = Path(tempfile.mkdtemp()) / "load.lua"
     script.write_text(LUA)
@@ -206,7 +206,8 @@ def run_database(label: str, url: str, options: argparse.Namespace, tmp: Path) -
     from backend.migrate import upgrade
 
     upgrade(url)
-    rows, durable_rps = [], 0.0
+    rows: list[str] = []
+    durable_rps = 0.0
     servers = ("waitress", "gunicorn") if url.startswith("postgresql") else ("waitress",)
     for server, kind in [(server, kind) for server in servers for kind in KINDS]:
         if kind == "bare" and server == "gunicorn":
