@@ -12,7 +12,7 @@ N cases over three years (85 % repairs, 15 % complaints; the newest 10 % open), 
 events a case, 0.3 N customers, 300 technicians. Then measures, over repeated requests through
 the Flask test client with a service director's bearer token:
   case       GET /api/v1/cases/<number>                         target p95 <= 5 ms
-  board      GET /api/v1/cases?status=assigned&kind=repair      (open board, deadline first) <= 50 ms
+  board      GET /api/v1/cases?status=assigned&kind=repair      (open board) <= 50 ms
   phone      GET /api/v1/customers?q=<phone>                    <= 10 ms
   tech       GET /api/v1/reports/technicians/<id>?month=        <= 200 ms
   monthly    GET /api/v1/reports/monthly?month=                 <= 1 s
