@@ -132,7 +132,7 @@ def test_two_workers_with_threads_deliver_each_row_exactly_once(
 
 
 def test_a_dead_workers_claim_is_taken_over_once_its_lease_lapses(database: Database) -> None:
-    """A worker that claimed rows and died: nobody takes them before LEASE (≤ 30 s), anyone after."""
+    """A worker claimed rows and died: nobody takes them before LEASE (≤ 30 s), anyone after."""
     ids = _queue(database, 3)
     assert timedelta(seconds=30) >= LEASE  # the issue: taken over within 30 s
     assert claim_due(database, ["sms"], T0) == ids  # the worker that then dies
