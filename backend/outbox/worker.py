@@ -157,12 +157,19 @@ def deliver_one(
         return _record_failure(
             database, message_id, TransportError(repr(error)), max_attempts, give_up_after, clock()
         )
-    with database.session() as session:
-        row = session.get(OutboundMessage, message_id)
-        assert row is not None
-        row.status, row.sent_at, row.locked_until = OutboxStatus.SENT, clock(), None
-        row.attempts += 1
-        row.provider_id = provider_id
+    with database.session() as session:  # one statement: the hot path of every delivery
+        session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message_id)
+            .values(
+                status=OutboxStatus.SENT,
+                sent_at=clock(),
+                locked_until=None,
+                attempts=OutboundMessage.attempts + 1,
+                provider_id=provider_id,
+            )
+            .execution_options(synchronize_session=False)
+        )
     return "sent"
 
 
