@@ -63,6 +63,7 @@ class Case(Base):
         # Issue 14, at a million cases: the open boards (newest first within a status), a
         # technician's month, the monthly report's range of dates.
         Index("ix_cases_status_kind_reported", "status", "kind", "reported_at"),
+        Index("ix_cases_status_kind_due", "status", "kind", "sla_due_at"),
         Index("ix_cases_technician_reported", "assigned_technician_id", "reported_at"),
         Index("ix_cases_reported_at", "reported_at"),
     )

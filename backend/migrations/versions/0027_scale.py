@@ -16,6 +16,7 @@ depends_on = None
 
 INDEXES = (
     ("ix_cases_status_kind_reported", "cases", ["status", "kind", "reported_at"]),
+    ("ix_cases_status_kind_due", "cases", ["status", "kind", "sla_due_at"]),
     ("ix_cases_technician_reported", "cases", ["assigned_technician_id", "reported_at"]),
     ("ix_cases_reported_at", "cases", ["reported_at"]),
     ("ix_case_events_case_at", "case_events", ["case_id", "at"]),
