@@ -16,6 +16,7 @@ from backend.api.errors import error_response, register_error_handlers
 from backend.composition import COMPONENTS, Components
 from backend.db import Database, utcnow
 from backend.dispatch.travel import use_travel_model
+from backend.outbox.wakeup import doorbell
 from backend.settings import Settings, load_settings
 from backend.web import security
 
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     web.init_app(app, database, settings, clock)
+    doorbell(database)  # a commit that queues a reply wakes the worker (NOTIFY on PostgreSQL)
     # The sandbox's clock control runs tick as the scheduler would (backend/sandbox/views.py).
     app.extensions["aftersales"]["components"] = components
     security.install(app, settings)

@@ -122,6 +122,7 @@ def _worker(
         duties=COMPONENTS.duties,
         dialogues=COMPONENTS.dialogues,
         build_transports=COMPONENTS.build_transports,
+        processors=COMPONENTS.processors,
         clock=clock,
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -15,7 +15,11 @@ from backend.db import Database, utcnow
 from backend.dialogues import engine
 from backend.dialogues.engine import Dialogue
 from backend.duties import NamedDuty, tick
+from backend.inbox.service import Processor
+from backend.inbox.worker import run_inbox
+from backend.outbox.pacing import Limits, Pacer
 from backend.outbox.transport import Transport
+from backend.outbox.wakeup import BELLS, INBOX, OUTBOX, doorbell, listen
 from backend.outbox.worker import run_forever
 from backend.settings import Settings
 
@@ -33,6 +37,7 @@ class Worker:
         duties: Sequence[NamedDuty],
         dialogues: Sequence[Dialogue],
         build_transports: Callable[[Settings], dict[str, Transport]],
+        processors: Mapping[str, Processor] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.database = database
@@ -43,6 +48,10 @@ class Worker:
         self.stop_event = threading.Event()
         self.scheduler = BackgroundScheduler(timezone=settings.tz)
         self._thread: threading.Thread | None = None
+        self._inbox: list[threading.Thread] = []
+        self.processors = processors or {}
+        # rung by this process's commits that queue work, and by NOTIFY from other processes
+        self.bells = {name: doorbell(database, name) for name in BELLS}
 
     def _tick(self) -> None:
         results = tick(self.database, self.settings, self.clock(), duties=self.duties)
@@ -62,6 +71,13 @@ class Worker:
         )
         self.scheduler.start()
         transports = self.build_transports(self.settings)
+        if self.database.engine.dialect.name == "postgresql":  # other processes' commits
+            threading.Thread(
+                target=listen,
+                name="outbox-listen",
+                daemon=True,
+                args=(self.database, self.bells, self.stop_event),
+            ).start()
         self._thread = threading.Thread(
             target=run_forever,
             name="outbox",
@@ -71,12 +87,38 @@ class Worker:
                 "max_attempts": self.settings.outbox_max_attempts,
                 "give_up_after": self.settings.outbox_give_up_after,
                 "clock": self.clock,
+                "threads": self.settings.outbox_threads,
+                "pacer": Pacer(
+                    Limits(
+                        telegram=self.settings.telegram_per_second,
+                        voice=self.settings.twilio_calls_per_second,
+                        sms=self.settings.twilio_sms_per_second,
+                    )
+                ),
+                "wake": self.bells[OUTBOX],
             },
         )
         self._thread.start()
+        if self.settings.webhook_queue:  # the webhook stores; this process's threads process
+            self._inbox = [
+                threading.Thread(
+                    target=run_inbox,
+                    name=f"inbox-{n}",
+                    daemon=True,
+                    args=(self.database, self.settings, self.processors, self.stop_event),
+                    kwargs={"clock": self.clock, "wake": self.bells[INBOX]},
+                )
+                for n in range(self.settings.inbox_threads)
+            ]
+            for thread in self._inbox:
+                thread.start()
 
     def stop(self) -> None:
         self.stop_event.set()
+        for bell in self.bells.values():
+            bell.set()
+        for thread in self._inbox:
+            thread.join(timeout=5)
         self.scheduler.shutdown(wait=False)
         if self._thread is not None:
             self._thread.join(timeout=5)

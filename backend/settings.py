@@ -145,6 +145,15 @@ class Settings:
     document_max_bytes: int = 10_000_000  # R6.2: one uploaded PDF (manual, parts list, guide)
     outbox_max_attempts: int = 8  # real failures of one message (429s are not counted)
     outbox_give_up_hours: int = 24  # undelivered this long after it was due: failed for good
+    outbox_threads: int = 8  # deliveries in flight at once in one worker process
+    # Store-and-acknowledge: /telegram/webhook only stores the update (one INSERT, one commit)
+    # and a worker process runs it; off (the default): stored and processed in one transaction.
+    webhook_queue: bool = False
+    inbox_threads: int = 2  # with the queue: threads processing stored updates per worker
+    # Each worker process's share of the providers' rates (several workers: divide).
+    telegram_per_second: int = 30
+    twilio_calls_per_second: int = 1
+    twilio_sms_per_second: int = 10
     max_amount: int = 100_000_000  # the largest fee or price anyone may enter (KRW)
     # R5.2: cumulative shares of 12 months' consumption value closing class A and class B.
     abc_thresholds: tuple[float, float] = (0.80, 0.95)
@@ -271,6 +280,8 @@ def load_settings(
             values[attr] = _parse_hours(var, value)
     if (value := get("DISPATCH_SOLVER_LOG")) is not None:
         values["dispatch_solver_log"] = _parse_bool("DISPATCH_SOLVER_LOG", value)
+    if (value := get("AFTERSALES_WEBHOOK_QUEUE")) is not None:
+        values["webhook_queue"] = _parse_bool("AFTERSALES_WEBHOOK_QUEUE", value)
     if (value := get("AFTERSALES_WORK_DAYS")) is not None:
         values["work_days"] = _parse_weekdays("AFTERSALES_WORK_DAYS", value)
     for var, attr, minimum in [
@@ -284,6 +295,11 @@ def load_settings(
         ("AFTERSALES_SESSION_MAX_DAYS", "session_max_days", 1),
         ("AFTERSALES_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts", 1),
         ("AFTERSALES_OUTBOX_GIVE_UP_HOURS", "outbox_give_up_hours", 1),
+        ("AFTERSALES_OUTBOX_THREADS", "outbox_threads", 1),
+        ("AFTERSALES_INBOX_THREADS", "inbox_threads", 1),
+        ("AFTERSALES_TELEGRAM_PER_SECOND", "telegram_per_second", 1),
+        ("AFTERSALES_TWILIO_CALLS_PER_SECOND", "twilio_calls_per_second", 1),
+        ("AFTERSALES_TWILIO_SMS_PER_SECOND", "twilio_sms_per_second", 1),
         ("AFTERSALES_MAX_AMOUNT", "max_amount", 1),
         ("AFTERSALES_REPLY_HOURS_NORMAL", "reply_hours_normal", 1),
         ("AFTERSALES_REPLY_HOURS_SERIOUS", "reply_hours_serious", 1),
@@ -367,6 +383,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("AFTERSALES_LOANER_GRACE_DAYS must be at most 365")
     if settings.key_customer_visit_days > 3650:
         raise SettingsError("AFTERSALES_KEY_CUSTOMER_VISIT_DAYS must be at most 3650")
+    if settings.outbox_threads > 256 or settings.inbox_threads > 64:
+        raise SettingsError("AFTERSALES_OUTBOX_THREADS ≤ 256, AFTERSALES_INBOX_THREADS ≤ 64")
     if settings.outbox_give_up_hours > 24 * 366:
         raise SettingsError("AFTERSALES_OUTBOX_GIVE_UP_HOURS must be at most a year (8784)")
     if bool(settings.twilio_account_sid) != bool(settings.twilio_auth_token):

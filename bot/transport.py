@@ -6,6 +6,7 @@ import asyncio
 import base64
 import logging
 import os
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,29 @@ class TelegramTransport:
     channel = "telegram"
 
     def __init__(self, settings: Settings) -> None:
-        self._bot = make_bot(settings)
+        self._settings = settings
         self._documents = Path(settings.var_dir) / "documents"  # backend.knowledge's files
-        self._loop = asyncio.new_event_loop()
+        # The worker delivers from several threads; an event loop (and the Bot's HTTP client
+        # bound to it) serves one thread, so each thread gets its own pair.
+        self._local = threading.local()
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self._loops_lock = threading.Lock()
+
+    @property
+    def _bot(self) -> Bot:
+        return self._thread_pair()[0]
+
+    @property
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        return self._thread_pair()[1]
+
+    def _thread_pair(self) -> tuple[Bot, asyncio.AbstractEventLoop]:
+        pair: tuple[Bot, asyncio.AbstractEventLoop] | None = getattr(self._local, "pair", None)
+        if pair is None:
+            pair = self._local.pair = (make_bot(self._settings), asyncio.new_event_loop())
+            with self._loops_lock:
+                self._loops.append(pair[1])
+        return pair
 
     def notify(self, message: OutboundMessage) -> str | None:
         """sendMessage / sendPhoto / sendDocument; editMessageText or editMessageReplyMarkup when
@@ -158,4 +179,8 @@ class TelegramTransport:
             )
 
     def close(self) -> None:
-        self._loop.close()
+        with self._loops_lock:
+            loops, self._loops = self._loops, []
+        for loop in loops:
+            if not loop.is_running():
+                loop.close()

@@ -1,7 +1,10 @@
 """POST /telegram/webhook: check the secret, store the update (deduplicated), answer 200.
 
-The update is stored and committed before it is processed: if processing fails it is marked
-failed and the `inbound_retry` duty runs it again, so nothing Telegram delivered is lost.
+The update is stored and processed in one transaction (one commit on the hot path): if processing
+fails it is rolled back to a savepoint, the stored update is committed marked failed and the
+`inbound_retry` duty runs it again, so nothing Telegram delivered is lost. With
+AFTERSALES_WEBHOOK_QUEUE the webhook only stores the update (the one write on the hot path) and
+rings the worker, which processes it (backend/inbox/worker.py).
 Telegram retries a webhook that does not answer 200 again and again, so anything we cannot
 read is acknowledged too (and logged), never answered with an error.
 """
@@ -17,6 +20,7 @@ from flask.typing import ResponseReturnValue
 
 from backend.inbox.models import InboundUpdate
 from backend.inbox.service import process, store_update
+from backend.outbox.wakeup import INBOX, ring
 from backend.parsing import fits_int64, loads_json
 from backend.web import database, now, settings
 from bot.handlers import process_update
@@ -74,6 +78,9 @@ def webhook() -> ResponseReturnValue:
         return jsonify({"ok": True, "ignored": True})
     assert isinstance(update, dict)
     moment = now()
+    # One transaction, one commit: the update is stored and processed together (processing in a
+    # savepoint, so a failure still commits the stored row, marked failed, for `inbound_retry`).
+    # Should the commit itself fail, Telegram gets an error and delivers the update again.
     with database().session() as session:
         row_id = store_update(
             session,
@@ -83,9 +90,11 @@ def webhook() -> ResponseReturnValue:
             chat_id=chat_id_of(update),
             now=moment,
         )
-    if row_id is None:
-        return jsonify({"ok": True, "duplicate": True})
-    with database().session() as session:
+        if row_id is None:
+            return jsonify({"ok": True, "duplicate": True})
+        if settings().webhook_queue:  # store and acknowledge: a worker processes it
+            ring(session, INBOX)
+            return jsonify({"ok": True})
         row = session.get(InboundUpdate, row_id)
         assert row is not None
         process(session, settings(), moment, row, process_update)

@@ -34,6 +34,7 @@ ALLOWED_CLOCK_READS: dict[tuple[str, str], str] = {
     ("backend/cli.py", "serve"): "the web app's clock (shifted in the sandbox)",
     ("backend/cli.py", "_worker"): "the worker's default clock parameter",
     ("backend/outbox/worker.py", "run_forever"): "the worker's default clock parameter",
+    ("backend/inbox/worker.py", "run_inbox"): "the inbox worker's default clock parameter",
 }
 
 # Functions and methods that read the wall clock. time.monotonic/perf_counter are not here: they

@@ -60,6 +60,12 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_status_kind", "status", "kind"),
         Index("ix_cases_technician_status", "assigned_technician_id", "status"),
+        # Issue 14, at a million cases: the open boards (newest first within a status), a
+        # technician's month, the monthly report's range of dates.
+        Index("ix_cases_status_kind_reported", "status", "kind", "reported_at"),
+        Index("ix_cases_status_kind_due", "status", "kind", "sla_due_at"),
+        Index("ix_cases_technician_reported", "assigned_technician_id", "reported_at"),
+        Index("ix_cases_reported_at", "reported_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,6 +174,7 @@ class CaseEvent(Base):
     """Append-only history: who did what, when, from which channel (R2.3)."""
 
     __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_at", "case_id", "at"),)  # a case's history
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

@@ -195,7 +195,14 @@ def list_cases(
         .order_by(*_order(sort))
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .options(selectinload(Case.events))
+        .options(
+            # One query per relation for the whole page, not one per row (issue 14).
+            selectinload(Case.events),
+            selectinload(Case.customer),
+            selectinload(Case.assigned_technician),
+            selectinload(Case.product),
+            selectinload(Case.unit),
+        )
     ).all()
     return Page(list(items), page, pages, total)
 

@@ -27,6 +27,7 @@ class InboundUpdate(Base):
     __table_args__ = (
         UniqueConstraint("channel", "update_id"),
         Index("ix_inbound_updates_due", "status", "next_attempt_at"),
+        Index("ix_inbound_updates_chat", "chat_id", "status"),  # a chat's waiting updates
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backend.inbox.models import InboundUpdate, UpdateStatus
 from backend.settings import Settings
@@ -120,3 +120,44 @@ def claim_due(session: Session, now: datetime, limit: int = 50) -> list[InboundU
         if leased.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append(session.get(InboundUpdate, row_id))
     return [row for row in claimed if row is not None]
+
+
+def claim_received(
+    session: Session, now: datetime, limit: int = 20, lease: timedelta = LEASE
+) -> list[InboundUpdate]:
+    """Stored updates waiting for the worker (store-and-acknowledge webhooks), leased to us,
+    oldest first; an update waits while an earlier one of its chat is still waiting, so a chat's
+    messages are processed in the order they came, whichever worker takes them.
+
+    On PostgreSQL the candidates are locked with SKIP LOCKED (workers never queue on each
+    other's rows)."""
+    earlier = aliased(InboundUpdate)
+    waiting = (InboundUpdate.status == UpdateStatus.RECEIVED) & or_(
+        InboundUpdate.next_attempt_at.is_(None), InboundUpdate.next_attempt_at <= now
+    )
+    due = (
+        select(InboundUpdate.id)
+        .where(
+            waiting,
+            ~exists().where(
+                earlier.chat_id == InboundUpdate.chat_id,
+                earlier.id < InboundUpdate.id,
+                earlier.status == UpdateStatus.RECEIVED,
+            ),
+        )
+        .order_by(InboundUpdate.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = session.scalars(
+        update(InboundUpdate)
+        .where(InboundUpdate.id.in_(due.scalar_subquery()))
+        .values(next_attempt_at=now + lease)
+        .returning(InboundUpdate.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return list(
+        session.scalars(
+            select(InboundUpdate).where(InboundUpdate.id.in_(ids)).order_by(InboundUpdate.id)
+        )
+    )

@@ -10,26 +10,40 @@ How a row ends (README "Configuration": AFTERSALES_OUTBOX_GIVE_UP_HOURS, …_MAX
 - whatever happens, a row that could not be delivered within `give_up_after` of being first due
   fails for good (a row with a delivery window, `not_after`, is bounded by its window instead).
 A row failed for good is listed for staff, who may queue it again (service.requeue).
+
+How rows move (`run_forever`): the loop claims due rows in one statement (`FOR UPDATE SKIP
+LOCKED` on PostgreSQL: concurrent workers never wait for, nor take, each other's rows) and hands
+them to a pool of threads; while a row is in flight its lease is renewed every RENEW_EVERY, so a
+live worker keeps it however slow the provider, and a dead worker's rows are free again LEASE
+after its last renewal. The loop sleeps on the doorbell (backend/outbox/wakeup.py), rung when a
+transaction queues a row, with the poll interval as a safety net. The providers' rates are kept
+by the pacer (backend/outbox/pacing.py).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
 from backend.db import Database, utcnow
 from backend.outbox.models import OutboundMessage, OutboxStatus
+from backend.outbox.pacing import Pacer
 from backend.outbox.service import masked_error
 from backend.outbox.transport import Transport, TransportError
+from backend.outbox.wakeup import doorbell
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=30)  # a dead worker's rows are taken over this long after it stopped
+RENEW_EVERY = timedelta(seconds=10)  # a live worker renews the leases of its rows in flight
 BATCH = 20
+THREADS = 8
 MAX_ATTEMPTS = 8
 GIVE_UP_AFTER = timedelta(hours=24)
 # A 429 that names no wait (or 0 s) still waits a little: an immediate retry is refused again.
@@ -48,34 +62,60 @@ def give_up_at(message: OutboundMessage, give_up_after: timedelta) -> datetime |
     return message.first_due_at + give_up_after
 
 
-def claim_due(database: Database, channels: list[str], now: datetime) -> list[int]:
-    """Lease up to BATCH due rows; a row leased by another worker is skipped."""
-    claimed: list[int] = []
+def claim_due(
+    database: Database, channels: Collection[str], now: datetime, limit: int = BATCH
+) -> list[int]:
+    """Lease up to `limit` due rows; a row leased by another worker is skipped."""
+    return [message_id for message_id, _channel in claim(database, channels, now, limit)]
+
+
+def claim(
+    database: Database, channels: Collection[str], now: datetime, limit: int = BATCH
+) -> list[tuple[int, str]]:
+    """Lease up to `limit` due rows in one statement: (id, channel) of each, oldest due first.
+
+    On PostgreSQL the candidates are locked with SKIP LOCKED, so two workers claiming at once
+    split the rows instead of queueing on them; SQLite has one writer at a time anyway."""
+    due = (
+        select(OutboundMessage.id)
+        .where(
+            OutboundMessage.status == OutboxStatus.PENDING,
+            OutboundMessage.channel.in_(list(channels)),
+            OutboundMessage.next_attempt_at <= now,
+            or_(OutboundMessage.locked_until.is_(None), OutboundMessage.locked_until < now),
+        )
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     with database.session() as session:
-        candidates = session.scalars(
-            select(OutboundMessage.id)
-            .where(
-                OutboundMessage.status == OutboxStatus.PENDING,
-                OutboundMessage.channel.in_(channels),
-                OutboundMessage.next_attempt_at <= now,
-                or_(OutboundMessage.locked_until.is_(None), OutboundMessage.locked_until < now),
-            )
-            .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
-            .limit(BATCH)
+        rows = session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id.in_(due.scalar_subquery()))
+            .values(locked_until=now + LEASE)
+            .returning(OutboundMessage.id, OutboundMessage.channel)
+            .execution_options(synchronize_session=False)
         ).all()
-        for message_id in candidates:
-            result = session.execute(
-                update(OutboundMessage)
-                .where(
-                    OutboundMessage.id == message_id,
-                    OutboundMessage.status == OutboxStatus.PENDING,
-                    or_(OutboundMessage.locked_until.is_(None), OutboundMessage.locked_until < now),
-                )
-                .values(locked_until=now + LEASE)
+    return sorted((row_id, channel) for row_id, channel in rows)
+
+
+def renew_leases(database: Database, message_ids: Collection[int], now: datetime) -> int:
+    """Extend the leases of rows still in flight here (a row already recorded, or one whose
+    lease lapsed, is left alone); how many were renewed."""
+    if not message_ids:
+        return 0
+    with database.session() as session:
+        result = session.execute(
+            update(OutboundMessage)
+            .where(
+                OutboundMessage.id.in_(list(message_ids)),
+                OutboundMessage.status == OutboxStatus.PENDING,
+                OutboundMessage.locked_until >= now,
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(message_id)
-    return claimed
+            .values(locked_until=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def deliver_one(
@@ -86,9 +126,10 @@ def deliver_one(
     max_attempts: int = MAX_ATTEMPTS,
     give_up_after: timedelta = GIVE_UP_AFTER,
     clock: Callable[[], datetime] = utcnow,
+    pacer: Pacer | None = None,
 ) -> str:
-    """Send one leased row and record the outcome: sent, rate limited, retry later, deferred or
-    failed for good."""
+    """Send one leased row and record the outcome: sent, rate limited, retry later, deferred,
+    failed for good, or paced (its chat heard from us less than a second ago: put back)."""
     with database.session() as session:
         message = session.get(OutboundMessage, message_id)
         if message is None or message.status != OutboxStatus.PENDING:
@@ -101,7 +142,12 @@ def deliver_one(
             # A worker that was down, or a rate limit that outlasted the deadline: a day-old
             # message is not sent now; staff see it among the failed and may send it again.
             return _fail(message, now, f"gave up: not delivered within {give_up_after}")
+        wait = pacer.chat_wait(message.channel, message.recipient) if pacer else 0.0
+        if wait > 0:
+            return _put_back(message, now + timedelta(seconds=wait))
         session.expunge(message)
+    if pacer is not None:
+        pacer.wait_for_channel(message.channel)
     try:
         provider_id = transport.notify(message)
     except TransportError as error:
@@ -111,13 +157,26 @@ def deliver_one(
         return _record_failure(
             database, message_id, TransportError(repr(error)), max_attempts, give_up_after, clock()
         )
-    with database.session() as session:
-        row = session.get(OutboundMessage, message_id)
-        assert row is not None
-        row.status, row.sent_at, row.locked_until = OutboxStatus.SENT, clock(), None
-        row.attempts += 1
-        row.provider_id = provider_id
+    with database.session() as session:  # one statement: the hot path of every delivery
+        session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message_id)
+            .values(
+                status=OutboxStatus.SENT,
+                sent_at=clock(),
+                locked_until=None,
+                attempts=OutboundMessage.attempts + 1,
+                provider_id=provider_id,
+            )
+            .execution_options(synchronize_session=False)
+        )
     return "sent"
+
+
+def _put_back(message: OutboundMessage, at: datetime) -> str:
+    """Not sent yet, not an attempt: due again at `at` (any worker may take it then)."""
+    message.next_attempt_at, message.locked_until = at, None
+    return "paced"
 
 
 def _defer(message: OutboundMessage) -> str:
@@ -193,14 +252,13 @@ def deliver_due(
     max_attempts: int = MAX_ATTEMPTS,
     give_up_after: timedelta = GIVE_UP_AFTER,
     clock: Callable[[], datetime] = utcnow,
+    pacer: Pacer | None = None,
 ) -> dict[str, int]:
-    """One pass: deliver every due row of a channel that has a transport."""
+    """One pass, one row after another: deliver every due row of a channel with a transport."""
     outcomes: dict[str, int] = {}
     if not transports:
         return outcomes
-    for message_id in claim_due(database, list(transports), clock()):
-        with database.session() as session:
-            channel = session.get(OutboundMessage, message_id).channel  # type: ignore[union-attr]
+    for message_id, channel in claim(database, list(transports), clock()):
         outcome = deliver_one(
             database,
             transports[channel],
@@ -208,6 +266,7 @@ def deliver_due(
             max_attempts=max_attempts,
             give_up_after=give_up_after,
             clock=clock,
+            pacer=pacer,
         )
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
@@ -222,20 +281,74 @@ def run_forever(
     give_up_after: timedelta = GIVE_UP_AFTER,
     idle_seconds: float = 1.0,
     clock: Callable[[], datetime] = utcnow,
+    threads: int = THREADS,
+    pacer: Pacer | None = None,
+    wake: threading.Event | None = None,
 ) -> None:
-    """The delivery loop: work while there is work, then wait a little."""
+    """The delivery loop: up to `threads` rows in flight at once; idle, it waits for the
+    doorbell (`wake`, rung by a commit that queued rows, a finished delivery or `stop`) or at
+    most `idle_seconds`."""
     logger.info("outbox worker started for %s", ", ".join(transports) or "no channels")
-    while not stop.is_set():
-        try:
-            outcomes = deliver_due(
-                database,
-                transports,
-                max_attempts=max_attempts,
-                give_up_after=give_up_after,
-                clock=clock,
-            )
-        except Exception:  # noqa: BLE001 - a database hiccup: wait and try again
-            logger.exception("outbox pass failed")
-            outcomes = {}
-        if not outcomes:
-            stop.wait(idle_seconds)
+    bell = wake if wake is not None else doorbell(database)
+    pool = InFlight(database, threads, bell, clock)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outbox") as executor:
+        while not stop.is_set():
+            bell.clear()  # before looking: a ring while we look is not missed
+            claimed: list[tuple[int, str]] = []
+            try:
+                if transports and pool.free() >= max(1, threads // 4):
+                    claimed = claim(database, list(transports), clock(), pool.free())
+                pool.renew_if_due()
+            except Exception:  # noqa: BLE001 - a database hiccup: wait and try again
+                logger.exception("outbox pass failed")
+            for message_id, channel in claimed:
+                future = executor.submit(
+                    deliver_one,
+                    database,
+                    transports[channel],
+                    message_id,
+                    max_attempts=max_attempts,
+                    give_up_after=give_up_after,
+                    clock=clock,
+                    pacer=pacer,
+                )
+                pool.add(message_id, future)
+            if not claimed:  # leases in flight are renewed on time even without a ring
+                busy = pool.free() < threads
+                bell.wait(min(idle_seconds, RENEW_EVERY.total_seconds()) if busy else idle_seconds)
+
+
+class InFlight:
+    """The rows this worker is delivering: their count, and their leases kept alive."""
+
+    def __init__(
+        self, database: Database, threads: int, bell: threading.Event, clock: Callable[[], datetime]
+    ) -> None:
+        self.database, self.threads, self.bell, self.clock = database, threads, bell, clock
+        self._ids: set[int] = set()
+        self._lock = threading.Lock()
+        self._renewed = time.monotonic()
+
+    def free(self) -> int:
+        with self._lock:
+            return self.threads - len(self._ids)
+
+    def add(self, message_id: int, future: Future[str]) -> None:
+        with self._lock:
+            self._ids.add(message_id)
+        future.add_done_callback(lambda done: self._finished(message_id, done))
+
+    def _finished(self, message_id: int, future: Future[str]) -> None:
+        with self._lock:
+            self._ids.discard(message_id)
+        if (error := future.exception()) is not None:  # its lease lapses; another pass retries
+            logger.error("outbox %s: delivery raised %r", message_id, error)
+        self.bell.set()  # a thread is free: claim more
+
+    def renew_if_due(self) -> None:
+        if time.monotonic() - self._renewed < RENEW_EVERY.total_seconds():
+            return
+        with self._lock:
+            ids = set(self._ids)
+        renew_leases(self.database, ids, self.clock())
+        self._renewed = time.monotonic()
