@@ -141,7 +141,12 @@ def task_paths(answers: Answers) -> dict[str, Any]:
             "required": False,
             "schema": {"type": "string", "enum": ["open", "done"]},
         },
-        {"name": "kind", "in": "query", "required": False, "schema": {"type": "string"}},
+        {
+            "name": "kind",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^[a-z_]{1,40}$"},
+        },
         {
             "name": "page",
             "in": "query",
