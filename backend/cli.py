@@ -28,6 +28,15 @@ def _settings() -> Settings:
         raise click.ClickException(f"configuration: {error}") from error
 
 
+def _database(settings: Settings) -> Database:
+    """The database, with every table's mapping known first: a command that loads one domain's
+    models (seed, user …) still meets foreign keys to tables of others (a technician's partner)."""
+    from backend.models import Base
+
+    Base.registry.configure()
+    return Database(settings.database_url)
+
+
 def _configure_logging(settings: Settings) -> None:
     configure_logging(settings.secrets, level=logging.INFO)
 
@@ -66,7 +75,7 @@ def serve(host: str, port: int, no_worker: bool, threads: int, sandbox: bool | N
         except SettingsError as error:
             raise click.ClickException(f"sandbox: {error}") from error
         clock = SandboxClock()
-    database = Database(settings.database_url)
+    database = _database(settings)
     app = create_app(
         {"settings": settings, "database": database, "components": COMPONENTS, "clock": clock}
     )
@@ -132,7 +141,7 @@ def worker() -> None:
     """Run the scheduler and the outbound-message worker alone (any number may run)."""
     settings = _settings()
     _configure_logging(settings)
-    running = _worker(Database(settings.database_url), settings)
+    running = _worker(_database(settings), settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     running.start()
@@ -202,7 +211,7 @@ def seed(demo: bool) -> None:
     from backend.seed import seed_demo
 
     settings = _settings()
-    database = Database(settings.database_url)
+    database = _database(settings)
     with database.session() as session:
         summary = seed_demo(session, settings=settings, now=utcnow())
     click.echo(json.dumps(summary, ensure_ascii=False))
@@ -224,7 +233,7 @@ def user_create(email: str, role: str, password: str | None, name: str) -> None:
 
     settings = _settings()
     try:
-        with Database(settings.database_url).session() as session:
+        with _database(settings).session() as session:
             account = create_user(session, email=email, role=role, password=password, name=name)
             click.echo(f"user {account.id} {account.email} ({account.role})")
     except DomainError as error:
@@ -239,7 +248,7 @@ def user_deactivate(email: str) -> None:
 
     settings = _settings()
     try:
-        with Database(settings.database_url).session() as session:
+        with _database(settings).session() as session:
             revoked = deactivate_user(session, get_user_by_email(session, email), utcnow())
             click.echo(f"user {email} deactivated; {revoked} token(s) revoked")
     except DomainError as error:
@@ -254,7 +263,7 @@ def user_reactivate(email: str) -> None:
 
     settings = _settings()
     try:
-        with Database(settings.database_url).session() as session:
+        with _database(settings).session() as session:
             reactivate_user(session, get_user_by_email(session, email))
             click.echo(f"user {email} reactivated")
     except DomainError as error:
@@ -281,7 +290,7 @@ def token_create(email: str, days: int | None) -> None:
 
     settings = _settings()
     try:
-        with Database(settings.database_url).session() as session:
+        with _database(settings).session() as session:
             user = get_user_by_email(session, email)
             token = create_token(session, user, expires_at=token_expiry(utcnow(), days))
             click.echo(token)
@@ -297,7 +306,7 @@ def token_list(email: str) -> None:
 
     settings = _settings()
     try:
-        with Database(settings.database_url).session() as session:
+        with _database(settings).session() as session:
             for row in list_tokens(session, get_user_by_email(session, email)):
                 moments = (row.created_at, row.expires_at, row.last_used_at, row.revoked_at)
                 shown = [m.isoformat(timespec="seconds") if m else "-" for m in moments]
@@ -317,7 +326,7 @@ def token_revoke(reference: str | None, email: str | None) -> None:
         raise click.UsageError("give a token id or prefix, or --email (not both)")
     settings = _settings()
     try:
-        with Database(settings.database_url).session() as session:
+        with _database(settings).session() as session:
             if email is not None:
                 count = revoke_tokens(session, get_user_by_email(session, email), now=utcnow())
                 click.echo(f"revoked {count} token(s) of {email}")
@@ -345,7 +354,7 @@ def technician_link_code(technician_id: int) -> None:
 
     settings = _settings()
     try:
-        with Database(settings.database_url).session() as session:
+        with _database(settings).session() as session:
             code, expires_at = create_link_code(
                 session, get_technician(session, technician_id), now=utcnow(), created_by="cli"
             )
@@ -374,7 +383,7 @@ def tick(at: str | None) -> None:
             raise click.BadParameter("use ISO-8601, e.g. 2026-11-27T18:05:00+09:00") from error
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=settings.tz)
-    results = COMPONENTS.tick(Database(settings.database_url), settings, moment)
+    results = COMPONENTS.tick(_database(settings), settings, moment)
     click.echo(json.dumps(results))
 
 
@@ -396,7 +405,7 @@ def plan(day: str | None) -> None:
         target = date_type.fromisoformat(day) if day else service_day(calendar, now)
     except ValueError as error:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from error
-    with Database(settings.database_url).session() as session:
+    with _database(settings).session() as session:
         run = replan_day(
             session, calendar=calendar, settings=settings, day=target, now=now, kind="manual"
         )
