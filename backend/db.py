@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -123,3 +123,22 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def next_in_year(session: Session, sequence: Any, year: int) -> int:
+    """The next number of `year` in a yearly sequence table (columns `year`, `last`): its row made
+    if missing, then one UPDATE … RETURNING. The row lock serialises concurrent writers on
+    PostgreSQL, and SQLite runs one writer at a time, so no two callers get the same number."""
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        module.insert(sequence)
+        .values(year=year, last=0)
+        .on_conflict_do_nothing(index_elements=["year"])
+    )
+    last: int = session.execute(
+        update(sequence)
+        .where(sequence.year == year)
+        .values(last=sequence.last + 1)
+        .returning(sequence.last)
+    ).scalar_one()
+    return last

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as sql_case
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from backend.cases.machine import NOT_ARRIVED, TERMINAL, RepairStatus, next_status
 from backend.cases.models import Case, CaseEvent, CaseKind, CaseSequence, Priority
 from backend.catalog.models import Unit
+from backend.db import next_in_year
 from backend.errors import NotFound, ValidationError
 from backend.people.models import Customer
 from backend.phones import normalize_phone
@@ -24,26 +24,8 @@ PAGE_SIZE = 20
 
 
 def next_case_number(session: Session, year: int) -> str:
-    """`AS-2026-000042`: the year's sequence, incremented atomically (unique under concurrency)."""
-    dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        module: Any = postgresql if dialect == "postgresql" else sqlite
-        session.execute(
-            module.insert(CaseSequence)
-            .values(year=year, last=0)
-            .on_conflict_do_nothing(index_elements=["year"])
-        )
-    elif session.get(CaseSequence, year) is None:  # pragma: no cover - other databases
-        session.execute(insert(CaseSequence).values(year=year, last=0))
-    # One UPDATE … RETURNING: the row lock serialises concurrent intakes on PostgreSQL, and
-    # SQLite runs one writer at a time, so no two cases can read the same value.
-    last = session.execute(
-        update(CaseSequence)
-        .where(CaseSequence.year == year)
-        .values(last=CaseSequence.last + 1)
-        .returning(CaseSequence.last)
-    ).scalar_one()
-    return f"{CASE_PREFIX}-{year}-{last:06d}"
+    """`AS-2026-000042`: the year's sequence (unique under concurrency)."""
+    return f"{CASE_PREFIX}-{year}-{next_in_year(session, CaseSequence, year):06d}"
 
 
 CASE_NUMBER = re.compile(r"AS-[0-9]{4}-[0-9]{6,}")

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from backend.cases.models import Case
+from backend.db import next_in_year
 from backend.errors import Conflict, NotFound, ValidationError
 from backend.money.models import InvoiceSequence, Payment, PaymentMethod
 
@@ -20,21 +20,8 @@ INVOICE_PREFIX = "INV"
 
 
 def next_invoice_number(session: Session, year: int) -> str:
-    """`INV-2026-000042`: the year's sequence, one UPDATE … RETURNING (unique under concurrency)."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    session.execute(
-        module.insert(InvoiceSequence)
-        .values(year=year, last=0)
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
-    last = session.execute(
-        update(InvoiceSequence)
-        .where(InvoiceSequence.year == year)
-        .values(last=InvoiceSequence.last + 1)
-        .returning(InvoiceSequence.last)
-    ).scalar_one()
-    return f"{INVOICE_PREFIX}-{year}-{last:06d}"
+    """`INV-2026-000042`: the year's sequence (unique under concurrency)."""
+    return f"{INVOICE_PREFIX}-{year}-{next_in_year(session, InvoiceSequence, year):06d}"
 
 
 def payment_of(session: Session, case: Case) -> Payment | None:

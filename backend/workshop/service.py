@@ -7,12 +7,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from backend.cases.machine import RepairStatus
 from backend.cases.models import Case
+from backend.db import next_in_year
 from backend.errors import Conflict, NotFound, ValidationError
 from backend.workshop.models import (
     Direction,
@@ -32,21 +32,8 @@ IN_WORKSHOP = (RepairStatus.IN_WORKSHOP, RepairStatus.REPAIRED, RepairStatus.INS
 
 
 def next_receipt_number(session: Session, year: int) -> str:
-    """`WR-2026-000042`: the year's sequence, one UPDATE … RETURNING (unique under concurrency)."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    session.execute(
-        module.insert(ReceiptSequence)
-        .values(year=year, last=0)
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
-    last = session.execute(
-        update(ReceiptSequence)
-        .where(ReceiptSequence.year == year)
-        .values(last=ReceiptSequence.last + 1)
-        .returning(ReceiptSequence.last)
-    ).scalar_one()
-    return f"{RECEIPT_PREFIX}-{year}-{last:06d}"
+    """`WR-2026-000042`: the year's sequence (unique under concurrency)."""
+    return f"{RECEIPT_PREFIX}-{year}-{next_in_year(session, ReceiptSequence, year):06d}"
 
 
 def receipt_of(session: Session, case: Case) -> GoodsReceipt | None:
