@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backend.actors import Actor
-from backend.bounds import check_amount
 from backend.calendar import calendar_for
 from backend.cases.access import CaseNotVisible
 from backend.cases.machine import TRANSITIONS, RepairStatus, next_status
@@ -28,6 +27,7 @@ from backend.cases.warranty import charges_at_resolution
 from backend.casework.money import (
     accept_quote,
     decline_quote,
+    job_fee,
     make_quote,
     offer_payment,
     parts_and_hours,
@@ -147,11 +147,7 @@ def _work_done(
     """resolve / finish_repair: parts, hours and fee → charges (R4.3, R7.7 repair card); work
     that costs the customer needs their accepted quote first (R4.11)."""
     used, hours = parts_and_hours(case, body)
-    fee = body.get("fee")
-    if fee is not None and (not isinstance(fee, int) or isinstance(fee, bool) or fee < 0):
-        raise ValidationError("fee must be a whole amount ≥ 0", field="fee")
-    if fee is not None:
-        check_amount(fee, maximum=settings.max_amount, field="fee")  # finding 15
+    fee = job_fee(body, settings)
     in_workshop = case.status == RepairStatus.IN_WORKSHOP
     parts = [(item.part.code, item.quantity) for item in used]
     take_parts_for_job(

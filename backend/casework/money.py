@@ -67,6 +67,16 @@ def schedule_of(session: Session, case: Case, settings: Settings) -> FeeSchedule
     return fee_schedule(session, settings)
 
 
+def job_fee(body: dict[str, Any], settings: Settings) -> int | None:
+    """A job's fixed labour `fee`, when given: a whole amount from 0 to the maximum (finding 15)."""
+    fee = body.get("fee")
+    if fee is None:
+        return None
+    if not isinstance(fee, int) or isinstance(fee, bool) or fee < 0:
+        raise ValidationError("fee must be a whole amount ≥ 0", field="fee")
+    return check_amount(fee, maximum=settings.max_amount, field="fee")
+
+
 def make_quote(
     session: Session,
     case: Case,
@@ -78,11 +88,7 @@ def make_quote(
 ) -> dict[str, Any]:
     """`quote` {parts, hours}: the chargeable items at today's schedule, sent to the customer."""
     used, hours = parts_and_hours(case, body)
-    fee = body.get("fee")
-    if fee is not None and (not isinstance(fee, int) or isinstance(fee, bool)):
-        raise ValidationError("fee must be a whole amount ≥ 0", field="fee")
-    if fee is not None:
-        check_amount(fee, maximum=settings.max_amount, field="fee")
+    fee = job_fee(body, settings)
     schedule = fee_schedule(session, settings)
     on = calendar_for(settings).local_date(now)
     case.quote = new_quote(
