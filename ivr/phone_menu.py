@@ -9,6 +9,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from backend.calls.flows import Caller
 from backend.cases.models import Case
+from backend.dialogues.phone_inbound import menu_keys
 from backend.dialogues.status import describe, summarize
 from backend.settings import Settings
 from ivr.parse import normalise_speech, spoken_number
@@ -66,7 +67,7 @@ def say_case(speaker: Speaker, response: VoiceResponse, case: Case) -> None:
 
 
 def menu(speaker: Speaker, response: VoiceResponse, *, offer_survey: bool = False) -> None:
-    keys = "1235640" if offer_survey else "123560"
+    keys = menu_keys(offer_survey=offer_survey)
     gather = speaker.gather(
         response, MENU_ACTION, hints=[*keys, *(w for k in keys for w in MENU_WORDS[k])]
     )

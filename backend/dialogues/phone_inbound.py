@@ -33,6 +33,12 @@ SUGGESTION_KEY = "5"  # leave a suggestion (R2.10, R9.3)
 RETURN_KEY = "6"  # return a product (R3.1–R3.3)
 COMPLAINT_KEYS = "12"  # R9.4: 1 about our staff (independent hotline), 2 anything else
 
+
+def menu_keys(*, offer_survey: bool) -> str:
+    """The main menu's keys: 4 (rate the last repair) only while a survey is open."""
+    return MENU_KEYS + SUGGESTION_KEY + RETURN_KEY + (RATE_KEY if offer_survey else "")
+
+
 # The caller's keys or words as one of the allowed keys, None for silence or anything else.
 Choose = Callable[[str], str | None]
 
@@ -89,7 +95,7 @@ def menu_choice(
     conversation = ctx.conversation
     survey = open_survey(session, conversation)
     survey_open = survey is not None
-    keys = MENU_KEYS + SUGGESTION_KEY + RETURN_KEY + (RATE_KEY if survey_open else "")
+    keys = menu_keys(offer_survey=survey_open)
     korean = normalize_language(conversation.language) == "ko"
     choice = choose(keys + (ENGLISH_KEY if korean else ""))
     if choice is None:
