@@ -6,6 +6,9 @@
     python benchmarks/scale.py --growth --cases 1000000  # … then 1,000,000 (long: ~1 h here)
     python benchmarks/scale.py --sqlite --cases 100000   # the same on a SQLite file
     python benchmarks/scale.py --plans                 # print the query plans (PostgreSQL)
+    python benchmarks/scale.py --cases 1000000 --keep   # fill once, keep the database …
+    python benchmarks/scale.py --cases 1000000 --keep   # … and the next run only measures
+    python benchmarks/scale.py --cases 100000 --open-share 1  # 100,000 open cases for the tick
 
 Fills a fresh database (created and dropped here) by COPY (PostgreSQL) or executemany (SQLite):
 N cases over three years (85 % repairs, 15 % complaints; the newest 10 % open), 5 history
@@ -43,8 +46,11 @@ OPEN_REPAIR = ("new", "assigned", "accepted", "on_site")
 TARGETS = {"case": 5, "board": 50, "phone": 10, "tech": 200, "monthly": 1000, "tick": 2000}
 
 
-def rows_of(cases: int, seed: int = 14) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
-    """(table, rows) in insertion order, generated in chunks."""
+def rows_of(
+    cases: int, open_share: float = 0.1, seed: int = 14
+) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    """(table, rows) in insertion order, generated in chunks; the newest `open_share` of the
+    cases are open."""
     rng = random.Random(seed)
     customers = max(10, cases * 3 // 10)
     yield (
@@ -82,7 +88,7 @@ def rows_of(cases: int, seed: int = 14) -> Iterator[tuple[str, list[tuple[Any, .
             ],
         )
     span = (NOW - START).total_seconds()
-    open_from = cases - cases // 10  # the newest tenth is open
+    open_from = cases - round(cases * open_share)
     for first in range(1, cases + 1, chunk):
         case_rows, event_rows = [], []
         for n in range(first, min(first + chunk, cases + 1)):
@@ -143,7 +149,7 @@ COLUMNS = {
 }
 
 
-def fill(url: str, cases: int) -> float:
+def fill(url: str, cases: int, open_share: float = 0.1) -> float:
     """Write the rows; seconds taken."""
     from sqlalchemy import text
 
@@ -155,7 +161,7 @@ def fill(url: str, cases: int) -> float:
     raw = database.engine.raw_connection()
     try:
         cursor = raw.cursor()
-        for table, rows in rows_of(cases):
+        for table, rows in rows_of(cases, open_share):
             if postgres:
                 with cursor.copy(f"COPY {table} ({COLUMNS[table]}) FROM STDIN") as copy:  # type: ignore[attr-defined]
                     for row in rows:
@@ -219,7 +225,10 @@ def measure(url: str, cases: int, repeat: int) -> dict[str, float]:
     database = Database(url)
     with database.session() as session:
         user = create_user(
-            session, email="director@bench.local", role="service_director", password="pw"
+            session,
+            email=f"director-{time.time_ns()}@bench.local",  # a kept database is measured again
+            role="service_director",
+            password="pw",
         )
         token = create_token(session, user)
     app = create_app({"settings": settings, "database": database, "clock": lambda: NOW})
@@ -263,11 +272,15 @@ def measure(url: str, cases: int, repeat: int) -> dict[str, float]:
     # as done: it is not a minute's tick, and at these open-job counts per technician it runs for
     # minutes (README "Scale": a known limit). The first tick then clears the generated backlog
     # of SLA breaches; the figure is the ticks after it.
+    from sqlalchemy import select
+
     from backend.calendar import calendar_for
     from backend.dispatch.models import PlanRun
 
+    day = calendar_for(settings).local(NOW).date()
     with database.session() as session:
-        session.add(PlanRun(day=calendar_for(settings).local(NOW).date(), kind="morning", at=NOW))
+        if session.scalar(select(PlanRun).filter_by(day=day, kind="morning")) is None:
+            session.add(PlanRun(day=day, kind="morning", at=NOW))
     tick_times = []
     for minute in range(3):
         started = time.perf_counter()
@@ -303,12 +316,36 @@ def plans(url: str) -> None:
     database.dispose()
 
 
-def run(url: str, cases: int, repeat: int, show_plans: bool) -> dict[str, float]:
+def filled(url: str) -> int:
+    """How many cases a kept database already holds (0 for a new one)."""
+    from sqlalchemy import inspect, text
+
+    from backend.db import Database
+
+    database = Database(url)
+    try:
+        if not inspect(database.engine).has_table("cases"):
+            return 0
+        with database.engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM cases")).scalar_one())
+    finally:
+        database.dispose()
+
+
+def run(
+    url: str, cases: int, repeat: int, show_plans: bool, open_share: float = 0.1
+) -> dict[str, float]:
     from backend.migrate import upgrade
 
+    already = filled(url)
     upgrade(url)
-    seconds = fill(url, cases)
-    print(f"filled {cases:,} cases, {5 * cases:,} events in {seconds:.0f} s", flush=True)
+    if already == cases:
+        print(f"kept database: {cases:,} cases already there", flush=True)
+    elif already:
+        raise SystemExit(f"the kept database holds {already:,} cases, not {cases:,}")
+    else:
+        seconds = fill(url, cases, open_share)
+        print(f"filled {cases:,} cases, {5 * cases:,} events in {seconds:.0f} s", flush=True)
     if show_plans and url.startswith("postgresql"):
         plans(url)
     return measure(url, cases, repeat)
@@ -321,6 +358,14 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="a SQLite file, not PostgreSQL")
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--plans", action="store_true")
+    parser.add_argument(
+        "--open-share", type=float, default=0.1, help="the share of cases open (default 0.1)"
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="PostgreSQL: keep the filled database (aftersales_scale_<N>) and reuse it next time",
+    )
     options = parser.parse_args()
     sizes = [options.cases]
     if options.growth:
@@ -329,12 +374,20 @@ def main() -> None:
     for size in sizes:
         if options.sqlite:
             with tempfile.TemporaryDirectory() as tmp:
-                results[size] = run(f"sqlite:///{Path(tmp)}/scale.db", size, options.repeat, False)
+                results[size] = run(
+                    f"sqlite:///{Path(tmp)}/scale.db",
+                    size,
+                    options.repeat,
+                    False,
+                    options.open_share,
+                )
         else:
-            with postgres_database("aftersales_scale") as url:
+            share = "" if options.open_share == 0.1 else f"_open{round(options.open_share * 100)}"
+            keep = f"aftersales_scale_{size}{share}" if options.keep else None
+            with postgres_database("aftersales_scale", keep=keep) as url:
                 if url is None:
                     return
-                results[size] = run(url, size, options.repeat, options.plans)
+                results[size] = run(url, size, options.repeat, options.plans, options.open_share)
         print(json.dumps({"cases": size, **{k: round(v, 1) for k, v in results[size].items()}}))
     print(
         f"\np95 ms ({'SQLite' if options.sqlite else 'PostgreSQL'}) "

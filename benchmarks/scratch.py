@@ -22,13 +22,20 @@ SERVER = os.environ.get("BENCH_POSTGRES_SERVER", "postgresql://postgres@127.0.0.
 
 
 @contextmanager
-def postgres_database(prefix: str = "aftersales_bench") -> Iterator[str | None]:
+def postgres_database(
+    prefix: str = "aftersales_bench", *, keep: str | None = None
+) -> Iterator[str | None]:
     """A fresh database on the local server (its SQLAlchemy URL), dropped afterwards; None
-    when no server answers."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    when no server answers. With `keep`, the database of that name: created when missing and
+    never dropped, so a long fill can be measured again later."""
+    name = keep or f"{prefix}_{uuid.uuid4().hex[:8]}"
     try:
         with psycopg.connect(SERVER, autocommit=True, connect_timeout=3) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
+            exists = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
+            if not exists:
+                connection.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as error:
         print(f"PostgreSQL unavailable ({error}); its rows are skipped", file=sys.stderr)
         yield None
@@ -37,8 +44,9 @@ def postgres_database(prefix: str = "aftersales_bench") -> Iterator[str | None]:
     try:
         yield f"{base}/{name}"
     finally:
-        with psycopg.connect(SERVER, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep is None:
+            with psycopg.connect(SERVER, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:
