@@ -10,13 +10,15 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
+from sqlalchemy import event, text
 
 from backend.db import Database
 from backend.outbox.models import OutboundMessage
 from backend.outbox.pacing import Limits, Pace, Pacer
 from backend.outbox.service import enqueue
-from backend.outbox.wakeup import doorbell, listen
+from backend.outbox.wakeup import INBOX, OUTBOX, conninfo, doorbell, listen, ring
 from backend.outbox.worker import LEASE, claim_due, deliver_due, renew_leases, run_forever
 from tests.concurrency import own_databases
 
@@ -186,6 +188,42 @@ def test_on_postgresql_a_commit_in_another_process_wakes_the_worker_by_notify(
         bell.set()
         worker.join(WAIT)
         listener.join(WAIT)
+
+
+def test_on_postgresql_the_notify_follows_the_commit_and_never_a_rollback(
+    database: Database,
+) -> None:
+    """The NOTIFY is sent after the commit, not inside the business transaction (whose commit
+    would otherwise hold the server's one notification lock through its WAL flush, so that such
+    commits queue behind each other), and a rolled-back transaction sends none: the listener
+    hears the committed inbox bell, and no outbox bell before it."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    doorbell(database)
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with psycopg.connect(conninfo(database), autocommit=True) as listener:
+        listener.execute("LISTEN aftersales_outbox")
+        listener.execute("LISTEN aftersales_inbox")
+        session = database.sessionmaker()
+        try:
+            ring(session, OUTBOX)
+            session.rollback()
+        finally:
+            session.close()
+        event.listen(database.engine, "before_cursor_execute", record)
+        try:
+            with database.session() as session:
+                ring(session, INBOX)
+                session.execute(text("SELECT 1"))
+        finally:
+            event.remove(database.engine, "before_cursor_execute", record)
+        heard = [note.channel for note in listener.notifies(timeout=WAIT, stop_after=1)]
+    assert not [s for s in statements if "NOTIFY" in s.upper()], statements
+    assert heard == [f"aftersales_{INBOX}"], heard
 
 
 def test_one_message_a_second_into_one_telegram_chat(database: Database) -> None:
