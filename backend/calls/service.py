@@ -35,8 +35,10 @@ def record_inbound(
     """The inbound call `call_sid`, recorded on its first request (R2.3: every call).
 
     Twilio may send several requests of one call at the same moment (a retry, a status
-    callback): each must find the one row, none may fail on the unique CallSid (finding 6)."""
-    call = _call_with_sid(session, call_sid) or insert_unless_exists(
+    callback): each must find the one row, none may fail on the unique CallSid (finding 6).
+    The INSERT comes first: a call's first request is nearly always its first sight, so the
+    common case costs one statement, and a repeat reads the row after an insert of nothing."""
+    call = insert_unless_exists(
         session,
         PhoneCall,
         {

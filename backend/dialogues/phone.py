@@ -71,6 +71,7 @@ def inbound_call(
         call_sid,
         language=customer.language if customer else None,
         customer_id=customer.id if customer else None,
+        first_contact=True,
     )
     if caller.customer is not None:
         conversation.customer_id = caller.customer.id

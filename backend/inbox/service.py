@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -28,6 +28,22 @@ STALE = timedelta(minutes=2)  # a "received" row this old was abandoned by a cra
 LEASE = timedelta(minutes=2)
 
 
+def _store_statement(module: Any) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, with its values as parameters: built once
+    per dialect, so the webhook's hot path neither rebuilds it nor works out its cache key."""
+    table = InboundUpdate.__table__
+    columns = ("channel", "update_id", "chat_id", "payload", "status", "attempts", "received_at")
+    return (
+        module.insert(table)
+        .values({name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+        .returning(table.c.id)
+    )
+
+
+_STORE = {"postgresql": _store_statement(postgresql), "sqlite": _store_statement(sqlite)}
+
+
 def store_update(
     session: Session,
     *,
@@ -38,23 +54,19 @@ def store_update(
     now: datetime,
 ) -> int | None:
     """The new row's id, or None when this update was stored before (a redelivery)."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = (
-        module.insert(InboundUpdate)
-        .values(
-            channel=channel,
-            update_id=update_id,
-            payload=payload,
-            chat_id=chat_id,
-            status=UpdateStatus.RECEIVED,
-            attempts=0,
-            received_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
-        .returning(InboundUpdate.id)
-    )
-    return session.execute(statement).scalar_one_or_none()
+    connection = session.connection()
+    statement = _STORE["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
+    values = {
+        "channel": channel,
+        "update_id": update_id,
+        "chat_id": chat_id,
+        "payload": payload,
+        "status": UpdateStatus.RECEIVED,
+        "attempts": 0,
+        "received_at": now,
+    }
+    row_id: int | None = connection.execute(statement, values).scalar_one_or_none()
+    return row_id
 
 
 def backoff(attempts: int) -> timedelta:

@@ -108,21 +108,22 @@ def test_finding_6_voice_requests_of_one_call_at_once_all_answer(
 def test_finding_6_a_call_row_inserted_by_a_racing_request_is_the_one_used(
     client: FlaskClient, database: Database, catalogue: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The loser of the race, step by step: it looked for the call before the winner committed
-    its row, and collides with that row on insert."""
+    """The loser of the race, step by step: its insert collides with the winner's committed row
+    (ON CONFLICT DO NOTHING inserts nothing) and it reads that row instead of failing."""
     Call(client, "CA-RACE", CALLER).start()  # the winner
     real_lookup = calls_service._call_with_sid
     lookups: list[str] = []
 
-    def looked_just_before_that_commit(session: Session, call_sid: str) -> PhoneCall | None:
+    def lookup(session: Session, call_sid: str) -> PhoneCall | None:
         lookups.append(call_sid)
-        return None if len(lookups) == 1 else real_lookup(session, call_sid)
+        return real_lookup(session, call_sid)
 
-    monkeypatch.setattr(calls_service, "_call_with_sid", looked_just_before_that_commit)
+    monkeypatch.setattr(calls_service, "_call_with_sid", lookup)
     with database.session() as session:
         winner = session.scalars(select(PhoneCall)).one()
         call = calls_service.record_inbound(
             session, call_sid="CA-RACE", phone=CALLER, customer_id=None, now=winner.placed_at
         )
         assert call.id == winner.id
-    assert lookups == ["CA-RACE", "CA-RACE"]
+        assert session.scalar(select(func.count()).select_from(PhoneCall)) == 1
+    assert lookups == ["CA-RACE"]  # read once, after the insert found the row
