@@ -268,6 +268,7 @@ def measure(url: str, cases: int, repeat: int) -> dict[str, float]:
             probe()
             times.append((time.perf_counter() - started) * 1000)
         figures[name] = percentile(times, 95)
+        print(f"  {name}: p95 {figures[name]:.1f} ms", flush=True)  # a long tick hides nothing
     # The day's morning plan (the OR-Tools planner over every open repair, once a day) is marked
     # as done: it is not a minute's tick, and at these open-job counts per technician it runs for
     # minutes (README "Scale": a known limit). The first tick then clears the generated backlog
