@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from backend.api import schemas
+from backend.api.case_relations import CaseRelations, relations_of
 from backend.api.serializers import case_json, contract_json, product_json, technician_json
 from backend.calendar import calendar_for
 from backend.cases.access import hidden_parts, visible_case, visible_cases
@@ -52,9 +53,10 @@ def query_choice(name: str, choices: Collection[str]) -> str | None:
     return raw
 
 
-def _case_json(case: Case) -> dict[str, Any]:
+def _case_json(case: Case, relations: CaseRelations | None = None) -> dict[str, Any]:
     """The case without what the reader may not see (the matrix's redaction)."""
-    return case_json(db_session(), case, settings().tz, hidden_parts(current_actor(), case))
+    actor = current_actor()
+    return case_json(db_session(), case, settings().tz, hidden_parts(actor, case), relations)
 
 
 def _case_response(case: Case, status: int = 200) -> ResponseReturnValue:
@@ -115,10 +117,12 @@ def index_cases() -> ResponseReturnValue:
         technician_id=query_int("technician_id"),
     )
     page = query_int("page") or 1
-    result = visible_cases(db_session(), current_actor(), case_filter, page=page)
+    session = db_session()
+    result = visible_cases(session, current_actor(), case_filter, page=page)
+    relations = relations_of(session, result.items)  # for the page, not one case at a time
     return jsonify(
         {
-            "items": [_case_json(c) for c in result.items],
+            "items": [_case_json(c, relations) for c in result.items],
             "page": result.page,
             "pages": result.pages,
             "total": result.total,

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend.bounds import check_term_date
@@ -327,7 +327,10 @@ def user_for_token(session: Session, token: str, *, now: datetime) -> StaffUser 
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = _hash_token(token)
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    # The owner comes in the same statement: every API request starts here.
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == digest).options(joinedload(ApiToken.user))
+    )
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     if not row.usable_at(now) or not row.user.active:
