@@ -1,4 +1,4 @@
-"""The API's three most-read routes: statements a request and p50/p95, by database size.
+"""The API's three most-read routes: statements, CPU and p50/p95 a request, by database size.
 
     python benchmarks/api_reads.py                          # 10,000 and 100,000 cases
     python benchmarks/api_reads.py --cases 2000 100000      # any sizes
@@ -98,16 +98,17 @@ def timings(url: str, cases: int, repeat: int, seed: int) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     for route, path in probes(cases, seed).items():
         client.get(path(), headers=headers)  # warm caches and compiled statements
-        ms, counts = [], []
+        ms, cpu, counts = [], [], []
         for _ in range(repeat):
             target = path()
             statements[0] = 0
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = client.get(target, headers=headers)
             ms.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
             counts.append(statements[0])
             assert response.status_code == 200, (target, response.get_data(as_text=True)[:300])
-        figures[route] = {"ms": ms, "statements": counts}
+        figures[route] = {"ms": ms, "cpu": cpu, "statements": counts}
     database.dispose()
     return figures
 
@@ -142,9 +143,11 @@ def merged(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     result = {}
     for route in ROUTES:
         ms = [t for run in runs for t in run[route]["ms"]]
+        cpu = [t for run in runs for t in run[route]["cpu"]]
         statements = [n for run in runs for n in run[route]["statements"]]
         result[route] = {
             "statements": max(statements),
+            "cpu": sum(cpu) / len(cpu),
             "p50": percentile(ms, 50),
             "p95": percentile(ms, 95),
         }
@@ -216,14 +219,14 @@ def main() -> None:
 def report(results: dict[int, dict[str, Any]], labels: list[str], engine: str) -> None:
     os.system("uptime")  # noqa: S605,S607 - the load the figures were taken under
     columns = [(cases, label) for cases in results for label in labels]
-    head = "".join(f"{f'{cases:,} {label}':>26}" for cases, label in columns)
-    print(f"\n{engine}: statements a request | p50 ms | p95 ms")
+    head = "".join(f"{f'{cases:,} {label}':>33}" for cases, label in columns)
+    print(f"\n{engine}: statements a request | this process's CPU ms (mean) | p50 ms | p95 ms")
     print(f"{'route':<8}{head}   target p95")
     for route in ROUTES:
         cells = ""
         for cases, label in columns:
             f = results[cases][label][route]
-            cells += f"{f['statements']:>10} |{f['p50']:>6.1f} |{f['p95']:>6.1f}"
+            cells += f"{f['statements']:>10} |{f['cpu']:>5.1f} |{f['p50']:>6.1f} |{f['p95']:>6.1f}"
         print(f"{route:<8}{cells}   {TARGETS[route]:>6}")
 
 

@@ -24,7 +24,7 @@ from backend.errors import Forbidden, NotFound, ValidationError
 from backend.parsing import whole_number
 from backend.people import service as people
 from backend.surveys.performance import parse_month, technician_performance
-from backend.web import db_session, now, settings
+from backend.web import db_session, now, reads_only, settings
 from backend.web.auth import current_actor, current_user, require_roles
 from backend.web.bodies import parse_body
 
@@ -102,12 +102,14 @@ def create_case() -> ResponseReturnValue:
 
 
 @api.get("/cases/<number>")
+@reads_only
 @require_roles()
 def show_case(number: str) -> ResponseReturnValue:
     return _case_response(visible_case(db_session(), current_actor(), number))
 
 
 @api.get("/cases")
+@reads_only
 @require_roles()
 def index_cases() -> ResponseReturnValue:
     case_filter = CaseFilter(
