@@ -11,6 +11,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
+from sqlalchemy.pool import QueuePool
 
 from backend.cases.models import Case
 from backend.db import Database
@@ -232,7 +233,8 @@ def test_a_read_leaves_no_transaction_open_on_its_connection(
     """The reader's connections go back to the pool clean, whatever the engine."""
     number = case_in_status(database, kind="repair", status="new")
     get(client, people, f"/api/v1/cases/{number}")
-    assert database.engine.pool.checkedout() == 0
+    pool = database.engine.pool
+    assert isinstance(pool, QueuePool) and pool.checkedout() == 0
     with database.session() as session:  # the next writer on the same pool is not disturbed
         case = session.scalars(select(Case).where(Case.number == number)).one()
         case.description = "고쳐 주세요"
