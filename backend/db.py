@@ -158,6 +158,17 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # For requests that only read: on PostgreSQL each statement on its own, with no BEGIN
+        # and ROLLBACK round trips around them (issue 14: a third of a case read's round
+        # trips). SQLite keeps its transactions: its BEGIN costs no round trip.
+        self.reader = (
+            self.sessionmaker
+            if url.startswith("sqlite")
+            else sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+            )
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:

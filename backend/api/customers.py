@@ -13,7 +13,7 @@ from backend.cases.permissions import roles_for
 from backend.casework import customers as records
 from backend.errors import ValidationError
 from backend.people.models import Customer
-from backend.web import db_session, settings
+from backend.web import db_session, reads_only, settings
 from backend.web.auth import current_actor, require_roles
 
 blueprint = Blueprint("customers", __name__, url_prefix="/api/v1")
@@ -32,6 +32,7 @@ def customer_json(customer: Customer) -> dict[str, Any]:
 
 
 @blueprint.get("/customers")
+@reads_only
 @require_roles(*READERS)
 def find_customers() -> ResponseReturnValue:
     """At most 50 customers whose phone is `q` or whose name contains it."""

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.api.case_relations import CaseRelations, relations_of
 from backend.cases.machine import allowed_actions
 from backend.cases.models import Case
 from backend.cases.permissions import Hide
@@ -19,7 +19,6 @@ from backend.people.models import Technician
 from backend.places.flows import precision_of
 from backend.returns.flows import cause_person
 from backend.suggestions.service import suggestion_json
-from backend.surveys.models import Survey
 from backend.workshop.present import case_workshop_json
 
 
@@ -28,11 +27,18 @@ def iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
 
 
 def case_json(
-    session: Session, case: Case, tz: ZoneInfo, hidden: frozenset[Hide] = frozenset()
+    session: Session,
+    case: Case,
+    tz: ZoneInfo,
+    hidden: frozenset[Hide] = frozenset(),
+    relations: CaseRelations | None = None,
 ) -> dict[str, Any]:
     """The case as the contract shows it, without the parts its reader may not see (`hidden`,
-    from backend.cases.access.hidden_parts: the keys stay, their values are null)."""
-    data = _case_record(session, case, tz)
+    from backend.cases.access.hidden_parts: the keys stay, their values are null). A list passes
+    the `relations` of its whole page (`relations_of`); one case reads its own."""
+    if relations is None:
+        relations = relations_of(session, [case])
+    data = _case_record(case, tz, relations)
     if Hide.CONTACT in hidden:
         data["customer"] |= {"phone": None, "address": None}
         data["reported_as"] = None
@@ -55,7 +61,9 @@ def case_json(
     if Hide.MEDIA in hidden or Hide.TEXT in hidden:
         data["media"] = []
     # R9.3: the evaluation and the reward of a suggestion (null for other kinds).
-    data["suggestion"] = suggestion_json(session, case, tz, hide_text=Hide.TEXT in hidden)
+    data["suggestion"] = suggestion_json(
+        case, relations.suggestions.get(case.id), tz, hide_text=Hide.TEXT in hidden
+    )
     data["redacted"] = sorted(hidden)
     return data
 
@@ -67,15 +75,8 @@ def location_json(case: Case) -> dict[str, Any]:
     return {"lat": place.lat, "lon": place.lon, "precision": precision_of(case)}
 
 
-def formal_number(session: Session, case: Case) -> str | None:
-    """The number of the formal case a complaint is linked to (R2.9)."""
-    if case.formal_case_id is None:
-        return None
-    return session.scalar(select(Case.number).where(Case.id == case.formal_case_id))
-
-
-def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
-    survey = session.scalar(select(Survey).where(Survey.case_id == case.id))
+def _case_record(case: Case, tz: ZoneInfo, relations: CaseRelations) -> dict[str, Any]:
+    survey = relations.surveys.get(case.id)
     technician = case.assigned_technician
     unit = case.unit
     return {
@@ -127,7 +128,8 @@ def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
         if case.about_technician_id is None and case.about_staff_id is None
         else {"technician_id": case.about_technician_id, "staff_id": case.about_staff_id},
         "dealer": case.dealer,
-        "formal_case": formal_number(session, case),
+        # R2.9: the number of the formal case a complaint is linked to
+        "formal_case": relations.formal_numbers.get(case.id),
         "formal_key": case.formal_key,
         "priority": case.priority,
         "escalated_to": case.escalated_to,
@@ -146,8 +148,13 @@ def _case_record(session: Session, case: Case, tz: ZoneInfo) -> dict[str, Any]:
         "payment": _with_local_times(case.payment, ("paid_at",), tz),
         "pre_assessment": case.pre_assessment,  # R4.6: likely parts and on-site minutes
         # R4.10, R5.4: the workshop job's goods receipt, promised return date and loaner
-        "workshop": case_workshop_json(session, case, tz) if case.kind == "repair" else None,
-        "media": media_json(session, case),  # photos sent by Telegram, served by /media/{n}
+        "workshop": case_workshop_json(
+            relations.receipts.get(case.id), relations.loans.get(case.id), tz
+        )
+        if case.kind == "repair"
+        else None,
+        # photos sent by Telegram, served by /media/{n}
+        "media": media_json(case, relations.media.get(case.id, [])),
         "allowed_actions": allowed_actions(case.kind, case.status),
         "events": [
             {

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from backend.api import schemas
+from backend.api.case_relations import CaseRelations, relations_of
 from backend.api.serializers import case_json, contract_json, product_json, technician_json
 from backend.calendar import calendar_for
 from backend.cases.access import hidden_parts, visible_case, visible_cases
@@ -23,7 +24,7 @@ from backend.errors import Forbidden, NotFound, ValidationError
 from backend.parsing import whole_number
 from backend.people import service as people
 from backend.surveys.performance import parse_month, technician_performance
-from backend.web import db_session, now, settings
+from backend.web import db_session, now, reads_only, settings
 from backend.web.auth import current_actor, current_user, require_roles
 from backend.web.bodies import parse_body
 
@@ -52,9 +53,10 @@ def query_choice(name: str, choices: Collection[str]) -> str | None:
     return raw
 
 
-def _case_json(case: Case) -> dict[str, Any]:
+def _case_json(case: Case, relations: CaseRelations | None = None) -> dict[str, Any]:
     """The case without what the reader may not see (the matrix's redaction)."""
-    return case_json(db_session(), case, settings().tz, hidden_parts(current_actor(), case))
+    actor = current_actor()
+    return case_json(db_session(), case, settings().tz, hidden_parts(actor, case), relations)
 
 
 def _case_response(case: Case, status: int = 200) -> ResponseReturnValue:
@@ -100,12 +102,14 @@ def create_case() -> ResponseReturnValue:
 
 
 @api.get("/cases/<number>")
+@reads_only
 @require_roles()
 def show_case(number: str) -> ResponseReturnValue:
     return _case_response(visible_case(db_session(), current_actor(), number))
 
 
 @api.get("/cases")
+@reads_only
 @require_roles()
 def index_cases() -> ResponseReturnValue:
     case_filter = CaseFilter(
@@ -115,10 +119,12 @@ def index_cases() -> ResponseReturnValue:
         technician_id=query_int("technician_id"),
     )
     page = query_int("page") or 1
-    result = visible_cases(db_session(), current_actor(), case_filter, page=page)
+    session = db_session()
+    result = visible_cases(session, current_actor(), case_filter, page=page)
+    relations = relations_of(session, result.items)  # for the page, not one case at a time
     return jsonify(
         {
-            "items": [_case_json(c) for c in result.items],
+            "items": [_case_json(c, relations) for c in result.items],
             "page": result.page,
             "pages": result.pages,
             "total": result.total,

@@ -10,7 +10,7 @@ webhook's path, with retries. A file that cannot be fetched keeps its id in the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -185,12 +185,20 @@ def media_url(case: Case, position: int) -> str:
     return f"/api/v1/cases/{case.number}/media/{position}"
 
 
-def media_json(session: Session, case: Case) -> list[dict[str, Any]]:
-    """The case's files as the API shows them: where a stored one is served, what is pending."""
-    rows = {
-        row.position: row
-        for row in session.scalars(select(MediaFile).where(MediaFile.case_id == case.id))
-    }
+def media_rows_of(session: Session, cases: Sequence[Case]) -> dict[int, list[MediaFile]]:
+    """The stored-file rows of `cases`, by case id: one statement, none when no case has files."""
+    ids = [case.id for case in cases if case.media]
+    rows: dict[int, list[MediaFile]] = {}
+    if ids:
+        for row in session.scalars(select(MediaFile).where(MediaFile.case_id.in_(ids))):
+            rows.setdefault(row.case_id, []).append(row)
+    return rows
+
+
+def media_json(case: Case, files: Sequence[MediaFile]) -> list[dict[str, Any]]:
+    """The case's files as the API shows them: where a stored one is served, what is pending
+    (`files`: its rows, from `media_rows_of`)."""
+    rows = {row.position: row for row in files}
     entries = []
     for position, entry in enumerate(case.media or [], start=1):
         row = rows.get(position)

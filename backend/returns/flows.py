@@ -74,10 +74,11 @@ def record_inspection(session: Session, case: Case, body: dict[str, Any]) -> dic
 
 def cause_person(case: Case) -> dict[str, Any] | None:
     """The person a return is attributed to: {kind, id, name}, or None."""
-    if case.cause_technician is not None:
+    # The ids first: every case JSON asks, and most cases name nobody (no lazy loader to run).
+    if case.cause_technician_id is not None and case.cause_technician is not None:
         technician = case.cause_technician
         return {"kind": "technician", "id": technician.id, "name": technician.name}
-    if case.cause_user is not None:
+    if case.cause_user_id is not None and case.cause_user is not None:
         user = case.cause_user
         return {"kind": "staff_user", "id": user.id, "name": user.name or user.email}
     return None

@@ -192,13 +192,10 @@ def _tell_customer(session: Session, case: Case, suggestion: Suggestion, now: da
 
 
 def suggestion_json(
-    session: Session, case: Case, tz: ZoneInfo, *, hide_text: bool
+    case: Case, suggestion: Suggestion | None, tz: ZoneInfo, *, hide_text: bool
 ) -> dict[str, Any] | None:
     """The `suggestion` part of a suggestion case's JSON (None for other kinds)."""
-    if case.kind != "suggestion":
-        return None
-    suggestion = suggestion_of(session, case)
-    if suggestion is None:
+    if case.kind != "suggestion" or suggestion is None:
         return None
 
     def iso(moment: datetime | None) -> str | None:

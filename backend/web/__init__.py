@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from backend.db import Database, utcnow
 from backend.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def init_app(
@@ -43,6 +47,20 @@ def now() -> datetime:
 def db_session() -> Session:
     """The request's session, opened on first use and closed when the request ends."""
     if "db_session" not in g:
-        g.db_session = database().sessionmaker()
+        opener = database().reader if g.get("reads_only") else database().sessionmaker
+        g.db_session = opener()
     session: Session = g.db_session
     return session
+
+
+def reads_only(view: F) -> F:
+    """The route only reads (besides a token's last-used stamp, one UPDATE): its session runs
+    each statement on its own, outside a transaction (`Database.reader`). Never for a route
+    that writes two rows together or locks one."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g.reads_only = True
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -13,7 +13,6 @@ from backend.workshop.service import (
     inspections,
     open_loan_of,
     open_loan_of_case,
-    receipt_of,
     repair_card,
 )
 
@@ -126,17 +125,17 @@ def history_json(entries: list[dict[str, Any]], tz: ZoneInfo) -> list[dict[str, 
     ]
 
 
-def case_workshop_json(session: Session, case: Any, tz: ZoneInfo) -> dict[str, Any] | None:
-    """The case's `workshop`: its goods receipt and loaner, or null (R4.10, R5.4)."""
-    from_receipt = receipt_of(session, case)
-    if from_receipt is None:
+def case_workshop_json(
+    receipt: GoodsReceipt | None, loan: LoanerLoan | None, tz: ZoneInfo
+) -> dict[str, Any] | None:
+    """A case's `workshop`: its goods receipt and open loan, or null (R4.10, R5.4)."""
+    if receipt is None:
         return None
-    loan = open_loan_of_case(session, case)
     return {
-        "receipt_number": from_receipt.number,
-        "promised_return_on": from_receipt.promised_return_on.isoformat(),
-        "transport": from_receipt.transport,
-        "returned_at": _at(from_receipt.returned_at, tz),
-        "signed_by": from_receipt.signed_by,
+        "receipt_number": receipt.number,
+        "promised_return_on": receipt.promised_return_on.isoformat(),
+        "transport": receipt.transport,
+        "returned_at": _at(receipt.returned_at, tz),
+        "signed_by": receipt.signed_by,
         "loaner_serial": loan.loaner.serial_number if loan is not None else None,
     }

@@ -3,6 +3,7 @@ loaners (R4.10, R5.4, R7.6–R7.7). Keyword-only, each taking the caller's sessi
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -171,6 +172,19 @@ def open_loan_of_case(session: Session, case: Case) -> LoanerLoan | None:
         .where(LoanerLoan.case_id == case.id, LoanerLoan.returned_at.is_(None))
         .options(joinedload(LoanerLoan.loaner))
     )
+
+
+def open_loans_of_cases(session: Session, case_ids: Collection[int]) -> dict[int, LoanerLoan]:
+    """The open loan of each of these cases that has one, by case id (one statement)."""
+    if not case_ids:
+        return {}
+    loans = session.scalars(
+        select(LoanerLoan)
+        .where(LoanerLoan.case_id.in_(case_ids), LoanerLoan.returned_at.is_(None))
+        .order_by(LoanerLoan.id)
+        .options(joinedload(LoanerLoan.loaner))
+    )
+    return {loan.case_id: loan for loan in loans}  # the newest, should a case hold two
 
 
 def open_loan_of(session: Session, loaner: Loaner) -> LoanerLoan | None:
