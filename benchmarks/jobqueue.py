@@ -1,6 +1,6 @@
 """The home-made outbox worker against procrastinate (a PostgreSQL job library), side by side.
 
-    python benchmarks/jobqueue.py                    # 10,000 rows, 40 wake-ups, 300 enqueues
+    python benchmarks/jobqueue.py                    # 10,000 rows, 100 wake-ups, 300 enqueues
     python benchmarks/jobqueue.py --rows 2000 --no-takeover
 
 Needs the `bench` extra (`pip install -e '.[bench]'`); without procrastinate it says so and exits.
@@ -45,6 +45,7 @@ from scratch import percentile, postgres_database, process  # benchmarks/scratch
 
 TASK = "deliver_outbox_row"
 DELIVERY = str(Path(__file__).with_name("delivery.py"))
+POOL = "BENCH_PROCRASTINATE_POOL"  # its connections a worker (the outbox's: SQLAlchemy's 5 + 10)
 
 
 @dataclass
@@ -81,7 +82,7 @@ def apply_schema(url: str) -> None:
     app.close()
 
 
-def work_procrastinate(concurrency: int) -> None:
+def work_procrastinate(concurrency: int, pool: int) -> None:
     """A procrastinate worker process: its task is the product's delivery of one outbox row."""
     import asyncio
     import logging
@@ -106,7 +107,7 @@ def work_procrastinate(concurrency: int) -> None:
     )
     pacer = Pacer(limits)
     connector = procrastinate.PsycopgConnector(
-        conninfo=conninfo(settings.database_url), min_size=2, max_size=10
+        conninfo=conninfo(settings.database_url), min_size=2, max_size=pool
     )
     app = procrastinate.App(connector=connector)
 
@@ -136,7 +137,10 @@ def work_procrastinate(concurrency: int) -> None:
 def worker_command(kind: str, threads: int) -> list[str]:
     if kind == "outbox":  # the product's worker exactly as benchmarks/delivery.py runs it
         return [sys.executable, DELIVERY, "--work", "--threads", str(threads)]
-    return [sys.executable, __file__, "--work-procrastinate", "--threads", str(threads)]
+    return [
+        *(sys.executable, __file__, "--work-procrastinate"),
+        *("--threads", str(threads), "--pool", os.environ.get(POOL, "10")),
+    ]
 
 
 def defer_all(url: str) -> None:
@@ -248,7 +252,7 @@ def wakeups(
             if time.monotonic() > deadline:
                 raise RuntimeError("the workers did not deliver the warm-up messages")
             time.sleep(0.1)
-        time.sleep(2.0)  # the other worker's start-up too
+        time.sleep(8.0)  # the other worker's start-up too (its imports compete for the CPU)
         for n in range(count):
             chat = 710_000_000 + n
             queue_one(database, app, chat, f"wake {n}", flush=flush)
@@ -267,11 +271,12 @@ def wakeups(
         (fakes.first_reply[c] - at) * 1000 for c, at in committed.items() if c in fakes.first_reply
     ]
     label = kind if flush else f"{kind}, enqueue then commit (no flush: no NOTIFY)"
+    p50, p95 = percentile(waits, 50), percentile(waits, 95)
     if flush:
-        figures.wake_p50, figures.wake_p95 = percentile(waits, 50), percentile(waits, 95)
+        figures.wake_p50, figures.wake_p95 = p50, p95
     print(
-        f"  {label:<13} wake-up: {len(waits)}/{count} delivered; p50 {figures.wake_p50:.0f} ms, "
-        f"p95 {figures.wake_p95:.0f} ms, max {max(waits, default=0):.0f} ms",
+        f"  {label:<13} wake-up: {len(waits)}/{count} delivered; p50 {p50:.0f} ms, "
+        f"p95 {p95:.0f} ms, max {max(waits, default=0):.0f} ms",
         flush=True,
     )
 
@@ -412,14 +417,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--threads", type=int, default=32, help="deliveries in flight a worker")
-    parser.add_argument("--wakeups", type=int, default=40)
+    parser.add_argument("--wakeups", type=int, default=100)
     parser.add_argument("--enqueues", type=int, default=300)
     parser.add_argument("--takeover", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--pool", type=int, default=10, help="procrastinate's connections a worker")
     parser.add_argument("--work-procrastinate", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.work_procrastinate:
-        work_procrastinate(options.threads)
+        work_procrastinate(options.threads, options.pool)
         return
+    os.environ[POOL] = str(options.pool)
     try:
         import procrastinate  # noqa: F401
     except ImportError:
