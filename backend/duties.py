@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
@@ -23,10 +23,11 @@ from backend.cases.service import record_event
 from backend.catalog.models import Contract
 from backend.db import Database
 from backend.i18n import message, translate
+from backend.outbox.models import OutboundMessage
 from backend.outbox.service import message_customer, message_technician
-from backend.people.models import Role
+from backend.people.models import Role, Technician
 from backend.settings import Settings
-from backend.tasks.service import alert, open_task
+from backend.tasks.service import CaseAlert, alert_many, open_task
 
 logger = logging.getLogger(__name__)
 
@@ -42,19 +43,20 @@ BUSY = -2
 
 def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
     """At 80 % of the arrival window, warn the technician and the repair manager (R7.9, R7.14)."""
-    cases = session.scalars(
-        select(Case)
-        .where(
-            Case.kind == "repair",
-            Case.status.in_(NOT_ARRIVED),
-            Case.sla_warned_at.is_(None),
-            Case.sla_warn_at <= now,
-            Case.sla_due_at > now,
-        )
-        .order_by(Case.id)
-        .with_for_update()  # see roll_over_unfinished
-    ).all()
+    warned = 0
+    while cases := _next_batch(
+        session, Case.sla_warned_at.is_(None), Case.sla_warn_at <= now, Case.sla_due_at > now
+    ):
+        _warn(session, settings, cases, now)
+        warned += len(cases)
+    return warned
+
+
+def _warn(session: Session, settings: Settings, cases: Sequence[Case], now: datetime) -> None:
     tz = settings.tz
+    _load_technicians(session, cases)
+    queued = _queued(session, [f"sla-warn:{case.number}:tech" for case in cases])
+    alerts = []
     for case in cases:
         case.sla_warned_at = now
         due = format_moment(case.sla_due_at.astimezone(tz), "ko") if case.sla_due_at else "-"
@@ -66,82 +68,119 @@ def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
             at=now,
             note=f"80% of the arrival window used; due {due}",
         )
-        alert(
+        alerts.append(
+            CaseAlert(
+                kind="sla_warning",
+                role=Role.REPAIR_MANAGER,
+                case=case,
+                title=message("{number}: arrival due {due}", number=case.number, due=due),
+                dedupe_key=f"sla-warn:{case.number}",
+            )
+        )
+        technician = case.assigned_technician
+        if technician is None or f"sla-warn:{case.number}:tech" in queued:
+            continue
+        language = technician.language  # staff notes above stay Korean; this is theirs
+        local_due = (
+            format_moment(case.sla_due_at.astimezone(tz), language) if case.sla_due_at else "-"
+        )
+        reminder = message_technician(
             session,
-            kind="sla_warning",
-            role=Role.REPAIR_MANAGER,
+            technician,
+            translate(
+                language,
+                "Reminder: {number} must be reached by {due}.",
+                number=case.number,
+                due=local_due,
+            ),
             case=case,
-            title=message("{number}: arrival due {due}", number=case.number, due=due),
-            dedupe_key=f"sla-warn:{case.number}",
+            purpose="sla_warning",
             now=now,
         )
-        if (technician := case.assigned_technician) is not None:
-            language = technician.language  # staff notes above stay Korean; this is theirs
-            local_due = (
-                format_moment(case.sla_due_at.astimezone(tz), language) if case.sla_due_at else "-"
-            )
-            message_technician(
-                session,
-                technician,
-                translate(
-                    language,
-                    "Reminder: {number} must be reached by {due}.",
-                    number=case.number,
-                    due=local_due,
-                ),
-                case=case,
-                purpose="sla_warning",
-                dedupe_key=f"sla-warn:{case.number}:tech",
-                now=now,
-            )
-    return len(cases)
+        if reminder is not None:  # its key looked up with the batch's (see alert_many)
+            reminder.dedupe_key = f"sla-warn:{case.number}:tech"
+    alert_many(session, alerts, now=now)
+    session.flush()
 
 
 def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
-    """Past the deadline without arrival: escalate to the service director at once (R7.9)."""
-    cases = session.scalars(
+    """Past the deadline without arrival: escalate to the service director at once (R7.9).
+
+    Also every deadline that passed while no tick ran (a worker down for an hour): the duty
+    looks for unmarked cases past their deadline, not for deadlines within the last minute."""
+    breached = 0
+    while cases := _next_batch(session, Case.sla_breached_at.is_(None), Case.sla_due_at <= now):
+        alerts = []
+        for case in cases:
+            case.sla_breached_at = now
+            case.escalated_to = Role.SERVICE_DIRECTOR
+            case.priority = Priority.URGENT
+            record_event(
+                session,
+                case,
+                actor="system",
+                action="sla_breach",
+                at=now,
+                note="arrival deadline passed; escalated to the service director (R7.9)",
+            )
+            title = message("{number}: arrival deadline passed", number=case.number)
+            alerts.append(
+                CaseAlert(
+                    kind="sla_breach",
+                    role=Role.SERVICE_DIRECTOR,
+                    case=case,
+                    title=title,
+                    dedupe_key=f"sla-breach:{case.number}",
+                )
+            )
+            # The repair manager dispatches: the late job is theirs to reassign (issue 13).
+            alerts.append(
+                CaseAlert(
+                    kind="sla_breach",
+                    role=Role.REPAIR_MANAGER,
+                    case=case,
+                    title=title,
+                    dedupe_key=f"sla-breach-dispatch:{case.number}",
+                )
+            )
+        alert_many(session, alerts, now=now)
+        session.flush()  # the marks: the next batch starts past these cases
+        breached += len(cases)
+    return breached
+
+
+# Cases a duty marks per round: a backlog (a day of generated data, a worker down for hours) is
+# worked through in rounds of this many, each a few queries, never one query per case.
+BATCH = 500
+
+
+def _next_batch(session: Session, *unmarked: ColumnElement[bool]) -> Sequence[Case]:
+    """The next `BATCH` repair cases not yet arrived that match `unmarked`, locked (see
+    roll_over_unfinished); the caller marks them, so the next call returns the ones after."""
+    return session.scalars(
         select(Case)
-        .where(
-            Case.kind == "repair",
-            Case.status.in_(NOT_ARRIVED),
-            Case.sla_breached_at.is_(None),
-            Case.sla_due_at <= now,
-        )
+        .where(Case.kind == "repair", Case.status.in_(sorted(NOT_ARRIVED)), *unmarked)
         .order_by(Case.id)
-        .with_for_update()  # see roll_over_unfinished
+        .limit(BATCH)
+        .with_for_update()
     ).all()
-    for case in cases:
-        case.sla_breached_at = now
-        case.escalated_to = Role.SERVICE_DIRECTOR
-        case.priority = Priority.URGENT
-        record_event(
-            session,
-            case,
-            actor="system",
-            action="sla_breach",
-            at=now,
-            note="arrival deadline passed; escalated to the service director (R7.9)",
+
+
+def _load_technicians(session: Session, cases: Sequence[Case]) -> None:
+    """The batch's technicians in one query (each case's `assigned_technician` is then read
+    from the session, not fetched one by one)."""
+    ids = {case.assigned_technician_id for case in cases} - {None}
+    if ids:
+        session.scalars(select(Technician).where(Technician.id.in_(ids))).all()
+
+
+def _queued(session: Session, keys: Sequence[str]) -> set[str]:
+    """Which of `keys` are already in the outbox (one query for a batch)."""
+    return set(
+        session.scalars(
+            select(OutboundMessage.dedupe_key).where(OutboundMessage.dedupe_key.in_(keys))
         )
-        alert(
-            session,
-            kind="sla_breach",
-            role=Role.SERVICE_DIRECTOR,
-            case=case,
-            title=message("{number}: arrival deadline passed", number=case.number),
-            dedupe_key=f"sla-breach:{case.number}",
-            now=now,
-        )
-        # The repair manager dispatches: the late job is theirs to reassign (issue 13).
-        alert(
-            session,
-            kind="sla_breach",
-            role=Role.REPAIR_MANAGER,
-            case=case,
-            title=message("{number}: arrival deadline passed", number=case.number),
-            dedupe_key=f"sla-breach-dispatch:{case.number}",
-            now=now,
-        )
-    return len(cases)
+    )
 
 
 def roll_over_unfinished(session: Session, settings: Settings, now: datetime) -> int:
