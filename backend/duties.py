@@ -155,14 +155,20 @@ BATCH = 500
 
 
 def _next_batch(session: Session, *unmarked: ColumnElement[bool]) -> Sequence[Case]:
-    """The next `BATCH` repair cases not yet arrived that match `unmarked`, locked (see
-    roll_over_unfinished); the caller marks them, so the next call returns the ones after."""
+    """The next `BATCH` repair cases not yet arrived that match `unmarked` (the earliest
+    deadlines first), locked; the caller marks them, so the next call returns the ones after.
+
+    Two queries: the ids from the duty's partial index (ix_cases_sla_unwarned,
+    ix_cases_sla_unbreached: only cases not yet marked), then those cases locked in the order of
+    their ids, as every duty locks (see roll_over_unfinished), and checked again as locked."""
+    matching = (Case.kind == "repair", Case.status.in_(sorted(NOT_ARRIVED)), *unmarked)
+    ids = session.scalars(
+        select(Case.id).where(*matching).order_by(Case.sla_due_at).limit(BATCH)
+    ).all()
+    if not ids:
+        return []
     return session.scalars(
-        select(Case)
-        .where(Case.kind == "repair", Case.status.in_(sorted(NOT_ARRIVED)), *unmarked)
-        .order_by(Case.id)
-        .limit(BATCH)
-        .with_for_update()
+        select(Case).where(Case.id.in_(ids), *matching).order_by(Case.id).with_for_update()
     ).all()
 
 
