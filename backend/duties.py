@@ -12,14 +12,14 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
 from backend.cases.machine import NOT_ARRIVED, UNFINISHED_FIELD_JOB
 from backend.cases.models import Case, Priority
 from backend.cases.notices import format_moment
-from backend.cases.service import record_event
+from backend.cases.service import record_event, record_events
 from backend.catalog.models import Contract
 from backend.db import Database
 from backend.i18n import message, translate
@@ -110,19 +110,26 @@ def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
     looks for unmarked cases past their deadline, not for deadlines within the last minute."""
     breached = 0
     while cases := _next_batch(session, Case.sla_breached_at.is_(None), Case.sla_due_at <= now):
+        ids = [case.id for case in cases]
+        # The batch's marks, history and alerts in a few statements, not a few per case.
+        session.execute(
+            update(Case)
+            .where(Case.id.in_(ids))
+            .values(
+                sla_breached_at=now, escalated_to=Role.SERVICE_DIRECTOR, priority=Priority.URGENT
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        record_events(
+            session,
+            ids,
+            actor="system",
+            action="sla_breach",
+            at=now,
+            note="arrival deadline passed; escalated to the service director (R7.9)",
+        )
         alerts = []
         for case in cases:
-            case.sla_breached_at = now
-            case.escalated_to = Role.SERVICE_DIRECTOR
-            case.priority = Priority.URGENT
-            record_event(
-                session,
-                case,
-                actor="system",
-                action="sla_breach",
-                at=now,
-                note="arrival deadline passed; escalated to the service director (R7.9)",
-            )
             title = message("{number}: arrival deadline passed", number=case.number)
             alerts.append(
                 CaseAlert(
@@ -144,7 +151,8 @@ def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
                 )
             )
         alert_many(session, alerts, now=now)
-        session.flush()  # the marks: the next batch starts past these cases
+        session.flush()
+        session.expire_all()  # the marks were written by statement: read the cases afresh
         breached += len(cases)
     return breached
 
