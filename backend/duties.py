@@ -44,9 +44,12 @@ BUSY = -2
 def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
     """At 80 % of the arrival window, warn the technician and the repair manager (R7.9, R7.14)."""
     warned = 0
-    while cases := _next_batch(
-        session, Case.sla_warned_at.is_(None), Case.sla_warn_at <= now, Case.sla_due_at > now
-    ):
+    for _ in range(BATCHES_PER_TICK):
+        cases = _next_batch(
+            session, Case.sla_warned_at.is_(None), Case.sla_warn_at <= now, Case.sla_due_at > now
+        )
+        if not cases:
+            break
         _warn(session, settings, cases, now)
         warned += len(cases)
     return warned
@@ -107,9 +110,13 @@ def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
     """Past the deadline without arrival: escalate to the service director at once (R7.9).
 
     Also every deadline that passed while no tick ran (a worker down for an hour): the duty
-    looks for unmarked cases past their deadline, not for deadlines within the last minute."""
+    looks for unmarked cases past their deadline, not for deadlines within the last minute; a
+    backlog larger than a tick's share goes on at the next tick, earliest deadlines first."""
     breached = 0
-    while cases := _next_batch(session, Case.sla_breached_at.is_(None), Case.sla_due_at <= now):
+    for _ in range(BATCHES_PER_TICK):
+        cases = _next_batch(session, Case.sla_breached_at.is_(None), Case.sla_due_at <= now)
+        if not cases:
+            break
         ids = [case.id for case in cases]
         # The batch's marks, history and alerts in a few statements, not a few per case.
         session.execute(
@@ -158,8 +165,11 @@ def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
 
 
 # Cases a duty marks per round: a backlog (a day of generated data, a worker down for hours) is
-# worked through in rounds of this many, each a few queries, never one query per case.
+# worked through in rounds of this many, each a few queries, never one query per case; at most
+# BATCHES_PER_TICK rounds in one tick, so that the tick stays short and its transaction does not
+# hold thousands of cases locked against staff for minutes: the rest goes on a minute later.
 BATCH = 500
+BATCHES_PER_TICK = 4
 
 
 def _next_batch(session: Session, *unmarked: ColumnElement[bool]) -> Sequence[Case]:

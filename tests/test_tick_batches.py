@@ -114,6 +114,24 @@ def test_a_backlog_larger_than_a_batch_is_escalated_whole_in_one_tick(
             assert (each.dedupe_key or "").split(":")[1] in each.payload["text"]
 
 
+def test_a_backlog_beyond_a_ticks_share_goes_on_at_the_next_ticks(
+    client: FlaskClient,
+    people: Personas,
+    database: Database,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(duties, "BATCH", 2)
+    monkeypatch.setattr(duties, "BATCHES_PER_TICK", 1)
+    _jobs(client, people, 5)
+    minutes = [
+        tick(database, settings, DUE + timedelta(minutes=m))["sla_breaches"] for m in range(4)
+    ]
+    assert minutes == [2, 2, 1, 0]
+    breaches = select(func.count(CaseEvent.id)).where(CaseEvent.action == "sla_breach")
+    assert _count(database, breaches) == 5
+
+
 def test_an_alert_already_given_is_not_given_twice_in_a_batch(
     client: FlaskClient,
     people: Personas,
