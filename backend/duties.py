@@ -12,21 +12,22 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
 from backend.cases.machine import NOT_ARRIVED, UNFINISHED_FIELD_JOB
 from backend.cases.models import Case, Priority
 from backend.cases.notices import format_moment
-from backend.cases.service import record_event
+from backend.cases.service import record_event, record_events
 from backend.catalog.models import Contract
 from backend.db import Database
 from backend.i18n import message, translate
+from backend.outbox.models import OutboundMessage
 from backend.outbox.service import message_customer, message_technician
-from backend.people.models import Role
+from backend.people.models import Role, Technician
 from backend.settings import Settings
-from backend.tasks.service import alert, open_task
+from backend.tasks.service import CaseAlert, alert_many, open_task
 
 logger = logging.getLogger(__name__)
 
@@ -42,19 +43,23 @@ BUSY = -2
 
 def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
     """At 80 % of the arrival window, warn the technician and the repair manager (R7.9, R7.14)."""
-    cases = session.scalars(
-        select(Case)
-        .where(
-            Case.kind == "repair",
-            Case.status.in_(NOT_ARRIVED),
-            Case.sla_warned_at.is_(None),
-            Case.sla_warn_at <= now,
-            Case.sla_due_at > now,
+    warned = 0
+    for _ in range(BATCHES_PER_TICK):
+        cases = _next_batch(
+            session, Case.sla_warned_at.is_(None), Case.sla_warn_at <= now, Case.sla_due_at > now
         )
-        .order_by(Case.id)
-        .with_for_update()  # see roll_over_unfinished
-    ).all()
+        if not cases:
+            break
+        _warn(session, settings, cases, now)
+        warned += len(cases)
+    return warned
+
+
+def _warn(session: Session, settings: Settings, cases: Sequence[Case], now: datetime) -> None:
     tz = settings.tz
+    _load_technicians(session, cases)
+    queued = _queued(session, [f"sla-warn:{case.number}:tech" for case in cases])
+    alerts = []
     for case in cases:
         case.sla_warned_at = now
         due = format_moment(case.sla_due_at.astimezone(tz), "ko") if case.sla_due_at else "-"
@@ -66,82 +71,140 @@ def sla_warnings(session: Session, settings: Settings, now: datetime) -> int:
             at=now,
             note=f"80% of the arrival window used; due {due}",
         )
-        alert(
+        alerts.append(
+            CaseAlert(
+                kind="sla_warning",
+                role=Role.REPAIR_MANAGER,
+                case=case,
+                title=message("{number}: arrival due {due}", number=case.number, due=due),
+                dedupe_key=f"sla-warn:{case.number}",
+            )
+        )
+        technician = case.assigned_technician
+        if technician is None or f"sla-warn:{case.number}:tech" in queued:
+            continue
+        language = technician.language  # staff notes above stay Korean; this is theirs
+        local_due = (
+            format_moment(case.sla_due_at.astimezone(tz), language) if case.sla_due_at else "-"
+        )
+        reminder = message_technician(
             session,
-            kind="sla_warning",
-            role=Role.REPAIR_MANAGER,
+            technician,
+            translate(
+                language,
+                "Reminder: {number} must be reached by {due}.",
+                number=case.number,
+                due=local_due,
+            ),
             case=case,
-            title=message("{number}: arrival due {due}", number=case.number, due=due),
-            dedupe_key=f"sla-warn:{case.number}",
+            purpose="sla_warning",
             now=now,
         )
-        if (technician := case.assigned_technician) is not None:
-            language = technician.language  # staff notes above stay Korean; this is theirs
-            local_due = (
-                format_moment(case.sla_due_at.astimezone(tz), language) if case.sla_due_at else "-"
-            )
-            message_technician(
-                session,
-                technician,
-                translate(
-                    language,
-                    "Reminder: {number} must be reached by {due}.",
-                    number=case.number,
-                    due=local_due,
-                ),
-                case=case,
-                purpose="sla_warning",
-                dedupe_key=f"sla-warn:{case.number}:tech",
-                now=now,
-            )
-    return len(cases)
+        if reminder is not None:  # its key looked up with the batch's (see alert_many)
+            reminder.dedupe_key = f"sla-warn:{case.number}:tech"
+    alert_many(session, alerts, now=now)
+    session.flush()
 
 
 def sla_breaches(session: Session, settings: Settings, now: datetime) -> int:
-    """Past the deadline without arrival: escalate to the service director at once (R7.9)."""
-    cases = session.scalars(
-        select(Case)
-        .where(
-            Case.kind == "repair",
-            Case.status.in_(NOT_ARRIVED),
-            Case.sla_breached_at.is_(None),
-            Case.sla_due_at <= now,
+    """Past the deadline without arrival: escalate to the service director at once (R7.9).
+
+    Also every deadline that passed while no tick ran (a worker down for an hour): the duty
+    looks for unmarked cases past their deadline, not for deadlines within the last minute; a
+    backlog larger than a tick's share goes on at the next tick, earliest deadlines first."""
+    breached = 0
+    for _ in range(BATCHES_PER_TICK):
+        cases = _next_batch(session, Case.sla_breached_at.is_(None), Case.sla_due_at <= now)
+        if not cases:
+            break
+        ids = [case.id for case in cases]
+        # The batch's marks, history and alerts in a few statements, not a few per case.
+        session.execute(
+            update(Case)
+            .where(Case.id.in_(ids))
+            .values(
+                sla_breached_at=now, escalated_to=Role.SERVICE_DIRECTOR, priority=Priority.URGENT
+            ),
+            execution_options={"synchronize_session": False},
         )
-        .order_by(Case.id)
-        .with_for_update()  # see roll_over_unfinished
-    ).all()
-    for case in cases:
-        case.sla_breached_at = now
-        case.escalated_to = Role.SERVICE_DIRECTOR
-        case.priority = Priority.URGENT
-        record_event(
+        record_events(
             session,
-            case,
+            ids,
             actor="system",
             action="sla_breach",
             at=now,
             note="arrival deadline passed; escalated to the service director (R7.9)",
         )
-        alert(
-            session,
-            kind="sla_breach",
-            role=Role.SERVICE_DIRECTOR,
-            case=case,
-            title=message("{number}: arrival deadline passed", number=case.number),
-            dedupe_key=f"sla-breach:{case.number}",
-            now=now,
+        alerts = []
+        for case in cases:
+            title = message("{number}: arrival deadline passed", number=case.number)
+            alerts.append(
+                CaseAlert(
+                    kind="sla_breach",
+                    role=Role.SERVICE_DIRECTOR,
+                    case=case,
+                    title=title,
+                    dedupe_key=f"sla-breach:{case.number}",
+                )
+            )
+            # The repair manager dispatches: the late job is theirs to reassign (issue 13).
+            alerts.append(
+                CaseAlert(
+                    kind="sla_breach",
+                    role=Role.REPAIR_MANAGER,
+                    case=case,
+                    title=title,
+                    dedupe_key=f"sla-breach-dispatch:{case.number}",
+                )
+            )
+        alert_many(session, alerts, now=now)
+        session.flush()
+        session.expire_all()  # the marks were written by statement: read the cases afresh
+        breached += len(cases)
+    return breached
+
+
+# Cases a duty marks per round: a backlog (a day of generated data, a worker down for hours) is
+# worked through in rounds of this many, each a few queries, never one query per case; at most
+# BATCHES_PER_TICK rounds in one tick, so that the tick stays short and its transaction does not
+# hold thousands of cases locked against staff for minutes: the rest goes on a minute later.
+BATCH = 500
+BATCHES_PER_TICK = 4
+
+
+def _next_batch(session: Session, *unmarked: ColumnElement[bool]) -> Sequence[Case]:
+    """The next `BATCH` repair cases not yet arrived that match `unmarked` (the earliest
+    deadlines first), locked; the caller marks them, so the next call returns the ones after.
+
+    Two queries: the ids from the duty's partial index (ix_cases_sla_unwarned,
+    ix_cases_sla_unbreached: only cases not yet marked), then those cases locked in the order of
+    their ids, as every duty locks (see roll_over_unfinished), and checked again as locked."""
+    matching = (Case.kind == "repair", Case.status.in_(sorted(NOT_ARRIVED)), *unmarked)
+    ids = session.scalars(
+        select(Case.id).where(*matching).order_by(Case.sla_due_at).limit(BATCH)
+    ).all()
+    if not ids:
+        return []
+    return session.scalars(
+        select(Case).where(Case.id.in_(ids), *matching).order_by(Case.id).with_for_update()
+    ).all()
+
+
+def _load_technicians(session: Session, cases: Sequence[Case]) -> None:
+    """The batch's technicians in one query (each case's `assigned_technician` is then read
+    from the session, not fetched one by one)."""
+    ids = {case.assigned_technician_id for case in cases} - {None}
+    if ids:
+        session.scalars(select(Technician).where(Technician.id.in_(ids))).all()
+
+
+def _queued(session: Session, keys: Sequence[str]) -> set[str]:
+    """Which of `keys` are already in the outbox (one query for a batch)."""
+    return set(
+        session.scalars(
+            select(OutboundMessage.dedupe_key).where(OutboundMessage.dedupe_key.in_(keys))
         )
-        # The repair manager dispatches: the late job is theirs to reassign (issue 13).
-        alert(
-            session,
-            kind="sla_breach",
-            role=Role.REPAIR_MANAGER,
-            case=case,
-            title=message("{number}: arrival deadline passed", number=case.number),
-            dedupe_key=f"sla-breach-dispatch:{case.number}",
-            now=now,
-        )
-    return len(cases)
+    )
 
 
 def roll_over_unfinished(session: Session, settings: Settings, now: datetime) -> int:

@@ -9,6 +9,7 @@
     python benchmarks/scale.py --cases 1000000 --keep   # fill once, keep the database …
     python benchmarks/scale.py --cases 1000000 --keep   # … and the next run only measures
     python benchmarks/scale.py --cases 100000 --open-share 1  # 100,000 open cases for the tick
+    python benchmarks/scale.py --cases 100000 --open-share 1 --keep --ticks 3  # each duty's ms
 
 Fills a fresh database (created and dropped here) by COPY (PostgreSQL) or executemany (SQLite):
 N cases over three years (85 % repairs, 15 % complaints; the newest 10 % open), 5 history
@@ -203,12 +204,11 @@ def national(customer: int) -> str:
     return f"010-{digits[:4]}-{digits[4:]}"
 
 
-def measure(url: str, cases: int, repeat: int) -> dict[str, float]:
+def measure(url: str, cases: int, repeat: int, ticks: int = 0) -> dict[str, float]:
     """p95 in milliseconds of each figure."""
     import logging
 
     from backend.app import create_app
-    from backend.composition import COMPONENTS
     from backend.db import Database
     from backend.people.service import create_token, create_user
     from backend.settings import load_settings
@@ -282,15 +282,39 @@ def measure(url: str, cases: int, repeat: int) -> dict[str, float]:
     with database.session() as session:
         if session.scalar(select(PlanRun).filter_by(day=day, kind="morning")) is None:
             session.add(PlanRun(day=day, kind="morning", at=NOW))
-    tick_times = []
-    for minute in range(3):
+    tick_times, by_duty = [], []
+    for minute in range(max(3, ticks)):
         started = time.perf_counter()
-        COMPONENTS.tick(database, settings, NOW + timedelta(minutes=minute))
+        by_duty.append(timed_tick(database, settings, NOW + timedelta(minutes=minute)))
         tick_times.append((time.perf_counter() - started) * 1000)
     figures["tick"] = max(tick_times[1:])  # the first tick of a day also does once-a-day work
     figures["tick_first"] = tick_times[0]
+    if ticks:
+        print_duty_times(by_duty)
     database.dispose()
     return figures
+
+
+def timed_tick(database: Any, settings: Any, now: datetime) -> dict[str, float]:
+    """One tick as `aftersales tick` runs it (each duty in its own transaction, in order, under
+    its lock), timed duty by duty: milliseconds per duty name, its commit included."""
+    from backend.composition import COMPONENTS
+    from backend.duties import tick
+
+    times: dict[str, float] = {}
+    for named in COMPONENTS.duties:
+        started = time.perf_counter()
+        tick(database, settings, now, duties=(named,))
+        times[named[0]] = (time.perf_counter() - started) * 1000
+    return times
+
+
+def print_duty_times(by_duty: list[dict[str, float]]) -> None:
+    """Milliseconds of each duty in each tick, side by side (`--ticks`)."""
+    print("\nms per duty  " + "".join(f"{f'tick {n + 1}':>10}" for n in range(len(by_duty))))
+    for name in by_duty[0]:
+        print(f"{name:<30}" + "".join(f"{times[name]:>10.1f}" for times in by_duty))
+    print(f"{'total':<30}" + "".join(f"{sum(times.values()):>10.1f}" for times in by_duty))
 
 
 def plans(url: str) -> None:
@@ -334,7 +358,12 @@ def filled(url: str) -> int:
 
 
 def run(
-    url: str, cases: int, repeat: int, show_plans: bool, open_share: float = 0.1
+    url: str,
+    cases: int,
+    repeat: int,
+    show_plans: bool,
+    open_share: float = 0.1,
+    ticks: int = 0,
 ) -> dict[str, float]:
     from backend.migrate import upgrade
 
@@ -349,7 +378,7 @@ def run(
         print(f"filled {cases:,} cases, {5 * cases:,} events in {seconds:.0f} s", flush=True)
     if show_plans and url.startswith("postgresql"):
         plans(url)
-    return measure(url, cases, repeat)
+    return measure(url, cases, repeat, ticks)
 
 
 def main() -> None:
@@ -367,6 +396,13 @@ def main() -> None:
         action="store_true",
         help="PostgreSQL: keep the filled database (aftersales_scale_<N>) and reuse it next time",
     )
+    parser.add_argument(
+        "--ticks",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run N ticks (a minute apart) and print each duty's milliseconds in each",
+    )
     options = parser.parse_args()
     sizes = [options.cases]
     if options.growth:
@@ -381,6 +417,7 @@ def main() -> None:
                     options.repeat,
                     False,
                     options.open_share,
+                    options.ticks,
                 )
         else:
             share = "" if options.open_share == 0.1 else f"_open{round(options.open_share * 100)}"
@@ -388,7 +425,9 @@ def main() -> None:
             with postgres_database("aftersales_scale", keep=keep) as url:
                 if url is None:
                     return
-                results[size] = run(url, size, options.repeat, options.plans, options.open_share)
+                results[size] = run(
+                    url, size, options.repeat, options.plans, options.open_share, options.ticks
+                )
         print(json.dumps({"cases": size, **{k: round(v, 1) for k, v in results[size].items()}}))
     print(
         f"\np95 ms ({'SQLite' if options.sqlite else 'PostgreSQL'}) "

@@ -1,10 +1,11 @@
 """A commit that queued an outbox row rings the other processes' workers (PostgreSQL NOTIFY),
 however the row reached the database: flushed early, or only by the commit itself.
 
-Found by benchmarks/jobqueue.py (its wake-up run without a flush) and reported, not fixed here:
-`Session.commit()` runs the `before_commit` hooks before its own final flush, so the doorbell's
-hook (backend/outbox/wakeup.py), which sends NOTIFY for the bells rung by `after_flush`, has not
-yet seen a row that only the commit flushes. The row then waits for a worker's next poll (~1 s).
+Found by benchmarks/jobqueue.py (its wake-up run without a flush): `Session.commit()` runs the
+`before_commit` hooks before its own final flush, so a doorbell that sent NOTIFY from
+`before_commit` missed a row that only the commit flushed, which then waited for a worker's next
+poll (~1 s). The NOTIFY is now sent after the commit (backend/outbox/wakeup.py), when every
+flush, the commit's own included, has rung its bell.
 """
 
 from __future__ import annotations
@@ -54,10 +55,5 @@ def test_a_row_flushed_before_the_commit_sends_notify(postgres: Database) -> Non
     assert _notified(postgres, flush=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="before_commit runs before the commit's own flush: the doorbell misses the row "
-    "(reported by the queue helper; remove this mark with the fix)",
-)
 def test_a_row_flushed_only_by_the_commit_sends_notify(postgres: Database) -> None:
     assert _notified(postgres, flush=False)

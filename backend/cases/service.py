@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, insert, literal, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -260,6 +261,22 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def record_events(
+    session: Session, case_ids: Sequence[int], *, actor: str, action: str, at: datetime, note: str
+) -> None:
+    """`record_event` for many cases at once, in one statement (a duty's batch of hundreds)."""
+    columns = select(
+        Case.id,
+        literal(actor, CaseEvent.actor.type),
+        literal(action, CaseEvent.action.type),
+        literal(at, CaseEvent.at.type),
+        literal(note, CaseEvent.note.type),
+    ).where(Case.id.in_(case_ids))
+    session.execute(
+        insert(CaseEvent).from_select(["case_id", "actor", "action", "at", "note"], columns)
+    )
 
 
 def apply_transition(

@@ -139,14 +139,21 @@ def partner_technician_ids(session: Session) -> set[int]:
 
 def disputed_open_jobs(session: Session) -> list[Case]:
     """Jobs of disputed partners' staff not yet reached: they go to someone else (R1.4)."""
+    # The disputed partners' staff first (usually nobody): each minute's tick then reads their
+    # jobs by ix_cases_technician_status, not every open case joined to its technician.
+    staff = session.scalars(
+        select(Technician.id)
+        .join(Partner, Partner.id == Technician.partner_id)
+        .where(Partner.disputed.is_(True))
+    ).all()
+    if not staff:
+        return []
     return list(
         session.scalars(
             select(Case)
-            .join(Technician, Technician.id == Case.assigned_technician_id)
-            .join(Partner, Partner.id == Technician.partner_id)
-            .where(Partner.disputed.is_(True), Case.status.in_(AWAITING_ARRIVAL))
+            .where(Case.assigned_technician_id.in_(staff), Case.status.in_(AWAITING_ARRIVAL))
             .order_by(Case.id)
-            .with_for_update(of=Case)
+            .with_for_update()
         )
     )
 

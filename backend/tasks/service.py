@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
 from backend.i18n import Message, translate
-from backend.outbox.service import message_role
+from backend.outbox.models import OutboundMessage, OutboxChannel
+from backend.outbox.service import enqueue, message_role, staff_text
 from backend.people.models import StaffUser, Technician
 from backend.tasks.models import Task
 
@@ -75,6 +78,82 @@ def alert(
     if task is not None:
         message_role(session, role, title, detail=detail, case=case, dedupe_key=dedupe_key, now=now)
     return task
+
+
+@dataclass(frozen=True)
+class CaseAlert:
+    """One `alert` about a case, for `alert_many`."""
+
+    kind: str
+    role: str
+    title: Message
+    case: Case
+    dedupe_key: str
+
+
+def alert_many(session: Session, alerts: Sequence[CaseAlert], *, now: datetime) -> int:
+    """`alert` for many cases at once (a backlog of SLA breaches): one query for the tasks that
+    exist already, one per role for its people, one for the messages queued already — not a
+    few queries per case. The same tasks and messages, with the same keys, as `alert` each."""
+    keys = [each.dedupe_key for each in alerts]
+    opened = set(session.scalars(select(Task.dedupe_key).where(Task.dedupe_key.in_(keys))))
+    fresh = [each for each in alerts if each.dedupe_key not in opened]
+    for each in fresh:
+        opened.add(each.dedupe_key)  # a key twice in `alerts`: one task, as `alert` twice
+        session.add(
+            Task(
+                kind=each.kind,
+                role=each.role,
+                title=str(each.title)[:300],
+                title_message=each.title.stored(),
+                case_id=each.case.id,
+                customer_id=each.case.customer_id,
+                dedupe_key=each.dedupe_key,
+            )
+        )
+    staff = {role: _alerted_staff(session, role) for role in {each.role for each in fresh}}
+    wanted = [
+        (each, user, f"{each.dedupe_key}:user{user.id}")
+        for each in fresh
+        for user in staff[each.role]
+    ]
+    queued = set(
+        session.scalars(
+            select(OutboundMessage.dedupe_key).where(
+                OutboundMessage.dedupe_key.in_([key for _, _, key in wanted])
+            )
+        )
+    )
+    for each, user, key in wanted:
+        if key in queued:
+            continue
+        # Each key was looked up for the whole batch just above: queued without enqueue's own
+        # look-up (a query per message), then given its key.
+        queued_message = enqueue(
+            session,
+            channel=OutboxChannel.TELEGRAM,
+            recipient=user.telegram_chat_id or 0,
+            payload={"text": staff_text(each.title, None, user.language)},
+            case=each.case,
+            purpose="staff_alert",
+            now=now,
+        )
+        if queued_message is not None:
+            queued_message.dedupe_key = key
+    return len(fresh)
+
+
+def _alerted_staff(session: Session, role: str) -> list[StaffUser]:
+    """The people `message_role` writes to: active users of `role` with a linked chat."""
+    return list(
+        session.scalars(
+            select(StaffUser).where(
+                StaffUser.role == role,
+                StaffUser.active.is_(True),
+                StaffUser.telegram_chat_id.is_not(None),
+            )
+        )
+    )
 
 
 def task_title(task: Task, language: str | None) -> str:
