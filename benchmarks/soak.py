@@ -14,12 +14,13 @@ followed by a repair manager cancelling the oldest (through the API and the case
 open work the ticks go through stays bounded instead of growing with the run.
 
 Printed: requests and errors (anything not 2xx/3xx, any exception); the server's resident memory
-after the warm-up, at 25 %, 50 %, 75 % of the run and at the end, and the growth from warm-up to
-end; the connections the server holds checked out of its pools at the end (counted inside the
-server by benchmarks/soak_server.py) and the database's connections by state (PostgreSQL: none
-may be left "idle in transaction"); the outbox rows left undelivered. With `--trace`, the
-server's Python allocations are traced (tracemalloc, slower) and the lines whose live memory grew
-most between the warm-up and the end are printed.
+after 30 s and after the warm-up (3 minutes, or a quarter of a short run), at 25 %, 50 %, 75 % of
+the run and at the end, and the growth from warm-up to end, with what glibc's malloc has in use
+and holds free at each of these moments; the connections the server holds checked out of its
+pools at the end (counted inside the server by benchmarks/soak_server.py) and the database's
+connections by state (PostgreSQL: none may be left "idle in transaction"); the outbox rows left
+undelivered. With `--trace`, the server's Python allocations are traced (tracemalloc, slower) and
+the lines whose live memory grew most between the warm-up and the end are printed.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from delivery import Fakes, environ, post_start  # benchmarks/delivery.py
 from scratch import free_port, postgres_database, process  # benchmarks/scratch.py
 
 OPEN_CASES = 200  # about a day's repairs of a small service desk
+WARM_UP = 180.0  # seconds
 
 
 def rss_kib(pid: int) -> int:
@@ -151,16 +153,17 @@ def soak(url: str, minutes: float, tmp: Path, *, open_cases: int, trace: bool) -
         "--port",
         str(port),
     ]
-    clients, memory = Clients(port, tokens, open_cases), Memory(minutes * 60)
+    clients = Clients(port, tokens, open_cases)
     with process(server_command, port=port, env={**env, "PYTHONUNBUFFERED": "1"}) as server:
+        memory = Memory(minutes * 60, server.pid, stats)
         n, started = 0, time.monotonic()
         while (elapsed := time.monotonic() - started) < minutes * 60:
             n += 1
             clients.turn(n)
-            label = memory.sample(elapsed, rss_kib(server.pid))
+            label = memory.sample(elapsed)
             if label and trace:
                 (traces / f"take-{label}").touch()
-        memory.end(rss_kib(server.pid))
+        memory.end()
         if trace:
             (traces / "take-end").touch()
         time.sleep(5)  # the last replies delivered
@@ -200,34 +203,52 @@ def _token(aftersales: str, env: dict[str, str], role: str) -> str:
 
 
 class Memory:
-    """The server's resident memory: sampled after the warm-up (30 s, or half a short run), at
-    25 %, 50 %, 75 % of the run and at its end."""
+    """The server's memory after 30 s, after the warm-up, at 25 %, 50 %, 75 % of the run and at
+    its end: resident (the kernel's count) and, from the server's own report, what
+    glibc's malloc has in use and what it holds free (freed by the program, not returned)."""
 
-    def __init__(self, seconds: float) -> None:
-        warm_up = min(30.0, seconds / 2)
-        self.marks = [("warm-up", warm_up)] + [
+    def __init__(self, seconds: float, pid: int, stats: Path) -> None:
+        # The warm-up: a few ticks (the first plans the day), every server thread's first
+        # requests, the pools filled. 30 s is printed too; the growth counts from the warm-up.
+        warm_up = min(WARM_UP, seconds / 4)
+        early = min(30.0, warm_up)
+        self.marks = [(f"{early:.0f} s", early), ("warm-up", warm_up)] + [
             (f"{share}%", seconds * share / 100)
             for share in (25, 50, 75)
             if seconds * share / 100 > warm_up
         ]
-        self.samples: dict[str, int] = {}
+        self.pid, self.stats = pid, stats
+        self.rss: dict[str, int] = {}  # KiB
+        self.malloc: dict[str, dict[str, int]] = {}  # bytes
 
-    def sample(self, elapsed: float, rss: int) -> str | None:
-        """Record `rss` (KiB) under the first mark passed and not yet sampled; its label."""
+    def sample(self, elapsed: float) -> str | None:
+        """Sample under the first mark passed and not yet sampled; its label."""
         for label, at in self.marks:
-            if elapsed >= at and label not in self.samples:
-                self.samples[label] = rss
+            if elapsed >= at and label not in self.rss:
+                self._take(label)
                 return label
         return None
 
-    def end(self, rss: int) -> None:
-        self.samples["end"] = rss
+    def end(self) -> None:
+        self._take("end")
+
+    def _take(self, label: str) -> None:
+        self.rss[label] = rss_kib(self.pid)
+        if self.stats.exists():
+            self.malloc[label] = json.loads(self.stats.read_text())
 
     def report(self) -> str:
-        line = ", ".join(f"{label} {kib / 1024:.0f}" for label, kib in self.samples.items())
-        warm, end = self.samples.get("warm-up"), self.samples.get("end")
+        line = ", ".join(f"{label} {kib / 1024:.0f}" for label, kib in self.rss.items())
+        warm, end = self.rss.get("warm-up"), self.rss.get("end")
         growth = f"{100 * (end - warm) / warm:+.1f} %" if warm and end else "n/a"
-        return f"resident memory (MiB): {line}; warm-up to end {growth}"
+        lines = [f"resident memory (MiB): {line}; warm-up to end {growth}"]
+        if all("in_use" in figures for figures in self.malloc.values()) and self.malloc:
+            for key, name in (("in_use", "in use"), ("free_held", "free but held")):
+                figures = ", ".join(
+                    f"{label} {numbers[key] / 2**20:.0f}" for label, numbers in self.malloc.items()
+                )
+                lines.append(f"  malloc {name} (MiB): {figures}")
+        return "\n".join(lines)
 
 
 def compare_snapshots(traces: Path, top: int = 12) -> str:

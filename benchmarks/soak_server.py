@@ -12,6 +12,7 @@ soak.py to compare the first with the last.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import sys
 import threading
@@ -48,9 +49,45 @@ class PoolCount:
             self.out -= 1
 
 
+class MallInfo2(ctypes.Structure):
+    """glibc's `struct mallinfo2` (glibc 2.33+): what malloc holds, in use and free."""
+
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def malloc_figures() -> dict[str, int]:
+    """Bytes malloc has in use and holds free (all arenas); empty off glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+    except (OSError, AttributeError):
+        return {}
+    info = libc.mallinfo2()
+    return {"in_use": info.uordblks + info.hblkhd, "free_held": info.fordblks}
+
+
 def watch(stats: Path, trace: Path | None, pools: PoolCount) -> None:
     while True:
-        payload = {"checked_out": pools.out, "checkouts": pools.total, "at": time.time()}
+        payload: dict[str, float] = {
+            "checked_out": pools.out,
+            "checkouts": pools.total,
+            "at": time.time(),
+            **malloc_figures(),
+        }
         stats.with_suffix(".tmp").write_text(json.dumps(payload))
         stats.with_suffix(".tmp").replace(stats)
         if trace is not None:
