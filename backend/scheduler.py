@@ -17,6 +17,7 @@ from backend.dialogues.engine import Dialogue
 from backend.duties import NamedDuty, tick
 from backend.inbox.service import Processor
 from backend.inbox.worker import run_inbox
+from backend.memory import release_free_memory
 from backend.outbox.pacing import Limits, Pacer
 from backend.outbox.transport import Transport
 from backend.outbox.wakeup import BELLS, INBOX, OUTBOX, doorbell, listen
@@ -57,6 +58,7 @@ class Worker:
         results = tick(self.database, self.settings, self.clock(), duties=self.duties)
         if any(results.values()):
             logger.info("tick: %s", results)
+        release_free_memory()  # the tick's rows are freed: do not keep their pages (README "Soak")
 
     def start(self) -> None:
         engine.install(self.dialogues)  # `inbound_retry` runs the Telegram dialogues

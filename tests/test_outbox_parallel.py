@@ -260,3 +260,18 @@ def test_thirty_telegram_messages_a_second_overall() -> None:
     assert waits[30] == pytest.approx(1.0)
     pace.wait()
     assert ticker.slept == [pytest.approx(31 / 30)]
+
+
+def test_the_pacer_forgets_a_chat_once_its_second_has_passed() -> None:
+    """Every /start is a new chat: the per-chat slots must not pile up one per customer ever
+    answered, only those of the last second are kept."""
+    ticker = Ticker()
+    pacer = Pacer(Limits(telegram=30), clock=ticker, sleep=ticker.sleep)
+    for chat in range(500):
+        assert pacer.chat_wait("telegram", str(600_000_000 + chat)) == 0.0
+        ticker.now += 0.01  # 100 new chats a second
+    assert pacer.chats_remembered() <= 101
+    ticker.now += 1.0
+    assert pacer.chat_wait("telegram", "42") == 0.0
+    assert pacer.chats_remembered() == 1
+    assert pacer.chat_wait("telegram", "42") == pytest.approx(1.0)  # still paced

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -73,7 +74,10 @@ class Pacer:
             "voice": Pace(limits.voice, clock=clock, sleep=sleep),
             "sms": Pace(limits.sms, clock=clock, sleep=sleep),
         }
-        self._chat_next: dict[str, float] = {}
+        # chat → when it may hear from us again, in that order (each slot is now + the same
+        # interval, and now only moves forward); a chat whose slot has passed is forgotten, so
+        # the map holds the chats of the last second, not every customer ever answered.
+        self._chat_next: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
     def chat_wait(self, channel: str, recipient: str) -> float:
@@ -82,13 +86,22 @@ class Pacer:
             return 0.0
         with self._lock:
             now = self.clock()
+            self._forget_until(now)
             due = self._chat_next.get(recipient, now)
             if due > now:
                 return due - now
             self._chat_next[recipient] = now + 1.0 / self.limits.telegram_chat
-            if len(self._chat_next) > 10_000:  # forget chats whose second has passed
-                self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
+            self._chat_next.move_to_end(recipient)
             return 0.0
+
+    def chats_remembered(self) -> int:
+        """How many chats the pacer remembers (those it sent to within the chat interval)."""
+        with self._lock:
+            return len(self._chat_next)
+
+    def _forget_until(self, now: float) -> None:
+        while self._chat_next and next(iter(self._chat_next.values())) <= now:
+            self._chat_next.popitem(last=False)
 
     def wait_for_channel(self, channel: str) -> None:
         """Wait for the channel's next overall slot (no limit for an unknown channel)."""
