@@ -152,6 +152,19 @@ def staff_text(title: str | Message, detail: str | None, language: str | None) -
     return text if not detail else f"{text}\n{translate(language, detail)}"
 
 
+def reachable_staff(session: Session, role: str) -> list[StaffUser]:
+    """Whom a message to `role` reaches: its active staff users with a linked Telegram chat."""
+    return list(
+        session.scalars(
+            select(StaffUser).where(
+                StaffUser.role == role,
+                StaffUser.active.is_(True),
+                StaffUser.telegram_chat_id.is_not(None),
+            )
+        )
+    )
+
+
 def message_role(
     session: Session,
     role: str,
@@ -165,13 +178,7 @@ def message_role(
 ) -> int:
     """A Telegram message to every active staff user of `role` with a linked chat, each in their
     own language when `text` is a Message; `detail` (people's words) follows as written."""
-    users = session.scalars(
-        select(StaffUser).where(
-            StaffUser.role == role,
-            StaffUser.active.is_(True),
-            StaffUser.telegram_chat_id.is_not(None),
-        )
-    ).all()
+    users = reachable_staff(session, role)
     sent = 0
     for user in users:
         key = f"{dedupe_key}:user{user.id}" if dedupe_key else None

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from backend.cases.models import Case
 from backend.i18n import Message, translate
 from backend.outbox.models import OutboundMessage, OutboxChannel
-from backend.outbox.service import enqueue, message_role, staff_text
+from backend.outbox.service import enqueue, message_role, reachable_staff, staff_text
 from backend.people.models import StaffUser, Technician
 from backend.tasks.models import Task
 
@@ -111,7 +111,7 @@ def alert_many(session: Session, alerts: Sequence[CaseAlert], *, now: datetime) 
                 dedupe_key=each.dedupe_key,
             )
         )
-    staff = {role: _alerted_staff(session, role) for role in {each.role for each in fresh}}
+    staff = {role: reachable_staff(session, role) for role in {each.role for each in fresh}}
     wanted = [
         (each, user, f"{each.dedupe_key}:user{user.id}")
         for each in fresh
@@ -141,19 +141,6 @@ def alert_many(session: Session, alerts: Sequence[CaseAlert], *, now: datetime) 
         if queued_message is not None:
             queued_message.dedupe_key = key
     return len(fresh)
-
-
-def _alerted_staff(session: Session, role: str) -> list[StaffUser]:
-    """The people `message_role` writes to: active users of `role` with a linked chat."""
-    return list(
-        session.scalars(
-            select(StaffUser).where(
-                StaffUser.role == role,
-                StaffUser.active.is_(True),
-                StaffUser.telegram_chat_id.is_not(None),
-            )
-        )
-    )
 
 
 def task_title(task: Task, language: str | None) -> str:
