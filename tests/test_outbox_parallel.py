@@ -18,7 +18,7 @@ from backend.db import Database
 from backend.outbox.models import OutboundMessage
 from backend.outbox.pacing import Limits, Pace, Pacer
 from backend.outbox.service import enqueue
-from backend.outbox.wakeup import INBOX, OUTBOX, conninfo, doorbell, listen, ring
+from backend.outbox.wakeup import INBOX, OUTBOX, Notifier, conninfo, doorbell, listen, ring
 from backend.outbox.worker import LEASE, claim_due, deliver_due, renew_leases, run_forever
 from tests.concurrency import own_databases
 
@@ -224,6 +224,25 @@ def test_on_postgresql_the_notify_follows_the_commit_and_never_a_rollback(
         heard = [note.channel for note in listener.notifies(timeout=WAIT, stop_after=1)]
     assert not [s for s in statements if "NOTIFY" in s.upper()], statements
     assert heard == [f"aftersales_{INBOX}"], heard
+
+
+def test_on_postgresql_an_idle_notifier_lets_its_connection_go_and_starts_again(
+    database: Database,
+) -> None:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    notifier = Notifier(conninfo(database))
+    notifier.IDLE_SECONDS = 0.01
+    with psycopg.connect(conninfo(database), autocommit=True) as listener:
+        listener.execute("LISTEN aftersales_outbox")
+        for _ in range(2):  # the second bell comes after the first thread has ended
+            notifier.send({OUTBOX})
+            heard = [note.channel for note in listener.notifies(timeout=WAIT, stop_after=1)]
+            assert heard == ["aftersales_outbox"]
+            thread = notifier.thread
+            assert thread is not None
+            thread.join(WAIT)
+            assert not thread.is_alive() and notifier.pid is None
 
 
 def test_one_message_a_second_into_one_telegram_chat(database: Database) -> None:

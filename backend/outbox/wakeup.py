@@ -77,44 +77,60 @@ class Notifier:
     pass on an autocommit connection, so a burst of commits costs one NOTIFY per bell, and no
     committing transaction waits for the server's notification lock. A lost connection is
     opened again at the next bell (the workers' poll covers the gap). The thread starts on the
-    first bell in each process (a forked web worker gets its own)."""
+    first bell in each process (a forked web worker gets its own) and ends, closing its
+    connection, after IDLE_SECONDS without one (the next bell starts it again)."""
+
+    IDLE_SECONDS = 60.0
 
     def __init__(self, conninfo: str) -> None:
         self.conninfo = conninfo
         self.lock = threading.Lock()
         self.pending: set[str] = set()
         self.wake = threading.Event()
-        self.pid: int | None = None  # the process whose thread runs
+        self.pid: int | None = None  # the process whose thread runs, None when none does
+        self.thread: threading.Thread | None = None
 
     def send(self, bells: set[str]) -> None:
         with self.lock:
             self.pending |= bells
             if self.pid != os.getpid():
                 self.pid = os.getpid()
-                threading.Thread(target=self._run, name="outbox-notify", daemon=True).start()
+                self.thread = threading.Thread(target=self._run, name="outbox-notify", daemon=True)
+                self.thread.start()
         self.wake.set()
 
-    def _take(self) -> set[str]:
+    def _take(self) -> set[str] | None:
+        """The bells to send now; None when the thread has been idle long enough to end."""
+        rung = self.wake.wait(self.IDLE_SECONDS)
+        self.wake.clear()
         with self.lock:
             bells, self.pending = self.pending, set()
+            if not rung and not bells:
+                self.pid = None  # the next send starts a thread again
+                return None
         return bells
 
     def _run(self) -> None:
         connection: psycopg.Connection[Any] | None = None
-        while True:
-            self.wake.wait()
-            self.wake.clear()
-            bells = self._take()
-            try:
-                if connection is None or connection.closed:
-                    connection = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5)
-                for bell in sorted(bells):
-                    connection.execute(f"NOTIFY {channel(bell)}")
-            except Exception:  # noqa: BLE001 - the thread must outlive any failure
-                logger.warning("could not send the workers' NOTIFY; their poll will find the rows")
-                if connection is not None:
-                    connection.close()
-                connection = None
+        try:
+            while (bells := self._take()) is not None:
+                try:
+                    if connection is None or connection.closed:
+                        connection = psycopg.connect(
+                            self.conninfo, autocommit=True, connect_timeout=5
+                        )
+                    for bell in sorted(bells):
+                        connection.execute(f"NOTIFY {channel(bell)}")
+                except Exception:  # noqa: BLE001 - the thread must outlive any failure
+                    logger.warning(
+                        "could not send the workers' NOTIFY; their poll will find the rows"
+                    )
+                    if connection is not None:
+                        connection.close()
+                    connection = None
+        finally:
+            if connection is not None:
+                connection.close()
 
 
 def _install(database: Database, bells: dict[str, threading.Event]) -> None:
