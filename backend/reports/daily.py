@@ -26,7 +26,7 @@ from backend.fieldwork.models import WorkReport, WorkReportEntry
 from backend.fieldwork.work_reports import day_bounds
 from backend.i18n import translate
 from backend.outbox.models import OutboxChannel
-from backend.outbox.service import enqueue
+from backend.outbox.service import enqueue, reachable_staff
 from backend.people.models import Role, StaffUser, Technician
 from backend.reports.models import Branch, BranchMember, BranchSignOff, DailyReport
 from backend.settings import Settings
@@ -184,7 +184,7 @@ def make_daily_report(
     report = DailyReport(day=day, figures=day_figures(session, settings, day), made_at=now)
     session.add(report)
     session.flush()
-    for director in _staff(session, Role.SERVICE_DIRECTOR):
+    for director in reachable_staff(session, Role.SERVICE_DIRECTOR):
         enqueue(
             session,
             channel=OutboxChannel.TELEGRAM,
@@ -196,18 +196,6 @@ def make_daily_report(
         )
     logger.info("daily report of %s made", day.isoformat())
     return report
-
-
-def _staff(session: Session, role: str) -> list[StaffUser]:
-    return list(
-        session.scalars(
-            select(StaffUser).where(
-                StaffUser.role == role,
-                StaffUser.active.is_(True),
-                StaffUser.telegram_chat_id.is_not(None),
-            )
-        ).all()
-    )
 
 
 def _work_line(figures: dict[str, Any], language: str) -> str:
@@ -270,7 +258,7 @@ def sign_off_branch(
     )
     session.add(sign_off)
     session.flush()
-    for director in _staff(session, Role.SERVICE_DIRECTOR):
+    for director in reachable_staff(session, Role.SERVICE_DIRECTOR):
         enqueue(
             session,
             channel=OutboxChannel.TELEGRAM,
