@@ -2,6 +2,7 @@
 
     python benchmarks/webhooks.py                      # 6 s per row, PostgreSQL and SQLite
     python benchmarks/webhooks.py --seconds 30 --no-sqlite
+    python benchmarks/webhooks.py --kinds voice --servers waitress   # one row and its durable
 
 Each row is a server driven from outside by wrk (`apt-get install wrk`), 2 threads and 16
 connections; the server is one waitress process with 8 threads (as `aftersales serve`), or on
@@ -209,7 +210,9 @@ def run_database(label: str, url: str, options: argparse.Namespace, tmp: Path) -
     rows: list[str] = []
     durable_rps = 0.0
     servers = ("waitress", "gunicorn") if url.startswith("postgresql") else ("waitress",)
-    for server, kind in [(server, kind) for server in servers for kind in KINDS]:
+    servers = tuple(server for server in servers if server in options.servers)
+    kinds = [kind for kind in KINDS if kind in options.kinds or kind == "durable"]
+    for server, kind in [(server, kind) for server in servers for kind in kinds]:
         if kind == "bare" and server == "gunicorn":
             continue
         port = free_port()
@@ -258,6 +261,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="waitress threads per server")
     parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--postgres", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--kinds", nargs="+", choices=KINDS, default=KINDS, help="rows to run (durable always)"
+    )
+    parser.add_argument(
+        "--servers", nargs="+", choices=("waitress", "gunicorn"), default=("waitress", "gunicorn")
+    )
     parser.add_argument("--serve", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

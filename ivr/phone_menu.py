@@ -8,9 +8,7 @@ from collections.abc import Mapping
 from twilio.twiml.voice_response import VoiceResponse
 
 from backend.calls.flows import Caller
-from backend.cases.models import Case
 from backend.dialogues.phone_inbound import menu_keys
-from backend.dialogues.status import describe, summarize
 from backend.settings import Settings
 from ivr.parse import normalise_speech, spoken_number
 from ivr.render import Speaker, absolute
@@ -47,7 +45,8 @@ def menu_choice(form: Mapping[str, str], *, allowed: str) -> str | None:
 
 
 def greet(speaker: Speaker, response: VoiceResponse, caller: Caller) -> None:
-    """By name when the caller ID is known; an open case is mentioned before the menu."""
+    """By name when the caller ID is known. A caller ID can be spoofed, so nothing is said about
+    any case (menu 3 asks for the case number)."""
     if caller.customer is not None:
         speaker.say(
             response,
@@ -56,14 +55,6 @@ def greet(speaker: Speaker, response: VoiceResponse, caller: Caller) -> None:
         )
     else:
         speaker.say(response, "Hello, thank you for calling our after-sales service.")
-    if caller.open_case is not None:
-        say_case(speaker, response, caller.open_case)
-
-
-def say_case(speaker: Speaker, response: VoiceResponse, case: Case) -> None:
-    """The case number digit by digit, where it stands, and the promised arrival (R7.14)."""
-    line = describe(summarize(case, speaker.settings), speaker.language)
-    speaker.say(response, "About your case: {line}.", line=line)
 
 
 def menu(speaker: Speaker, response: VoiceResponse, *, offer_survey: bool = False) -> None:

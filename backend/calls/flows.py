@@ -7,13 +7,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.calls.models import PhoneCall
 from backend.calls.proactive import CASE_CALL_PURPOSES, case_call_ended, transcription_arrived
 from backend.calls.service import MACHINE_ANSWERS, find_call
-from backend.cases.machine import TERMINAL
 from backend.cases.models import Case
 from backend.errors import ValidationError
 from backend.i18n import Message, message
@@ -43,7 +41,6 @@ class Caller:
 
     phone: str | None
     customer: Customer | None
-    open_case: Case | None
 
 
 def caller_phone(raw: str | None, settings: Settings) -> str | None:
@@ -57,17 +54,7 @@ def caller_phone(raw: str | None, settings: Settings) -> str | None:
 def recognise_caller(session: Session, settings: Settings, raw_from: str | None) -> Caller:
     phone = caller_phone(raw_from, settings)
     customer = get_customer_by_phone(session, phone) if phone else None
-    open_case = latest_open_case(session, customer.id) if customer else None
-    return Caller(phone, customer, open_case)
-
-
-def latest_open_case(session: Session, customer_id: int) -> Case | None:
-    return session.scalar(
-        select(Case)
-        .where(Case.customer_id == customer_id, Case.status.not_in(TERMINAL))
-        .order_by(Case.reported_at.desc(), Case.id.desc())
-        .limit(1)
-    )
+    return Caller(phone, customer)
 
 
 def score_call(

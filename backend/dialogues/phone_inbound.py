@@ -10,7 +10,7 @@ here, as are the retries and the hand-over to a person (R2.3, R9.4).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -71,9 +71,6 @@ def greeting(
     )
     conversation.retries = 0
     offer = open_survey(session, conversation) is not None
-    # Finding 5: a caller ID can be spoofed, so the greeting says nothing about cases (menu 3
-    # asks for the case number); the name stays: it tells a caller nothing about any case.
-    caller = replace(caller, open_case=None)
     return MenuStep(conversation, caller=caller, menu=True, offer_survey=offer)
 
 
