@@ -80,10 +80,14 @@ def insert_unless_exists(
     connection = session.connection()
     statement = _insert_statement(entity.__table__, connection.dialect.name, tuple(unique))
     key = connection.execute(statement, values).one_or_none()
-    if key is None:
-        return None
-    instance = entity(**{**values, **key._mapping})
-    make_transient_to_detached(instance)  # clean, with its identity; the rest loads on use
+    return None if key is None else as_loaded(session, entity, {**values, **key._mapping})
+
+
+def as_loaded(session: Session, entity: type[_Row], values: dict[str, Any]) -> _Row:
+    """The session's object of a row just written by a Core statement, from the values written
+    (with its primary key): clean, as if loaded; a column not given is loaded when first read."""
+    instance = entity(**values)
+    make_transient_to_detached(instance)
     session.add(instance)
     return instance
 

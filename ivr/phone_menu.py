@@ -47,11 +47,11 @@ def menu_choice(form: Mapping[str, str], *, allowed: str) -> str | None:
 def greet(speaker: Speaker, response: VoiceResponse, caller: Caller) -> None:
     """By name when the caller ID is known. A caller ID can be spoofed, so nothing is said about
     any case (menu 3 asks for the case number)."""
-    if caller.customer is not None:
+    if caller.name is not None:
         speaker.say(
             response,
             "Hello {name}, thank you for calling our after-sales service.",
-            name=caller.customer.name,
+            name=caller.name,
         )
     else:
         speaker.say(response, "Hello, thank you for calling our after-sales service.")

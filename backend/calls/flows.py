@@ -15,8 +15,8 @@ from backend.calls.service import MACHINE_ANSWERS, find_call
 from backend.cases.models import Case
 from backend.errors import ValidationError
 from backend.i18n import Message, message
-from backend.people.models import Customer, Role
-from backend.people.service import get_customer_by_phone
+from backend.people.models import Role
+from backend.people.service import caller_card
 from backend.phones import normalize_phone
 from backend.settings import Settings
 from backend.tasks.service import open_task
@@ -37,10 +37,13 @@ class CallOwner:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling, as far as the caller ID tells (R4.5: name, phone)."""
+    """Who is calling, as far as the caller ID tells (R4.5: name, phone): what a greeting needs
+    of a known customer, not the customer's whole row."""
 
     phone: str | None
-    customer: Customer | None
+    customer_id: int | None = None
+    name: str | None = None  # to greet by
+    language: str | None = None  # to speak in
 
 
 def caller_phone(raw: str | None, settings: Settings) -> str | None:
@@ -53,8 +56,8 @@ def caller_phone(raw: str | None, settings: Settings) -> str | None:
 
 def recognise_caller(session: Session, settings: Settings, raw_from: str | None) -> Caller:
     phone = caller_phone(raw_from, settings)
-    customer = get_customer_by_phone(session, phone) if phone else None
-    return Caller(phone, customer)
+    known = caller_card(session, phone) if phone else None
+    return Caller(phone, *known) if known else Caller(phone)
 
 
 def score_call(

@@ -9,13 +9,15 @@ dialogues; this module puts the two together.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from backend.calendar import calendar_for
@@ -23,20 +25,22 @@ from backend.calls.flows import (
     Caller,
     CallOwner,
     attach_transcription,
+    caller_phone,
     link_case,
     open_callback,
     recognise_caller,
     score_call,
 )
-from backend.calls.models import PhoneCall
+from backend.calls.models import CallPurpose, PhoneCall
 from backend.calls.service import apply_status, find_call, record_inbound
+from backend.db import as_loaded
 from backend.dialogues import engine
 from backend.dialogues.engine import Answer, Context, Prompt
 from backend.dialogues.flows import finished_case
 from backend.dialogues.models import Conversation
 from backend.errors import NotFound
-from backend.i18n import message
-from backend.people.models import Role
+from backend.i18n import DEFAULT_LANGUAGE, message
+from backend.people.models import Customer, Role
 from backend.phones import mask_phone
 from backend.settings import Settings
 from backend.surveys.calling import SURVEY_CALLS
@@ -61,21 +65,133 @@ def inbound_call(
         session,
         call_sid=call_sid,
         phone=caller.phone or "unknown",
-        customer_id=caller.customer.id if caller.customer else None,
+        customer_id=caller.customer_id,
         now=now,
     )
-    customer = caller.customer
     conversation = engine.get_conversation(
         session,
         "phone",
         call_sid,
-        language=customer.language if customer else None,
-        customer_id=customer.id if customer else None,
+        language=caller.language,
+        customer_id=caller.customer_id,
         first_contact=True,
     )
-    if caller.customer is not None:
-        conversation.customer_id = caller.customer.id
+    if caller.customer_id is not None:
+        conversation.customer_id = caller.customer_id
     return call, caller, conversation
+
+
+def first_request(
+    session: Session, settings: Settings, *, call_sid: str, raw_from: str | None, now: datetime
+) -> tuple[Caller, Conversation]:
+    """A call's first request (`/ivr/voice`): the caller recognised, the call recorded (R2.3)
+    and its conversation opened in the caller's language, as `inbound_call` does.
+
+    The busiest phone request (issue 14): on PostgreSQL the three are one statement, one round
+    trip (`_FIRST_REQUEST`); elsewhere `inbound_call`'s three. A repeated first request (a
+    retry) inserts nothing and reads the conversation the first one opened."""
+    if session.get_bind().dialect.name != "postgresql":
+        _call, caller, conversation = inbound_call(
+            session, settings, call_sid=call_sid, raw_from=raw_from, now=now
+        )
+        return caller, conversation
+    phone = caller_phone(raw_from, settings)
+    session.flush()  # nothing is pending at a request's start; a Core statement skips autoflush
+    row = (
+        session.connection()
+        .execute(
+            first_request_statement(),
+            {"caller": phone, "number": phone or "unknown", "sid": call_sid, "at": now},
+        )
+        .one()
+    )
+    caller = Caller(phone, row.customer_id, row.name, row.language)
+    if row.conversation_id is None:  # opened by an earlier request of this call
+        conversation = engine.get_conversation(session, "phone", call_sid)
+        conversation.customer_id = caller.customer_id or conversation.customer_id
+        return caller, conversation
+    return caller, as_loaded(
+        session,
+        Conversation,
+        {
+            "id": row.conversation_id,
+            "channel": "phone",
+            "address": call_sid,
+            "dialogue": None,
+            "step": None,
+            "data": {},
+            "language": row.language or DEFAULT_LANGUAGE,
+            "retries": 0,
+            "customer_id": row.customer_id,
+        },
+    )
+
+
+@functools.cache
+def first_request_statement() -> Any:
+    """PostgreSQL: the customer with the calling number (`caller`, NULL when withheld), the
+    inbound call `sid` from `number` at `at` inserted unless there, and its conversation
+    likewise, in the customer's language — one statement. Columns: customer_id, name, language (NULL for an
+    unknown number), call_id and conversation_id (NULL where the row was there already)."""
+    customers, calls = Customer.__table__, PhoneCall.__table__
+    conversations = Conversation.__table__
+    known = (
+        select(customers.c.id, customers.c.name, customers.c.language)
+        .where(customers.c.phone == bindparam("caller", type_=customers.c.phone.type))
+        .cte("known")
+    )
+    customer_id = select(known.c.id).scalar_subquery()
+    call_sid = bindparam("sid", type_=calls.c.call_sid.type)
+    at = bindparam("at", type_=calls.c.placed_at.type)  # the columns' own defaults would clash
+    call = (
+        postgresql.insert(calls)
+        .from_select(
+            ["call_sid", "direction", "purpose", "phone", "customer_id", "status", "placed_at"]
+            + ["created_at", "callbacks", "data"],
+            select(
+                call_sid,
+                literal("inbound"),
+                literal(CallPurpose.INBOUND.value),
+                bindparam("number", type_=calls.c.phone.type),
+                customer_id,
+                literal("in-progress"),
+                at,
+                at,
+                literal([], calls.c.callbacks.type),
+                literal({}, calls.c.data.type),
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(calls.c.id)
+        .cte("call")
+    )
+    conversation = (
+        postgresql.insert(conversations)
+        .from_select(
+            ["channel", "address", "data", "language", "customer_id", "retries"]
+            + ["created_at", "updated_at"],
+            select(
+                literal("phone"),
+                call_sid,
+                literal({}, conversations.c.data.type),
+                func.coalesce(select(known.c.language).scalar_subquery(), DEFAULT_LANGUAGE),
+                customer_id,
+                literal(0),
+                at,
+                at,
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "address"])
+        .returning(conversations.c.id)
+        .cte("conversation")
+    )
+    return select(
+        customer_id.label("customer_id"),
+        select(known.c.name).scalar_subquery().label("name"),
+        select(known.c.language).scalar_subquery().label("language"),
+        select(call.c.id).scalar_subquery().label("call_id"),
+        select(conversation.c.id).scalar_subquery().label("conversation_id"),
+    )
 
 
 def call_context(

@@ -20,7 +20,7 @@ from backend.calls.models import PhoneCall
 from backend.dialogues import engine
 from backend.dialogues.engine import Context, Prompt
 from backend.dialogues.models import Conversation
-from backend.dialogues.phone import begin, call_context, inbound_call, missed, transfer_to_person
+from backend.dialogues.phone import begin, call_context, first_request, missed, transfer_to_person
 from backend.i18n import normalize_language
 from backend.settings import Settings
 from backend.surveys.models import Survey
@@ -66,7 +66,7 @@ def greeting(
     session: Session, settings: Settings, now: datetime, *, call_sid: str, raw_from: str | None
 ) -> MenuStep:
     """An inbound call: recorded (R2.3), greeted, then the main menu."""
-    _call, caller, conversation = inbound_call(
+    caller, conversation = first_request(
         session, settings, call_sid=call_sid, raw_from=raw_from, now=now
     )
     conversation.retries = 0
