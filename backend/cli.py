@@ -15,6 +15,7 @@ import click
 from backend.db import Database, utcnow
 from backend.errors import DomainError
 from backend.logs import configure_logging
+from backend.memory import freeze_startup_objects
 from backend.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def serve(host: str, port: int, no_worker: bool, threads: int, sandbox: bool | N
     if worker is not None:
         worker.start()
     _welcome(database, settings, f"http://{host}:{port}", worker is not None)
+    freeze_startup_objects()
     try:
         server.run()
     finally:
@@ -145,6 +147,7 @@ def worker() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     running.start()
+    freeze_startup_objects()
     click.echo("worker running; Ctrl-C stops it")
     try:
         stop.wait()

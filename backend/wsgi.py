@@ -7,5 +7,7 @@ their own (README "Operations")."""
 from __future__ import annotations
 
 from backend.app import create_app
+from backend.memory import freeze_startup_objects
 
 app = create_app()
+freeze_startup_objects()

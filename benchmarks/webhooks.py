@@ -112,7 +112,11 @@ def durable_app() -> Any:
     """The durable endpoint for gunicorn (BENCH_DATABASE_URL)."""
     import os
 
-    return durable(os.environ["BENCH_DATABASE_URL"])
+    from backend.memory import freeze_startup_objects
+
+    app = durable(os.environ["BENCH_DATABASE_URL"])
+    freeze_startup_objects()
+    return app
 
 
 def durable(url: str) -> Any:
@@ -148,6 +152,8 @@ def serve(kind: str, url: str, port: int, threads: int, var_dir: str) -> None:
     from flask import Flask, jsonify
     from waitress import serve as waitress_serve
 
+    from backend.memory import freeze_startup_objects
+
     logging.basicConfig(level=logging.ERROR)
     app: Flask
     if kind == "bare":
@@ -164,6 +170,7 @@ def serve(kind: str, url: str, port: int, threads: int, var_dir: str) -> None:
             environ["AFTERSALES_WEBHOOK_QUEUE"] = "1"
         settings = load_settings(environ, read_dotenv=False)
         app = create_app({"settings": settings})
+    freeze_startup_objects()  # as `aftersales serve` and backend/wsgi.py do
     waitress_serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
 
 

@@ -76,7 +76,7 @@ def inbound_call(
         customer_id=caller.customer_id,
         first_contact=True,
     )
-    if caller.customer_id is not None:
+    if caller.customer_id is not None and conversation.customer_id != caller.customer_id:
         conversation.customer_id = caller.customer_id
     return call, caller, conversation
 
@@ -108,7 +108,8 @@ def first_request(
     caller = Caller(phone, row.customer_id, row.name, row.language)
     if row.conversation_id is None:  # opened by an earlier request of this call
         conversation = engine.get_conversation(session, "phone", call_sid)
-        conversation.customer_id = caller.customer_id or conversation.customer_id
+        if caller.customer_id is not None and conversation.customer_id != caller.customer_id:
+            conversation.customer_id = caller.customer_id
         return caller, conversation
     return caller, as_loaded(
         session,
@@ -131,8 +132,9 @@ def first_request(
 def first_request_statement() -> Any:
     """PostgreSQL: the customer with the calling number (`caller`, NULL when withheld), the
     inbound call `sid` from `number` at `at` inserted unless there, and its conversation
-    likewise, in the customer's language — one statement. Columns: customer_id, name, language (NULL for an
-    unknown number), call_id and conversation_id (NULL where the row was there already)."""
+    likewise, in the customer's language — one statement. Columns: customer_id, name,
+    language (NULL for an unknown number), call_id and conversation_id (NULL where the row was
+    there already)."""
     customers, calls = Customer.__table__, PhoneCall.__table__
     conversations = Conversation.__table__
     known = (

@@ -69,7 +69,8 @@ def greeting(
     caller, conversation = first_request(
         session, settings, call_sid=call_sid, raw_from=raw_from, now=now
     )
-    conversation.retries = 0
+    if conversation.retries:  # a repeated first request; a fresh row is left clean (no flush)
+        conversation.retries = 0
     offer = open_survey(session, conversation) is not None
     return MenuStep(conversation, caller=caller, menu=True, offer_survey=offer)
 
