@@ -15,7 +15,9 @@ backend.wsgi:app`, the README's production setup; SQLite's one writer gains noth
   tg-queue       the same with AFTERSALES_WEBHOOK_QUEUE=1: stored and acknowledged (the worker
                  processes it; its reply time is measured by benchmarks/delivery.py)
   voice          the product's /ivr/voice, signed, a new inbound call in every request
-on a fresh PostgreSQL database (created and dropped here) and on a SQLite file. Printed:
+on a fresh PostgreSQL database (created and dropped here) and on a SQLite file. Each server gets
+`--warmup` seconds (2) of the same load, unmeasured, before its measured run: its first
+requests open connections and compile statements, which no long-running server repeats. Printed:
 requests/s, p50, p99, errors (non-2xx, timeouts, socket errors) and the share of the durable
 row's requests/s on the same server. The machine is shared: run it twice before believing a
 figure.
@@ -38,6 +40,8 @@ SECRET = "bench-secret"
 ACCOUNT_SID = "AC" + "b" * 32
 AUTH_TOKEN = "bench-auth-token"
 KINDS = ("bare", "durable", "telegram", "tg-queue", "voice")
+WRK_THREADS = 2
+WARM = 500_000_000  # the warm-up's ids, apart from the measured run's
 
 # wrk's Lua: each request a new update (unique update_id, new chat) or the next pre-signed call.
 LUA = r"""
@@ -54,12 +58,13 @@ function init(args)
   end
   mode = args[1]
   base = tonumber(args[3]) or 0  -- each row its own ids: no update is a redelivery
+  share = math.floor(#lines / (tonumber(args[4]) or 1))  -- each thread its own calls
 end
 function request()
   counter = counter + 1
   local n = base + tid * 10000000 + counter
   if mode == "voice" then
-    local line = lines[((n - 1) % #lines) + 1]
+    local line = lines[tid * share + ((counter - 1) % share) + 1]
     local tab = string.find(line, "\t")
     wrk.headers["X-Twilio-Signature"] = string.sub(line, 1, tab - 1)
     wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -200,9 +205,10 @@ def drive(
 ) -> dict[str, Any]:
     script = Path(tempfile.mkdtemp()) / "load.lua"
     script.write_text(LUA)
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "2s", "-s", str(script)]
-    args += [f"http://127.0.0.1:{port}", "--", "voice" if kind == "voice" else "telegram"]
-    args += [str(calls or "-"), str(base)]
+    args = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", "2s"]
+    args += ["-s", str(script), f"http://127.0.0.1:{port}", "--"]
+    args += ["voice" if kind == "voice" else "telegram", str(calls or "-"), str(base)]
+    args += [str(WRK_THREADS)]
     output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     line = next(row for row in output.splitlines() if row.startswith("RESULT "))
     result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
@@ -224,10 +230,11 @@ def run_database(label: str, url: str, options: argparse.Namespace, tmp: Path) -
             continue
         port = free_port()
         base = 1_000_000_000 * (len(rows) + 1)
-        calls = None
-        if kind == "voice":
-            calls = tmp / f"calls-{label}.txt"
-            signed_calls(calls, port, 40_000, base)
+        calls = warm_calls = None
+        if kind == "voice":  # every request a new call: none sent twice, not even by warm-up
+            calls, warm_calls = tmp / f"calls-{label}.txt", tmp / f"warm-{label}.txt"
+            signed_calls(calls, port, max(40_000, 3_000 * options.seconds), base)
+            signed_calls(warm_calls, port, max(4_000, 3_000 * options.warmup), base + WARM)
         command = [
             sys.executable,
             __file__,
@@ -249,6 +256,8 @@ def run_database(label: str, url: str, options: argparse.Namespace, tmp: Path) -
             environ = {"BENCH_DATABASE_URL": url}
             command = gunicorn(port, "webhooks:durable_app()", chdir=str(Path(__file__).parent))
         with process(command, port=port, env=environ):
+            if options.warmup:  # first requests compile statements, open connections: not measured
+                drive(kind, port, options.warmup, options.connections, warm_calls, base + WARM)
             result = drive(kind, port, options.seconds, options.connections, calls, base)
         if kind == "durable":
             durable_rps = result["rps"]
@@ -265,6 +274,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each row")
     parser.add_argument("--threads", type=int, default=8, help="waitress threads per server")
     parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--postgres", action=argparse.BooleanOptionalAction, default=True)
