@@ -222,8 +222,11 @@ def run_database(label: str, url: str, options: argparse.Namespace, tmp: Path) -
     upgrade(url)
     rows: list[str] = []
     durable_rps = 0.0
-    servers = ("waitress", "gunicorn") if url.startswith("postgresql") else ("waitress",)
-    servers = tuple(server for server in servers if server in options.servers)
+    servers = [
+        server
+        for server in ("waitress", "gunicorn")
+        if server in options.servers and (server == "waitress" or url.startswith("postgresql"))
+    ]
     kinds = [kind for kind in KINDS if kind in options.kinds or kind == "durable"]
     for server, kind in [(server, kind) for server in servers for kind in kinds]:
         if kind == "bare" and server == "gunicorn":

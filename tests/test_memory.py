@@ -51,13 +51,13 @@ def test_pages_freed_between_chunks_still_in_use_go_back_to_the_system() -> None
 def test_objects_alive_at_startup_are_no_longer_walked_by_the_collector() -> None:
     """A server freezes what it built before serving: those objects leave the generations a
     collection walks (the ~45 ms full collection that stalled every request thread)."""
-    alive = [object.__new__(type("Startup", (), {})) for _ in range(1000)]  # tracked objects
+    alive: list[object] = [type("Startup", (), {})() for _ in range(1000)]  # tracked objects
     try:
         frozen = freeze_startup_objects()
         assert frozen >= len(alive) and gc.get_freeze_count() == frozen
         walked = {id(o) for generation in range(3) for o in gc.get_objects(generation)}
         assert not any(id(o) in walked for o in alive)
-        later = [object.__new__(type("Later", (), {})) for _ in range(10)]
+        later: list[object] = [type("Later", (), {})() for _ in range(10)]
         walked = {id(o) for generation in range(3) for o in gc.get_objects(generation)}
         assert all(id(o) in walked for o in later)  # what comes after is collected as ever
     finally:

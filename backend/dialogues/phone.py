@@ -14,9 +14,9 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import Table, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -135,8 +135,8 @@ def first_request_statement() -> Any:
     likewise, in the customer's language — one statement. Columns: customer_id, name,
     language (NULL for an unknown number), call_id and conversation_id (NULL where the row was
     there already)."""
-    customers, calls = Customer.__table__, PhoneCall.__table__
-    conversations = Conversation.__table__
+    customers, calls = cast(Table, Customer.__table__), cast(Table, PhoneCall.__table__)
+    conversations = cast(Table, Conversation.__table__)
     known = (
         select(customers.c.id, customers.c.name, customers.c.language)
         .where(customers.c.phone == bindparam("caller", type_=customers.c.phone.type))
