@@ -35,6 +35,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from scale import WARM_UP  # benchmarks/scale.py: why a route is warmed up
 from scratch import percentile, postgres_database  # benchmarks/scratch.py
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,6 +70,7 @@ def timings(url: str, cases: int, repeat: int, seed: int) -> dict[str, Any]:
 
     from backend.app import create_app
     from backend.db import Database
+    from backend.memory import freeze_startup_objects
     from backend.people.service import create_token, create_user
     from backend.settings import load_settings
 
@@ -88,6 +90,7 @@ def timings(url: str, cases: int, repeat: int, seed: int) -> dict[str, Any]:
     client = create_app(
         {"settings": settings, "database": database, "clock": lambda: NOW}
     ).test_client()
+    freeze_startup_objects()  # as a server does before serving (backend/memory.py)
     headers = {"Authorization": f"Bearer {token}"}
     statements = [0]
 
@@ -97,7 +100,8 @@ def timings(url: str, cases: int, repeat: int, seed: int) -> dict[str, Any]:
     event.listen(database.engine, "before_cursor_execute", count)
     figures: dict[str, Any] = {}
     for route, path in probes(cases, seed).items():
-        client.get(path(), headers=headers)  # warm caches and compiled statements
+        for _ in range(WARM_UP):  # compiled, prepared and planned, as on a running server
+            client.get(path(), headers=headers)
         ms, cpu, counts = [], [], []
         for _ in range(repeat):
             target = path()
