@@ -183,7 +183,8 @@ def _open_jobs(
       accepted job is pinned to its technician, and a crew cannot do more in the day;
     - the jobs the day's plan already holds or must keep: a stop of the day, a planned arrival
       within it, a manager's pin (R4.6), and `include`.
-    Only the product is loaded with them: the planner reads nothing else of a case."""
+    Only the product is loaded with them: the planner reads nothing else of a case (refusals
+    come in one query, flows.replan_day; the few jobs a plan changes read their history then)."""
     plannable = _plannable(context.closing, own_only=own_only)
     ids = set(
         session.scalars(
