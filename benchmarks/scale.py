@@ -10,6 +10,7 @@
     python benchmarks/scale.py --cases 1000000 --keep   # … and the next run only measures
     python benchmarks/scale.py --cases 100000 --open-share 1  # 100,000 open cases for the tick
     python benchmarks/scale.py --cases 100000 --open-share 1 --keep --ticks 3  # each duty's ms
+    python benchmarks/scale.py --cases 100000 --open-share 1 --keep --morning-plan  # the plans
 
 Fills a fresh database (created and dropped here) by COPY (PostgreSQL) or executemany (SQLite):
 N cases over three years (85 % repairs, 15 % complaints; the newest 10 % open), 5 history
@@ -23,6 +24,9 @@ the Flask test client with a service director's bearer token:
   tick       every duty once (`aftersales tick`), open cases = 10 % of N   <= 2 s at 100,000 open
              (the day's morning plan marked done; the first tick, clearing the generated backlog
              of SLA breaches, is printed apart as tick_first)
+With `--morning-plan`, no routes and no ticks: the day's morning plan duty runs once, then a
+late-running re-plan an hour later over it, each timed (seconds, the process's peak memory), and
+both are rolled back, so a kept database stays as it was filled.
 The machine is shared with other work: figures are noisy.
 """
 
@@ -303,6 +307,60 @@ def measure(url: str, cases: int, repeat: int, ticks: int = 0) -> dict[str, floa
     return figures
 
 
+def plan_times(url: str) -> dict[str, float]:
+    """Seconds of the morning plan and of a late-running re-plan an hour later (`--morning-plan`),
+    in one transaction rolled back at the end: the kept database is not changed."""
+    import logging
+    import resource
+
+    from backend.calendar import calendar_for
+    from backend.db import Database
+    from backend.dispatch.duties import morning_plan
+    from backend.dispatch.flows import replan_day
+    from backend.settings import load_settings
+
+    logging.disable(logging.WARNING)
+    settings = load_settings(
+        {
+            "DATABASE_URL": url,
+            "AFTERSALES_SECRET_KEY": "bench",
+            "AFTERSALES_VAR_DIR": tempfile.mkdtemp(),
+        },
+        read_dotenv=False,
+    )
+    calendar = calendar_for(settings)
+    database = Database(url)
+    figures: dict[str, float] = {}
+    session = database.sessionmaker()
+    try:
+        started = time.perf_counter()
+        pushed = morning_plan(session, settings, NOW)
+        figures["morning_plan_s"] = time.perf_counter() - started
+        figures["morning_plan_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"  morning plan: {figures['morning_plan_s']:.1f} s, {pushed} days pushed", flush=True
+        )
+        later = NOW + timedelta(hours=1)
+        started = time.perf_counter()
+        run = replan_day(
+            session,
+            calendar=calendar,
+            settings=settings,
+            day=calendar.local(later).date(),
+            now=later,
+            kind="late_running",
+        )
+        figures["late_replan_s"] = time.perf_counter() - started
+        figures["late_replan_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if run is not None:
+            print(f"  late re-plan: {run.jobs} jobs, {run.assigned} moved, {run.unassigned} left")
+    finally:
+        session.rollback()
+        session.close()
+        database.dispose()
+    return figures
+
+
 def timed_tick(database: Any, settings: Any, now: datetime) -> dict[str, float]:
     """One tick as `aftersales tick` runs it (each duty in its own transaction, in order, under
     its lock), timed duty by duty: milliseconds per duty name, its commit included."""
@@ -372,6 +430,7 @@ def run(
     show_plans: bool,
     open_share: float = 0.1,
     ticks: int = 0,
+    morning: bool = False,
 ) -> dict[str, float]:
     from backend.migrate import upgrade
 
@@ -386,6 +445,8 @@ def run(
         print(f"filled {cases:,} cases, {5 * cases:,} events in {seconds:.0f} s", flush=True)
     if show_plans and url.startswith("postgresql"):
         plans(url)
+    if morning:
+        return plan_times(url)
     return measure(url, cases, repeat, ticks)
 
 
@@ -411,6 +472,11 @@ def main() -> None:
         metavar="N",
         help="run N ticks (a minute apart) and print each duty's milliseconds in each",
     )
+    parser.add_argument(
+        "--morning-plan",
+        action="store_true",
+        help="instead of routes and ticks: time the morning plan and a late re-plan (rolled back)",
+    )
     options = parser.parse_args()
     sizes = [options.cases]
     if options.growth:
@@ -426,6 +492,7 @@ def main() -> None:
                     False,
                     options.open_share,
                     options.ticks,
+                    options.morning_plan,
                 )
         else:
             share = "" if options.open_share == 0.1 else f"_open{round(options.open_share * 100)}"
@@ -434,9 +501,17 @@ def main() -> None:
                 if url is None:
                     return
                 results[size] = run(
-                    url, size, options.repeat, options.plans, options.open_share, options.ticks
+                    url,
+                    size,
+                    options.repeat,
+                    options.plans,
+                    options.open_share,
+                    options.ticks,
+                    options.morning_plan,
                 )
         print(json.dumps({"cases": size, **{k: round(v, 1) for k, v in results[size].items()}}))
+    if options.morning_plan:
+        return
     print(
         f"\np95 ms ({'SQLite' if options.sqlite else 'PostgreSQL'}) "
         + "".join(f"{size:>12,}" for size in sizes)

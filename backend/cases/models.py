@@ -97,6 +97,15 @@ class Case(Base):
         ),
         Index("ix_cases_status_assigned_at", "status", "assigned_at"),
         Index("ix_cases_planned_arrival_at", "planned_arrival_at"),
+        # The day's plan loads the most urgent open jobs first (dispatch/loader.py), a LIMIT
+        # walked along this index instead of every open job sorted.
+        Index(
+            "ix_cases_plannable_due",
+            "sla_due_at",
+            "id",
+            postgresql_where=text(REPAIR_NOT_ARRIVED),
+            sqlite_where=text(REPAIR_NOT_ARRIVED),
+        ),
         Index(
             "ix_cases_place_pending",
             "id",

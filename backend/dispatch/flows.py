@@ -25,7 +25,14 @@ from backend.cases.notices import job_buttons, job_push
 from backend.cases.service import apply_transition, record_event
 from backend.dispatch.day import DayPlan
 from backend.dispatch.decision import Assignment
-from backend.dispatch.loader import PLANNABLE, DayContext, load_day, save_route, stored_plan
+from backend.dispatch.loader import (
+    PLANNABLE,
+    DayContext,
+    load_day,
+    save_route,
+    stored_plan,
+    with_barred,
+)
 from backend.dispatch.models import DispatchPin, PlanRun, PlanStop
 from backend.dispatch.online import Insertion, insertions
 from backend.dispatch.placing import (
@@ -35,7 +42,7 @@ from backend.dispatch.placing import (
     place_with_partners,
     without_job,
 )
-from backend.dispatch.service import ineligibility, refused_by, service_day
+from backend.dispatch.service import ineligibility, refusals, refused_by, service_day
 from backend.dispatch.solver import PlannerOptions, plan_day
 from backend.errors import ValidationError
 from backend.i18n import message
@@ -317,14 +324,18 @@ def replan_day(
     delayed: dict[int, float] | None = None,
     options: PlannerOptions | None = None,
 ) -> PlanRun | None:
-    """Plan `day` afresh from `now` and apply it; None on a closed day (no plan)."""
+    """Plan `day` afresh from `now` and apply it; None on a closed day (no plan).
+
+    The plan covers the jobs `load_day` puts in the day's instance: the most urgent the crews
+    could take and those the plan must keep. Every change below (stops, planned arrivals,
+    assignments, partner offers, "no technician" alerts) is made only to those; an open job
+    left out of the instance keeps its status, technician and planned arrival, and is not
+    reported as one that could not be planned: nobody tried to plan it today."""
     started = time.perf_counter()
-    probe = load_day(session, calendar, day, now, delayed=delayed)
-    if probe is None:
+    context = load_day(session, calendar, day, now, delayed=delayed)
+    if context is None:
         return None
-    exclude = {case_id: refused_by(case) for case_id, case in probe.cases.items()}
-    context = load_day(session, calendar, day, now, exclude=exclude, delayed=delayed)
-    assert context is not None
+    context.instance = with_barred(context.instance, refusals(session, context.cases))
     previous = stored_plan(session, context)
     has_previous = any(route.stops for route in previous.routes.values())
     options = options or PlannerOptions(log_search=settings.dispatch_solver_log)
@@ -355,6 +366,9 @@ def replan_day(
 
 
 def _store(session: Session, context: DayContext, plan: DayPlan, now: datetime) -> None:
+    """The plan's routes as the day's stops; an arrival planned today for a job the plan now
+    leaves out is cleared. Jobs outside the instance hold no stop of the day (load_day keeps
+    every job with one), so deleting the day's stops loses none of theirs."""
     # Partner staff's stops are not ours to re-plan (R1.4): they stay.
     session.execute(
         delete(PlanStop).where(
@@ -464,7 +478,9 @@ def assignment_options(
     barred = refused_by(case)
     first = service_day(calendar, now)
     for day in (first, calendar.next_business_day(first)):
-        context = load_day(session, calendar, day, now, exclude={case.id: barred})
+        context = load_day(
+            session, calendar, day, now, exclude={case.id: barred}, include=(case.id,)
+        )
         if context is None or case.id not in context.instance.jobs_by_id:
             continue
         job = replace(context.instance.job(case.id), pinned_to=None)

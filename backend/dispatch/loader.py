@@ -3,16 +3,16 @@ stored stops out. Times become minutes from the day's opening and back."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from backend.calendar import BusinessCalendar
 from backend.cases.machine import COMMITTED, NOT_ARRIVED, RepairStatus
-from backend.cases.models import Case
+from backend.cases.models import REPAIR_NOT_ARRIVED, Case
 from backend.dispatch.day import Crew, DayInstance, DayPlan, Job, Route, build_route
 from backend.dispatch.models import DispatchPin, PlanStop
 from backend.dispatch.travel import Place, locate
@@ -32,6 +32,16 @@ SERVICE_MINUTES = {
 }
 DEFAULT_SERVICE_MINUTES = 60
 HELP_DELAY_MINUTES = 60  # "need help" (R7.9): the technician stays where they are this long
+# The fewest minutes a visit can take in the planner's model: the shortest line's fixed guess and
+# no driving (two jobs at one address are 0 minutes apart in travel.py). A pre-assessment may
+# predict less from past repair cards (R4.6); INSTANCE_MARGIN covers those few.
+SHORTEST_VISIT_MINUTES = min(DEFAULT_SERVICE_MINUTES, *SERVICE_MINUTES.values())
+# The day's instance holds twice as many of the most urgent jobs as its crews could possibly
+# take. The urgent-first choice ignores where a job is and who is certified for it: the most
+# urgent jobs may suit few crews, and the solver needs others to fill the rest of the days with.
+# A crew's "possible" count is already an upper bound (every visit the shortest, no driving),
+# so real days take far fewer than the instance holds.
+INSTANCE_MARGIN = 2
 
 
 @dataclass
@@ -44,6 +54,7 @@ class DayContext:
     instance: DayInstance
     cases: dict[int, Case]
     technicians: dict[int, Technician]
+    bound: int = 0  # the most urgent jobs loaded (jobs_in_reach); others may wait outside
 
     def minutes(self, moment: datetime) -> float:
         return (moment - self.opening).total_seconds() / 60.0
@@ -74,11 +85,17 @@ def load_day(
     exclude: dict[int, set[int]] | None = None,
     delayed: dict[int, float] | None = None,
     partners: Mapping[int, frozenset[str]] | None = None,
+    include: Collection[int] = (),
 ) -> DayContext | None:
     """The day's instance as of `now`, or None on a closed day (a holiday has no plan).
 
     Our own technicians and the jobs not given to a partner; with `partners` (partner staff →
-    the product lines their contract covers, R1.4) those partner staff instead, for an offer."""
+    the product lines their contract covers, R1.4) those partner staff instead, for an offer.
+
+    Not every open job: only as many of the most urgent as the day's crews could take (with a
+    margin), and those the day's plan must keep (`_open_jobs`); `include` adds jobs by id (the
+    case being placed). A job left out is not in `cases`: no plan built on this context sees,
+    moves, times or flags it, so it keeps its state and waits for a day with room."""
     window = calendar.working_window(day)
     if window is None:
         return None
@@ -95,18 +112,34 @@ def load_day(
     )
     if partners is not None:  # a partner's staff may take what their contract covers (R1.4)
         crews = tuple(replace(crew, lines=partners[crew.id]) for crew in crews)
-    cases = _open_jobs(session, closing, own_only=partners is None)
+    context.bound = jobs_in_reach(crews)
+    reach = {crew.id: jobs_a_crew_can_take(crew) for crew in crews}
+    cases = _open_jobs(session, context, reach, own_only=partners is None, include=include)
     pins = {p.case_id: p.technician_id for p in session.scalars(select(DispatchPin))}
     jobs = tuple(_job(context, case, now, pins.get(case.id)) for case in cases)
     excluded = exclude or {}
     instance = DayInstance(jobs, crews)
-    context.instance = _without(instance, excluded)
+    context.instance = with_barred(instance, excluded)
     context.cases = {case.id: case for case in cases}
     context.technicians = {t.id: t for t in technicians}
     return context
 
 
-def _without(instance: DayInstance, exclude: dict[int, set[int]]) -> DayInstance:
+def jobs_a_crew_can_take(crew: Crew) -> int:
+    """The most visits `crew` could make in what is left of its day, by the solver's own rules
+    (every visit ends by closing, on-site minutes within the daily capacity), each visit as
+    short as any can be (SHORTEST_VISIT_MINUTES)."""
+    minutes = min(crew.end - crew.start, float(crew.capacity))
+    return max(0, int(minutes // SHORTEST_VISIT_MINUTES))
+
+
+def jobs_in_reach(crews: Collection[Crew]) -> int:
+    """How many of the most urgent open jobs a day's instance holds: what its crews could take,
+    times INSTANCE_MARGIN."""
+    return INSTANCE_MARGIN * sum(jobs_a_crew_can_take(crew) for crew in crews)
+
+
+def with_barred(instance: DayInstance, exclude: dict[int, set[int]]) -> DayInstance:
     """Technicians a job may not go back to (they declined it, or let it time out)."""
     if not exclude:
         return instance
@@ -132,25 +165,119 @@ def _working_technicians(session: Session, day: date, ids: set[int] | None) -> l
     return [t for t in technicians if t.works_on(day)]
 
 
-def _open_jobs(session: Session, closing: datetime, *, own_only: bool) -> list[Case]:
-    """Open repair jobs; `own_only`: without those a partner's staff holds (R1.4: theirs to
-    plan, until they give it back)."""
-    query = select(Case).where(
-        Case.kind == "repair", Case.status.in_(PLANNABLE), Case.reported_at < closing
+def _open_jobs(
+    session: Session,
+    context: DayContext,
+    reach: Mapping[int, int],
+    *,
+    own_only: bool,
+    include: Collection[int],
+) -> list[Case]:
+    """The open repair jobs the day's plan looks at (`reach`: crew id → the most jobs it could
+    take). `own_only`: without those a partner's staff holds (R1.4: theirs to plan, until they
+    give it back).
+
+    Three parts, each bounded by what the crews could take or by the plan itself:
+    - the most urgent jobs (deadline, then id), `context.bound` of them;
+    - the jobs each crew holds (assigned or accepted), its most urgent `reach[crew]`: an
+      accepted job is pinned to its technician, and a crew cannot do more in the day;
+    - the jobs the day's plan already holds or must keep: a stop of the day, a planned arrival
+      within it, a manager's pin (R4.6), and `include`.
+    Only the product is loaded with them: the planner reads nothing else of a case (refusals
+    come in one query, flows.replan_day; the few jobs a plan changes read their history then)."""
+    plannable = _plannable(context.closing, own_only=own_only)
+    ids = set(
+        session.scalars(
+            select(Case.id)
+            # The partial index's own predicate, written out: PostgreSQL uses the index only when
+            # it can prove the query implies it, which it cannot from bound parameters.
+            .where(text(REPAIR_NOT_ARRIVED), *plannable)
+            .order_by(Case.sla_due_at.asc().nulls_last(), Case.id)
+            .limit(context.bound)
+        )
     )
+    ids |= _held_by_crews(session, plannable, reach)
+    ids |= _kept_by_plan(session, plannable, context, include)
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Case)
+            .where(Case.id.in_(sorted(ids)))
+            .options(selectinload(Case.product))
+            .order_by(Case.id)
+        ).all()
+    )
+
+
+def _plannable(closing: datetime, *, own_only: bool) -> list[ColumnElement[bool]]:
+    """The conditions of an open job the day may plan; the first two are those of the partial
+    index `ix_cases_plannable_due` (REPAIR_NOT_ARRIVED), which serves the most-urgent order."""
+    conditions = [
+        Case.kind == "repair",
+        Case.status.in_(PLANNABLE),
+        Case.reported_at < closing,
+    ]
     if own_only:
         partner_staff = select(Technician.id).where(Technician.partner_id.is_not(None))
-        query = query.where(
+        conditions.append(
             or_(
                 Case.assigned_technician_id.is_(None),
                 Case.assigned_technician_id.not_in(partner_staff),
             )
         )
-    return list(
-        session.scalars(
-            query.options(selectinload(Case.product), selectinload(Case.events)).order_by(Case.id)
-        ).all()
+    return conditions
+
+
+def _held_by_crews(
+    session: Session, plannable: list[ColumnElement[bool]], reach: Mapping[int, int]
+) -> set[int]:
+    """Each crew's own open jobs, its most urgent `reach[crew]` of them."""
+    if not reach or max(reach.values()) == 0:
+        return set()
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=Case.assigned_technician_id,
+            order_by=(Case.sla_due_at.asc().nulls_last(), Case.id),
+        )
+        .label("rank")
     )
+    ranked = (
+        select(Case.id, Case.assigned_technician_id, rank)
+        .where(*plannable, Case.assigned_technician_id.in_(sorted(reach)))
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.id, ranked.c.assigned_technician_id, ranked.c.rank).where(
+            ranked.c.rank <= max(reach.values())
+        )
+    ).all()
+    return {case_id for case_id, crew_id, n in rows if n <= reach[crew_id]}
+
+
+def _kept_by_plan(
+    session: Session,
+    plannable: list[ColumnElement[bool]],
+    context: DayContext,
+    include: Collection[int],
+) -> set[int]:
+    """Jobs the day's plan holds whatever their urgency: its stops, its planned arrivals (a job
+    left out would keep a stale arrival, and late-running re-plans would chase it), the
+    manager's pins, and `include`."""
+    kept = [
+        Case.id.in_(select(PlanStop.case_id).where(PlanStop.day == context.day)),
+        Case.id.in_(select(DispatchPin.case_id)),
+        Case.planned_arrival_at.between(context.opening, context.closing),
+    ]
+    if include:
+        kept.append(Case.id.in_(sorted(include)))
+    # One query each, not one OR: each is a short index look-up, an OR a scan of the open jobs.
+    return {
+        case_id
+        for condition in kept
+        for case_id in session.scalars(select(Case.id).where(*plannable, condition))
+    }
 
 
 def _crew(

@@ -62,6 +62,8 @@ def insertions(instance: DayInstance, plan: DayPlan, job: Job) -> list[Insertion
         if not crew.can_take(job) or job.ready + job.service_minutes > crew.end:
             continue
         route = plan.routes.get(crew.id, Route(crew.id, ()))
+        if route.load_minutes + job.service_minutes > crew.capacity + 1e-6:
+            continue  # over capacity in any position (route_violations): no route to build
         choice = _best_position(crew, route, [jobs[i] for i in route.job_ids], job)
         if choice is not None:
             found.append(choice)

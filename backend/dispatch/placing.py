@@ -73,7 +73,15 @@ def place_in_day(
 ) -> Placing | None:
     """The options for `case` on `day` among our technicians (or the `partners` pool); None when
     the day is closed or the case is not a job to plan."""
-    context = load_day(session, calendar, day, now, exclude={case.id: barred}, partners=partners)
+    context = load_day(
+        session,
+        calendar,
+        day,
+        now,
+        exclude={case.id: barred},
+        partners=partners,
+        include=(case.id,),  # whatever its urgency among the open jobs
+    )
     if context is None or case.id not in context.instance.jobs_by_id:
         return None
     job = context.instance.job(case.id)

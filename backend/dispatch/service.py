@@ -4,6 +4,7 @@ a technician's day as one message. No writes; `flows.py` acts on these answers.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.calendar import BusinessCalendar
-from backend.cases.models import Case
+from backend.cases.models import Case, CaseEvent
 from backend.cases.notices import format_moment
 from backend.dispatch.models import DispatchPin, PlanStop
 from backend.i18n import translate
@@ -44,6 +45,22 @@ def refused_by(case: Case) -> set[int]:
         for e in case.events
         if e.action in REFUSALS and e.data and e.data.get("technician_id")
     }
+
+
+def refusals(session: Session, case_ids: Collection[int]) -> dict[int, set[int]]:
+    """`refused_by` for many cases at once: their refusals read, not their whole histories."""
+    refused: dict[int, set[int]] = {}
+    if not case_ids:
+        return refused
+    rows = session.execute(
+        select(CaseEvent.case_id, CaseEvent.data).where(
+            CaseEvent.action.in_(REFUSALS), CaseEvent.case_id.in_(sorted(case_ids))
+        )
+    )
+    for case_id, data in rows:
+        if data and data.get("technician_id"):
+            refused.setdefault(case_id, set()).add(int(data["technician_id"]))
+    return refused
 
 
 def pinned_technician(session: Session, case: Case) -> int | None:
