@@ -60,7 +60,7 @@ def _domain_error(error: DomainError) -> ResponseReturnValue:
 @blueprint.post("/voice")
 @twilio_only
 def voice() -> ResponseReturnValue:
-    """An inbound call: greet (by name when known), mention an open case, offer the menu."""
+    """An inbound call: greet (by name when known, naming no case), offer the menu."""
     step = phone_inbound.greeting(
         db_session(), settings(), now(), call_sid=_call_sid(), raw_from=request.form.get("From")
     )

@@ -48,7 +48,7 @@ class MenuStep:
     """What the caller hears next, in the order the fields are listed."""
 
     conversation: Conversation
-    caller: Caller | None = None  # greet (by name when known; an open case is mentioned)
+    caller: Caller | None = None  # greet (by name when known; no case is named: finding 5)
     again: bool = False  # nothing usable came: "sorry", then the same question again
     said: Prompt | None = None  # a finished dialogue's answer, said (the status of my cases)
     prompt: Prompt | None = None  # a dialogue's question
