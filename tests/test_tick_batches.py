@@ -17,10 +17,12 @@ from backend.cases.models import COMPLAINT_UNANSWERED, REPAIR_NOT_ARRIVED, Case,
 from backend.complaints.duties import UNANSWERED
 from backend.composition import tick
 from backend.db import Database
+from backend.i18n import message
 from backend.outbox.models import OutboundMessage
 from backend.people.service import create_user
 from backend.settings import Settings
 from backend.tasks.models import Task
+from backend.tasks.service import CaseAlert, alert_many
 from tests.factories import FOR_THE_TECHNICIAN, Personas, act, create_case, repair_body
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -203,3 +205,25 @@ def test_the_partial_indexes_name_the_statuses_the_duties_ask_for() -> None:
     assert statuses(REPAIR_NOT_ARRIVED) == {str(s) for s in NOT_ARRIVED}
     assert statuses(COMPLAINT_UNANSWERED) == {str(s) for s in UNANSWERED}
     assert RepairStatus.ON_SITE not in NOT_ARRIVED  # arrived: no deadline left to watch
+
+
+def test_one_key_twice_in_a_batch_makes_one_task_and_one_message(
+    client: FlaskClient, people: Personas, database: Database, settings: Settings
+) -> None:
+    """`alert_many` as `alert` twice: the second alert of a key finds the first's task and
+    message, whether they were made before the batch or earlier in it."""
+    (number,) = _jobs(client, people, 1)
+    director = _director_with_a_chat(database)
+    with database.session() as session:
+        case = session.scalars(select(Case).where(Case.number == number)).one()
+        alert = CaseAlert("sla_breach", "service_director", message("Late: {n}", n=1), case, "k1")
+        assert alert_many(session, [alert, alert], now=DUE) == 1
+        tasks = session.scalars(select(Task).where(Task.dedupe_key == "k1")).all()
+        assert [(t.kind, t.role, t.case_id, t.status) for t in tasks] == [
+            ("sla_breach", "service_director", case.id, "open")
+        ]
+        assert tasks[0].created_at is not None
+        sent = session.scalars(
+            select(OutboundMessage.dedupe_key).where(OutboundMessage.purpose == "staff_alert")
+        ).all()
+        assert sent == [f"k1:user{director}"]
