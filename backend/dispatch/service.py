@@ -40,11 +40,8 @@ def service_day(calendar: BusinessCalendar, now: datetime) -> date:
 
 def refused_by(case: Case) -> set[int]:
     """Technicians who declined this case or let it time out: it does not go back to them."""
-    return {
-        int(e.data["technician_id"])
-        for e in case.events
-        if e.action in REFUSALS and e.data and e.data.get("technician_id")
-    }
+    refusers = (_refuser(e.action, e.data) for e in case.events)
+    return {technician_id for technician_id in refusers if technician_id is not None}
 
 
 def refusals(session: Session, case_ids: Collection[int]) -> dict[int, set[int]]:
@@ -53,14 +50,22 @@ def refusals(session: Session, case_ids: Collection[int]) -> dict[int, set[int]]
     if not case_ids:
         return refused
     rows = session.execute(
-        select(CaseEvent.case_id, CaseEvent.data).where(
+        select(CaseEvent.case_id, CaseEvent.action, CaseEvent.data).where(
             CaseEvent.action.in_(REFUSALS), CaseEvent.case_id.in_(sorted(case_ids))
         )
     )
-    for case_id, data in rows:
-        if data and data.get("technician_id"):
-            refused.setdefault(case_id, set()).add(int(data["technician_id"]))
+    for case_id, action, data in rows:
+        technician_id = _refuser(action, data)
+        if technician_id is not None:
+            refused.setdefault(case_id, set()).add(technician_id)
     return refused
+
+
+def _refuser(action: str, data: dict[str, Any] | None) -> int | None:
+    """The technician a history entry says declined the job or let it time out, if it says so."""
+    if action in REFUSALS and data and data.get("technician_id"):
+        return int(data["technician_id"])
+    return None
 
 
 def pinned_technician(session: Session, case: Case) -> int | None:
