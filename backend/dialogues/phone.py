@@ -76,9 +76,14 @@ def inbound_call(
         customer_id=caller.customer_id,
         first_contact=True,
     )
+    _belongs_to(conversation, caller)
+    return call, caller, conversation
+
+
+def _belongs_to(conversation: Conversation, caller: Caller) -> None:
+    """A known caller's conversation is theirs; one already theirs is left clean (no flush)."""
     if caller.customer_id is not None and conversation.customer_id != caller.customer_id:
         conversation.customer_id = caller.customer_id
-    return call, caller, conversation
 
 
 def first_request(
@@ -88,7 +93,7 @@ def first_request(
     and its conversation opened in the caller's language, as `inbound_call` does.
 
     The busiest phone request (issue 14): on PostgreSQL the three are one statement, one round
-    trip (`_FIRST_REQUEST`); elsewhere `inbound_call`'s three. A repeated first request (a
+    trip (`first_request_statement`); elsewhere `inbound_call`'s three. A repeated first request (a
     retry) inserts nothing and reads the conversation the first one opened."""
     if session.get_bind().dialect.name != "postgresql":
         _call, caller, conversation = inbound_call(
@@ -108,8 +113,7 @@ def first_request(
     caller = Caller(phone, row.customer_id, row.name, row.language)
     if row.conversation_id is None:  # opened by an earlier request of this call
         conversation = engine.get_conversation(session, "phone", call_sid)
-        if caller.customer_id is not None and conversation.customer_id != caller.customer_id:
-            conversation.customer_id = caller.customer_id
+        _belongs_to(conversation, caller)
         return caller, conversation
     return caller, as_loaded(
         session,
