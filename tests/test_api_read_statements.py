@@ -4,13 +4,11 @@ same as each case alone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.pool import QueuePool
 
 from backend.cases.models import Case
@@ -21,26 +19,9 @@ from backend.surveys.models import Survey
 from backend.workshop.models import GoodsReceipt, Loaner, LoanerLoan
 from tests.conftest import Clock
 from tests.factories import Personas, case_in_status
+from tests.statements import statements
 
 DIRECTOR = "service_director"
-
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
-    """The statements the application sends meanwhile (SQLite's BEGIN IMMEDIATE, which opens
-    each transaction there, left out: PostgreSQL sends none on these routes)."""
-    sent: list[str] = []
-
-    def note(*args: Any) -> None:
-        statement = str(args[2])
-        if not statement.startswith("BEGIN"):
-            sent.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(database.engine, "before_cursor_execute", note)
 
 
 def get(client: FlaskClient, people: Personas, path: str) -> Any:

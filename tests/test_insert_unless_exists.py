@@ -3,29 +3,13 @@ statement, an object the session treats as loaded, nothing inserted twice (issue
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 
 from backend.db import Base, Database, insert_unless_exists
 from backend.dialogues.models import Conversation
-
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
-    sent: list[str] = []
-
-    def note(*args: Any) -> None:
-        if not str(args[2]).startswith("BEGIN"):
-            sent.append(str(args[2]))
-
-    event.listen(database.engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(database.engine, "before_cursor_execute", note)
+from tests.statements import statements
 
 
 def test_every_column_attribute_has_the_column_s_name() -> None:

@@ -5,13 +5,9 @@ language, and a repeated first request finds the rows the first one made."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from backend.calls.models import PhoneCall
 from backend.db import Database
@@ -21,6 +17,7 @@ from tests.conftest import Clock
 from tests.factories import Personas
 from tests.ivr.fake_twilio import Call, spoken
 from tests.ivr.jobs import open_repair
+from tests.statements import statements
 
 CALLER = "+821030000001"
 
@@ -29,21 +26,6 @@ CALLER = "+821030000001"
 def catalogue(people: Personas) -> None:
     people.product()
     people.technician()
-
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
-    sent: list[str] = []
-
-    def note(*args: Any) -> None:
-        if not str(args[2]).startswith("BEGIN"):
-            sent.append(str(args[2]))
-
-    event.listen(database.engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(database.engine, "before_cursor_execute", note)
 
 
 def rows(database: Database, sid: str) -> tuple[list[PhoneCall], list[Conversation]]:
