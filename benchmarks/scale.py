@@ -213,6 +213,14 @@ def national(customer: int) -> str:
     return f"010-{digits[:4]}-{digits[4:]}"
 
 
+def bench_settings(url: str) -> Any:
+    """The product's settings for measuring the database at `url` (no channel configured)."""
+    from backend.settings import load_settings
+
+    environ = {"DATABASE_URL": url, "AFTERSALES_SECRET_KEY": "bench"}
+    return load_settings(environ | {"AFTERSALES_VAR_DIR": tempfile.mkdtemp()}, read_dotenv=False)
+
+
 def measure(url: str, cases: int, repeat: int, ticks: int = 0) -> dict[str, float]:
     """p95 in milliseconds of each figure."""
     import logging
@@ -221,17 +229,9 @@ def measure(url: str, cases: int, repeat: int, ticks: int = 0) -> dict[str, floa
     from backend.db import Database
     from backend.memory import freeze_startup_objects
     from backend.people.service import create_token, create_user
-    from backend.settings import load_settings
 
     logging.disable(logging.WARNING)
-    settings = load_settings(
-        {
-            "DATABASE_URL": url,
-            "AFTERSALES_SECRET_KEY": "bench",
-            "AFTERSALES_VAR_DIR": tempfile.mkdtemp(),
-        },
-        read_dotenv=False,
-    )
+    settings = bench_settings(url)
     database = Database(url)
     with database.session() as session:
         user = create_user(
@@ -317,17 +317,9 @@ def plan_times(url: str) -> dict[str, float]:
     from backend.db import Database
     from backend.dispatch.duties import morning_plan
     from backend.dispatch.flows import replan_day
-    from backend.settings import load_settings
 
     logging.disable(logging.WARNING)
-    settings = load_settings(
-        {
-            "DATABASE_URL": url,
-            "AFTERSALES_SECRET_KEY": "bench",
-            "AFTERSALES_VAR_DIR": tempfile.mkdtemp(),
-        },
-        read_dotenv=False,
-    )
+    settings = bench_settings(url)
     calendar = calendar_for(settings)
     database = Database(url)
     figures: dict[str, float] = {}
