@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from backend.calendar import calendar_for
@@ -28,12 +29,17 @@ OPEN_JOBS = 12
 VISITS = 2  # a day of two shortest visits: the crew could take 2 jobs, the instance holds 4
 
 
-def _short_day(database: Database, technician_id: int) -> None:
-    """The technician's day holds exactly VISITS of the shortest visits."""
+@pytest.fixture
+def technician(database: Database, people: Personas) -> int:
+    """The one technician (of the one product), whose day holds exactly VISITS of the shortest
+    visits."""
+    people.product()
+    technician_id = people.technician()
     with database.session() as session:
-        technician = session.get(Technician, technician_id)
-        assert technician is not None
-        technician.daily_capacity_minutes = VISITS * SHORTEST_VISIT_MINUTES
+        row = session.get(Technician, technician_id)
+        assert row is not None
+        row.daily_capacity_minutes = VISITS * SHORTEST_VISIT_MINUTES
+    return technician_id
 
 
 def _open_jobs(database: Database, clock: Clock, count: int = OPEN_JOBS) -> list[int]:
@@ -61,10 +67,8 @@ def _loaded(database: Database, settings: Settings, clock: Clock) -> set[int]:
 
 
 def test_a_crew_can_take_as_many_jobs_as_shortest_visits_fit_its_day(
-    database: Database, settings: Settings, people: Personas, clock: Clock
+    database: Database, settings: Settings, technician: int, clock: Clock
 ) -> None:
-    people.product()
-    _short_day(database, people.technician())
     calendar = calendar_for(settings)
     with database.session() as session:
         context = load_day(session, calendar, calendar.local_date(clock()), clock())
@@ -75,20 +79,15 @@ def test_a_crew_can_take_as_many_jobs_as_shortest_visits_fit_its_day(
 
 
 def test_with_many_open_jobs_only_the_most_urgent_the_crews_could_take_are_loaded(
-    database: Database, settings: Settings, people: Personas, clock: Clock
+    database: Database, settings: Settings, technician: int, clock: Clock
 ) -> None:
-    people.product()
-    _short_day(database, people.technician())
     jobs = _open_jobs(database, clock)
     assert _loaded(database, settings, clock) == set(jobs[: INSTANCE_MARGIN * VISITS])
 
 
 def test_pinned_held_and_planned_jobs_stay_in_whatever_their_urgency(
-    database: Database, settings: Settings, people: Personas, clock: Clock
+    database: Database, settings: Settings, technician: int, clock: Clock
 ) -> None:
-    people.product()
-    technician = people.technician()
-    _short_day(database, technician)
     jobs = _open_jobs(database, clock)
     pinned, held, planned = jobs[-1], jobs[-2], jobs[-3]
     with database.session() as session:
@@ -105,11 +104,8 @@ def test_pinned_held_and_planned_jobs_stay_in_whatever_their_urgency(
 
 
 def test_a_crew_holds_in_the_plan_only_as_many_of_its_jobs_as_it_could_take(
-    database: Database, settings: Settings, people: Personas, clock: Clock
+    database: Database, settings: Settings, technician: int, clock: Clock
 ) -> None:
-    people.product()
-    technician = people.technician()
-    _short_day(database, technician)
     jobs = _open_jobs(database, clock)
     with database.session() as session:
         for case in session.scalars(select(Case).where(Case.id.in_(jobs[-5:]))):
@@ -119,10 +115,8 @@ def test_a_crew_holds_in_the_plan_only_as_many_of_its_jobs_as_it_could_take(
 
 
 def test_a_replan_leaves_the_jobs_it_did_not_load_as_they_were(
-    database: Database, settings: Settings, people: Personas, clock: Clock
+    database: Database, settings: Settings, technician: int, clock: Clock
 ) -> None:
-    people.product()
-    _short_day(database, people.technician())
     jobs = _open_jobs(database, clock)
     left_out = jobs[INSTANCE_MARGIN * VISITS :]
     tomorrow = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
